@@ -1,0 +1,365 @@
+//! `tresor`: the command-line front door to `tresor-core`, for admins and
+//! scripts. It parses arguments, reads passphrases, calls
+//! `tresor_core::api` and prints; it decides nothing about permissions or
+//! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
+
+mod args;
+mod print;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser as _;
+use tresor_core::api::Session;
+use tresor_core::clock::{Clock, SystemClock};
+use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::crypto::KdfParams;
+use tresor_core::keyring::RecoveryKey;
+use tresor_core::roles::Role;
+use tresor_core::vault::{self, VaultDir};
+
+use args::{Cli, Command, ContactCmd, DemoCmd, InteractionCmd, UserCmd};
+use print::Out;
+
+/// A failure: the core's error (with its code) or a plain message.
+enum Failure {
+    Core(tresor_core::Error),
+    Usage(String),
+    Other(anyhow::Error),
+}
+
+impl From<tresor_core::Error> for Failure {
+    fn from(e: tresor_core::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+type Res<T> = std::result::Result<T, Failure>;
+
+fn main() -> ExitCode {
+    // A panic message could quote record text; print only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "tresor: internal error at {at}; nothing was changed after this point. Please report it."
+        );
+    }));
+    let cli = Cli::parse();
+    let out = Out { json: cli.json };
+    match run(&cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Core(e)) => {
+            out.error(e.code(), &e.to_string());
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            out.error("usage", &msg);
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            out.error("failed", &format!("{e:#}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn vault_dir(cli: &Cli) -> Res<PathBuf> {
+    if let Some(dir) = &cli.vault {
+        return Ok(dir.clone());
+    }
+    dirs::data_dir()
+        .map(|d| d.join("tresor"))
+        .ok_or_else(|| Failure::Usage("cannot find the data directory; pass --vault DIR".into()))
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn open(cli: &Cli) -> Res<Session> {
+    let dir = vault_dir(cli)?;
+    let vault = VaultDir::new(&dir);
+    let user = match &cli.user {
+        Some(u) => u.clone(),
+        None => vault.default_user()?,
+    };
+    let passphrase = secrets::passphrase(
+        cli.passphrase_file.as_deref(),
+        &format!("Passphrase for {user}: "),
+    )?;
+    Ok(vault::unlock(&dir, &user, &passphrase, clock())?)
+}
+
+fn run(cli: &Cli, out: &Out) -> Res<()> {
+    match &cli.command {
+        Command::Init {
+            admin,
+            recovery_kit,
+        } => init(cli, out, admin, recovery_kit.as_deref()),
+        Command::Recover {
+            admin,
+            recovery_key_file,
+            new_passphrase_file,
+        } => {
+            let dir = vault_dir(cli)?;
+            let typed = secrets::recovery_key(recovery_key_file.as_deref())?;
+            let key = RecoveryKey::parse(&typed)?;
+            let admin = match admin {
+                Some(a) => a.clone(),
+                None => VaultDir::new(&dir).default_user()?,
+            };
+            let pass = secrets::new_passphrase(new_passphrase_file.as_deref(), &admin)?;
+            let s = vault::recover(&dir, &key, &admin, &pass, clock())?;
+            out.done(&format!("New passphrase set for {}.", s.user()));
+            Ok(())
+        }
+        Command::Contact(cmd) => contact(cli, out, cmd),
+        Command::Interaction(InteractionCmd::Add {
+            contact,
+            kind,
+            summary,
+            text,
+            at,
+        }) => {
+            let mut s = open(cli)?;
+            let at = at
+                .as_deref()
+                .map(|t| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .map_err(|_| Failure::Usage(format!("--at '{t}' is not an RFC 3339 time")))
+                })
+                .transpose()?;
+            let id = s.add_interaction(
+                *contact,
+                &InteractionInput {
+                    kind: kind.clone(),
+                    summary: summary.clone(),
+                    text: text.clone(),
+                    at,
+                },
+            )?;
+            out.id(id);
+            Ok(())
+        }
+        Command::User(cmd) => user(cli, out, cmd),
+        Command::Demo(DemoCmd::Seed { contacts, seed }) => {
+            let mut s = open(cli)?;
+            let started = std::time::Instant::now();
+            let report = tresor_core::demo::seed(&mut s, *contacts, *seed, &mut |done, total| {
+                out.progress(done, total);
+            })?;
+            s.checkpoint()?;
+            out.seeded(&report, started.elapsed());
+            Ok(())
+        }
+        Command::Doctor => {
+            let s = open(cli)?;
+            let checks = s.doctor()?;
+            out.checks(&checks);
+            if checks.iter().all(|c| c.ok) {
+                Ok(())
+            } else {
+                Err(Failure::Other(anyhow::anyhow!("doctor found problems")))
+            }
+        }
+    }
+}
+
+fn init(cli: &Cli, out: &Out, admin: &str, kit: Option<&std::path::Path>) -> Res<()> {
+    let dir = vault_dir(cli)?;
+    if VaultDir::new(&dir).exists() {
+        return Err(tresor_core::Error::VaultExists { path: dir }.into());
+    }
+    let pass = match cli.passphrase_file.as_deref() {
+        Some(f) => secrets::read_file(f)?,
+        None => match secrets::from_env() {
+            Some(p) => p,
+            None => secrets::new_passphrase(None, admin)?,
+        },
+    };
+    tresor_core::api::validate_new_passphrase(&pass)?;
+    out.note("Calibrating key derivation for this computer …");
+    let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
+    let (session, recovery) = vault::create(&dir, admin, &pass, kdf, clock())?;
+    let kit_text = print::recovery_kit(&dir, admin, &recovery.display());
+    if let Some(path) = kit {
+        secrets::write_private(path, kit_text.as_bytes())?;
+    }
+    out.created(&dir, session.user(), &kit_text, kdf, kit);
+    Ok(())
+}
+
+fn person_changes(e: &args::EditFields) -> Res<Vec<(String, FieldInput)>> {
+    let mut changes = Vec::new();
+    let text = |name: &str, v: &Option<String>, changes: &mut Vec<(String, FieldInput)>| {
+        if let Some(v) = v {
+            changes.push((name.to_owned(), FieldInput::Text(v.clone())));
+        }
+    };
+    let list = |name: &str, v: &[String], changes: &mut Vec<(String, FieldInput)>| {
+        if !v.is_empty() {
+            changes.push((name.to_owned(), FieldInput::List(v.to_vec())));
+        }
+    };
+    text("name", &e.name, &mut changes);
+    text("given_name", &e.given_name, &mut changes);
+    text("family_name", &e.family_name, &mut changes);
+    text("title", &e.title, &mut changes);
+    text("salutation", &e.salutation, &mut changes);
+    text("birthday", &e.birthday, &mut changes);
+    text("language", &e.language, &mut changes);
+    text("note", &e.note, &mut changes);
+    text("special", &e.special, &mut changes);
+    text("deal_stage", &e.deal_stage, &mut changes);
+    text("deal_value", &e.deal_value, &mut changes);
+    list("emails", &e.email, &mut changes);
+    list("phones", &e.phone, &mut changes);
+    list("addresses", &e.address, &mut changes);
+    list("tags", &e.tag, &mut changes);
+    for kv in &e.set {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--set '{kv}': use FIELD=VALUE")))?;
+        changes.push((k.trim().to_owned(), FieldInput::Text(v.to_owned())));
+    }
+    for f in &e.clear {
+        changes.push((f.clone(), FieldInput::Clear));
+    }
+    Ok(changes)
+}
+
+fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
+    match cmd {
+        ContactCmd::Add {
+            name,
+            email,
+            phone,
+            company,
+            role,
+            note,
+            tag,
+        } => {
+            let mut s = open(cli)?;
+            let mut p = PersonInput::default().with_name(name);
+            if !email.is_empty() {
+                p = p.with("emails", FieldInput::List(email.clone()));
+            }
+            if !phone.is_empty() {
+                p = p.with("phones", FieldInput::List(phone.clone()));
+            }
+            if !tag.is_empty() {
+                p = p.with("tags", FieldInput::List(tag.clone()));
+            }
+            if let Some(n) = note {
+                p = p.with("note", FieldInput::Text(n.clone()));
+            }
+            p.company.clone_from(company);
+            p.company_role.clone_from(role);
+            let id = s.add_person(&p)?;
+            out.id(id);
+        }
+        ContactCmd::Show { id } => {
+            let s = open(cli)?;
+            out.contact(&s.contact(*id)?);
+        }
+        ContactCmd::List {
+            offset,
+            limit,
+            companies,
+        } => {
+            let s = open(cli)?;
+            let rows = if *companies {
+                s.list_companies(*offset, *limit)?
+            } else {
+                s.list(*offset, *limit)?
+            };
+            out.rows(&rows);
+        }
+        ContactCmd::Search { query, limit } => {
+            let s = open(cli)?;
+            out.rows(&s.search(query, *limit)?);
+        }
+        ContactCmd::Edit { id, fields } => {
+            let changes = person_changes(fields)?;
+            if changes.is_empty() && fields.company.is_none() {
+                return Err(Failure::Usage(
+                    "name at least one field to change, e.g. --email".into(),
+                ));
+            }
+            let mut all = changes;
+            if let Some(c) = &fields.company {
+                all.push(("company".into(), FieldInput::Text(c.clone())));
+            }
+            let mut s = open(cli)?;
+            s.edit(*id, &all)?;
+            out.done("Saved.");
+        }
+        ContactCmd::History { id } => {
+            let s = open(cli)?;
+            out.history(&s.history(*id)?);
+        }
+    }
+    Ok(())
+}
+
+fn parse_role(r: &str) -> Res<Role> {
+    Role::parse(r).ok_or_else(|| {
+        Failure::Usage(format!(
+            "unknown role '{r}': use admin, dpo, sales, agent or auditor"
+        ))
+    })
+}
+
+fn user(cli: &Cli, out: &Out, cmd: &UserCmd) -> Res<()> {
+    match cmd {
+        UserCmd::Add {
+            name,
+            role,
+            new_passphrase_file,
+        } => {
+            let role = parse_role(role)?;
+            let mut s = open(cli)?;
+            let pass = secrets::new_passphrase(new_passphrase_file.as_deref(), name)?;
+            s.add_user(name, role, &pass)?;
+            out.done(&format!("Added {name} as {role}."));
+        }
+        UserCmd::List => {
+            let s = open(cli)?;
+            out.users(&s.users()?);
+        }
+        UserCmd::Remove { name } => {
+            let mut s = open(cli)?;
+            s.remove_user(name)?;
+            out.done(&format!("Removed {name}; the vault's keys were rotated."));
+        }
+        UserCmd::Passwd {
+            name,
+            new_passphrase_file,
+        } => {
+            let mut s = open(cli)?;
+            let target = name.clone().unwrap_or_else(|| s.user().to_owned());
+            let pass = secrets::new_passphrase(new_passphrase_file.as_deref(), &target)?;
+            s.change_passphrase(&target, &pass)?;
+            out.done(&format!("Passphrase of {target} changed."));
+        }
+        UserCmd::Role { name, role } => {
+            let role = parse_role(role)?;
+            let mut s = open(cli)?;
+            s.set_role(name, role)?;
+            out.done(&format!("{name} is now {role}."));
+        }
+    }
+    Ok(())
+}

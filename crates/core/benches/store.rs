@@ -1,0 +1,152 @@
+//! Tresor's store against plain SQLite, same run, same schema, same rows.
+//!
+//! Each workload runs through the same `Session` API twice: on an encrypted
+//! vault (SQLCipher, raw key) and on an unencrypted SQLite file. Field-level
+//! seals of compartmented values (about a third of the demo people have a
+//! note) happen in both, so the ratio shows what the database encryption
+//! costs. Prints `<workload> tresor_ms=<x> plain_ms=<y> ratio=<x/y>`.
+//! Set TRESOR_BENCH_N to change the number of contacts (default 100000).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use tresor_core::api::Session;
+use tresor_core::clock::{Clock, SystemClock};
+use tresor_core::contacts::{FieldInput, PersonInput};
+use tresor_core::crypto::{self, KdfParams};
+use tresor_core::vault;
+
+const PASS: &[u8] = b"benchmark passphrase";
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn line(name: &str, tresor: f64, plain: f64) {
+    println!("{name} tresor_ms={tresor:.3} plain_ms={plain:.3} ratio={:.3}", tresor / plain.max(1e-9));
+}
+
+fn people(n: usize) -> Vec<PersonInput> {
+    tresor_core::demo::generate(n, 42).into_iter().map(|p| p.person).collect()
+}
+
+fn insert(session: &mut Session, people: &[PersonInput]) -> Duration {
+    let started = Instant::now();
+    session.add_people(people, &mut |_, _| {}).expect("insert");
+    session.checkpoint().expect("checkpoint");
+    started.elapsed()
+}
+
+fn queries(n: usize) -> Vec<String> {
+    // What people type: the first 2–5 letters of a name, a company, an email or digits of a phone.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let sample = tresor_core::demo::generate(400, 42);
+    (0..n)
+        .map(|i| {
+            let p = &sample[rng.gen_range(0..sample.len())].person;
+            let word = match i % 4 {
+                0 => field_text(p, "family_name"),
+                1 => field_text(p, "given_name"),
+                2 => field_text(p, "emails"),
+                _ => p.company.clone().unwrap_or_else(|| field_text(p, "family_name")),
+            };
+            let take = rng.gen_range(2..=5);
+            word.chars().take(take).collect()
+        })
+        .collect()
+}
+
+fn field_text(p: &PersonInput, name: &str) -> String {
+    p.fields
+        .iter()
+        .find(|(f, _)| f == name)
+        .map(|(_, v)| match v {
+            FieldInput::Text(t) => t.clone(),
+            FieldInput::List(l) => l.first().cloned().unwrap_or_default(),
+            FieldInput::Clear => String::new(),
+        })
+        .unwrap_or_default()
+}
+
+fn search_latencies(session: &Session, qs: &[String]) -> Vec<f64> {
+    for q in qs.iter().take(20) {
+        session.search(q, 20).expect("warm");
+    }
+    let mut lat: Vec<f64> = qs
+        .iter()
+        .map(|q| {
+            let started = Instant::now();
+            let hits = session.search(q, 20).expect("search");
+            std::hint::black_box(hits);
+            ms(started.elapsed())
+        })
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    lat
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn open_encrypted(dir: &Path) -> (Duration, Duration) {
+    let ring = vault::VaultDir::new(dir).keyring().expect("ring");
+    let entry = ring.user("bench").expect("user");
+    // The KDF alone, with the same parameters, to subtract it.
+    let started = Instant::now();
+    crypto::derive_kek(PASS, &[0u8; 16], entry.kdf).expect("kdf");
+    let kdf = started.elapsed();
+    let started = Instant::now();
+    let s = vault::unlock(dir, "bench", PASS, clock()).expect("unlock");
+    std::hint::black_box(s.list(0, 50).expect("first page"));
+    (started.elapsed(), kdf)
+}
+
+fn open_plain(dir: &Path) -> Duration {
+    let started = Instant::now();
+    let s = vault::open_plain_baseline(dir, clock()).expect("open");
+    std::hint::black_box(s.list(0, 50).expect("first page"));
+    started.elapsed()
+}
+
+fn main() {
+    let n: usize = std::env::var("TRESOR_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let k = n / 1000;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let enc_dir = tmp.path().join("encrypted");
+    let plain_dir = tmp.path().join("plain");
+    let data = people(n);
+
+    let (mut enc, _) = vault::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
+    let mut plain = vault::open_plain_baseline(&plain_dir, clock()).expect("plain");
+    let t_plain = insert(&mut plain, &data);
+    let t_enc = insert(&mut enc, &data);
+    line(&format!("insert_{k}k"), ms(t_enc), ms(t_plain));
+
+    let qs = queries(400);
+    let le = search_latencies(&enc, &qs);
+    let lp = search_latencies(&plain, &qs);
+    line(&format!("search_{k}k_p50"), pct(&le, 0.5), pct(&lp, 0.5));
+    line(&format!("search_{k}k_p95"), pct(&le, 0.95), pct(&lp, 0.95));
+    drop(enc);
+    drop(plain);
+
+    // Median of several opens; the page cache is warm for both.
+    let mut extra = Vec::new();
+    let mut base = Vec::new();
+    for _ in 0..5 {
+        let (total, kdf) = open_encrypted(&enc_dir);
+        extra.push(ms(total.saturating_sub(kdf)));
+        base.push(ms(open_plain(&plain_dir)));
+    }
+    extra.sort_by(f64::total_cmp);
+    base.sort_by(f64::total_cmp);
+    line(&format!("unlock_{k}k_extra"), extra[2], base[2]);
+}

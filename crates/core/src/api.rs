@@ -1,0 +1,913 @@
+//! The transport-free facade: a [`Session`] is a signed-in user with their
+//! unlocked keys, and its methods are the operations a person can perform.
+//!
+//! Every method checks the permission matrix first. The CLI and the desktop
+//! shell call only this; neither holds a rule. Dropping the session closes
+//! the database and wipes the keys.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::categories::{self, Category, Compartment, FieldDef, RecordKind};
+use crate::clock::Clock;
+use crate::contacts::{
+    CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput,
+    InteractionView, PersonInput, RecordId, normalise,
+};
+use crate::crypto::{self, Context, KdfParams, Key32};
+use crate::error::{Error, Result};
+use crate::keyring::{Keyring, Keyset, Rotation};
+use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
+use crate::roles::{Action, Role};
+use crate::store::{DirectoryRow, SealedCell, Store};
+use crate::vault::VaultDir;
+
+const SCHEMA: u32 = 1;
+
+/// A user as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserInfo {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// When added.
+    pub created: chrono::DateTime<Utc>,
+}
+
+/// One check of `doctor`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// Whether it passed.
+    pub ok: bool,
+    /// Details.
+    pub detail: String,
+}
+
+/// New passphrases: at least 10 characters.
+pub fn validate_new_passphrase(p: &[u8]) -> Result<()> {
+    let chars = String::from_utf8_lossy(p).chars().count();
+    if chars < 10 {
+        return Err(Error::invalid("passphrase", "use at least 10 characters"));
+    }
+    Ok(())
+}
+
+/// A signed-in user.
+pub struct Session {
+    pub(crate) vault: VaultDir,
+    pub(crate) store: Store,
+    pub(crate) keys: Keyset,
+    user: String,
+    role: Role,
+    clock: Arc<dyn Clock>,
+    device: String,
+    last: Hlc,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
+    Context {
+        domain: "field",
+        owner: record,
+        slot: field,
+        schema: SCHEMA,
+    }
+}
+
+impl Session {
+    pub(crate) fn new(
+        vault: VaultDir,
+        store: Store,
+        keys: Keyset,
+        user: String,
+        role: Role,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Session> {
+        let device = store.meta("device_id")?.unwrap_or_else(|| "unknown".into());
+        let last = Hlc(store
+            .meta("hlc_last")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0));
+        Ok(Session {
+            vault,
+            store,
+            keys,
+            user,
+            role,
+            clock,
+            device,
+            last,
+        })
+    }
+
+    /// The signed-in user's name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The signed-in user's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The vault directory.
+    pub fn vault(&self) -> &VaultDir {
+        &self.vault
+    }
+
+    fn require(&self, action: Action) -> Result<()> {
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                action: action.describe().into(),
+                role: self.role.as_str().into(),
+            })
+        }
+    }
+
+    fn locked_reason(&self, category: Category) -> String {
+        format!(
+            "your role '{}' holds no key for the category '{}'",
+            self.role,
+            category.label(categories::Lang::En)
+        )
+    }
+
+    fn tick(&mut self) -> Hlc {
+        let now = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
+        self.last = Hlc::tick(self.last, now);
+        self.last
+    }
+
+    fn op(&mut self, record: Uuid, kind: RecordKind, field: &str, value: OpValue) -> Op {
+        Op {
+            id: Uuid::now_v7(),
+            hlc: self.tick(),
+            device: self.device.clone(),
+            author: self.user.clone(),
+            record,
+            kind,
+            field: field.into(),
+            value,
+        }
+    }
+
+    fn persist_clock(&self) -> Result<()> {
+        self.store.set_meta("hlc_last", &self.last.0.to_string())
+    }
+
+    fn encode_value(&self, record: Uuid, def: &FieldDef, value: Option<Value>) -> Result<OpValue> {
+        let Some(value) = value else {
+            return Ok(OpValue::Cleared);
+        };
+        let json = value.to_string();
+        match def.category.compartment() {
+            None => Ok(OpValue::Open(json)),
+            Some(c) => {
+                let key = self
+                    .keys
+                    .compartment(c)
+                    .ok_or_else(|| Error::CompartmentLocked {
+                        field: def.name.into(),
+                        category: def.category.as_str().into(),
+                        role: self.role.as_str().into(),
+                    })?;
+                let rid = record.to_string();
+                Ok(OpValue::Sealed {
+                    compartment: c,
+                    bytes: crypto::seal(key, &field_ctx(&rid, def.name), json.as_bytes()),
+                })
+            }
+        }
+    }
+
+    fn decode_value(
+        &self,
+        record: Uuid,
+        field: &str,
+        category: Category,
+        value: &OpValue,
+    ) -> FieldValue {
+        match value {
+            OpValue::Cleared => FieldValue::Empty,
+            OpValue::Open(json) => match serde_json::from_str(json) {
+                Ok(value) => FieldValue::Value { value },
+                Err(_) => FieldValue::Empty,
+            },
+            OpValue::Sealed { compartment, bytes } => {
+                let Some(key) = self.keys.compartment(*compartment) else {
+                    return FieldValue::Locked {
+                        reason: self.locked_reason(category),
+                    };
+                };
+                let rid = record.to_string();
+                crypto::open(key, &field_ctx(&rid, field), bytes)
+                    .and_then(|plain| serde_json::from_slice(&plain).ok())
+                    .map_or(FieldValue::Empty, |value| FieldValue::Value { value })
+            }
+        }
+    }
+
+    fn field_ops(
+        &mut self,
+        record: Uuid,
+        kind: RecordKind,
+        inputs: &[(String, FieldInput)],
+    ) -> Result<Vec<Op>> {
+        let now = self.clock.now();
+        let mut ops = Vec::with_capacity(inputs.len());
+        for (name, input) in inputs {
+            let def = categories::field(kind, name).ok_or_else(|| {
+                Error::invalid(
+                    name.clone(),
+                    format!("is not a field of a {}", kind.as_str()),
+                )
+            })?;
+            let value = normalise(def, input, now)?;
+            let encoded = self.encode_value(record, def, value)?;
+            ops.push(self.op(record, kind, def.name, encoded));
+        }
+        Ok(ops)
+    }
+
+    fn create_op(&mut self, id: Uuid, kind: RecordKind, subject: Option<Uuid>) -> Op {
+        let value = OpValue::Open(
+            serde_json::to_string(&subject.map(|s| s.to_string())).unwrap_or_default(),
+        );
+        self.op(id, kind, CREATE_FIELD, value)
+    }
+
+    fn subject_key(&self, subject: Uuid) -> Vec<u8> {
+        let dsk = Key32::random();
+        let sid = subject.to_string();
+        crypto::seal(
+            &self.keys.subject_wrap,
+            &Context {
+                domain: "subject-key",
+                owner: &sid,
+                slot: "",
+                schema: SCHEMA,
+            },
+            dsk.expose(),
+        )
+    }
+
+    fn person_ops(
+        &mut self,
+        input: &PersonInput,
+        companies: &mut HashMap<String, Uuid>,
+    ) -> Result<(Uuid, Vec<Op>)> {
+        let id = Uuid::now_v7();
+        let has_name = input.fields.iter().any(|(f, v)| {
+            (f == "given_name" || f == "family_name")
+                && matches!(v, FieldInput::Text(t) if !t.trim().is_empty())
+        });
+        if !has_name {
+            return Err(Error::invalid(
+                "name",
+                "a person needs a given or a family name",
+            ));
+        }
+        let mut ops = vec![self.create_op(id, RecordKind::Person, Some(id))];
+        ops.extend(self.field_ops(id, RecordKind::Person, &input.fields)?);
+        if let Some(company) = input.company.as_deref() {
+            ops.extend(self.link_ops(id, company, input.company_role.as_deref(), companies)?);
+        }
+        Ok((id, ops))
+    }
+
+    /// Ops linking a person to a company found by exact name or created.
+    fn link_ops(
+        &mut self,
+        person: Uuid,
+        company: &str,
+        role: Option<&str>,
+        companies: &mut HashMap<String, Uuid>,
+    ) -> Result<Vec<Op>> {
+        let company = company.trim();
+        if company.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ops = Vec::new();
+        let company_id = match companies.get(company) {
+            Some(c) => *c,
+            None => match self.store.find_company(company)? {
+                Some(c) => c,
+                None => {
+                    let c = Uuid::now_v7();
+                    ops.push(self.create_op(c, RecordKind::Company, None));
+                    ops.extend(self.field_ops(
+                        c,
+                        RecordKind::Company,
+                        &[("name".into(), FieldInput::Text(company.into()))],
+                    )?);
+                    c
+                }
+            },
+        };
+        companies.insert(company.to_owned(), company_id);
+        let link = Uuid::now_v7();
+        ops.push(self.create_op(link, RecordKind::Affiliation, Some(person)));
+        let mut link_fields = vec![
+            ("person".to_owned(), FieldInput::Text(person.to_string())),
+            (
+                "company".to_owned(),
+                FieldInput::Text(company_id.to_string()),
+            ),
+        ];
+        if let Some(role) = role.filter(|r| !r.trim().is_empty()) {
+            link_fields.push(("role".into(), FieldInput::Text(role.into())));
+        }
+        ops.extend(self.field_ops(link, RecordKind::Affiliation, &link_fields)?);
+        Ok(ops)
+    }
+
+    /// Adds a person (and the company link, creating the company if new).
+    pub fn add_person(&mut self, input: &PersonInput) -> Result<RecordId> {
+        self.require(Action::WriteContacts)?;
+        let (id, ops) = self.person_ops(input, &mut HashMap::new())?;
+        let key = self.subject_key(id);
+        self.store.apply(&ops, &[(id, key)])?;
+        self.persist_clock()?;
+        Ok(id)
+    }
+
+    /// Adds many people in batches; `progress(done, total)` after each batch.
+    /// Each batch is one transaction: a failure leaves earlier batches in place.
+    pub fn add_people(
+        &mut self,
+        people: &[PersonInput],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<RecordId>> {
+        self.require(Action::WriteContacts)?;
+        let mut ids = Vec::with_capacity(people.len());
+        let mut companies = HashMap::new();
+        for chunk in people.chunks(1000) {
+            let mut ops = Vec::new();
+            let mut keys = Vec::with_capacity(chunk.len());
+            for p in chunk {
+                let (id, person_ops) = self.person_ops(p, &mut companies)?;
+                ops.extend(person_ops);
+                keys.push((id, self.subject_key(id)));
+                ids.push(id);
+            }
+            self.store.apply(&ops, &keys)?;
+            progress(ids.len(), people.len());
+        }
+        self.persist_clock()?;
+        Ok(ids)
+    }
+
+    /// Adds interactions in batches (for imports and demo data).
+    pub fn add_interactions(&mut self, items: &[(RecordId, InteractionInput)]) -> Result<()> {
+        self.require(Action::AddInteraction)?;
+        for chunk in items.chunks(2000) {
+            let mut ops = Vec::new();
+            for (person, input) in chunk {
+                ops.extend(self.interaction_ops(*person, input)?);
+            }
+            self.store.apply(&ops, &[])?;
+        }
+        self.persist_clock()
+    }
+
+    fn interaction_ops(&mut self, person: RecordId, input: &InteractionInput) -> Result<Vec<Op>> {
+        let id = Uuid::now_v7();
+        let at = input.at.unwrap_or_else(|| self.clock.now());
+        let mut fields = vec![
+            ("kind".to_owned(), FieldInput::Text(input.kind.clone())),
+            ("at".to_owned(), FieldInput::Text(at.to_rfc3339())),
+            ("by".to_owned(), FieldInput::Text(self.user.clone())),
+            (
+                "summary".to_owned(),
+                FieldInput::Text(input.summary.clone()),
+            ),
+        ];
+        if input.summary.trim().is_empty() {
+            return Err(Error::invalid("summary", "an interaction needs a summary"));
+        }
+        if let Some(text) = &input.text {
+            fields.push(("text".into(), FieldInput::Text(text.clone())));
+        }
+        let mut ops = vec![self.create_op(id, RecordKind::Interaction, Some(person))];
+        ops.extend(self.field_ops(id, RecordKind::Interaction, &fields)?);
+        Ok(ops)
+    }
+
+    fn person_exists(&self, id: RecordId) -> Result<()> {
+        match self.store.record(id)? {
+            Some((RecordKind::Person, _)) => Ok(()),
+            _ => Err(Error::NotFound {
+                what: "person",
+                id: id.to_string(),
+            }),
+        }
+    }
+
+    /// Records an interaction with a person.
+    pub fn add_interaction(
+        &mut self,
+        person: RecordId,
+        input: &InteractionInput,
+    ) -> Result<RecordId> {
+        self.require(Action::AddInteraction)?;
+        self.person_exists(person)?;
+        let ops = self.interaction_ops(person, input)?;
+        let id = ops[0].record;
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        Ok(id)
+    }
+
+    /// Changes fields of a person or company. Field names are catalogue
+    /// names; "name" splits into given and family name; "company" links.
+    pub fn edit(&mut self, id: RecordId, changes: &[(String, FieldInput)]) -> Result<()> {
+        self.require(Action::WriteContacts)?;
+        let (kind, _) = self.store.record(id)?.ok_or_else(|| Error::NotFound {
+            what: "contact",
+            id: id.to_string(),
+        })?;
+        if !matches!(kind, RecordKind::Person | RecordKind::Company) {
+            return Err(Error::NotFound {
+                what: "contact",
+                id: id.to_string(),
+            });
+        }
+        let mut fields = Vec::new();
+        let mut company = None;
+        for (name, input) in changes {
+            match (kind, name.as_str(), input) {
+                (RecordKind::Person, "name", FieldInput::Text(full)) => {
+                    fields.extend(PersonInput::default().with_name(full).fields);
+                }
+                (RecordKind::Person, "company", FieldInput::Text(c)) => company = Some(c.clone()),
+                _ => fields.push((name.clone(), input.clone())),
+            }
+        }
+        let mut ops = self.field_ops(id, kind, &fields)?;
+        if let Some(company) = company {
+            ops.extend(self.link_ops(id, &company, None, &mut HashMap::new())?);
+        }
+        if ops.is_empty() {
+            return Err(Error::invalid("edit", "nothing to change"));
+        }
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    /// A person or company with every field (locked where the role holds no key).
+    pub fn contact(&self, id: RecordId) -> Result<ContactView> {
+        self.require(Action::ReadContacts)?;
+        let not_found = || Error::NotFound {
+            what: "contact",
+            id: id.to_string(),
+        };
+        let (kind, _) = self.store.record(id)?.ok_or_else(not_found)?;
+        if !matches!(kind, RecordKind::Person | RecordKind::Company) {
+            return Err(not_found());
+        }
+        let stored: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
+        let fields: Vec<FieldView> = categories::fields_of(kind)
+            .map(|def| {
+                let value = if !self.role.can_read(def.category) {
+                    // Locked whether or not a value exists: not even that leaks.
+                    FieldValue::Locked {
+                        reason: self.locked_reason(def.category),
+                    }
+                } else {
+                    stored.get(def.name).map_or(FieldValue::Empty, |v| {
+                        self.decode_value(id, def.name, def.category, v)
+                    })
+                };
+                FieldView {
+                    name: def.name,
+                    label_en: def.label_en,
+                    label_de: def.label_de,
+                    category: def.category,
+                    value,
+                }
+            })
+            .collect();
+        let text = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| f.value.as_text())
+                .unwrap_or_default()
+        };
+        let display = match kind {
+            RecordKind::Company => text("name"),
+            _ => [text("title"), text("given_name"), text("family_name")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mut companies = Vec::new();
+        let mut interactions = Vec::new();
+        if kind == RecordKind::Person {
+            for link in self.store.records_of_subject(id, RecordKind::Affiliation)? {
+                let lf: HashMap<String, OpValue> = self.store.fields(link)?.into_iter().collect();
+                let get = |n: &str| match lf.get(n) {
+                    Some(OpValue::Open(j)) => serde_json::from_str::<String>(j).ok(),
+                    _ => None,
+                };
+                if let Some(company) = get("company").and_then(|c| Uuid::parse_str(&c).ok()) {
+                    let name = match self
+                        .store
+                        .fields(company)?
+                        .into_iter()
+                        .find(|(f, _)| f == "name")
+                    {
+                        Some((_, OpValue::Open(j))) => serde_json::from_str(&j).unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    companies.push(CompanyLink {
+                        company,
+                        name,
+                        role: get("role"),
+                    });
+                }
+            }
+            for iid in self.store.records_of_subject(id, RecordKind::Interaction)? {
+                interactions.push(self.interaction_view(iid)?);
+            }
+            interactions.sort_by(|a, b| b.at.cmp(&a.at));
+        }
+        Ok(ContactView {
+            id,
+            kind,
+            display,
+            fields,
+            companies,
+            interactions,
+        })
+    }
+
+    fn interaction_view(&self, id: RecordId) -> Result<InteractionView> {
+        let f: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
+        let open = |n: &str| match f.get(n) {
+            Some(OpValue::Open(j)) => serde_json::from_str::<String>(j).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let text = if self.role.can_read(Category::Notes) {
+            f.get("text").map_or(FieldValue::Empty, |v| {
+                self.decode_value(id, "text", Category::Notes, v)
+            })
+        } else {
+            FieldValue::Locked {
+                reason: self.locked_reason(Category::Notes),
+            }
+        };
+        Ok(InteractionView {
+            id,
+            kind: open("kind"),
+            at: open("at"),
+            by: open("by"),
+            summary: open("summary"),
+            text,
+        })
+    }
+
+    /// A page of people sorted by family name.
+    pub fn list(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
+        self.require(Action::ReadContacts)?;
+        self.store.list(RecordKind::Person, offset, limit)
+    }
+
+    /// A page of companies sorted by name.
+    pub fn list_companies(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
+        self.require(Action::ReadContacts)?;
+        self.store.list(RecordKind::Company, offset, limit)
+    }
+
+    /// Number of people.
+    pub fn count(&self) -> Result<u64> {
+        self.require(Action::ReadContacts)?;
+        self.store.count(RecordKind::Person)
+    }
+
+    /// Type-ahead search over names, companies, emails, phones and tags.
+    /// Only open categories are indexed, so results never reveal what a
+    /// role may not read.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
+        self.require(Action::ReadContacts)?;
+        self.store.search(query, limit.clamp(1, 500))
+    }
+
+    /// Who changed what, when: the record, its company links and interactions.
+    pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        self.require(Action::ViewHistory)?;
+        let (kind, _) = self.store.record(id)?.ok_or_else(|| Error::NotFound {
+            what: "contact",
+            id: id.to_string(),
+        })?;
+        let mut records = vec![id];
+        if kind == RecordKind::Person {
+            records.extend(self.store.records_of_subject(id, RecordKind::Affiliation)?);
+            records.extend(self.store.records_of_subject(id, RecordKind::Interaction)?);
+        }
+        let ops = self.store.history(&records)?;
+        Ok(ops
+            .into_iter()
+            .map(|op| {
+                let value = if op.field == CREATE_FIELD {
+                    FieldValue::Empty
+                } else {
+                    let category = categories::field(op.kind, &op.field)
+                        .map_or(Category::Notes, |d| d.category);
+                    if self.role.can_read(category) {
+                        self.decode_value(op.record, &op.field, category, &op.value)
+                    } else {
+                        FieldValue::Locked {
+                            reason: self.locked_reason(category),
+                        }
+                    }
+                };
+                HistoryEntry {
+                    at: op.hlc.to_datetime(),
+                    author: op.author,
+                    device: op.device,
+                    record: op.record,
+                    record_kind: op.kind,
+                    field: op.field,
+                    value,
+                }
+            })
+            .collect())
+    }
+
+    // ---- users and roles ----
+
+    /// Every user of the vault.
+    pub fn users(&self) -> Result<Vec<UserInfo>> {
+        let ring = self.vault.keyring()?;
+        Ok(ring
+            .users
+            .iter()
+            .map(|u| UserInfo {
+                name: u.name.clone(),
+                role: u.role,
+                created: u.created,
+            })
+            .collect())
+    }
+
+    fn keyring_for_change(&self) -> Result<Keyring> {
+        self.require(Action::ManageUsers)?;
+        let ring = self.vault.keyring()?;
+        if !ring.mac_ok(&self.keys) {
+            return Err(Error::KeyringDamaged {
+                path: self.vault.keyring_path(),
+                detail: "its integrity check failed: it was changed outside Tresor".into(),
+            });
+        }
+        Ok(ring)
+    }
+
+    fn vault_kdf(ring: &Keyring) -> KdfParams {
+        ring.users
+            .iter()
+            .map(|u| u.kdf)
+            .filter(KdfParams::meets_floor)
+            .max_by_key(|k| (k.m_kib, k.t))
+            .unwrap_or(KdfParams::FLOOR)
+    }
+
+    /// Adds a user with a role (admin only).
+    pub fn add_user(&mut self, name: &str, role: Role, passphrase: &[u8]) -> Result<()> {
+        let mut ring = self.keyring_for_change()?;
+        validate_new_passphrase(passphrase)?;
+        let kdf = Self::vault_kdf(&ring);
+        ring.add_user(name, role, passphrase, kdf, &self.keys, self.clock.now())?;
+        self.vault.write_keyring(&ring)
+    }
+
+    /// Changes a passphrase: one's own (anyone) or another user's (admin).
+    pub fn change_passphrase(&mut self, name: &str, passphrase: &[u8]) -> Result<()> {
+        if name != self.user {
+            self.require(Action::ManageUsers)?;
+        }
+        validate_new_passphrase(passphrase)?;
+        let mut ring = self.vault.keyring()?;
+        let kdf = ring
+            .user(name)
+            .map(|u| u.kdf)
+            .filter(KdfParams::meets_floor)
+            .unwrap_or_else(|| Self::vault_kdf(&ring));
+        ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
+        self.vault.write_keyring(&ring)
+    }
+
+    /// Removes a user; rotates the database key, the subject-wrapping key and
+    /// every compartment key the user held, so their old keyset opens nothing.
+    pub fn remove_user(&mut self, name: &str) -> Result<()> {
+        if name == self.user {
+            return Err(Error::invalid(
+                "user",
+                "you cannot remove yourself; ask another admin",
+            ));
+        }
+        let mut ring = self.keyring_for_change()?;
+        let (next, rotation) = ring.remove_user(name, &self.keys)?;
+        self.rotate(&ring, next, &rotation)
+    }
+
+    /// Changes a user's role; compartment keys the user loses are rotated.
+    pub fn set_role(&mut self, name: &str, role: Role) -> Result<()> {
+        let mut ring = self.keyring_for_change()?;
+        let (next, rotation) = ring.set_role(name, role, &self.keys)?;
+        self.rotate(&ring, next, &rotation)?;
+        if name == self.user {
+            self.role = role;
+            self.keys = self.keys.for_role(role);
+        }
+        Ok(())
+    }
+
+    /// Applies a rotation: stage the keyring, re-seal values and subject keys
+    /// in one transaction, rekey, then promote the keyring. A stop at any
+    /// point is finished or rolled back by the next unlock.
+    fn rotate(&mut self, ring: &Keyring, next: Keyset, rotation: &Rotation) -> Result<()> {
+        self.vault.stage_keyring(ring)?;
+        let mut cells: Vec<SealedCell> = Vec::new();
+        for c in &rotation.compartments {
+            let (Some(old), Some(new)) = (self.keys.compartment(*c), next.compartment(*c)) else {
+                continue;
+            };
+            for mut cell in self.store.sealed_values(*c)? {
+                let ctx = field_ctx(&cell.record, &cell.field);
+                let plain =
+                    crypto::open(old, &ctx, &cell.bytes).ok_or_else(|| Error::DatabaseDamaged {
+                        path: self.store.path().to_path_buf(),
+                        detail: format!("a sealed value of '{}' does not open", cell.field),
+                    })?;
+                cell.bytes = crypto::seal(new, &ctx, &plain);
+                cells.push(cell);
+            }
+        }
+        let mut wrapped = Vec::new();
+        if rotation.subject_wrap {
+            for (subject, bytes) in self.store.subject_keys()? {
+                let ctx = Context {
+                    domain: "subject-key",
+                    owner: &subject,
+                    slot: "",
+                    schema: SCHEMA,
+                };
+                if let Some(dsk) = crypto::open(&self.keys.subject_wrap, &ctx, &bytes) {
+                    wrapped.push((
+                        subject.clone(),
+                        crypto::seal(&next.subject_wrap, &ctx, &dsk),
+                    ));
+                }
+            }
+        }
+        self.store
+            .replace_sealed(&cells, &wrapped, ring.generation)?;
+        if rotation.db {
+            self.store.rekey(&next.db)?;
+        }
+        self.vault.promote_staged()?;
+        self.keys = next.for_role(self.role);
+        Ok(())
+    }
+
+    // ---- integrity ----
+
+    /// Integrity report: keyring MAC and KDF floor, database encryption and
+    /// page authentication, structure, migrations, key generation.
+    pub fn doctor(&self) -> Result<Vec<Check>> {
+        self.require(Action::RunDoctor)?;
+        let mut checks = Vec::new();
+        let mut check = |name: &str, ok: bool, detail: String| {
+            checks.push(Check {
+                name: name.into(),
+                ok,
+                detail,
+            });
+        };
+        let ring = self.vault.keyring();
+        match &ring {
+            Ok(ring) => {
+                let ok = ring.mac_ok(&self.keys);
+                check(
+                    "keyring integrity (HMAC)",
+                    ok,
+                    if ok {
+                        "verified".into()
+                    } else {
+                        "does not verify: the file was changed outside Tresor".into()
+                    },
+                );
+                let weak: Vec<&str> = ring
+                    .users
+                    .iter()
+                    .filter(|u| !u.kdf.meets_floor())
+                    .map(|u| u.name.as_str())
+                    .collect();
+                check(
+                    "key derivation strength",
+                    weak.is_empty(),
+                    if weak.is_empty() {
+                        format!("{} users, all at or above 64 MiB / t=3", ring.users.len())
+                    } else {
+                        format!("below the floor: {}", weak.join(", "))
+                    },
+                );
+            }
+            Err(e) => check("keyring integrity (HMAC)", false, e.to_string()),
+        }
+        let plain = Store::header_is_plain_sqlite(&self.vault.db_path())?;
+        check(
+            "database encrypted",
+            !plain,
+            if plain {
+                "the file is plain SQLite".into()
+            } else {
+                "SQLCipher, raw 256-bit key".into()
+            },
+        );
+        let problems = self.store.integrity_problems()?;
+        check(
+            "database pages and structure",
+            problems.is_empty(),
+            if problems.is_empty() {
+                "ok".into()
+            } else {
+                problems.join("; ")
+            },
+        );
+        let (applied, pending) = self.store.migration_state()?;
+        let unknown: Vec<&String> = applied
+            .iter()
+            .filter(|a| !Store::known_migrations().any(|k| k == a.as_str()))
+            .collect();
+        check(
+            "migrations",
+            pending.is_empty() && unknown.is_empty(),
+            if !pending.is_empty() {
+                format!("pending: {}", pending.join(", "))
+            } else if !unknown.is_empty() {
+                format!("applied by a newer Tresor: {unknown:?}")
+            } else {
+                format!(
+                    "{} applied, latest {}",
+                    applied.len(),
+                    applied.last().map_or("-", String::as_str)
+                )
+            },
+        );
+        if let Ok(ring) = &ring {
+            let db_gen: u64 = self
+                .store
+                .meta("key_generation")?
+                .and_then(|g| g.parse().ok())
+                .unwrap_or(0);
+            check(
+                "key generation",
+                db_gen == ring.generation,
+                format!("keyring {}, database {}", ring.generation, db_gen),
+            );
+        }
+        let people = self.store.count(RecordKind::Person)?;
+        let keys = self.store.subject_key_count()?;
+        check(
+            "subject keys",
+            keys >= people,
+            format!("{keys} subject keys for {people} people"),
+        );
+        Ok(checks)
+    }
+
+    /// Writes the WAL into the database file (before copying a vault, say).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.store.checkpoint()
+    }
+
+    /// Whether this session holds the key of a compartment.
+    pub fn holds(&self, c: Compartment) -> bool {
+        self.keys.compartment(c).is_some()
+    }
+
+    pub(crate) fn require_seed(&self) -> Result<()> {
+        self.require(Action::SeedDemo)
+    }
+}

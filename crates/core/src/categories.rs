@@ -1,0 +1,495 @@
+//! The field catalogue: every field of every record kind and its data category.
+//!
+//! This table is the single source of truth that access rules, compartments,
+//! and later the Art. 30 register and retention rules are derived from. A
+//! field that is not listed here cannot be written. Nothing else in the code
+//! may decide which category a field belongs to.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of record the vault holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A natural person: the data subject.
+    Person,
+    /// A company (legal person).
+    Company,
+    /// The link person ↔ company with the person's role there.
+    Affiliation,
+    /// A call, meeting, email, letter or note about a person.
+    Interaction,
+}
+
+impl RecordKind {
+    /// Stable name used in the store and in ops.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Person => "person",
+            RecordKind::Company => "company",
+            RecordKind::Affiliation => "affiliation",
+            RecordKind::Interaction => "interaction",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Person,
+            Self::Company,
+            Self::Affiliation,
+            Self::Interaction,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Data categories, the unit of purpose, access and retention rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Who someone is: name, salutation, title, birthday, language.
+    Identity,
+    /// How to reach someone: email, phone, postal address.
+    ContactDetails,
+    /// Companies and a person's role at one.
+    Business,
+    /// Tags used to group and select people.
+    Segmentation,
+    /// The record of interactions: kind, time, who, summary.
+    Communication,
+    /// Free-text notes: may hold anything, so they are compartmented.
+    Notes,
+    /// Special categories of personal data under Art. 9 GDPR.
+    Special,
+    /// Deals, offers, volumes: commercially sensitive.
+    Deal,
+}
+
+impl Category {
+    /// Every category, in display order.
+    pub const ALL: [Category; 8] = [
+        Category::Identity,
+        Category::ContactDetails,
+        Category::Business,
+        Category::Segmentation,
+        Category::Communication,
+        Category::Notes,
+        Category::Special,
+        Category::Deal,
+    ];
+
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::ContactDetails => "contact_details",
+            Category::Business => "business",
+            Category::Segmentation => "segmentation",
+            Category::Communication => "communication",
+            Category::Notes => "notes",
+            Category::Special => "special",
+            Category::Deal => "deal",
+        }
+    }
+
+    /// The compartment whose key seals fields of this category, if any.
+    pub fn compartment(self) -> Option<Compartment> {
+        match self {
+            Category::Notes => Some(Compartment::Notes),
+            Category::Special => Some(Compartment::Special),
+            Category::Deal => Some(Compartment::Deal),
+            _ => None,
+        }
+    }
+
+    /// Human label (de, en).
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (de, en) = match self {
+            Category::Identity => ("Identität", "Identity"),
+            Category::ContactDetails => ("Kontaktdaten", "Contact details"),
+            Category::Business => ("Geschäftsbeziehung", "Business relationship"),
+            Category::Segmentation => ("Segmentierung", "Segmentation"),
+            Category::Communication => ("Kommunikation", "Communication"),
+            Category::Notes => ("Notizen", "Notes"),
+            Category::Special => (
+                "Besondere Kategorien (Art. 9)",
+                "Special categories (Art. 9)",
+            ),
+            Category::Deal => ("Geschäftsdaten", "Deal data"),
+        };
+        lang.pick(de, en)
+    }
+}
+
+/// Restricted categories are sealed a second time with a compartment key
+/// that only the roles allowed to read them hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compartment {
+    /// Free-text notes.
+    Notes,
+    /// Art. 9 special categories.
+    Special,
+    /// Deal data.
+    Deal,
+}
+
+impl Compartment {
+    /// Every compartment.
+    pub const ALL: [Compartment; 3] = [Compartment::Notes, Compartment::Special, Compartment::Deal];
+
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compartment::Notes => "notes",
+            Compartment::Special => "special",
+            Compartment::Deal => "deal",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Stable one-byte tag used in encoded keysets.
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            Compartment::Notes => 10,
+            Compartment::Special => 11,
+            Compartment::Deal => 12,
+        }
+    }
+}
+
+/// Display language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// German.
+    De,
+    /// English.
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// Picks the German or English text.
+    pub fn pick(self, de: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::De => de,
+            Lang::En => en,
+        }
+    }
+}
+
+/// What a field's value looks like; drives validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// One line of text.
+    Text,
+    /// Multi-line free text.
+    LongText,
+    /// A list of email addresses.
+    Emails,
+    /// A list of phone numbers.
+    Phones,
+    /// A list of postal addresses (one per entry, lines separated by newlines).
+    Addresses,
+    /// A list of tags.
+    Tags,
+    /// A calendar date, `YYYY-MM-DD`, not in the future.
+    Date,
+    /// An RFC 3339 timestamp.
+    Timestamp,
+    /// An ISO 639-1 language code.
+    Language,
+    /// One of a closed set of words.
+    OneOf(&'static [&'static str]),
+    /// The id of another record.
+    Reference(RecordKind),
+}
+
+/// One row of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDef {
+    /// Record kind the field belongs to.
+    pub kind: RecordKind,
+    /// Stable field name.
+    pub name: &'static str,
+    /// Its data category.
+    pub category: Category,
+    /// Shape of the value.
+    pub value: ValueType,
+    /// German label.
+    pub label_de: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+}
+
+impl FieldDef {
+    /// Label in a language.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        lang.pick(self.label_de, self.label_en)
+    }
+}
+
+/// Kinds of interaction.
+pub const INTERACTION_KINDS: &[&str] = &["call", "meeting", "email", "letter", "note"];
+/// Salutations.
+pub const SALUTATIONS: &[&str] = &["mr", "ms", "mx", "none"];
+
+macro_rules! field {
+    ($kind:ident, $name:literal, $cat:ident, $val:expr, $de:literal, $en:literal) => {
+        FieldDef {
+            kind: RecordKind::$kind,
+            name: $name,
+            category: Category::$cat,
+            value: $val,
+            label_de: $de,
+            label_en: $en,
+        }
+    };
+}
+
+/// The catalogue.
+pub const FIELDS: &[FieldDef] = &[
+    field!(
+        Person,
+        "salutation",
+        Identity,
+        ValueType::OneOf(SALUTATIONS),
+        "Anrede",
+        "Salutation"
+    ),
+    field!(Person, "title", Identity, ValueType::Text, "Titel", "Title"),
+    field!(
+        Person,
+        "given_name",
+        Identity,
+        ValueType::Text,
+        "Vorname",
+        "Given name"
+    ),
+    field!(
+        Person,
+        "family_name",
+        Identity,
+        ValueType::Text,
+        "Nachname",
+        "Family name"
+    ),
+    field!(
+        Person,
+        "birthday",
+        Identity,
+        ValueType::Date,
+        "Geburtstag",
+        "Birthday"
+    ),
+    field!(
+        Person,
+        "language",
+        Identity,
+        ValueType::Language,
+        "Bevorzugte Sprache",
+        "Preferred language"
+    ),
+    field!(
+        Person,
+        "emails",
+        ContactDetails,
+        ValueType::Emails,
+        "E-Mail",
+        "Email"
+    ),
+    field!(
+        Person,
+        "phones",
+        ContactDetails,
+        ValueType::Phones,
+        "Telefon",
+        "Phone"
+    ),
+    field!(
+        Person,
+        "addresses",
+        ContactDetails,
+        ValueType::Addresses,
+        "Anschrift",
+        "Postal address"
+    ),
+    field!(
+        Person,
+        "tags",
+        Segmentation,
+        ValueType::Tags,
+        "Schlagwörter",
+        "Tags"
+    ),
+    field!(Person, "note", Notes, ValueType::LongText, "Notiz", "Note"),
+    field!(
+        Person,
+        "special",
+        Special,
+        ValueType::LongText,
+        "Besondere Kategorien (Art. 9)",
+        "Special categories (Art. 9)"
+    ),
+    field!(
+        Person,
+        "deal_stage",
+        Deal,
+        ValueType::Text,
+        "Verkaufsphase",
+        "Deal stage"
+    ),
+    field!(
+        Person,
+        "deal_value",
+        Deal,
+        ValueType::Text,
+        "Auftragswert",
+        "Deal value"
+    ),
+    field!(
+        Company,
+        "name",
+        Business,
+        ValueType::Text,
+        "Firmenname",
+        "Company name"
+    ),
+    field!(
+        Company,
+        "website",
+        Business,
+        ValueType::Text,
+        "Website",
+        "Website"
+    ),
+    field!(
+        Company,
+        "phones",
+        Business,
+        ValueType::Phones,
+        "Telefon",
+        "Phone"
+    ),
+    field!(
+        Company,
+        "addresses",
+        Business,
+        ValueType::Addresses,
+        "Anschrift",
+        "Address"
+    ),
+    field!(Company, "note", Notes, ValueType::LongText, "Notiz", "Note"),
+    field!(
+        Affiliation,
+        "person",
+        Business,
+        ValueType::Reference(RecordKind::Person),
+        "Person",
+        "Person"
+    ),
+    field!(
+        Affiliation,
+        "company",
+        Business,
+        ValueType::Reference(RecordKind::Company),
+        "Firma",
+        "Company"
+    ),
+    field!(
+        Affiliation,
+        "role",
+        Business,
+        ValueType::Text,
+        "Funktion",
+        "Role"
+    ),
+    field!(
+        Interaction,
+        "kind",
+        Communication,
+        ValueType::OneOf(INTERACTION_KINDS),
+        "Art",
+        "Kind"
+    ),
+    field!(
+        Interaction,
+        "at",
+        Communication,
+        ValueType::Timestamp,
+        "Zeitpunkt",
+        "When"
+    ),
+    field!(
+        Interaction,
+        "by",
+        Communication,
+        ValueType::Text,
+        "Durch",
+        "By"
+    ),
+    field!(
+        Interaction,
+        "summary",
+        Communication,
+        ValueType::Text,
+        "Zusammenfassung",
+        "Summary"
+    ),
+    field!(
+        Interaction,
+        "text",
+        Notes,
+        ValueType::LongText,
+        "Text",
+        "Text"
+    ),
+];
+
+/// Looks up a field of a record kind.
+pub fn field(kind: RecordKind, name: &str) -> Option<&'static FieldDef> {
+    FIELDS.iter().find(|f| f.kind == kind && f.name == name)
+}
+
+/// All fields of a record kind, in catalogue order.
+pub fn fields_of(kind: RecordKind) -> impl Iterator<Item = &'static FieldDef> {
+    FIELDS.iter().filter(move |f| f.kind == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_unique_per_kind() {
+        for (i, a) in FIELDS.iter().enumerate() {
+            for b in &FIELDS[i + 1..] {
+                assert!(!(a.kind == b.kind && a.name == b.name), "{} twice", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn free_text_and_art9_are_compartmented() {
+        for f in FIELDS {
+            if f.value == ValueType::LongText {
+                assert!(
+                    f.category.compartment().is_some(),
+                    "{} is free text but open",
+                    f.name
+                );
+            }
+        }
+        assert_eq!(
+            field(RecordKind::Person, "special").map(|f| f.category),
+            Some(Category::Special)
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! The one error type of the core, with a stable machine code per variant.
+//!
+//! Messages say what happened and what the user can do. They never contain
+//! key material, SQL, or the plaintext of a record: errors end up in logs,
+//! terminals and the webview.
+
+use std::path::PathBuf;
+
+/// Result with the core's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Passphrase or recovery key did not open the keyset. Deliberately no hint.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The keyring asks for KDF parameters below the floor (downgrade attempt).
+    #[error(
+        "the keyring asks for weaker key derivation than allowed (at least 64 MiB, 3 passes); refusing to unlock"
+    )]
+    KdfBelowFloor,
+    /// The keyring file cannot be read or fails its integrity check.
+    #[error("the keyring {} is damaged ({detail}); nothing was changed — restore it from a backup", path.display())]
+    KeyringDamaged {
+        /// The keyring file.
+        path: PathBuf,
+        /// What is wrong, without secrets.
+        detail: String,
+    },
+    /// The database cannot be opened with the right key, or fails its checks.
+    #[error("the database {} is damaged ({detail}); nothing was changed — restore it from a backup", path.display())]
+    DatabaseDamaged {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong, without secrets or SQL.
+        detail: String,
+    },
+    /// `init` on a directory that already holds a vault.
+    #[error("a vault already exists in {}", path.display())]
+    VaultExists {
+        /// The vault directory.
+        path: PathBuf,
+    },
+    /// No vault where one was expected.
+    #[error("no vault found in {} — create one with `tresor init`", path.display())]
+    VaultNotFound {
+        /// The vault directory.
+        path: PathBuf,
+    },
+    /// The role of the signed-in user does not allow the action.
+    #[error("your role '{role}' may not {action}")]
+    Forbidden {
+        /// What was attempted, in words.
+        action: String,
+        /// The role that lacks the permission.
+        role: String,
+    },
+    /// The field belongs to a compartment whose key this user does not hold.
+    #[error(
+        "the field '{field}' is in the '{category}' category, which your role '{role}' may not read or write"
+    )]
+    CompartmentLocked {
+        /// The field.
+        field: String,
+        /// Its data category.
+        category: String,
+        /// The user's role.
+        role: String,
+    },
+    /// A record, user or other thing was not found.
+    #[error("{what} '{id}' not found")]
+    NotFound {
+        /// Kind of thing.
+        what: &'static str,
+        /// The id or name that was looked up.
+        id: String,
+    },
+    /// Input failed validation; `field` names where, `message` says why.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Which input.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A user name is taken.
+    #[error("a user named '{0}' already exists")]
+    UserExists(String),
+    /// The action would leave the vault without an administrator.
+    #[error("the vault must keep at least one admin")]
+    LastAdmin,
+    /// Reading or writing a file failed.
+    #[error("cannot access {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store failed in a way the user cannot fix by changing input.
+    #[error(
+        "the database reported an error ({0}); try again, and run `tresor doctor` if it persists"
+    )]
+    Store(String),
+}
+
+impl Error {
+    /// Stable code for machines (CLI `--json`, IPC); never changes once shipped.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::KdfBelowFloor => "kdf_below_floor",
+            Error::KeyringDamaged { .. } => "keyring_damaged",
+            Error::DatabaseDamaged { .. } => "database_damaged",
+            Error::VaultExists { .. } => "vault_exists",
+            Error::VaultNotFound { .. } => "vault_not_found",
+            Error::Forbidden { .. } => "forbidden",
+            Error::CompartmentLocked { .. } => "compartment_locked",
+            Error::NotFound { .. } => "not_found",
+            Error::Invalid { .. } => "invalid",
+            Error::UserExists(_) => "user_exists",
+            Error::LastAdmin => "last_admin",
+            Error::Io { .. } => "io",
+            Error::Store(_) => "store",
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // Only the error class crosses: SQLite messages can quote SQL and values.
+        let class = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => format!("{:?}", f.code),
+            rusqlite::Error::QueryReturnedNoRows => "no rows".into(),
+            _ => "internal".into(),
+        };
+        Error::Store(class)
+    }
+}

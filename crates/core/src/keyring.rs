@@ -1,0 +1,881 @@
+//! The keyring file: users, roles, and their wrapped keysets.
+//!
+//! Each user has a personal X25519 key pair. The secret half is sealed under
+//! a key derived from the user's passphrase (Argon2id); the user's keyset is
+//! sealed *to* the public half. So a passphrase change re-wraps only that
+//! user's secret, and an admin can rotate shared keys and re-seal every
+//! keyset without knowing anyone's passphrase. The recovery kit is one more
+//! such public key whose secret exists only on paper.
+//!
+//! The whole file carries an HMAC under a key every keyset holds, so a
+//! removed entry, a swapped role or a doctored KDF parameter is detected.
+//! This module never writes files: [`crate::vault`] does.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+use zeroize::Zeroizing;
+
+use crate::categories::Compartment;
+use crate::crypto::{self, Context, KdfParams, Key32};
+use crate::error::{Error, Result};
+use crate::roles::Role;
+
+const FORMAT: &str = "tresor-keyring";
+const VERSION: u32 = 1;
+
+/// The keys one user holds once unlocked; wiped when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Keyset {
+    /// SQLCipher key of the local database.
+    pub(crate) db: Key32,
+    /// Wraps the per-subject keys (crypto-shredding).
+    pub(crate) subject_wrap: Key32,
+    /// Authenticates the keyring file.
+    pub(crate) keyring_mac: Key32,
+    /// Compartment keys of the user's role.
+    pub(crate) compartments: BTreeMap<Compartment, Key32>,
+}
+
+impl std::fmt::Debug for Keyset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyset")
+            .field(
+                "compartments",
+                &self.compartments.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which shared keys to replace in a rotation.
+#[derive(Debug, Clone, Default)]
+pub struct Rotation {
+    /// New database key (needs `PRAGMA rekey`).
+    pub db: bool,
+    /// New subject-wrapping key (needs every subject key re-wrapped).
+    pub subject_wrap: bool,
+    /// Compartments whose keys are replaced (needs their values re-sealed).
+    pub compartments: Vec<Compartment>,
+}
+
+impl Keyset {
+    /// A complete new keyset: every key random.
+    pub fn generate() -> Keyset {
+        Keyset {
+            db: Key32::random(),
+            subject_wrap: Key32::random(),
+            keyring_mac: Key32::random(),
+            compartments: Compartment::ALL
+                .iter()
+                .map(|c| (*c, Key32::random()))
+                .collect(),
+        }
+    }
+
+    /// The subset a role holds. Only a complete keyset can produce others.
+    pub fn for_role(&self, role: Role) -> Keyset {
+        Keyset {
+            db: self.db.clone(),
+            subject_wrap: self.subject_wrap.clone(),
+            keyring_mac: self.keyring_mac.clone(),
+            compartments: role
+                .compartments()
+                .iter()
+                .filter_map(|c| self.compartments.get(c).map(|k| (*c, k.clone())))
+                .collect(),
+        }
+    }
+
+    /// True when every compartment key is present.
+    pub fn is_complete(&self) -> bool {
+        Compartment::ALL
+            .iter()
+            .all(|c| self.compartments.contains_key(c))
+    }
+
+    /// The key of a compartment, if this keyset holds it.
+    pub fn compartment(&self, c: Compartment) -> Option<&Key32> {
+        self.compartments.get(&c)
+    }
+
+    /// A copy with the chosen keys replaced by fresh random ones (the MAC key always).
+    pub fn rotated(&self, r: &Rotation) -> Keyset {
+        let mut next = self.clone();
+        next.keyring_mac = Key32::random();
+        if r.db {
+            next.db = Key32::random();
+        }
+        if r.subject_wrap {
+            next.subject_wrap = Key32::random();
+        }
+        for c in &r.compartments {
+            next.compartments.insert(*c, Key32::random());
+        }
+        next
+    }
+
+    fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(1 + 33 * (3 + self.compartments.len())));
+        out.push(1);
+        for (tag, key) in [
+            (1u8, &self.db),
+            (2, &self.subject_wrap),
+            (3, &self.keyring_mac),
+        ] {
+            out.push(tag);
+            out.extend_from_slice(key.expose());
+        }
+        for (c, key) in &self.compartments {
+            out.push(c.tag());
+            out.extend_from_slice(key.expose());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Keyset> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != 1 || rest.len() % 33 != 0 {
+            return None;
+        }
+        let mut db = None;
+        let mut sw = None;
+        let mut mac = None;
+        let mut compartments = BTreeMap::new();
+        for chunk in rest.chunks_exact(33) {
+            let key = Key32::from_bytes(chunk[1..].try_into().ok()?);
+            match chunk[0] {
+                1 => db = Some(key),
+                2 => sw = Some(key),
+                3 => mac = Some(key),
+                t => {
+                    let c = Compartment::ALL.into_iter().find(|c| c.tag() == t)?;
+                    compartments.insert(c, key);
+                }
+            }
+        }
+        Some(Keyset {
+            db: db?,
+            subject_wrap: sw?,
+            keyring_mac: mac?,
+            compartments,
+        })
+    }
+}
+
+/// One user's entry in the keyring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserEntry {
+    /// Sign-in name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2id parameters of this user's passphrase.
+    pub kdf: KdfParams,
+    /// KDF salt (base64).
+    salt: String,
+    /// Personal X25519 secret sealed under the passphrase key (base64).
+    secret: String,
+    /// Personal X25519 public key (base64).
+    public: String,
+    /// Keyset sealed to the public key (base64).
+    keyset: String,
+    /// When the user was added.
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RecoveryEntry {
+    public: String,
+    keyset: String,
+}
+
+/// The keyring file's content.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Keyring {
+    format: String,
+    version: u32,
+    /// The vault's id, bound into every seal.
+    pub vault_id: String,
+    /// Increases with every key rotation.
+    pub generation: u64,
+    /// Users, in order of creation.
+    pub users: Vec<UserEntry>,
+    recovery: RecoveryEntry,
+    mac: String,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
+fn unb64(s: &str) -> Option<Vec<u8>> {
+    B64.decode(s).ok()
+}
+
+fn owner(vault: &str, name: &str) -> String {
+    format!("{vault}/{name}")
+}
+
+const RECOVERY_OWNER: &str = "#recovery";
+
+/// A freshly derived personal key pair and its sealed form.
+struct Personal {
+    salt: [u8; 16],
+    secret: Key32,
+}
+
+fn seal_personal(
+    vault: &str,
+    name: &str,
+    kdf: KdfParams,
+    passphrase: &[u8],
+    p: &Personal,
+) -> Result<(String, String)> {
+    let kek = crypto::derive_kek(passphrase, &p.salt, kdf)?;
+    let o = owner(vault, name);
+    let ctx = Context {
+        domain: "user-secret",
+        owner: &o,
+        slot: "",
+        schema: VERSION,
+    };
+    Ok((
+        b64(&crypto::seal(&kek, &ctx, p.secret.expose())),
+        b64(&crypto::public_of(&p.secret)),
+    ))
+}
+
+fn keyset_ctx<'a>(owner: &'a str, role: &'a str) -> Context<'a> {
+    Context {
+        domain: "keyset",
+        owner,
+        slot: role,
+        schema: VERSION,
+    }
+}
+
+/// A recovery key: 32 random bytes plus a 3-byte checksum, written as
+/// 56 Crockford base32 characters in groups of four.
+pub struct RecoveryKey(Key32);
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl RecoveryKey {
+    fn generate() -> RecoveryKey {
+        RecoveryKey(Key32::random())
+    }
+
+    /// The key as printed in the kit.
+    pub fn display(&self) -> Zeroizing<String> {
+        let mut bytes = Zeroizing::new(self.0.expose().to_vec());
+        let check = sha2::Sha256::digest(self.0.expose());
+        bytes.extend_from_slice(&check[..3]);
+        let mut chars = Zeroizing::new(String::new());
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        for &b in bytes.iter() {
+            acc = (acc << 8) | u32::from(b);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                chars.push(char::from(CROCKFORD[((acc >> bits) & 31) as usize]));
+            }
+        }
+        let mut out = Zeroizing::new(String::new());
+        for (i, c) in chars.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push('-');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Parses a typed-back key: case, spaces and dashes do not matter, and
+    /// O/I/L are read as 0/1/1. A typo is reported as such.
+    pub fn parse(typed: &str) -> Result<RecoveryKey> {
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        let mut bytes = Zeroizing::new(Vec::with_capacity(35));
+        for c in typed.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+            let c = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            };
+            let v = CROCKFORD
+                .iter()
+                .position(|&x| char::from(x) == c)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "recovery key",
+                        "contains a character that is not in the kit",
+                    )
+                })?;
+            acc = (acc << 5) | v as u32;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push(((acc >> bits) & 0xff) as u8);
+            }
+        }
+        if bytes.len() != 35 {
+            return Err(Error::invalid(
+                "recovery key",
+                "must be 56 characters (14 groups of 4)",
+            ));
+        }
+        let key: [u8; 32] = bytes[..32].try_into().map_err(|_| Error::WrongPassphrase)?;
+        let check = sha2::Sha256::digest(key);
+        if check[..3] != bytes[32..] {
+            return Err(Error::invalid(
+                "recovery key",
+                "has a typo: the checksum does not match",
+            ));
+        }
+        Ok(RecoveryKey(Key32::from_bytes(key)))
+    }
+}
+
+impl Keyring {
+    /// A new keyring with one admin; returns it, the admin's keyset and the recovery key.
+    pub fn create(
+        admin: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        now: DateTime<Utc>,
+    ) -> Result<(Keyring, Keyset, RecoveryKey)> {
+        let keys = Keyset::generate();
+        let recovery = RecoveryKey::generate();
+        let vault_id = uuid::Uuid::now_v7().to_string();
+        let rec_public = crypto::public_of(&recovery.0);
+        let mut ring = Keyring {
+            format: FORMAT.into(),
+            version: VERSION,
+            recovery: RecoveryEntry {
+                public: b64(&rec_public),
+                keyset: String::new(),
+            },
+            vault_id,
+            generation: 1,
+            users: Vec::new(),
+            mac: String::new(),
+        };
+        ring.seal_recovery(&keys)?;
+        ring.push_user(admin, Role::Admin, passphrase, kdf, &keys, now)?;
+        ring.update_mac(&keys);
+        Ok((ring, keys, recovery))
+    }
+
+    /// Parses a keyring file's bytes, naming the file on failure.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Keyring> {
+        let damaged = |detail: &str| Error::KeyringDamaged {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        };
+        let ring: Keyring =
+            serde_json::from_slice(bytes).map_err(|_| damaged("not a readable keyring"))?;
+        if ring.format != FORMAT {
+            return Err(damaged("not a Tresor keyring"));
+        }
+        if ring.version != VERSION {
+            return Err(damaged("written by an unknown version of Tresor"));
+        }
+        Ok(ring)
+    }
+
+    /// Serialises for writing.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+
+    /// Finds a user.
+    pub fn user(&self, name: &str) -> Option<&UserEntry> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Unlocks a user's keyset with their passphrase and checks the file's MAC.
+    pub fn unlock(&self, name: &str, passphrase: &[u8], path: &Path) -> Result<Keyset> {
+        let entry = self.user(name).ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: name.into(),
+        })?;
+        if !entry.kdf.meets_floor() {
+            return Err(Error::KdfBelowFloor);
+        }
+        let damaged = |detail: String| Error::KeyringDamaged {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let salt = unb64(&entry.salt)
+            .ok_or_else(|| damaged(format!("the entry of user '{name}' is unreadable")))?;
+        let kek = crypto::derive_kek(passphrase, &salt, entry.kdf)?;
+        let o = owner(&self.vault_id, name);
+        let sealed_secret = unb64(&entry.secret)
+            .ok_or_else(|| damaged(format!("the entry of user '{name}' is unreadable")))?;
+        let secret = crypto::open(
+            &kek,
+            &Context {
+                domain: "user-secret",
+                owner: &o,
+                slot: "",
+                schema: VERSION,
+            },
+            &sealed_secret,
+        )
+        .ok_or(Error::WrongPassphrase)?;
+        let secret: [u8; 32] = secret[..]
+            .try_into()
+            .map_err(|_| damaged(format!("the entry of user '{name}' is unreadable")))?;
+        let keys = self
+            .open_keyset(
+                &Key32::from_bytes(secret),
+                &o,
+                entry.role.as_str(),
+                &entry.keyset,
+            )
+            .ok_or_else(|| {
+                damaged(format!(
+                    "the keyset of user '{name}' does not match its role"
+                ))
+            })?;
+        self.verify_mac(&keys, path)?;
+        Ok(keys)
+    }
+
+    /// Opens the complete keyset with the recovery key.
+    pub fn unlock_recovery(&self, key: &RecoveryKey, path: &Path) -> Result<Keyset> {
+        let o = owner(&self.vault_id, RECOVERY_OWNER);
+        let keys = self
+            .open_keyset(&key.0, &o, Role::Admin.as_str(), &self.recovery.keyset)
+            .ok_or(Error::WrongPassphrase)?;
+        self.verify_mac(&keys, path)?;
+        Ok(keys)
+    }
+
+    fn open_keyset(
+        &self,
+        secret: &Key32,
+        owner: &str,
+        role: &str,
+        sealed_b64: &str,
+    ) -> Option<Keyset> {
+        let sealed = unb64(sealed_b64)?;
+        let plain = crypto::open_from(secret, &keyset_ctx(owner, role), &sealed)?;
+        Keyset::decode(&plain)
+    }
+
+    fn mac_input(&self) -> Vec<u8> {
+        let mut copy = self.clone();
+        copy.mac.clear();
+        serde_json::to_vec(&copy).unwrap_or_default()
+    }
+
+    fn verify_mac(&self, keys: &Keyset, path: &Path) -> Result<()> {
+        let expected = crypto::mac(&keys.keyring_mac, &self.mac_input());
+        let stored = unb64(&self.mac).unwrap_or_default();
+        if crypto::mac_eq(&expected, &stored) {
+            Ok(())
+        } else {
+            Err(Error::KeyringDamaged {
+                path: path.to_path_buf(),
+                detail: "its integrity check failed: it was changed outside Tresor".into(),
+            })
+        }
+    }
+
+    /// True when the MAC verifies under this keyset (for `doctor`).
+    pub fn mac_ok(&self, keys: &Keyset) -> bool {
+        self.verify_mac(keys, Path::new("")).is_ok()
+    }
+
+    fn update_mac(&mut self, keys: &Keyset) {
+        self.mac = b64(&crypto::mac(&keys.keyring_mac, &self.mac_input()));
+    }
+
+    fn seal_recovery(&mut self, full: &Keyset) -> Result<()> {
+        let public: [u8; 32] = unb64(&self.recovery.public)
+            .and_then(|p| p.try_into().ok())
+            .ok_or_else(|| Error::invalid("keyring", "recovery entry unreadable"))?;
+        let o = owner(&self.vault_id, RECOVERY_OWNER);
+        self.recovery.keyset = b64(&crypto::seal_to(
+            &public,
+            &keyset_ctx(&o, Role::Admin.as_str()),
+            &full.encode(),
+        ));
+        Ok(())
+    }
+
+    fn seal_keyset_for(&self, entry: &UserEntry, full: &Keyset) -> Result<String> {
+        let public: [u8; 32] = unb64(&entry.public)
+            .and_then(|p| p.try_into().ok())
+            .ok_or_else(|| Error::invalid("keyring", "user entry unreadable"))?;
+        let o = owner(&self.vault_id, &entry.name);
+        let subset = full.for_role(entry.role);
+        Ok(b64(&crypto::seal_to(
+            &public,
+            &keyset_ctx(&o, entry.role.as_str()),
+            &subset.encode(),
+        )))
+    }
+
+    fn push_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        full: &Keyset,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let personal = Personal {
+            salt: crypto::random_salt(),
+            secret: Key32::random(),
+        };
+        let (secret, public) = seal_personal(&self.vault_id, name, kdf, passphrase, &personal)?;
+        let mut entry = UserEntry {
+            name: name.into(),
+            role,
+            kdf,
+            salt: b64(&personal.salt),
+            secret,
+            public,
+            keyset: String::new(),
+            created: now,
+        };
+        entry.keyset = self.seal_keyset_for(&entry, full)?;
+        self.users.push(entry);
+        Ok(())
+    }
+
+    /// Adds a user; `full` must be a complete keyset (an admin's).
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        full: &Keyset,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        validate_user_name(name)?;
+        if self.user(name).is_some() {
+            return Err(Error::UserExists(name.into()));
+        }
+        self.push_user(name, role, passphrase, kdf, full, now)?;
+        self.update_mac(full);
+        Ok(())
+    }
+
+    /// Sets a new passphrase for a user: a new personal key pair, sealed
+    /// under the new passphrase, and the user's keyset re-sealed to it. Only
+    /// this user's entry changes. `keys` is either the user's own keyset or a
+    /// complete one (an admin resetting, or the recovery key).
+    pub fn set_passphrase(
+        &mut self,
+        name: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        keys: &Keyset,
+    ) -> Result<()> {
+        let vault = self.vault_id.clone();
+        let idx = self
+            .users
+            .iter()
+            .position(|u| u.name == name)
+            .ok_or_else(|| Error::NotFound {
+                what: "user",
+                id: name.into(),
+            })?;
+        let personal = Personal {
+            salt: crypto::random_salt(),
+            secret: Key32::random(),
+        };
+        let (secret, public) = seal_personal(&vault, name, kdf, passphrase, &personal)?;
+        {
+            let e = &mut self.users[idx];
+            e.kdf = kdf;
+            e.salt = b64(&personal.salt);
+            e.secret = secret;
+            e.public = public;
+        }
+        let entry = self.users[idx].clone();
+        // Without a complete keyset (a user changing their own passphrase)
+        // the user's own keys are exactly their role's subset.
+        self.users[idx].keyset = if keys.is_complete() {
+            self.seal_keyset_for(&entry, keys)?
+        } else {
+            let o = owner(&vault, name);
+            let public: [u8; 32] = crypto::public_of(&personal.secret);
+            b64(&crypto::seal_to(
+                &public,
+                &keyset_ctx(&o, entry.role.as_str()),
+                &keys.encode(),
+            ))
+        };
+        self.update_mac(keys);
+        Ok(())
+    }
+
+    /// Removes a user and rotates every shared key they held; returns the
+    /// new complete keyset. Callers must apply the rotation to the store.
+    pub fn remove_user(&mut self, name: &str, full: &Keyset) -> Result<(Keyset, Rotation)> {
+        let entry = self.user(name).cloned().ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: name.into(),
+        })?;
+        if entry.role == Role::Admin
+            && self.users.iter().filter(|u| u.role == Role::Admin).count() == 1
+        {
+            return Err(Error::LastAdmin);
+        }
+        self.users.retain(|u| u.name != name);
+        let rotation = Rotation {
+            db: true,
+            subject_wrap: true,
+            compartments: entry.role.compartments().to_vec(),
+        };
+        let next = self.reseal_all(full, &rotation)?;
+        Ok((next, rotation))
+    }
+
+    /// Changes a user's role; compartments the user loses are rotated.
+    pub fn set_role(
+        &mut self,
+        name: &str,
+        role: Role,
+        full: &Keyset,
+    ) -> Result<(Keyset, Rotation)> {
+        let idx = self
+            .users
+            .iter()
+            .position(|u| u.name == name)
+            .ok_or_else(|| Error::NotFound {
+                what: "user",
+                id: name.into(),
+            })?;
+        let old = self.users[idx].role;
+        if old == Role::Admin
+            && role != Role::Admin
+            && self.users.iter().filter(|u| u.role == Role::Admin).count() == 1
+        {
+            return Err(Error::LastAdmin);
+        }
+        self.users[idx].role = role;
+        let lost: Vec<Compartment> = old
+            .compartments()
+            .iter()
+            .filter(|c| !role.compartments().contains(c))
+            .copied()
+            .collect();
+        let rotation = Rotation {
+            db: false,
+            subject_wrap: false,
+            compartments: lost,
+        };
+        let next = self.reseal_all(full, &rotation)?;
+        Ok((next, rotation))
+    }
+
+    fn reseal_all(&mut self, full: &Keyset, rotation: &Rotation) -> Result<Keyset> {
+        let next = full.rotated(rotation);
+        self.generation += 1;
+        for i in 0..self.users.len() {
+            let entry = self.users[i].clone();
+            self.users[i].keyset = self.seal_keyset_for(&entry, &next)?;
+        }
+        self.seal_recovery(&next)?;
+        self.update_mac(&next);
+        Ok(next)
+    }
+}
+
+/// User names: 1–64 characters of letters, digits, `.`, `-`, `_`.
+pub fn validate_user_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "user name",
+            "use 1–64 letters, digits, '.', '-' or '_'",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring() -> (Keyring, Keyset, RecoveryKey) {
+        Keyring::create("ada", b"correct horse", KdfParams::FLOOR, Utc::now()).expect("create")
+    }
+
+    #[test]
+    fn keyset_encoding_round_trips() {
+        let k = Keyset::generate();
+        assert_eq!(Keyset::decode(&k.encode()), Some(k.clone()));
+        let agent = k.for_role(Role::Agent);
+        assert!(agent.compartments.is_empty());
+        assert_eq!(Keyset::decode(&agent.encode()), Some(agent));
+    }
+
+    #[test]
+    fn unlock_refuses_a_wrong_passphrase_and_opens_with_the_right_one() {
+        let (ring, keys, _) = ring();
+        let p = Path::new("keyring.json");
+        assert!(matches!(
+            ring.unlock("ada", b"wrong", p),
+            Err(Error::WrongPassphrase)
+        ));
+        assert_eq!(
+            ring.unlock("ada", b"correct horse", p).expect("unlock"),
+            keys
+        );
+    }
+
+    #[test]
+    fn a_downgraded_kdf_is_refused_before_deriving() {
+        let (mut ring, _, _) = ring();
+        ring.users[0].kdf.m_kib = 1024;
+        assert!(matches!(
+            ring.unlock("ada", b"correct horse", Path::new("k")),
+            Err(Error::KdfBelowFloor)
+        ));
+    }
+
+    #[test]
+    fn a_swapped_role_or_changed_file_is_detected() {
+        let (mut ring, full, _) = ring();
+        ring.add_user(
+            "bob",
+            Role::Agent,
+            b"pw-bob-123",
+            KdfParams::FLOOR,
+            &full,
+            Utc::now(),
+        )
+        .expect("add");
+        let mut tampered = ring.clone();
+        tampered.users[1].role = Role::Admin;
+        assert!(matches!(
+            tampered.unlock("bob", b"pw-bob-123", Path::new("k")),
+            Err(Error::KeyringDamaged { .. })
+        ));
+        let mut tampered = ring.clone();
+        tampered.generation += 5;
+        assert!(matches!(
+            tampered.unlock("bob", b"pw-bob-123", Path::new("k")),
+            Err(Error::KeyringDamaged { .. })
+        ));
+    }
+
+    #[test]
+    fn recovery_key_round_trips_and_catches_typos() {
+        let (ring, keys, rec) = ring();
+        let shown = rec.display();
+        assert_eq!(shown.len(), 56 + 13);
+        let parsed = RecoveryKey::parse(&shown.to_lowercase()).expect("parse");
+        assert_eq!(
+            ring.unlock_recovery(&parsed, Path::new("k"))
+                .expect("recover"),
+            keys
+        );
+        let mut typo: Vec<char> = shown.chars().collect();
+        typo[5] = if typo[5] == 'A' { 'B' } else { 'A' };
+        let typo: String = typo.into_iter().collect();
+        assert!(matches!(
+            RecoveryKey::parse(&typo),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn passphrase_change_rewraps_only_that_user() {
+        let (mut ring, full, _) = ring();
+        ring.add_user(
+            "bob",
+            Role::Sales,
+            b"pw-bob-123",
+            KdfParams::FLOOR,
+            &full,
+            Utc::now(),
+        )
+        .expect("add");
+        let before = ring.users[0].clone();
+        let bob_keys = ring
+            .unlock("bob", b"pw-bob-123", Path::new("k"))
+            .expect("bob");
+        ring.set_passphrase("bob", b"new-bob-pass", KdfParams::FLOOR, &bob_keys)
+            .expect("passwd");
+        assert_eq!(ring.users[0].secret, before.secret);
+        assert_eq!(ring.users[0].keyset, before.keyset);
+        assert!(ring.unlock("bob", b"pw-bob-123", Path::new("k")).is_err());
+        assert_eq!(
+            ring.unlock("bob", b"new-bob-pass", Path::new("k"))
+                .expect("bob"),
+            bob_keys
+        );
+        assert!(ring.unlock("ada", b"correct horse", Path::new("k")).is_ok());
+    }
+
+    #[test]
+    fn removal_rotates_keys_so_an_old_copy_opens_nothing_new() {
+        let (mut ring, full, rec) = ring();
+        ring.add_user(
+            "eve",
+            Role::Sales,
+            b"pw-eve-123",
+            KdfParams::FLOOR,
+            &full,
+            Utc::now(),
+        )
+        .expect("add");
+        let old_copy = ring.clone();
+        let (next, rotation) = ring.remove_user("eve", &full).expect("remove");
+        assert!(ring.user("eve").is_none());
+        assert!(rotation.db && rotation.subject_wrap);
+        let eve_old = old_copy
+            .unlock("eve", b"pw-eve-123", Path::new("k"))
+            .expect("old copy");
+        assert_ne!(eve_old.db, next.db);
+        assert_ne!(
+            eve_old.compartment(Compartment::Notes),
+            next.compartment(Compartment::Notes)
+        );
+        assert_eq!(eve_old.compartment(Compartment::Special), None);
+        assert_eq!(
+            ring.unlock("ada", b"correct horse", Path::new("k"))
+                .expect("ada"),
+            next
+        );
+        assert_eq!(
+            ring.unlock_recovery(&rec, Path::new("k"))
+                .expect("recovery"),
+            next
+        );
+    }
+
+    #[test]
+    fn the_last_admin_cannot_leave() {
+        let (mut ring, full, _) = ring();
+        assert!(matches!(
+            ring.remove_user("ada", &full),
+            Err(Error::LastAdmin)
+        ));
+        assert!(matches!(
+            ring.set_role("ada", Role::Sales, &full),
+            Err(Error::LastAdmin)
+        ));
+    }
+}

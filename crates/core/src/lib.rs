@@ -1,0 +1,20 @@
+//! `tresor-core`: every rule and all data of Tresor, with no GUI and no
+//! transport. Front doors (the `tresor` command, the desktop shell) call
+//! [`api::Session`] and nothing else; permissions, validation and encryption
+//! all happen here.
+
+pub mod api;
+pub mod categories;
+pub mod clock;
+pub mod contacts;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod keyring;
+pub mod ops;
+pub mod roles;
+pub mod store;
+pub mod vault;
+
+pub use api::Session;
+pub use error::{Error, Result};

@@ -1,0 +1,160 @@
+//! Roles and the permission matrix: the one place that says who may do what.
+//!
+//! Every operation in [`crate::api`] asks [`Role::may`] before it acts, and
+//! [`Role::compartments`] decides which compartment keys a role's keyset
+//! holds. Front doors (CLI, desktop shell) never decide permissions.
+//!
+//! The auditor is read-only: an auditor sees who is in the vault (identity,
+//! contact details, business links, tags, the communication log) and the full
+//! change history (who changed which field, when), so the lawfulness of the
+//! processing can be checked; an auditor holds no compartment key, so notes,
+//! Art. 9 data and deal data stay sealed, and can change nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::categories::{Category, Compartment};
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages users and everything else.
+    Admin,
+    /// Data-protection officer: reads everything, answers data-subject requests.
+    Dpo,
+    /// Sales staff: contacts, notes and deals, no Art. 9 data.
+    Sales,
+    /// Call-centre agent: contact details and the call log only.
+    Agent,
+    /// Read-only reviewer; see the module documentation.
+    Auditor,
+}
+
+/// Things a person can do, checked by every core operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// List, show and search contacts.
+    ReadContacts,
+    /// Create and edit people, companies and links.
+    WriteContacts,
+    /// Record an interaction.
+    AddInteraction,
+    /// See who changed what and when.
+    ViewHistory,
+    /// Add, remove and change users and roles.
+    ManageUsers,
+    /// Fill the vault with generated demo data.
+    SeedDemo,
+    /// Run integrity checks.
+    RunDoctor,
+}
+
+impl Action {
+    /// The action in words, for "your role may not …".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ReadContacts => "read contacts",
+            Action::WriteContacts => "change contacts",
+            Action::AddInteraction => "record interactions",
+            Action::ViewHistory => "view the change history",
+            Action::ManageUsers => "manage users and roles",
+            Action::SeedDemo => "fill the vault with demo data",
+            Action::RunDoctor => "run integrity checks",
+        }
+    }
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Dpo,
+        Role::Sales,
+        Role::Agent,
+        Role::Auditor,
+    ];
+
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Dpo => "dpo",
+            Role::Sales => "sales",
+            Role::Agent => "agent",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The permission matrix.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Admin => true,
+            Role::Dpo => matches!(
+                action,
+                ReadContacts | WriteContacts | AddInteraction | ViewHistory | RunDoctor
+            ),
+            Role::Sales => matches!(
+                action,
+                ReadContacts | WriteContacts | AddInteraction | ViewHistory
+            ),
+            Role::Agent => matches!(
+                action,
+                ReadContacts | WriteContacts | AddInteraction | ViewHistory
+            ),
+            Role::Auditor => matches!(action, ReadContacts | ViewHistory | RunDoctor),
+        }
+    }
+
+    /// Compartment keys a keyset of this role holds.
+    pub fn compartments(self) -> &'static [Compartment] {
+        match self {
+            Role::Admin | Role::Dpo => &Compartment::ALL,
+            Role::Sales => &[Compartment::Notes, Compartment::Deal],
+            Role::Agent | Role::Auditor => &[],
+        }
+    }
+
+    /// True when the role holds the key to read a category.
+    pub fn can_read(self, category: Category) -> bool {
+        category
+            .compartment()
+            .is_none_or(|c| self.compartments().contains(&c))
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_and_auditor_hold_no_key_for_notes_or_art9() {
+        for role in [Role::Agent, Role::Auditor] {
+            assert!(!role.can_read(Category::Notes));
+            assert!(!role.can_read(Category::Special));
+            assert!(role.can_read(Category::ContactDetails));
+        }
+        assert!(!Role::Sales.can_read(Category::Special));
+        assert!(Role::Sales.can_read(Category::Notes));
+    }
+
+    #[test]
+    fn only_admin_manages_users_and_auditor_writes_nothing() {
+        for role in Role::ALL {
+            assert_eq!(role.may(Action::ManageUsers), role == Role::Admin);
+        }
+        assert!(!Role::Auditor.may(Action::WriteContacts));
+        assert!(!Role::Auditor.may(Action::AddInteraction));
+    }
+}

@@ -1,0 +1,899 @@
+//! The encrypted SQLite store: opening, migrations, and every SQL statement.
+//!
+//! The database is SQLCipher keyed with a random 256-bit raw key (never a
+//! passphrase), in WAL mode with `secure_delete` and in-memory temp storage
+//! so no page of plaintext reaches a temp file. No SQL exists outside this
+//! module. It trusts its caller for permissions: [`crate::api`] checks them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use crate::categories::{Compartment, RecordKind};
+use crate::crypto::Key32;
+use crate::error::{Error, Result};
+use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// A row of the contact directory (list and search results).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DirectoryRow {
+    /// Record id.
+    pub id: Uuid,
+    /// Person or company.
+    pub kind: RecordKind,
+    /// Display name.
+    pub display: String,
+    /// Company of a person (first link).
+    pub company: Option<String>,
+    /// First email.
+    pub email: Option<String>,
+    /// First phone.
+    pub phone: Option<String>,
+    #[serde(skip)]
+    sort_key: String,
+}
+
+/// One op as read back for history.
+#[derive(Debug, Clone)]
+pub struct OpRow {
+    /// The op.
+    pub op: Op,
+}
+
+/// The store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn damaged(path: &Path, detail: &str) -> Error {
+    Error::DatabaseDamaged {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    }
+}
+
+impl Store {
+    /// Creates a new encrypted database; fails if the file exists.
+    pub fn create(path: &Path, key: &Key32) -> Result<Store> {
+        if path.exists() {
+            return Err(Error::VaultExists {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(|_| damaged(path, "cannot create the file"))?;
+        Self::init(conn, path, Some(key))
+    }
+
+    /// Opens an existing encrypted database; never creates one.
+    pub fn open(path: &Path, key: &Key32) -> Result<Store> {
+        if !path.exists() {
+            return Err(damaged(path, "the database file is missing"));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|_| damaged(path, "cannot open the file"))?;
+        Self::init(conn, path, Some(key))
+    }
+
+    /// An unencrypted store (created or opened) for the benchmark baseline only.
+    #[cfg(feature = "bench-baseline")]
+    #[doc(hidden)]
+    pub fn open_plain_baseline(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, path, None)
+    }
+
+    fn init(conn: Connection, path: &Path, key: Option<&Key32>) -> Result<Store> {
+        // SQLCipher logs decryption failures to stderr by default; we report
+        // them ourselves, naming the file.
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+        if let Some(key) = key {
+            // The quotes inside the value matter: x'…' marks a raw key, so
+            // SQLCipher skips its own passphrase KDF.
+            let pragma = zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()));
+            conn.pragma_update(None, "key", pragma.as_str())
+                .map_err(|_| damaged(path, "cannot set the key"))?;
+        }
+        let readable: rusqlite::Result<i64> =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+        if readable.is_err() {
+            return Err(damaged(path, "it does not open with the vault's key"));
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = ON;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(|_| damaged(path, "cannot configure it"))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )?;
+        let (_, pending) = self.migration_state()?;
+        for version in pending {
+            let sql = MIGRATIONS
+                .iter()
+                .find(|(v, _)| *v == version)
+                .map(|(_, sql)| *sql)
+                .unwrap_or_default();
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, datetime('now'))",
+                [version],
+            )?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// (applied, pending) migration versions; `applied` may contain versions
+    /// this build does not know (the vault was opened by a newer Tresor).
+    pub fn migration_state(&self) -> Result<(Vec<String>, Vec<&'static str>)> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+        let applied: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let pending = MIGRATIONS
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| !applied.iter().any(|a| a == v))
+            .collect();
+        Ok((applied, pending))
+    }
+
+    /// Every migration this build knows.
+    pub fn known_migrations() -> impl Iterator<Item = &'static str> {
+        MIGRATIONS.iter().map(|(v, _)| *v)
+    }
+
+    /// SQLCipher's page HMAC check and SQLite's integrity check; returns problems.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        problems.extend(
+            rows.into_iter()
+                .map(|r| format!("page authentication: {r}")),
+        );
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        problems.extend(
+            rows.into_iter()
+                .filter(|r| r != "ok")
+                .map(|r| format!("structure: {r}")),
+        );
+        Ok(problems)
+    }
+
+    /// True when the database is SQLCipher-encrypted (cipher_version answers
+    /// on every build; the file header tells whether this file is keyed).
+    pub fn header_is_plain_sqlite(path: &Path) -> Result<bool> {
+        use std::io::Read;
+        let mut head = [0u8; 16];
+        let mut f = std::fs::File::open(path).map_err(Error::io(path))?;
+        f.read_exact(&mut head).map_err(Error::io(path))?;
+        Ok(&head == b"SQLite format 3\0")
+    }
+
+    /// Re-encrypts every page under a new key.
+    pub fn rekey(&mut self, key: &Key32) -> Result<()> {
+        let pragma = zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()));
+        // SQLCipher cannot rekey a database in WAL mode.
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
+        self.conn.pragma_update(None, "rekey", pragma.as_str())?;
+        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        Ok(())
+    }
+
+    /// A value from the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a value in the meta table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Applies ops atomically, idempotently and order-independently, stores
+    /// wrapped subject keys for new subjects, and refreshes the directory.
+    pub fn apply(&mut self, ops: &[Op], subject_keys: &[(Uuid, Vec<u8>)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let mut touched = BTreeSet::new();
+        {
+            let mut ins_op = tx.prepare_cached(
+                "INSERT OR IGNORE INTO ops(id, hlc, device, author, record, kind, field, value, compartment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut ins_record = tx.prepare_cached(
+                "INSERT INTO records(id, kind, subject, created_hlc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO NOTHING",
+            )?;
+            let mut upsert_field = tx.prepare_cached(
+                "INSERT INTO fields(record, field, value, compartment, hlc, device, op)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(record, field) DO UPDATE SET
+                    value = excluded.value, compartment = excluded.compartment,
+                    hlc = excluded.hlc, device = excluded.device, op = excluded.op
+                 WHERE (excluded.hlc, excluded.device, excluded.op) > (fields.hlc, fields.device, fields.op)",
+            )?;
+            let mut ins_key = tx.prepare_cached(
+                "INSERT INTO subject_keys(subject, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?;
+            for (subject, wrapped) in subject_keys {
+                ins_key.execute(params![subject.to_string(), wrapped])?;
+            }
+            for op in ops {
+                let (value, compartment) = value_to_sql(&op.value);
+                let id = op.id.to_string();
+                let record = op.record.to_string();
+                let inserted = ins_op.execute(params![
+                    id,
+                    op.hlc.to_sql(),
+                    op.device,
+                    op.author,
+                    record,
+                    op.kind.as_str(),
+                    op.field,
+                    value,
+                    compartment
+                ])?;
+                if inserted == 0 {
+                    continue; // already applied: ops are idempotent
+                }
+                if op.field == CREATE_FIELD {
+                    let subject = match &op.value {
+                        OpValue::Open(json) => {
+                            serde_json::from_str::<Option<Uuid>>(json).ok().flatten()
+                        }
+                        _ => None,
+                    };
+                    ins_record.execute(params![
+                        record,
+                        op.kind.as_str(),
+                        subject.map(|s| s.to_string()),
+                        op.hlc.to_sql()
+                    ])?;
+                } else {
+                    upsert_field.execute(params![
+                        record,
+                        op.field,
+                        value,
+                        compartment,
+                        op.hlc.to_sql(),
+                        op.device,
+                        id
+                    ])?;
+                }
+                touched.insert(op.record);
+            }
+        }
+        for id in touched {
+            reindex(&tx, id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Kind and subject of a record.
+    pub fn record(&self, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
+        record_in(&self.conn, id)
+    }
+
+    /// Current values of a record's fields.
+    pub fn fields(&self, id: Uuid) -> Result<Vec<(String, OpValue)>> {
+        fields_in(&self.conn, id)
+    }
+
+    /// Records of a kind belonging to a subject, oldest first.
+    pub fn records_of_subject(&self, subject: Uuid, kind: RecordKind) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM records WHERE subject = ?1 AND kind = ?2 ORDER BY created_hlc",
+        )?;
+        let ids = stmt
+            .query_map(params![subject.to_string(), kind.as_str()], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    /// Every op on the given records, oldest first.
+    pub fn history(&self, records: &[Uuid]) -> Result<Vec<Op>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, hlc, device, author, record, kind, field, value, compartment
+             FROM ops WHERE record = ?1 ORDER BY hlc, device, id",
+        )?;
+        for r in records {
+            let rows = stmt.query_map([r.to_string()], row_to_op)?;
+            for row in rows {
+                if let Some(op) = row? {
+                    out.push(op);
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.hlc, &a.device, a.id).cmp(&(b.hlc, &b.device, b.id)));
+        Ok(out)
+    }
+
+    /// A page of the directory, sorted by name.
+    pub fn list(&self, kind: RecordKind, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, display, company, email, phone, sort_key FROM directory
+             WHERE kind = ?1 ORDER BY sort_key, id LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![kind.as_str(), limit as i64, offset as i64],
+                row_to_directory,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// A company by its exact name.
+    pub fn find_company(&self, name: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM directory WHERE kind = 'company' AND display = ?1 ORDER BY rid LIMIT 1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
+    }
+
+    /// Number of directory entries of a kind.
+    pub fn count(&self, kind: RecordKind) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM directory WHERE kind = ?1",
+            [kind.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Type-ahead: every word of the query must prefix-match a word of a
+    /// name, company, email, phone or tag. Best `limit` matches by name.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
+        let Some(expr) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.kind, d.display, d.company, d.email, d.phone, d.sort_key
+             FROM directory_fts f JOIN directory d ON d.rid = f.rowid
+             WHERE directory_fts MATCH ?1 LIMIT ?2",
+        )?;
+        // Take a wider window than asked, then order it by name.
+        let window = (limit * 4).max(64) as i64;
+        let mut rows: Vec<DirectoryRow> = stmt
+            .query_map(params![expr, window], row_to_directory)?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        rows.sort_by(|a, b| (a.kind, &a.sort_key, a.id).cmp(&(b.kind, &b.sort_key, b.id)));
+        rows.truncate(limit);
+        Ok(rows)
+    }
+
+    /// Every sealed value of a compartment: (table, key, bytes), for rotation.
+    pub fn sealed_values(&self, compartment: Compartment) -> Result<Vec<SealedCell>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT record, field, value FROM fields WHERE compartment = ?1 AND value IS NOT NULL",
+        )?;
+        for row in stmt.query_map([compartment.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })? {
+            let (record, field, bytes) = row?;
+            out.push(SealedCell {
+                table: SealedTable::Fields {
+                    field: field.clone(),
+                },
+                key: record.clone(),
+                record,
+                field,
+                bytes,
+            });
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id, record, field, value FROM ops WHERE compartment = ?1 AND value IS NOT NULL",
+        )?;
+        for row in stmt.query_map([compartment.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })? {
+            let (id, record, field, bytes) = row?;
+            out.push(SealedCell {
+                table: SealedTable::Ops,
+                key: id,
+                record,
+                field,
+                bytes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every wrapped subject key.
+    pub fn subject_keys(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT subject, wrapped FROM subject_keys")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Number of wrapped subject keys.
+    pub fn subject_key_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM subject_keys", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Replaces sealed values and wrapped subject keys in one transaction
+    /// (key rotation), and records the new key generation.
+    pub fn replace_sealed(
+        &mut self,
+        cells: &[SealedCell],
+        subject_keys: &[(String, Vec<u8>)],
+        generation: u64,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut upd_field =
+                tx.prepare_cached("UPDATE fields SET value = ?3 WHERE record = ?1 AND field = ?2")?;
+            let mut upd_op = tx.prepare_cached("UPDATE ops SET value = ?2 WHERE id = ?1")?;
+            let mut upd_key =
+                tx.prepare_cached("UPDATE subject_keys SET wrapped = ?2 WHERE subject = ?1")?;
+            for c in cells {
+                match &c.table {
+                    SealedTable::Fields { field } => {
+                        upd_field.execute(params![c.key, field, c.bytes])?
+                    }
+                    SealedTable::Ops => upd_op.execute(params![c.key, c.bytes])?,
+                };
+            }
+            for (s, w) in subject_keys {
+                upd_key.execute(params![s, w])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('key_generation', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [generation.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Flushes the WAL into the main file and truncates it.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+/// Where a sealed cell lives.
+#[derive(Debug, Clone)]
+pub enum SealedTable {
+    /// The current value of a field.
+    Fields {
+        /// The field name.
+        field: String,
+    },
+    /// A historical op.
+    Ops,
+}
+
+/// A sealed value found for re-sealing.
+#[derive(Debug, Clone)]
+pub struct SealedCell {
+    /// Table it lives in.
+    pub table: SealedTable,
+    /// Row key (record id for fields, op id for ops).
+    pub key: String,
+    /// The record it belongs to (part of the seal context).
+    pub record: String,
+    /// The field (part of the seal context).
+    pub field: String,
+    /// The sealed bytes.
+    pub bytes: Vec<u8>,
+}
+
+fn value_to_sql(v: &OpValue) -> (Option<Vec<u8>>, Option<&'static str>) {
+    match v {
+        OpValue::Open(json) => (Some(json.as_bytes().to_vec()), None),
+        OpValue::Sealed { compartment, bytes } => (Some(bytes.clone()), Some(compartment.as_str())),
+        OpValue::Cleared => (None, None),
+    }
+}
+
+fn value_from_sql(value: Option<Vec<u8>>, compartment: Option<String>) -> OpValue {
+    match (value, compartment.as_deref().and_then(Compartment::parse)) {
+        (None, _) => OpValue::Cleared,
+        (Some(bytes), Some(compartment)) => OpValue::Sealed { compartment, bytes },
+        (Some(bytes), None) => OpValue::Open(String::from_utf8(bytes).unwrap_or_default()),
+    }
+}
+
+fn row_to_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+    let id: String = r.get(0)?;
+    let record: String = r.get(4)?;
+    let kind: String = r.get(5)?;
+    let (Ok(id), Ok(record), Some(kind)) = (
+        Uuid::parse_str(&id),
+        Uuid::parse_str(&record),
+        RecordKind::parse(&kind),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(Op {
+        id,
+        hlc: Hlc::from_sql(r.get(1)?),
+        device: r.get(2)?,
+        author: r.get(3)?,
+        record,
+        kind,
+        field: r.get(6)?,
+        value: value_from_sql(r.get(7)?, r.get(8)?),
+    }))
+}
+
+fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryRow>> {
+    let id: String = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let (Ok(id), Some(kind)) = (Uuid::parse_str(&id), RecordKind::parse(&kind)) else {
+        return Ok(None);
+    };
+    Ok(Some(DirectoryRow {
+        id,
+        kind,
+        display: r.get(2)?,
+        company: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+        sort_key: r.get(6)?,
+    }))
+}
+
+fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
+    let row: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT kind, subject FROM records WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(k, s)| {
+        RecordKind::parse(&k).map(|k| (k, s.and_then(|s| Uuid::parse_str(&s).ok())))
+    }))
+}
+
+fn fields_in(conn: &Connection, id: Uuid) -> Result<Vec<(String, OpValue)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT field, value, compartment FROM fields WHERE record = ?1")?;
+    let rows = stmt
+        .query_map([id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, value_from_sql(r.get(1)?, r.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Open (never sealed) string values of a record, parsed from JSON.
+fn open_strings(conn: &Connection, id: Uuid) -> Result<Vec<(String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for (field, value) in fields_in(conn, id)? {
+        if let OpValue::Open(json) = value {
+            let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            let strings = match parsed {
+                serde_json::Value::String(s) => vec![s],
+                serde_json::Value::Array(items) => items
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            out.push((field, strings));
+        }
+    }
+    Ok(out)
+}
+
+fn first<'a>(fields: &'a [(String, Vec<String>)], name: &str) -> Option<&'a String> {
+    fields
+        .iter()
+        .find(|(f, _)| f == name)
+        .and_then(|(_, v)| v.first())
+}
+
+fn all<'a>(fields: &'a [(String, Vec<String>)], name: &'a str) -> impl Iterator<Item = &'a String> {
+    fields
+        .iter()
+        .filter(move |(f, _)| f == name)
+        .flat_map(|(_, v)| v.iter())
+}
+
+/// Lower-case, umlauts and accents folded, for sorting.
+pub(crate) fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' | 'á' | 'à' | 'â' | 'å' | 'ã' => out.push('a'),
+            'ö' | 'ó' | 'ò' | 'ô' | 'ø' | 'õ' => out.push('o'),
+            'ü' | 'ú' | 'ù' | 'û' => out.push('u'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'í' | 'ì' | 'î' | 'ï' => out.push('i'),
+            'ç' => out.push('c'),
+            'ñ' => out.push('n'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Digits of a phone number, plus the national form of a `+CC` number
+/// (`+49 171 …` is also found as `0171…`).
+fn phone_terms(s: &str) -> String {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    match (s.trim_start().starts_with('+'), digits.get(2..)) {
+        (true, Some(national)) => format!("{digits} 0{national}"),
+        _ => digits,
+    }
+}
+
+/// Builds an FTS5 expression: each word becomes a quoted prefix term.
+fn fts_query(query: &str) -> Option<String> {
+    let terms: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(|t| format!("\"{}\"*", fold(t)))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let Some((kind, subject)) = record_in(tx, id)? else {
+        return Ok(());
+    };
+    match kind {
+        RecordKind::Person => index_person(tx, id),
+        RecordKind::Company => {
+            index_company(tx, id)?;
+            let linked: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT r.subject FROM fields f JOIN records r ON r.id = f.record
+                     WHERE f.field = 'company' AND f.value = ?1 AND r.subject IS NOT NULL",
+                )?
+                .query_map(
+                    [serde_json::to_string(&id.to_string())
+                        .unwrap_or_default()
+                        .into_bytes()],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            for p in linked.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
+                index_person(tx, p)?;
+            }
+            Ok(())
+        }
+        RecordKind::Affiliation => subject.map_or(Ok(()), |p| index_person(tx, p)),
+        RecordKind::Interaction => Ok(()),
+    }
+}
+
+struct DirEntry<'a> {
+    id: Uuid,
+    kind: RecordKind,
+    display: &'a str,
+    sort_key: &'a str,
+    company: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    text: &'a str,
+}
+
+fn write_directory(tx: &Transaction<'_>, e: &DirEntry<'_>) -> Result<()> {
+    let old: Option<i64> = tx
+        .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
+        .query_row([e.id.to_string()], |r| r.get(0))
+        .optional()?;
+    if let Some(rid) = old {
+        tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+            .execute([rid])?;
+    }
+    let rid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO directory(id, kind, display, sort_key, company, email, phone)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET display = excluded.display, sort_key = excluded.sort_key,
+                company = excluded.company, email = excluded.email, phone = excluded.phone
+             RETURNING rid",
+        )?
+        .query_row(
+            params![
+                e.id.to_string(),
+                e.kind.as_str(),
+                e.display,
+                e.sort_key,
+                e.company,
+                e.email,
+                e.phone
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached("INSERT INTO directory_fts(rowid, text) VALUES (?1, ?2)")?
+        .execute(params![rid, fold(e.text)])?;
+    Ok(())
+}
+
+fn company_names_of(tx: &Transaction<'_>, person: Uuid) -> Result<Vec<(String, Option<String>)>> {
+    let mut out = Vec::new();
+    let links: Vec<String> = tx
+        .prepare_cached("SELECT id FROM records WHERE subject = ?1 AND kind = 'affiliation' ORDER BY created_hlc")?
+        .query_map([person.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for link in links.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
+        let lf = open_strings(tx, link)?;
+        let role = first(&lf, "role").cloned();
+        if let Some(company) = first(&lf, "company").and_then(|c| Uuid::parse_str(c).ok()) {
+            let cf = open_strings(tx, company)?;
+            if let Some(name) = first(&cf, "name") {
+                out.push((name.clone(), role));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn index_person(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let f = open_strings(tx, id)?;
+    let given = first(&f, "given_name").map(String::as_str).unwrap_or("");
+    let family = first(&f, "family_name").map(String::as_str).unwrap_or("");
+    let title = first(&f, "title").map(String::as_str).unwrap_or("");
+    let display = [title, given, family]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sort_key = fold(&format!("{family}\u{1}{given}"));
+    let companies = company_names_of(tx, id)?;
+    let mut text = display.clone();
+    for s in all(&f, "emails").chain(all(&f, "tags")) {
+        text.push(' ');
+        text.push_str(s);
+    }
+    for p in all(&f, "phones") {
+        text.push(' ');
+        text.push_str(p);
+        text.push(' ');
+        text.push_str(&phone_terms(p));
+    }
+    for (name, role) in &companies {
+        text.push(' ');
+        text.push_str(name);
+        if let Some(role) = role {
+            text.push(' ');
+            text.push_str(role);
+        }
+    }
+    write_directory(
+        tx,
+        &DirEntry {
+            id,
+            kind: RecordKind::Person,
+            display: &display,
+            sort_key: &sort_key,
+            company: companies.first().map(|(n, _)| n.as_str()),
+            email: first(&f, "emails").map(String::as_str),
+            phone: first(&f, "phones").map(String::as_str),
+            text: &text,
+        },
+    )
+}
+
+fn index_company(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let f = open_strings(tx, id)?;
+    let name = first(&f, "name").map(String::as_str).unwrap_or("");
+    let mut text = name.to_owned();
+    for p in all(&f, "phones") {
+        text.push(' ');
+        text.push_str(p);
+        text.push(' ');
+        text.push_str(&phone_terms(p));
+    }
+    write_directory(
+        tx,
+        &DirEntry {
+            id,
+            kind: RecordKind::Company,
+            display: name,
+            sort_key: &fold(name),
+            company: None,
+            email: None,
+            phone: first(&f, "phones").map(String::as_str),
+            text: &text,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_words_and_drops_operators() {
+        assert_eq!(fts_query("Mül").as_deref(), Some("\"mul\"*"));
+        assert_eq!(
+            fts_query("anna.m OR x").as_deref(),
+            Some("\"anna\"* \"m\"* \"or\"* \"x\"*")
+        );
+        assert_eq!(fts_query("\"*()"), None);
+    }
+
+    #[test]
+    fn fold_sorts_umlauts_with_their_base_letter() {
+        assert_eq!(fold("Müller"), "muller");
+        assert_eq!(fold("Straße"), "strasse");
+    }
+}

@@ -1,0 +1,582 @@
+//! The vault directory: create, unlock, recover, and key rotation on disk.
+//!
+//! A vault is a directory with `keyring.json` and the SQLCipher database
+//! `tresor.db` (plus its WAL). Files are replaced atomically (temp file,
+//! fsync, rename, fsync of the directory), and nothing is written before the
+//! passphrase has been proven right, so a failed unlock leaves every byte as
+//! it was. A rotation is staged in `keyring.next.json` and finished (or
+//! rolled back) by the next unlock if the program stops half-way.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::api::Session;
+use crate::clock::Clock;
+use crate::crypto::KdfParams;
+use crate::error::{Error, Result};
+use crate::keyring::{Keyring, Keyset, RecoveryKey};
+use crate::roles::Role;
+use crate::store::Store;
+
+const KEYRING: &str = "keyring.json";
+const KEYRING_NEXT: &str = "keyring.next.json";
+const DATABASE: &str = "tresor.db";
+
+/// A vault directory, not yet unlocked.
+#[derive(Debug, Clone)]
+pub struct VaultDir {
+    dir: PathBuf,
+}
+
+impl VaultDir {
+    /// The vault in `dir` (which may not exist yet).
+    pub fn new(dir: impl Into<PathBuf>) -> VaultDir {
+        VaultDir { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The keyring file.
+    pub fn keyring_path(&self) -> PathBuf {
+        self.dir.join(KEYRING)
+    }
+
+    fn next_path(&self) -> PathBuf {
+        self.dir.join(KEYRING_NEXT)
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join(DATABASE)
+    }
+
+    /// True when a keyring exists.
+    pub fn exists(&self) -> bool {
+        self.keyring_path().exists()
+    }
+
+    /// Reads and parses the keyring.
+    pub fn keyring(&self) -> Result<Keyring> {
+        read_keyring(&self.keyring_path()).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::VaultNotFound {
+                    path: self.dir.clone(),
+                }
+            }
+            e => e,
+        })
+    }
+
+    /// User names and roles, readable without unlocking (to pick a default).
+    pub fn users(&self) -> Result<Vec<(String, Role)>> {
+        Ok(self
+            .keyring()?
+            .users
+            .iter()
+            .map(|u| (u.name.clone(), u.role))
+            .collect())
+    }
+
+    /// The user to sign in as when none is named: the only user, else the first admin.
+    pub fn default_user(&self) -> Result<String> {
+        let users = self.users()?;
+        if let [(only, _)] = users.as_slice() {
+            return Ok(only.clone());
+        }
+        users
+            .into_iter()
+            .find(|(_, r)| *r == Role::Admin)
+            .map(|(n, _)| n)
+            .ok_or_else(|| Error::NotFound {
+                what: "user",
+                id: "admin".into(),
+            })
+    }
+
+    pub(crate) fn write_keyring(&self, ring: &Keyring) -> Result<()> {
+        write_atomic(&self.keyring_path(), &ring.to_bytes())
+    }
+
+    pub(crate) fn stage_keyring(&self, ring: &Keyring) -> Result<()> {
+        write_atomic(&self.next_path(), &ring.to_bytes())
+    }
+
+    pub(crate) fn promote_staged(&self) -> Result<()> {
+        std::fs::rename(self.next_path(), self.keyring_path())
+            .map_err(Error::io(self.keyring_path()))?;
+        sync_dir(&self.dir)
+    }
+
+    fn staged(&self) -> Option<Keyring> {
+        read_keyring(&self.next_path()).ok()
+    }
+
+    fn drop_staged(&self) -> Result<()> {
+        std::fs::remove_file(self.next_path()).map_err(Error::io(self.next_path()))
+    }
+}
+
+fn read_keyring(path: &Path) -> Result<Keyring> {
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    Keyring::parse(&bytes, path)
+}
+
+/// Writes a file so that readers see the old or the new content, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
+    }
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(dir))
+}
+
+/// Creates a vault in `dir` with its first user, an admin.
+pub fn create(
+    dir: &Path,
+    admin: &str,
+    passphrase: &[u8],
+    kdf: KdfParams,
+    clock: Arc<dyn Clock>,
+) -> Result<(Session, RecoveryKey)> {
+    crate::keyring::validate_user_name(admin)?;
+    crate::api::validate_new_passphrase(passphrase)?;
+    let vault = VaultDir::new(dir);
+    if vault.exists() || vault.db_path().exists() {
+        return Err(Error::VaultExists {
+            path: dir.to_path_buf(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    restrict_permissions(dir);
+    let (ring, keys, recovery) = Keyring::create(admin, passphrase, kdf, clock.now())?;
+    let store = Store::create(&vault.db_path(), &keys.db)?;
+    store.set_meta("vault_id", &ring.vault_id)?;
+    store.set_meta("key_generation", &ring.generation.to_string())?;
+    store.set_meta("device_id", &uuid::Uuid::now_v7().simple().to_string())?;
+    vault.write_keyring(&ring)?;
+    let session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
+    Ok((session, recovery))
+}
+
+#[cfg(unix)]
+fn restrict_permissions(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_dir: &Path) {}
+
+/// Benchmarks only: the same session over an unencrypted SQLite file, so a
+/// workload can be measured against plain SQLite in the same run.
+#[cfg(feature = "bench-baseline")]
+#[doc(hidden)]
+pub fn open_plain_baseline(dir: &Path, clock: Arc<dyn Clock>) -> Result<Session> {
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let vault = VaultDir::new(dir);
+    let store = Store::open_plain_baseline(&vault.db_path())?;
+    if store.meta("device_id")?.is_none() {
+        store.set_meta("device_id", "baseline")?;
+    }
+    Session::new(vault, store, Keyset::generate(), "bench".into(), Role::Admin, clock)
+}
+
+/// Unlocks the vault in `dir` as `user`.
+pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) -> Result<Session> {
+    let vault = VaultDir::new(dir);
+    let ring = vault.keyring()?;
+    let keys = ring.unlock(user, passphrase, &vault.keyring_path())?;
+    let role = ring.user(user).map(|u| u.role).unwrap_or(Role::Auditor);
+    let staged_keys = vault.staged().and_then(|next| {
+        next.unlock(user, passphrase, &vault.next_path())
+            .ok()
+            .map(|k| (next, k))
+    });
+    let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
+    Session::new(vault, store, keys, user.into(), role, clock)
+}
+
+/// Opens the database, completing or discarding a rotation that a stopped
+/// program left half-done.
+fn finish_rotation(
+    vault: &VaultDir,
+    ring: &Keyring,
+    keys: Keyset,
+    staged: Option<(Keyring, Keyset)>,
+) -> Result<(Store, Keyset)> {
+    let path = vault.db_path();
+    match (Store::open(&path, &keys.db), staged) {
+        (Ok(store), None) => Ok((store, keys)),
+        (Ok(mut store), Some((next, next_keys))) => {
+            let generation: u64 = store
+                .meta("key_generation")?
+                .and_then(|g| g.parse().ok())
+                .unwrap_or(0);
+            if generation == next.generation {
+                // Values were re-sealed; only the rekey and the rename are missing.
+                if next_keys.db != keys.db {
+                    store.rekey(&next_keys.db)?;
+                }
+                vault.promote_staged()?;
+                Ok((store, next_keys))
+            } else {
+                let _ = ring;
+                vault.drop_staged()?;
+                Ok((store, keys))
+            }
+        }
+        (Err(_), Some((_, next_keys))) => {
+            let store = Store::open(&path, &next_keys.db)?;
+            vault.promote_staged()?;
+            Ok((store, next_keys))
+        }
+        (Err(e), None) => Err(e),
+    }
+}
+
+/// Opens the vault with the recovery key and sets a new passphrase for an admin.
+pub fn recover(
+    dir: &Path,
+    recovery: &RecoveryKey,
+    admin: &str,
+    new_passphrase: &[u8],
+    clock: Arc<dyn Clock>,
+) -> Result<Session> {
+    crate::api::validate_new_passphrase(new_passphrase)?;
+    let vault = VaultDir::new(dir);
+    let mut ring = vault.keyring()?;
+    let full = ring.unlock_recovery(recovery, &vault.keyring_path())?;
+    let entry = ring.user(admin).cloned().ok_or_else(|| Error::NotFound {
+        what: "user",
+        id: admin.into(),
+    })?;
+    if entry.role != Role::Admin {
+        return Err(Error::invalid(
+            "user",
+            "the recovery key can only reset an admin's passphrase",
+        ));
+    }
+    let (store, full) = finish_rotation(&vault, &ring, full, None)?;
+    let kdf = if entry.kdf.meets_floor() {
+        entry.kdf
+    } else {
+        KdfParams::FLOOR
+    };
+    ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
+    vault.write_keyring(&ring)?;
+    Session::new(vault, store, full, admin.into(), Role::Admin, clock)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::categories::Compartment;
+    use crate::clock::SystemClock;
+    use crate::contacts::{FieldInput, FieldValue, PersonInput};
+    use crate::crypto::{self, Context};
+
+    const PW: &[u8] = b"admin passphrase 1";
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    fn new_vault(dir: &Path) -> (Session, RecoveryKey) {
+        create(dir, "ada", PW, KdfParams::FLOOR, clock()).expect("create")
+    }
+
+    fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_refused_and_writes_nothing() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (s, _) = new_vault(tmp.path());
+        drop(s);
+        let before = snapshot(tmp.path());
+        let err = unlock(tmp.path(), "ada", b"not the passphrase", clock()).expect_err("refused");
+        assert_eq!(err.to_string(), "wrong passphrase");
+        assert_eq!(snapshot(tmp.path()), before);
+    }
+
+    #[test]
+    fn damaged_files_are_named_and_left_alone() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (s, _) = new_vault(tmp.path());
+        drop(s);
+        let vault = VaultDir::new(tmp.path());
+        // Damaged keyring.
+        let good = std::fs::read(vault.keyring_path()).expect("read");
+        std::fs::write(vault.keyring_path(), &good[..good.len() / 2]).expect("write");
+        let err = unlock(tmp.path(), "ada", PW, clock()).expect_err("damaged");
+        assert_eq!(err.code(), "keyring_damaged");
+        assert!(err.to_string().contains("keyring.json"));
+        assert_eq!(
+            std::fs::read(vault.keyring_path()).expect("read"),
+            &good[..good.len() / 2]
+        );
+        std::fs::write(vault.keyring_path(), &good).expect("restore");
+        // Damaged database: overwrite a page in the middle.
+        let mut db = std::fs::read(vault.db_path()).expect("db");
+        for b in &mut db[..4096] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(vault.db_path(), &db).expect("write");
+        let err = unlock(tmp.path(), "ada", PW, clock()).expect_err("damaged db");
+        assert_eq!(err.code(), "database_damaged");
+        assert!(err.to_string().contains("tresor.db"));
+        assert_eq!(std::fs::read(vault.db_path()).expect("db"), db);
+    }
+
+    #[test]
+    fn an_agents_keyset_cannot_decrypt_notes_or_art9_in_the_raw_database() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut admin, _) = new_vault(tmp.path());
+        let id = admin
+            .add_person(
+                &PersonInput::default()
+                    .with_name("Berta Beispiel")
+                    .with("note", FieldInput::Text("owes us money".into()))
+                    .with("special", FieldInput::Text("diabetic".into())),
+            )
+            .expect("add");
+        admin
+            .add_user("carl", Role::Agent, b"agent passphrase")
+            .expect("agent");
+        let ring = VaultDir::new(tmp.path()).keyring().expect("ring");
+        let agent_keys = ring
+            .unlock("carl", b"agent passphrase", Path::new("k"))
+            .expect("agent unlock");
+        assert!(agent_keys.compartment(Compartment::Notes).is_none());
+        assert!(agent_keys.compartment(Compartment::Special).is_none());
+        // The agent's db key opens the database itself …
+        let conn = rusqlite::Connection::open(VaultDir::new(tmp.path()).db_path()).expect("open");
+        conn.pragma_update(
+            None,
+            "key",
+            format!("x'{}'", agent_keys.db.to_hex().as_str()),
+        )
+        .expect("key");
+        let mut stmt = conn
+            .prepare(
+                "SELECT field, value FROM fields WHERE record = ?1 AND compartment IS NOT NULL",
+            )
+            .expect("prepare");
+        let sealed: Vec<(String, Vec<u8>)> = stmt
+            .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(sealed.len(), 2);
+        // … but no key the agent holds opens the note or the Art. 9 field.
+        let rid = id.to_string();
+        let agent_candidates = [
+            &agent_keys.db,
+            &agent_keys.subject_wrap,
+            &agent_keys.keyring_mac,
+        ];
+        for (field, bytes) in &sealed {
+            let ctx = Context {
+                domain: "field",
+                owner: &rid,
+                slot: field,
+                schema: 1,
+            };
+            for k in agent_candidates {
+                assert!(
+                    crypto::open(k, &ctx, bytes).is_none(),
+                    "{field} opened with an agent key"
+                );
+            }
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains("owes") && !text.contains("diabetic"));
+        }
+        // Through the API the agent sees both as locked, never as empty.
+        drop(admin);
+        let agent =
+            unlock(tmp.path(), "carl", b"agent passphrase", clock()).expect("agent session");
+        let view = agent.contact(id).expect("view");
+        for f in ["note", "special"] {
+            assert!(
+                matches!(
+                    view.field(f).map(|f| &f.value),
+                    Some(FieldValue::Locked { .. })
+                ),
+                "{f}"
+            );
+        }
+        assert!(agent.history(id).expect("history").iter().all(|h| {
+            !matches!(&h.value, FieldValue::Value { value } if value.to_string().contains("owes"))
+        }));
+    }
+
+    #[test]
+    fn removing_a_user_rotates_keys_and_keeps_the_data() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut admin, rec) = new_vault(tmp.path());
+        let id = admin
+            .add_person(
+                &PersonInput::default()
+                    .with_name("Dora Daten")
+                    .with("note", FieldInput::Text("call after 5".into())),
+            )
+            .expect("add");
+        admin
+            .add_user("eve", Role::Sales, b"sales passphrase")
+            .expect("add eve");
+        let vault = VaultDir::new(tmp.path());
+        let old_ring = std::fs::read(vault.keyring_path()).expect("ring");
+        admin.remove_user("eve").expect("remove");
+        drop(admin);
+        // Eve's copy of the old keyring still unwraps her old keys …
+        let old = Keyring::parse(&old_ring, Path::new("old")).expect("parse");
+        let eve_old = old
+            .unlock("eve", b"sales passphrase", Path::new("old"))
+            .expect("old keys");
+        // … which no longer open the database.
+        assert_eq!(
+            Store::open(&vault.db_path(), &eve_old.db)
+                .expect_err("old key")
+                .code(),
+            "database_damaged"
+        );
+        assert!(matches!(
+            unlock(tmp.path(), "eve", b"sales passphrase", clock()),
+            Err(Error::NotFound { .. })
+        ));
+        // The admin, and the recovery key, still read everything.
+        let admin = unlock(tmp.path(), "ada", PW, clock()).expect("admin");
+        let note = admin
+            .contact(id)
+            .expect("view")
+            .field("note")
+            .map(|f| f.value.clone());
+        assert_eq!(
+            note.and_then(|v| v.as_text()).as_deref(),
+            Some("call after 5")
+        );
+        assert!(
+            admin.doctor().expect("doctor").iter().all(|c| c.ok),
+            "{:?}",
+            admin.doctor()
+        );
+        drop(admin);
+        let s =
+            recover(tmp.path(), &rec, "ada", b"brand new passphrase", clock()).expect("recover");
+        assert!(s.contact(id).is_ok());
+        drop(s);
+        assert!(unlock(tmp.path(), "ada", PW, clock()).is_err());
+        assert!(unlock(tmp.path(), "ada", b"brand new passphrase", clock()).is_ok());
+    }
+
+    #[test]
+    fn lowering_a_role_rotates_the_compartments_it_loses() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut admin, _) = new_vault(tmp.path());
+        let id = admin
+            .add_person(
+                &PersonInput::default()
+                    .with_name("Emil Ernst")
+                    .with("note", FieldInput::Text("n".into())),
+            )
+            .expect("add");
+        admin
+            .add_user("fred", Role::Sales, b"sales passphrase")
+            .expect("add");
+        let old_fred = VaultDir::new(tmp.path())
+            .keyring()
+            .expect("ring")
+            .unlock("fred", b"sales passphrase", Path::new("k"))
+            .expect("fred");
+        admin.set_role("fred", Role::Agent).expect("demote");
+        let new_notes = admin.keys.compartment(Compartment::Notes).cloned();
+        assert_ne!(old_fred.compartment(Compartment::Notes).cloned(), new_notes);
+        assert!(matches!(
+            admin
+                .contact(id)
+                .expect("view")
+                .field("note")
+                .map(|f| &f.value),
+            Some(FieldValue::Value { .. })
+        ));
+        drop(admin);
+        let fred = unlock(tmp.path(), "fred", b"sales passphrase", clock()).expect("fred");
+        assert_eq!(fred.role(), Role::Agent);
+        assert!(!fred.holds(Compartment::Notes));
+    }
+
+    #[test]
+    fn a_rotation_stopped_before_the_database_changed_is_rolled_back() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut admin, _) = new_vault(tmp.path());
+        admin
+            .add_user("gil", Role::Sales, b"sales passphrase")
+            .expect("add");
+        // Stage a rotation the way remove_user does, then "crash".
+        let mut ring = admin.vault.keyring().expect("ring");
+        let _ = ring.remove_user("gil", &admin.keys).expect("rotate");
+        admin.vault.stage_keyring(&ring).expect("stage");
+        drop(admin);
+        let s = unlock(tmp.path(), "ada", PW, clock()).expect("unlock");
+        assert!(!VaultDir::new(tmp.path()).next_path().exists());
+        assert!(s.users().expect("users").iter().any(|u| u.name == "gil"));
+    }
+
+    #[test]
+    fn a_rotation_stopped_before_the_rekey_is_finished_at_unlock() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut admin, _) = new_vault(tmp.path());
+        admin
+            .add_user("hal", Role::Sales, b"sales passphrase")
+            .expect("add");
+        let mut ring = admin.vault.keyring().expect("ring");
+        let (next, _) = ring.remove_user("hal", &admin.keys).expect("rotate");
+        admin.vault.stage_keyring(&ring).expect("stage");
+        admin
+            .store
+            .replace_sealed(&[], &[], ring.generation)
+            .expect("reseal");
+        drop(admin);
+        let s = unlock(tmp.path(), "ada", PW, clock()).expect("unlock");
+        assert_eq!(s.keys.db, next.db);
+        assert!(s.users().expect("users").iter().all(|u| u.name != "hal"));
+        assert!(s.doctor().expect("doctor").iter().all(|c| c.ok));
+    }
+}
