@@ -29,11 +29,17 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn line(name: &str, tresor: f64, plain: f64) {
-    println!("{name} tresor_ms={tresor:.3} plain_ms={plain:.3} ratio={:.3}", tresor / plain.max(1e-9));
+    println!(
+        "{name} tresor_ms={tresor:.3} plain_ms={plain:.3} ratio={:.3}",
+        tresor / plain.max(1e-9)
+    );
 }
 
 fn people(n: usize) -> Vec<PersonInput> {
-    tresor_core::demo::generate(n, 42).into_iter().map(|p| p.person).collect()
+    tresor_core::demo::generate(n, 42)
+        .into_iter()
+        .map(|p| p.person)
+        .collect()
 }
 
 fn insert(session: &mut Session, people: &[PersonInput]) -> Duration {
@@ -54,7 +60,10 @@ fn queries(n: usize) -> Vec<String> {
                 0 => field_text(p, "family_name"),
                 1 => field_text(p, "given_name"),
                 2 => field_text(p, "emails"),
-                _ => p.company.clone().unwrap_or_else(|| field_text(p, "family_name")),
+                _ => p
+                    .company
+                    .clone()
+                    .unwrap_or_else(|| field_text(p, "family_name")),
             };
             let take = rng.gen_range(2..=5);
             word.chars().take(take).collect()
@@ -117,14 +126,18 @@ fn open_plain(dir: &Path) -> Duration {
 }
 
 fn main() {
-    let n: usize = std::env::var("TRESOR_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("TRESOR_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let k = n / 1000;
     let tmp = tempfile::tempdir().expect("tmp");
     let enc_dir = tmp.path().join("encrypted");
     let plain_dir = tmp.path().join("plain");
     let data = people(n);
 
-    let (mut enc, _) = vault::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
+    let (mut enc, _) =
+        vault::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
     let mut plain = vault::open_plain_baseline(&plain_dir, clock()).expect("plain");
     let t_plain = insert(&mut plain, &data);
     let t_enc = insert(&mut enc, &data);

@@ -203,7 +203,14 @@ pub fn open_plain_baseline(dir: &Path, clock: Arc<dyn Clock>) -> Result<Session>
     if store.meta("device_id")?.is_none() {
         store.set_meta("device_id", "baseline")?;
     }
-    Session::new(vault, store, Keyset::generate(), "bench".into(), Role::Admin, clock)
+    Session::new(
+        vault,
+        store,
+        Keyset::generate(),
+        "bench".into(),
+        Role::Admin,
+        clock,
+    )
 }
 
 /// Unlocks the vault in `dir` as `user`.
