@@ -12,4 +12,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "== tests"
-cargo test --workspace --locked
+# Library, binary and integration tests (benches are run by `cargo bench`).
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+cargo test --workspace --locked --lib --bins --tests 2>&1 | tee "$LOG"
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$LOG"
