@@ -193,7 +193,7 @@ fn init(cli: &Cli, out: &Out, admin: &str, kit: Option<&std::path::Path>) -> Res
     out.note("Calibrating key derivation for this computer …");
     let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
     let (session, recovery) = vault::create(&dir, admin, &pass, kdf, clock())?;
-    let kit_text = print::recovery_kit(&dir, admin, &recovery.display());
+    let kit_text = vault::recovery_kit_text(&dir, admin, &recovery);
     if let Some(path) = kit {
         secrets::write_private(path, kit_text.as_bytes())?;
     }

@@ -27,21 +27,6 @@ fn value_text(v: &FieldValue) -> String {
     }
 }
 
-/// The recovery kit as printed and saved.
-pub fn recovery_kit(dir: &Path, admin: &str, key: &str) -> String {
-    format!(
-        "TRESOR RECOVERY KIT / WIEDERHERSTELLUNGSSCHLÜSSEL\n\
-         Vault / Tresor:  {}\n\
-         Admin:           {admin}\n\n\
-         {key}\n\n\
-         Keep this sheet somewhere safe and offline. With it, an admin's passphrase can be reset\n\
-         (`tresor recover`). Anyone holding it can open the whole vault.\n\
-         Bewahren Sie dieses Blatt sicher und offline auf. Damit lässt sich die Passphrase eines\n\
-         Admins zurücksetzen (`tresor recover`). Wer es besitzt, kann den ganzen Tresor öffnen.\n",
-        dir.display()
-    )
-}
-
 impl Out {
     /// An error: code and message on stderr.
     pub fn error(&self, code: &str, message: &str) {

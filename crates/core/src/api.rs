@@ -31,6 +31,7 @@ const SCHEMA: u32 = 1;
 
 /// A user as listed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     /// Name.
     pub name: String,
@@ -40,8 +41,30 @@ pub struct UserInfo {
     pub created: chrono::DateTime<Utc>,
 }
 
+/// Who is signed in and what they may do, for a UI to show only what works.
+/// The core still checks every call; this only avoids offering dead buttons.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SessionInfo {
+    /// Name.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// May create and edit contacts.
+    pub may_write: bool,
+    /// May record interactions.
+    pub may_add_interactions: bool,
+    /// May see the change history.
+    pub may_view_history: bool,
+    /// May manage users and roles.
+    pub may_manage_users: bool,
+    /// Categories whose fields this user can read.
+    pub readable: Vec<Category>,
+}
+
 /// One check of `doctor`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Check {
     /// What was checked.
     pub name: String,
@@ -129,6 +152,53 @@ impl Session {
     /// The vault directory.
     pub fn vault(&self) -> &VaultDir {
         &self.vault
+    }
+
+    /// Who is signed in and what they may do.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            user: self.user.clone(),
+            role: self.role,
+            may_write: self.role.may(Action::WriteContacts),
+            may_add_interactions: self.role.may(Action::AddInteraction),
+            may_view_history: self.role.may(Action::ViewHistory),
+            may_manage_users: self.role.may(Action::ManageUsers),
+            readable: Category::ALL
+                .into_iter()
+                .filter(|c| self.role.can_read(*c))
+                .collect(),
+        }
+    }
+
+    /// Adds a person from UI changes; "company" and "company_role" link a company.
+    pub fn add_person_from(
+        &mut self,
+        changes: &[crate::contacts::FieldChange],
+    ) -> Result<RecordId> {
+        let mut input = PersonInput::default();
+        for c in changes {
+            match c.field.as_str() {
+                "company" => input.company = c.values.first().cloned(),
+                "company_role" => input.company_role = c.values.first().cloned(),
+                "name" => input = input.with_name(c.values.first().map_or("", String::as_str)),
+                _ => input.fields.push(c.to_input(RecordKind::Person)),
+            }
+        }
+        self.add_person(&input)
+    }
+
+    /// Edits a record from UI changes.
+    pub fn edit_from(
+        &mut self,
+        id: RecordId,
+        changes: &[crate::contacts::FieldChange],
+    ) -> Result<()> {
+        let kind = self
+            .store
+            .record(id)?
+            .map_or(RecordKind::Person, |(k, _)| k);
+        let inputs: Vec<_> = changes.iter().map(|c| c.to_input(kind)).collect();
+        self.edit(id, &inputs)
     }
 
     fn require(&self, action: Action) -> Result<()> {
@@ -339,6 +409,23 @@ impl Session {
         Ok(ops)
     }
 
+    /// Ops setting the role on a person's first company link.
+    fn set_link_role(&mut self, person: Uuid, role: &str) -> Result<Vec<Op>> {
+        let Some(link) = self
+            .store
+            .records_of_subject(person, RecordKind::Affiliation)?
+            .into_iter()
+            .next()
+        else {
+            return Err(Error::invalid("company_role", "link a company first"));
+        };
+        self.field_ops(
+            link,
+            RecordKind::Affiliation,
+            &[("role".into(), FieldInput::Text(role.into()))],
+        )
+    }
+
     /// Adds a person (and the company link, creating the company if new).
     pub fn add_person(&mut self, input: &PersonInput) -> Result<RecordId> {
         self.require(Action::WriteContacts)?;
@@ -452,18 +539,30 @@ impl Session {
         }
         let mut fields = Vec::new();
         let mut company = None;
+        let mut company_role = None;
         for (name, input) in changes {
             match (kind, name.as_str(), input) {
                 (RecordKind::Person, "name", FieldInput::Text(full)) => {
                     fields.extend(PersonInput::default().with_name(full).fields);
                 }
                 (RecordKind::Person, "company", FieldInput::Text(c)) => company = Some(c.clone()),
+                (RecordKind::Person, "company_role", FieldInput::Text(r)) => {
+                    company_role = Some(r.clone())
+                }
+                (RecordKind::Person, "company" | "company_role", _) => {}
                 _ => fields.push((name.clone(), input.clone())),
             }
         }
         let mut ops = self.field_ops(id, kind, &fields)?;
         if let Some(company) = company {
-            ops.extend(self.link_ops(id, &company, None, &mut HashMap::new())?);
+            ops.extend(self.link_ops(
+                id,
+                &company,
+                company_role.as_deref(),
+                &mut HashMap::new(),
+            )?);
+        } else if let Some(role) = company_role {
+            ops.extend(self.set_link_role(id, &role)?);
         }
         if ops.is_empty() {
             return Err(Error::invalid("edit", "nothing to change"));

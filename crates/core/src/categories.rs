@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The kinds of record the vault holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RecordKind {
     /// A natural person: the data subject.
     Person,
@@ -48,6 +49,7 @@ impl RecordKind {
 /// Data categories, the unit of purpose, access and retention rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Category {
     /// Who someone is: name, salutation, title, birthday, language.
     Identity,
@@ -127,6 +129,7 @@ impl Category {
 /// that only the roles allowed to read them hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Compartment {
     /// Free-text notes.
     Notes,
@@ -167,6 +170,7 @@ impl Compartment {
 /// Display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Lang {
     /// German.
     De,

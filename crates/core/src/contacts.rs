@@ -16,6 +16,22 @@ use crate::error::{Error, Result};
 /// Newtype for record ids handed out by the API.
 pub type RecordId = Uuid;
 
+/// A point in time (UTC).
+pub type Timestamp = DateTime<Utc>;
+
+/// Parses a time as typed: RFC 3339, or `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM`
+/// (as a date-time input gives it), read as UTC.
+pub fn parse_time(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|n| n.and_utc())
+}
+
 /// A value typed by a person or a script, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldInput {
@@ -25,6 +41,35 @@ pub enum FieldInput {
     List(Vec<String>),
     /// Empty the field.
     Clear,
+}
+
+/// A change as sent by the UI: a field and its new values. No values
+/// clears the field; list fields take all values, others the first.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldChange {
+    /// Catalogue name, or "name"/"company" (see [`crate::api::Session::edit`]).
+    pub field: String,
+    /// New values.
+    pub values: Vec<String>,
+}
+
+impl FieldChange {
+    /// The typed input for a field of a record kind.
+    pub fn to_input(&self, kind: RecordKind) -> (String, FieldInput) {
+        let is_list = crate::categories::field(kind, &self.field).is_some_and(|d| {
+            matches!(
+                d.value,
+                ValueType::Emails | ValueType::Phones | ValueType::Addresses | ValueType::Tags
+            )
+        });
+        let input = match (self.values.as_slice(), is_list) {
+            ([], _) => FieldInput::Clear,
+            (values, true) => FieldInput::List(values.to_vec()),
+            ([first, ..], false) => FieldInput::Text(first.clone()),
+        };
+        (self.field.clone(), input)
+    }
 }
 
 /// Input for a new person.
@@ -79,6 +124,7 @@ pub struct InteractionInput {
 /// What a reader sees of a field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldValue {
     /// The value.
     Value {
@@ -117,6 +163,7 @@ impl FieldValue {
 
 /// A field as shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldView {
     /// Catalogue name.
     pub name: &'static str,
@@ -132,6 +179,7 @@ pub struct FieldView {
 
 /// A company link as shown on a person.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CompanyLink {
     /// Company id.
     pub company: RecordId,
@@ -143,6 +191,7 @@ pub struct CompanyLink {
 
 /// An interaction as shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InteractionView {
     /// Id.
     pub id: RecordId,
@@ -160,6 +209,7 @@ pub struct InteractionView {
 
 /// A person or company as shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactView {
     /// Id.
     pub id: RecordId,
@@ -184,6 +234,7 @@ impl ContactView {
 
 /// One line of "who changed what, when".
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     /// When.
     pub at: DateTime<Utc>,

@@ -321,8 +321,36 @@ pub fn generate(n: usize, seed: u64) -> Vec<DemoPerson> {
         .collect()
 }
 
+/// The demo vault's only user.
+pub const DEMO_USER: &str = "demo";
+/// The demo vault's passphrase: public on purpose, shown on the unlock screen.
+pub const DEMO_PASSPHRASE: &str = "demo-passphrase";
+
+/// Opens the demo vault in `dir`, creating and filling it on first use.
+pub fn open_demo(
+    dir: &std::path::Path,
+    people: usize,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Result<Session> {
+    let vault = crate::vault::VaultDir::new(dir);
+    if vault.exists() {
+        return crate::vault::unlock(dir, DEMO_USER, DEMO_PASSPHRASE.as_bytes(), clock);
+    }
+    let (mut session, _) = crate::vault::create(
+        dir,
+        DEMO_USER,
+        DEMO_PASSPHRASE.as_bytes(),
+        crate::crypto::KdfParams::FLOOR,
+        clock,
+    )?;
+    seed(&mut session, people, 1, &mut |_, _| {})?;
+    session.checkpoint()?;
+    Ok(session)
+}
+
 /// What seeding wrote.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SeedReport {
     /// People added.
     pub people: usize,

@@ -127,6 +127,14 @@ impl Error {
         }
     }
 
+    /// The input field an error is about, for showing it next to that field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } | Error::CompartmentLocked { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

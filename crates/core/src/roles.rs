@@ -17,6 +17,7 @@ use crate::categories::{Category, Compartment};
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// Manages users and everything else.
     Admin,

@@ -20,6 +20,7 @@ include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// A row of the contact directory (list and search results).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryRow {
     /// Record id.
     pub id: Uuid,

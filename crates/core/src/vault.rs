@@ -125,6 +125,24 @@ fn read_keyring(path: &Path) -> Result<Keyring> {
     Keyring::parse(&bytes, path)
 }
 
+/// The recovery kit as printed, saved or shown once after `create`.
+pub fn recovery_kit_text(dir: &Path, admin: &str, key: &RecoveryKey) -> String {
+    format!(
+        "TRESOR RECOVERY KIT / WIEDERHERSTELLUNGSSCHLÜSSEL\n\
+         Vault / Tresor:  {}\n\
+         Admin:           {admin}\n\n\
+         {}\n\n\
+         Keep this sheet safe and offline. With it, an admin's passphrase\n\
+         can be reset (`tresor recover`). Whoever holds it can open the\n\
+         whole vault.\n\n\
+         Bewahren Sie dieses Blatt sicher und offline auf. Damit lässt sich\n\
+         die Passphrase eines Admins zurücksetzen (`tresor recover`). Wer es\n\
+         besitzt, kann den ganzen Tresor öffnen.\n",
+        dir.display(),
+        key.display().as_str()
+    )
+}
+
 /// Writes a file so that readers see the old or the new content, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -585,5 +603,46 @@ mod tests {
         assert_eq!(s.keys.db, next.db);
         assert!(s.users().expect("users").iter().all(|u| u.name != "hal"));
         assert!(s.doctor().expect("doctor").iter().all(|c| c.ok));
+    }
+
+    #[test]
+    fn editing_links_a_company_and_sets_the_role_there() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut s, _) = new_vault(tmp.path());
+        let id = s
+            .add_person(&PersonInput::default().with_name("Ida Link"))
+            .expect("add");
+        assert!(
+            s.edit(
+                id,
+                &[("company_role".into(), FieldInput::Text("CEO".into()))]
+            )
+            .is_err()
+        );
+        s.edit(
+            id,
+            &[
+                ("company".into(), FieldInput::Text("Linkfirma GmbH".into())),
+                ("company_role".into(), FieldInput::Text("Einkauf".into())),
+            ],
+        )
+        .expect("link");
+        s.edit(
+            id,
+            &[(
+                "company_role".into(),
+                FieldInput::Text("Geschäftsführung".into()),
+            )],
+        )
+        .expect("role");
+        let view = s.contact(id).expect("view");
+        assert_eq!(view.companies.len(), 1);
+        assert_eq!(view.companies[0].name, "Linkfirma GmbH");
+        assert_eq!(view.companies[0].role.as_deref(), Some("Geschäftsführung"));
+        assert_eq!(
+            s.search("linkfirma", 5).expect("search").len(),
+            2,
+            "person and company"
+        );
     }
 }

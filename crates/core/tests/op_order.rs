@@ -19,7 +19,13 @@ fn records() -> Vec<Uuid> {
 
 /// A random op on one of three records: (record, field, device, wall ms, value or clear).
 fn arb_op() -> impl Strategy<Value = (usize, usize, usize, u64, Option<u8>)> {
-    (0..3usize, 0..FIELDS.len(), 0..DEVICES.len(), 0..20u64, proptest::option::of(any::<u8>()))
+    (
+        0..3usize,
+        0..FIELDS.len(),
+        0..DEVICES.len(),
+        0..20u64,
+        proptest::option::of(any::<u8>()),
+    )
 }
 
 fn build(raw: &[(usize, usize, usize, u64, Option<u8>)]) -> Vec<Op> {
@@ -67,14 +73,16 @@ fn expected(ops: &[Op]) -> BTreeMap<(Uuid, String), OpValue> {
     let mut best: BTreeMap<(Uuid, String), &Op> = BTreeMap::new();
     for op in ops.iter().filter(|o| o.field != CREATE_FIELD) {
         let key = (op.record, op.field.clone());
-        let wins = best
-            .get(&key)
-            .is_none_or(|b| (op.hlc, &op.device, op.id.to_string()) > (b.hlc, &b.device, b.id.to_string()));
+        let wins = best.get(&key).is_none_or(|b| {
+            (op.hlc, &op.device, op.id.to_string()) > (b.hlc, &b.device, b.id.to_string())
+        });
         if wins {
             best.insert(key, op);
         }
     }
-    best.into_iter().map(|(k, op)| (k, op.value.clone())).collect()
+    best.into_iter()
+        .map(|(k, op)| (k, op.value.clone()))
+        .collect()
 }
 
 proptest! {

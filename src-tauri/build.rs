@@ -1,0 +1,35 @@
+//! Tauri build script: every app command gets an explicit permission
+//! (`allow-<command>`), and capabilities live in src-tauri/capabilities.
+
+/// The commands the UI may call; `commands::ALL` must list the same.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "create_vault",
+    "open_vault",
+    "open_demo",
+    "unlock",
+    "lock",
+    "list_contacts",
+    "search_contacts",
+    "get_contact",
+    "contact_history",
+    "add_contact",
+    "edit_contact",
+    "add_interaction",
+    "list_users",
+    "add_user",
+    "set_user_role",
+    "remove_user",
+    "change_passphrase",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=ui/dist");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build");
+}

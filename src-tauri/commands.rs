@@ -1,0 +1,301 @@
+//! The app's commands: each a few lines that call `tresor_core::api` and
+//! map the result. State is one mutex around the open session; locking
+//! drops the session, which closes the database and wipes the keys.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tauri::State;
+use tresor_core::api::{Session, SessionInfo, UserInfo};
+use tresor_core::clock::{Clock, SystemClock};
+use tresor_core::contacts::{ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId};
+use tresor_core::crypto::KdfParams;
+use tresor_core::demo;
+use tresor_core::roles::Role;
+use tresor_core::store::DirectoryRow;
+use tresor_core::vault::{self, VaultDir};
+
+use crate::dto::{AppStatus, ContactPage, Created, IpcError, NewInteraction};
+
+type Res<T> = Result<T, IpcError>;
+
+/// People in a new demo vault.
+const DEMO_PEOPLE: usize = 2_000;
+
+struct Inner {
+    vault_dir: PathBuf,
+    demo_dir: PathBuf,
+    is_demo: bool,
+    /// Open the demo vault at the first status request if no vault exists.
+    start_demo: bool,
+    session: Option<Session>,
+}
+
+/// The app's state, registered once with `manage`.
+pub struct AppState {
+    inner: Mutex<Inner>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Vault from TRESOR_VAULT, else the OS data directory; the demo vault
+    /// from TRESOR_DEMO_VAULT, else beside it. TRESOR_START_DEMO=1 opens the
+    /// demo vault on first start when there is no vault yet.
+    pub fn from_env() -> AppState {
+        let data = dirs::data_dir().unwrap_or_else(std::env::temp_dir);
+        let vault_dir =
+            std::env::var_os("TRESOR_VAULT").map_or_else(|| data.join("tresor"), PathBuf::from);
+        let demo_dir = std::env::var_os("TRESOR_DEMO_VAULT")
+            .map_or_else(|| data.join("tresor-demo"), PathBuf::from);
+        AppState {
+            inner: Mutex::new(Inner {
+                vault_dir,
+                demo_dir,
+                is_demo: false,
+                start_demo: std::env::var("TRESOR_START_DEMO").as_deref() == Ok("1"),
+                session: None,
+            }),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic in another command must not brick the app: the data is in the store.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn with_session<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Session) -> tresor_core::Result<T>,
+) -> Res<T> {
+    let mut inner = state.lock();
+    let session = inner.session.as_mut().ok_or_else(IpcError::locked)?;
+    Ok(f(session)?)
+}
+
+fn status(inner: &Inner) -> AppStatus {
+    let vault = VaultDir::new(&inner.vault_dir);
+    AppStatus {
+        vault_dir: inner.vault_dir.display().to_string(),
+        vault_exists: vault.exists(),
+        is_demo: inner.is_demo,
+        users: vault
+            .users()
+            .map(|u| u.into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default(),
+        demo_passphrase: inner.is_demo.then(|| demo::DEMO_PASSPHRASE.to_owned()),
+        session: inner.session.as_ref().map(Session::info),
+    }
+}
+
+fn enter_demo(inner: &mut Inner, clock: &Arc<dyn Clock>) -> tresor_core::Result<()> {
+    let session = demo::open_demo(&inner.demo_dir, DEMO_PEOPLE, clock.clone())?;
+    inner.vault_dir = inner.demo_dir.clone();
+    inner.is_demo = true;
+    inner.session = Some(session);
+    Ok(())
+}
+
+/// Where the app stands: which vault, which users, who is signed in.
+#[tauri::command(async)]
+pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
+    let mut inner = state.lock();
+    if std::mem::take(&mut inner.start_demo) && !VaultDir::new(&inner.vault_dir).exists() {
+        enter_demo(&mut inner, &state.clock)?;
+    }
+    Ok(status(&inner))
+}
+
+/// Creates a vault with its first admin; the recovery kit is returned once.
+#[tauri::command(async)]
+pub fn create_vault(state: State<'_, AppState>, admin: String, passphrase: String) -> Res<Created> {
+    let mut inner = state.lock();
+    let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
+    let (session, recovery) = vault::create(
+        &inner.vault_dir,
+        &admin,
+        passphrase.as_bytes(),
+        kdf,
+        state.clock.clone(),
+    )?;
+    let recovery_kit = vault::recovery_kit_text(&inner.vault_dir, &admin, &recovery);
+    let info = session.info();
+    inner.session = Some(session);
+    inner.is_demo = false;
+    Ok(Created {
+        recovery_kit,
+        session: info,
+    })
+}
+
+/// Switches to the vault in another directory (locked).
+#[tauri::command(async)]
+pub fn open_vault(state: State<'_, AppState>, dir: String) -> Res<AppStatus> {
+    let dir = PathBuf::from(dir.trim());
+    VaultDir::new(&dir).keyring()?;
+    let mut inner = state.lock();
+    inner.session = None;
+    inner.vault_dir = dir;
+    inner.is_demo = false;
+    Ok(status(&inner))
+}
+
+/// Opens the demo vault (created and filled on first use), signed in.
+#[tauri::command(async)]
+pub fn open_demo(state: State<'_, AppState>) -> Res<AppStatus> {
+    let mut inner = state.lock();
+    inner.session = None;
+    enter_demo(&mut inner, &state.clock)?;
+    Ok(status(&inner))
+}
+
+/// Signs in.
+#[tauri::command(async)]
+pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> Res<SessionInfo> {
+    let mut inner = state.lock();
+    inner.session = None;
+    let session = vault::unlock(
+        &inner.vault_dir,
+        &user,
+        passphrase.as_bytes(),
+        state.clock.clone(),
+    )?;
+    let info = session.info();
+    inner.session = Some(session);
+    Ok(info)
+}
+
+/// Locks: closes the database and wipes the keys.
+#[tauri::command(async)]
+pub fn lock(state: State<'_, AppState>) -> AppStatus {
+    let mut inner = state.lock();
+    inner.session = None;
+    status(&inner)
+}
+
+/// A page of people sorted by name.
+#[tauri::command(async)]
+pub fn list_contacts(state: State<'_, AppState>, offset: u32, limit: u32) -> Res<ContactPage> {
+    with_session(&state, |s| {
+        Ok(ContactPage {
+            total: u32::try_from(s.count()?).unwrap_or(u32::MAX),
+            rows: s.list(offset as usize, limit as usize)?,
+        })
+    })
+}
+
+/// Type-ahead search.
+#[tauri::command(async)]
+pub fn search_contacts(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> Res<Vec<DirectoryRow>> {
+    with_session(&state, |s| s.search(&query, limit as usize))
+}
+
+/// A contact with every field, locked where the role holds no key.
+#[tauri::command(async)]
+pub fn get_contact(state: State<'_, AppState>, id: RecordId) -> Res<ContactView> {
+    with_session(&state, |s| s.contact(id))
+}
+
+/// Who changed what, when.
+#[tauri::command(async)]
+pub fn contact_history(state: State<'_, AppState>, id: RecordId) -> Res<Vec<HistoryEntry>> {
+    with_session(&state, |s| s.history(id))
+}
+
+/// Adds a person; returns the id.
+#[tauri::command(async)]
+pub fn add_contact(state: State<'_, AppState>, changes: Vec<FieldChange>) -> Res<RecordId> {
+    with_session(&state, |s| s.add_person_from(&changes))
+}
+
+/// Edits a person or company.
+#[tauri::command(async)]
+pub fn edit_contact(
+    state: State<'_, AppState>,
+    id: RecordId,
+    changes: Vec<FieldChange>,
+) -> Res<()> {
+    with_session(&state, |s| s.edit_from(id, &changes))
+}
+
+/// Records an interaction.
+#[tauri::command(async)]
+pub fn add_interaction(
+    state: State<'_, AppState>,
+    contact: RecordId,
+    interaction: NewInteraction,
+) -> Res<RecordId> {
+    let at = interaction
+        .at
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            tresor_core::contacts::parse_time(t).ok_or_else(|| IpcError {
+                code: "invalid".into(),
+                message: format!("at: '{t}' is not a date and time"),
+                field: Some("at".into()),
+            })
+        })
+        .transpose()?;
+    let input = InteractionInput {
+        kind: interaction.kind,
+        summary: interaction.summary,
+        text: interaction.text.filter(|t| !t.trim().is_empty()),
+        at,
+    };
+    with_session(&state, |s| s.add_interaction(contact, &input))
+}
+
+/// Users and roles.
+#[tauri::command(async)]
+pub fn list_users(state: State<'_, AppState>) -> Res<Vec<UserInfo>> {
+    with_session(&state, |s| s.users())
+}
+
+fn role(name: &str) -> Res<Role> {
+    Role::parse(name).ok_or_else(|| IpcError {
+        code: "invalid".into(),
+        message: format!("role: unknown role '{name}'"),
+        field: Some("role".into()),
+    })
+}
+
+/// Adds a user (admin).
+#[tauri::command(async)]
+pub fn add_user(
+    state: State<'_, AppState>,
+    name: String,
+    role_name: String,
+    passphrase: String,
+) -> Res<()> {
+    let r = role(&role_name)?;
+    with_session(&state, |s| s.add_user(&name, r, passphrase.as_bytes()))
+}
+
+/// Changes a user's role (admin).
+#[tauri::command(async)]
+pub fn set_user_role(state: State<'_, AppState>, name: String, role_name: String) -> Res<()> {
+    let r = role(&role_name)?;
+    with_session(&state, |s| s.set_role(&name, r))
+}
+
+/// Removes a user (admin); rotates the vault's keys.
+#[tauri::command(async)]
+pub fn remove_user(state: State<'_, AppState>, name: String) -> Res<()> {
+    with_session(&state, |s| s.remove_user(&name))
+}
+
+/// Changes a passphrase (one's own, or any as admin).
+#[tauri::command(async)]
+pub fn change_passphrase(state: State<'_, AppState>, name: String, passphrase: String) -> Res<()> {
+    with_session(&state, |s| {
+        s.change_passphrase(&name, passphrase.as_bytes())
+    })
+}

@@ -1,0 +1,163 @@
+//! Types that cross IPC and exist only for the shell. Their TypeScript
+//! declarations are generated (see the `bindings` test) and checked for drift.
+
+use serde::{Deserialize, Serialize};
+use tresor_core::api::SessionInfo;
+use tresor_core::store::DirectoryRow;
+use ts_rs::TS;
+
+/// An error as the UI sees it: a stable code, a message, and the input
+/// field it is about (for validation messages next to the field).
+#[derive(Debug, Serialize, TS)]
+pub struct IpcError {
+    /// Stable machine code; the UI matches on this, never on the message.
+    pub code: String,
+    /// What happened and what to do, in English.
+    pub message: String,
+    /// The input field, for validation errors.
+    pub field: Option<String>,
+}
+
+impl From<tresor_core::Error> for IpcError {
+    fn from(e: tresor_core::Error) -> Self {
+        IpcError {
+            code: e.code().into(),
+            message: e.to_string(),
+            field: e.field().map(str::to_owned),
+        }
+    }
+}
+
+impl IpcError {
+    /// The vault is locked (or was never opened).
+    pub fn locked() -> IpcError {
+        IpcError {
+            code: "locked".into(),
+            message: "the vault is locked".into(),
+            field: None,
+        }
+    }
+}
+
+/// What the start and unlock screens need to know.
+#[derive(Debug, Serialize, TS)]
+pub struct AppStatus {
+    /// The vault directory in use.
+    pub vault_dir: String,
+    /// Whether a vault exists there.
+    pub vault_exists: bool,
+    /// Whether the open vault is the demo vault.
+    pub is_demo: bool,
+    /// User names (to pick from on the unlock screen).
+    pub users: Vec<String>,
+    /// The demo vault's public passphrase, when the demo vault is open.
+    pub demo_passphrase: Option<String>,
+    /// The signed-in user, when unlocked.
+    pub session: Option<SessionInfo>,
+}
+
+/// A new vault: the recovery kit to show once, and the admin's session.
+#[derive(Debug, Serialize, TS)]
+pub struct Created {
+    /// The recovery kit text (printable).
+    pub recovery_kit: String,
+    /// The signed-in admin.
+    pub session: SessionInfo,
+}
+
+/// A page of the contact list.
+#[derive(Debug, Serialize, TS)]
+pub struct ContactPage {
+    /// Number of people in the vault.
+    pub total: u32,
+    /// The rows of this page.
+    pub rows: Vec<DirectoryRow>,
+}
+
+/// A new interaction.
+#[derive(Debug, Deserialize, TS)]
+pub struct NewInteraction {
+    /// call, meeting, email, letter or note.
+    pub kind: String,
+    /// One line.
+    pub summary: String,
+    /// Free text (notes compartment).
+    pub text: Option<String>,
+    /// RFC 3339 time; now if absent.
+    pub at: Option<String>,
+}
+
+#[cfg(test)]
+mod bindings {
+    //! Writes the TypeScript declarations to ui/src/lib/bindings (with
+    //! TRESOR_WRITE_BINDINGS=1) or checks that the committed ones match.
+
+    use std::path::{Path, PathBuf};
+
+    use ts_rs::{Config, TS};
+
+    fn export_all(dir: &Path) {
+        let cfg = Config::new().with_out_dir(dir);
+        super::AppStatus::export_all(&cfg).expect("AppStatus");
+        super::Created::export_all(&cfg).expect("Created");
+        super::ContactPage::export_all(&cfg).expect("ContactPage");
+        super::NewInteraction::export_all(&cfg).expect("NewInteraction");
+        super::IpcError::export_all(&cfg).expect("IpcError");
+        tresor_core::contacts::ContactView::export_all(&cfg).expect("ContactView");
+        tresor_core::contacts::HistoryEntry::export_all(&cfg).expect("HistoryEntry");
+        tresor_core::contacts::FieldChange::export_all(&cfg).expect("FieldChange");
+        tresor_core::api::UserInfo::export_all(&cfg).expect("UserInfo");
+        tresor_core::categories::Lang::export_all(&cfg).expect("Lang");
+    }
+
+    /// Every file below `dir` (relative name, content), sorted.
+    fn files(dir: &Path) -> Vec<(String, String)> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+            for e in std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+            {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else {
+                    let name = path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .display()
+                        .to_string();
+                    out.push((name, std::fs::read_to_string(&path).unwrap_or_default()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn typescript_bindings_match_the_rust_types() {
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings");
+        if std::env::var("TRESOR_WRITE_BINDINGS").as_deref() == Ok("1") {
+            let _ = std::fs::remove_dir_all(&committed);
+            export_all(&committed);
+        }
+        let fresh = tempfile::tempdir().expect("tmp");
+        export_all(fresh.path());
+        let (want, have) = (files(fresh.path()), files(&committed));
+        let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&have),
+            names(&want),
+            "bindings drifted: run TRESOR_WRITE_BINDINGS=1 cargo test -p tresor-app --bin tresor-app bindings"
+        );
+        for ((name, a), (_, b)) in want.iter().zip(&have) {
+            assert_eq!(
+                a, b,
+                "{name} drifted: run TRESOR_WRITE_BINDINGS=1 cargo test -p tresor-app --bin tresor-app bindings"
+            );
+        }
+    }
+}

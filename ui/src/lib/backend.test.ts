@@ -1,0 +1,86 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { TauriBackend, guardLocked, inTauri, toIpcError } = await import('./backend');
+const { MockBackend } = await import('./mock-backend');
+
+beforeEach(() => {
+  invoke.mockReset();
+  invoke.mockResolvedValue(null);
+});
+
+describe('TauriBackend', () => {
+  it('calls each command with camelCase argument keys', async () => {
+    const b = new TauriBackend();
+    await b.appStatus();
+    await b.createVault('ada', 'pass phrase 1');
+    await b.openVault('/v');
+    await b.openDemo();
+    await b.unlock('ada', 'pw');
+    await b.lock();
+    await b.listContacts(200, 200);
+    await b.searchContacts('mü', 50);
+    await b.getContact('id1');
+    await b.contactHistory('id1');
+    await b.addContact([{ field: 'given_name', values: ['A'] }]);
+    await b.editContact('id1', []);
+    await b.addInteraction('id1', { kind: 'call', summary: 's', text: null, at: null });
+    await b.listUsers();
+    await b.addUser('carl', 'agent', 'pw');
+    await b.setUserRole('carl', 'sales');
+    await b.removeUser('carl');
+    await b.changePassphrase('carl', 'pw2');
+    expect(invoke.mock.calls).toEqual([
+      ['app_status', undefined],
+      ['create_vault', { admin: 'ada', passphrase: 'pass phrase 1' }],
+      ['open_vault', { dir: '/v' }],
+      ['open_demo', undefined],
+      ['unlock', { user: 'ada', passphrase: 'pw' }],
+      ['lock', undefined],
+      ['list_contacts', { offset: 200, limit: 200 }],
+      ['search_contacts', { query: 'mü', limit: 50 }],
+      ['get_contact', { id: 'id1' }],
+      ['contact_history', { id: 'id1' }],
+      ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],
+      ['edit_contact', { id: 'id1', changes: [] }],
+      ['add_interaction', { contact: 'id1', interaction: { kind: 'call', summary: 's', text: null, at: null } }],
+      ['list_users', undefined],
+      ['add_user', { name: 'carl', roleName: 'agent', passphrase: 'pw' }],
+      ['set_user_role', { name: 'carl', roleName: 'sales' }],
+      ['remove_user', { name: 'carl' }],
+      ['change_passphrase', { name: 'carl', passphrase: 'pw2' }],
+    ]);
+  });
+
+  it('rejects with an IpcError, whatever the bridge rejected with', async () => {
+    const b = new TauriBackend();
+    invoke.mockRejectedValueOnce({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });
+    await expect(b.unlock('a', 'b')).rejects.toEqual({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });
+    invoke.mockRejectedValueOnce('command unlock not allowed');
+    await expect(b.unlock('a', 'b')).rejects.toEqual({ code: 'internal', message: 'command unlock not allowed', field: null });
+    expect(toIpcError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom', field: null });
+  });
+
+  it('is picked only inside Tauri', () => {
+    expect(inTauri()).toBe(false);
+    (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__ = {};
+    expect(inTauri()).toBe(true);
+    delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
+  });
+});
+
+describe('guardLocked', () => {
+  it('reports a `locked` error once per call and passes the error on', async () => {
+    const mock = new MockBackend({ users: [{ name: 'a', role: 'admin', passphrase: 'p'.repeat(10) }] });
+    const onLocked = vi.fn();
+    const guarded = guardLocked(mock, onLocked);
+    await expect(guarded.listContacts(0, 10)).rejects.toMatchObject({ code: 'locked' });
+    expect(onLocked).toHaveBeenCalledTimes(1);
+    await expect(guarded.unlock('a', 'wrong')).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    expect(onLocked).toHaveBeenCalledTimes(1);
+    await guarded.unlock('a', 'p'.repeat(10));
+    expect((await guarded.listContacts(0, 10)).total).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+// The one interface between the UI and the Rust core. Components receive a
+// `Backend` and never call `invoke` themselves.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppStatus,
+  ContactPage,
+  ContactView,
+  Created,
+  DirectoryRow,
+  FieldChange,
+  HistoryEntry,
+  IpcError,
+  NewInteraction,
+  Role,
+  SessionInfo,
+  UserInfo,
+} from './types';
+
+export interface Backend {
+  appStatus(): Promise<AppStatus>;
+  createVault(admin: string, passphrase: string): Promise<Created>;
+  openVault(dir: string): Promise<AppStatus>;
+  openDemo(): Promise<AppStatus>;
+  unlock(user: string, passphrase: string): Promise<SessionInfo>;
+  lock(): Promise<AppStatus>;
+  listContacts(offset: number, limit: number): Promise<ContactPage>;
+  searchContacts(query: string, limit: number): Promise<DirectoryRow[]>;
+  getContact(id: string): Promise<ContactView>;
+  contactHistory(id: string): Promise<HistoryEntry[]>;
+  addContact(changes: FieldChange[]): Promise<string>;
+  editContact(id: string, changes: FieldChange[]): Promise<null>;
+  addInteraction(contact: string, interaction: NewInteraction): Promise<string>;
+  listUsers(): Promise<UserInfo[]>;
+  addUser(name: string, role: Role, passphrase: string): Promise<null>;
+  setUserRole(name: string, role: Role): Promise<null>;
+  removeUser(name: string): Promise<null>;
+  changePassphrase(name: string, passphrase: string): Promise<null>;
+}
+
+/** Error codes the core reports; the UI matches these, never message text. */
+export const ERROR_CODES = [
+  'wrong_passphrase',
+  'kdf_below_floor',
+  'keyring_damaged',
+  'database_damaged',
+  'vault_exists',
+  'vault_not_found',
+  'forbidden',
+  'compartment_locked',
+  'not_found',
+  'invalid',
+  'user_exists',
+  'last_admin',
+  'io',
+  'store',
+  'locked',
+] as const;
+
+export function isIpcError(e: unknown): e is IpcError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Whatever a promise rejected with, as an IpcError (code "internal" if it was not one). */
+export function toIpcError(e: unknown): IpcError {
+  if (isIpcError(e)) {
+    return { code: e.code, message: e.message, field: e.field ?? null };
+  }
+  const message = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unexpected error';
+  return { code: 'internal', message, field: null };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+/** The real backend: Tauri commands (argument keys in camelCase). */
+export class TauriBackend implements Backend {
+  appStatus() {
+    return call<AppStatus>('app_status');
+  }
+  createVault(admin: string, passphrase: string) {
+    return call<Created>('create_vault', { admin, passphrase });
+  }
+  openVault(dir: string) {
+    return call<AppStatus>('open_vault', { dir });
+  }
+  openDemo() {
+    return call<AppStatus>('open_demo');
+  }
+  unlock(user: string, passphrase: string) {
+    return call<SessionInfo>('unlock', { user, passphrase });
+  }
+  lock() {
+    return call<AppStatus>('lock');
+  }
+  listContacts(offset: number, limit: number) {
+    return call<ContactPage>('list_contacts', { offset, limit });
+  }
+  searchContacts(query: string, limit: number) {
+    return call<DirectoryRow[]>('search_contacts', { query, limit });
+  }
+  getContact(id: string) {
+    return call<ContactView>('get_contact', { id });
+  }
+  contactHistory(id: string) {
+    return call<HistoryEntry[]>('contact_history', { id });
+  }
+  addContact(changes: FieldChange[]) {
+    return call<string>('add_contact', { changes });
+  }
+  editContact(id: string, changes: FieldChange[]) {
+    return call<null>('edit_contact', { id, changes });
+  }
+  addInteraction(contact: string, interaction: NewInteraction) {
+    return call<string>('add_interaction', { contact, interaction });
+  }
+  listUsers() {
+    return call<UserInfo[]>('list_users');
+  }
+  addUser(name: string, role: Role, passphrase: string) {
+    return call<null>('add_user', { name, roleName: role, passphrase });
+  }
+  setUserRole(name: string, role: Role) {
+    return call<null>('set_user_role', { name, roleName: role });
+  }
+  removeUser(name: string) {
+    return call<null>('remove_user', { name });
+  }
+  changePassphrase(name: string, passphrase: string) {
+    return call<null>('change_passphrase', { name, passphrase });
+  }
+}
+
+/**
+ * Wraps a backend so that a `locked` error from any command (the core lost
+ * its session) is reported once to `onLocked` before it propagates.
+ */
+export function guardLocked(inner: Backend, onLocked: () => void): Backend {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((e: unknown) => {
+          const err = toIpcError(e);
+          if (err.code === 'locked' && prop !== 'lock') onLocked();
+          throw err;
+        });
+    },
+  });
+}
+
+/** Tauri injects its IPC bridge as `window.__TAURI_INTERNALS__`. */
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}

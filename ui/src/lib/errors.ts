@@ -1,0 +1,50 @@
+// Turns IpcErrors into text for the user, by code (never by message text).
+import { hasKey, t } from './i18n';
+import type { IpcError } from './types';
+
+export function errorText(err: IpcError): string {
+  if (err.code === 'invalid') return invalidText(err);
+  const key = `err.code.${err.code}`;
+  if (hasKey(key)) return t(key, { message: err.message });
+  return t('err.code.unknown', { message: err.message });
+}
+
+/** A validation error: a localised text for the fields we know, else the core's words. */
+export function invalidText(err: IpcError): string {
+  const field = (err.field ?? '').toLowerCase();
+  const msg = err.message.toLowerCase();
+  const tooLong = /longer than (\d+)/.exec(msg);
+  if (tooLong) return t('err.too_long', { max: tooLong[1] });
+  if (msg.includes('control characters')) return t('err.control_chars');
+  switch (field) {
+    case 'email':
+    case 'emails':
+      return t('err.email');
+    case 'phone':
+    case 'phones':
+      return t('err.phone');
+    case 'birthday':
+      if (msg.includes('future')) return t('err.birthday_future');
+      if (msg.includes('1900')) return t('err.birthday_old');
+      return t('err.birthday');
+    case 'name':
+    case 'given_name':
+    case 'family_name':
+      if (msg.includes('given or a family name')) return t('err.name_required');
+      break;
+    case 'language':
+      return t('err.language');
+    case 'salutation':
+      return t('err.salutation');
+    case 'passphrase':
+      if (msg.includes('10 characters')) return t('err.passphrase_short');
+      break;
+    case 'user name':
+      return t('err.user_name');
+    case 'summary':
+      return t('err.summary_required');
+    case 'at':
+      return t('err.datetime');
+  }
+  return t('err.field_generic', { message: err.message });
+}

@@ -1,0 +1,43 @@
+// Formatting record values as plain text (never markup).
+import { locale, salutationLabel } from './i18n';
+import type { FieldValue } from './types';
+
+/** The values of a field as strings (a list field may hold several). */
+export function valueList(v: FieldValue): string[] {
+  if (v.state !== 'value') return [];
+  const raw: unknown = v.value;
+  if (Array.isArray(raw)) return raw.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+  if (raw === null || raw === undefined) return [];
+  return [typeof raw === 'string' ? raw : JSON.stringify(raw)];
+}
+
+/** A readable field value as one text; addresses are separated by blank lines (shown with pre-line). */
+export function valueText(name: string, v: FieldValue): string {
+  const list = valueList(v);
+  if (name === 'addresses') return list.join('\n\n');
+  if (name === 'salutation' && list.length === 1) return salutationLabel(list[0]);
+  return list.join(', ');
+}
+
+export function parseTime(iso: string): Date | null {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function formatDateTime(iso: string): string {
+  const d = parseTime(iso);
+  if (!d) return iso;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+export function formatDate(iso: string): string {
+  const d = parseTime(iso);
+  if (!d) return iso;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
+}
+
+/** Now as `YYYY-MM-DDTHH:MM` in local time, for datetime-local inputs. */
+export function localDateTimeNow(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}T${p(now.getHours())}:${p(now.getMinutes())}`;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { formFieldsFor } from './fields';
+import { checkBirthday, isEmail, isPhone, passphraseStrength, splitAddresses, splitList } from './validate';
+
+describe('validation', () => {
+  it('checks emails like the core', () => {
+    expect(isEmail('anna@example.de')).toBe(true);
+    expect(isEmail('a@b.c')).toBe(true);
+    for (const bad of ['', 'anna', '@example.de', 'anna@example', 'anna@.de', 'anna@de.', 'a b@c.de', 'a@b@c.de']) {
+      expect(isEmail(bad), bad).toBe(false);
+    }
+  });
+
+  it('checks phones like the core', () => {
+    expect(isPhone('+49 30 1234567')).toBe(true);
+    expect(isPhone('(030) 123-45/67')).toBe(true);
+    expect(isPhone('12')).toBe(false);
+    expect(isPhone('call me')).toBe(false);
+  });
+
+  it('checks birthdays', () => {
+    const today = new Date(2026, 10, 24);
+    expect(checkBirthday('1980-02-29', today)).toBeNull();
+    expect(checkBirthday('1981-02-29', today)).toBe('format');
+    expect(checkBirthday('24.11.1980', today)).toBe('format');
+    expect(checkBirthday('2026-11-25', today)).toBe('future');
+    expect(checkBirthday('2026-11-24', today)).toBeNull();
+    expect(checkBirthday('1899-12-31', today)).toBe('old');
+  });
+
+  it('splits lists and addresses', () => {
+    expect(splitList(' a, b;c ,, ')).toEqual(['a', 'b', 'c']);
+    expect(splitAddresses('Weg 1\r\n12345 Ort\r\n\r\n  \nAllee 2\n 54321 Stadt \n')).toEqual([
+      'Weg 1\n12345 Ort',
+      'Allee 2\n54321 Stadt',
+    ]);
+  });
+
+  it('rates passphrases', () => {
+    expect(passphraseStrength('')).toBe(0);
+    expect(passphraseStrength('123456789')).toBe(0);
+    expect(passphraseStrength('aaaaaaaaaaaa')).toBe(1);
+    expect(passphraseStrength('password123')).toBeLessThanOrEqual(2);
+    expect(passphraseStrength('Kerze Fahrrad Wolke Tinte 42!')).toBe(4);
+  });
+
+  it('maps the core\'s field names to form inputs', () => {
+    expect(formFieldsFor('email')).toEqual(['emails']);
+    expect(formFieldsFor('phone')).toEqual(['phones']);
+    expect(formFieldsFor('name')).toEqual(['given_name', 'family_name']);
+    expect(formFieldsFor('family_name')).toEqual(['family_name']);
+    expect(formFieldsFor('edit')).toEqual([]);
+    expect(formFieldsFor(null)).toEqual([]);
+  });
+});

@@ -1,0 +1,94 @@
+// Client-side checks that mirror the core's rules (the core checks again).
+
+export const MIN_PASSPHRASE = 10;
+
+/** One `@`, something before it, a dotted domain after, no spaces (as the core). */
+export function isEmail(s: string): boolean {
+  if (s.length > 254 || /\s/.test(s)) return false;
+  const at = s.indexOf('@');
+  if (at <= 0) return false;
+  const domain = s.slice(at + 1);
+  return !domain.includes('@') && domain.includes('.') && !domain.startsWith('.') && !domain.endsWith('.');
+}
+
+/** Digits with spaces and + - / ( ) . and 3 to 20 digits (as the core). */
+export function isPhone(s: string): boolean {
+  const digits = (s.match(/[0-9]/g) ?? []).length;
+  return digits >= 3 && digits <= 20 && s.length <= 40 && /^[0-9 +\-/().]+$/.test(s);
+}
+
+export type DateProblem = 'format' | 'future' | 'old';
+
+/** Checks a calendar date YYYY-MM-DD that is not in the future and not before 1900. */
+export function checkBirthday(s: string, today: Date = new Date()): DateProblem | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return 'format';
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'format';
+  const todayUtc = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
+  if (date.getTime() > todayUtc) return 'future';
+  if (y < 1900) return 'old';
+  return null;
+}
+
+export function isLanguageCode(s: string): boolean {
+  return /^[a-z]{2}$/.test(s.trim().toLowerCase());
+}
+
+/** `YYYY-MM-DDTHH:MM` (datetime-local) or with seconds. */
+export function isLocalDateTime(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2})?$/.exec(s);
+  if (!m) return false;
+  const d = new Date(s);
+  return !Number.isNaN(d.getTime()) && Number(m[4]) < 24 && Number(m[5]) < 60;
+}
+
+/** Splits a comma- or semicolon-separated list (as the core does for text input). */
+export function splitList(s: string): string[] {
+  return s
+    .split(/[,;]/)
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+}
+
+/** Addresses: blocks separated by one or more blank lines; lines trimmed. */
+export function splitAddresses(s: string): string[] {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .split(/\n\s*\n/)
+    .map((block) =>
+      block
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0)
+        .join('\n'),
+    )
+    .filter((b) => b.length > 0);
+}
+
+/**
+ * A rough passphrase strength from 0 (too short) to 4 (strong): length,
+ * variety of characters and words, penalties for repetition and sequences.
+ */
+export function passphraseStrength(p: string): 0 | 1 | 2 | 3 | 4 {
+  const chars = [...p];
+  if (chars.length < MIN_PASSPHRASE) return 0;
+  let pool = 0;
+  if (/[a-z]/.test(p)) pool += 26;
+  if (/[A-Z]/.test(p)) pool += 26;
+  if (/[0-9]/.test(p)) pool += 10;
+  if (/[^a-zA-Z0-9]/.test(p)) pool += 20;
+  const unique = new Set(chars).size;
+  // Effective length: repeated characters count less.
+  const effective = Math.min(chars.length, unique * 2);
+  let bits = effective * Math.log2(Math.max(pool, 2));
+  if (/(.)\1\1/.test(p)) bits -= 10;
+  if (/(0123|1234|2345|3456|4567|5678|6789|abcd|qwert|asdf|passwor|passwort|letmein)/i.test(p)) bits -= 20;
+  const words = p.split(/[\s\-_.]+/).filter((w) => w.length >= 3).length;
+  if (words >= 4) bits += 10;
+  if (bits < 40) return 1;
+  if (bits < 60) return 2;
+  if (bits < 80) return 3;
+  return 4;
+}

@@ -1,0 +1,178 @@
+import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import type { FieldChange } from '../lib/types';
+import { mockWith, openBySearch, renderSignedIn } from './helpers';
+
+function input(name: string) {
+  return document.getElementById(`f-${name}`) as HTMLInputElement;
+}
+
+async function set(name: string, value: string) {
+  await fireEvent.input(input(name), { target: { value } });
+}
+
+/** The error is in the same field block as its input and described by it. */
+function expectErrorBeside(name: string, text: string) {
+  const error = screen.getByTestId(`error-${name}`);
+  expect(error.textContent).toBe(text);
+  const el = input(name);
+  expect(el.closest('.field')?.contains(error)).toBe(true);
+  expect(el.getAttribute('aria-invalid')).toBe('true');
+  expect(el.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
+}
+
+describe('contact form', () => {
+  it('shows client-side validation messages next to the fields and does not call the core', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    const add = vi.spyOn(mock, 'addContact');
+
+    await fireEvent.click(screen.getByTestId('form-save'));
+    expectErrorBeside('given_name', 'Enter a given or a family name.');
+    expectErrorBeside('family_name', 'Enter a given or a family name.');
+
+    await set('family_name', 'Meier');
+    await set('emails', 'anna@example.de, not-an-email');
+    await set('birthday', '1990-02-30');
+    await set('language', 'deutsch');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    expect(screen.queryByTestId('error-given_name')).toBeNull();
+    expectErrorBeside('emails', 'Not an email address (name@example.de).');
+    expectErrorBeside('birthday', 'Not a date (YYYY-MM-DD).');
+    expectErrorBeside('language', 'Use a two-letter language code, for example de or en.');
+    expect(document.activeElement).toBe(input('birthday'));
+    expect(add).not.toHaveBeenCalled();
+
+    await set('birthday', '2999-01-01');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    expectErrorBeside('birthday', 'The date lies in the future.');
+    expect(add).not.toHaveBeenCalled();
+  });
+
+  it('shows the core\'s invalid errors next to the field they name', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    vi.spyOn(mock, 'addContact').mockRejectedValueOnce({
+      code: 'invalid',
+      message: "phone: '12' is not a phone number (+49 30 1234567)",
+      field: 'phone',
+    });
+    await set('given_name', 'Anna');
+    await set('phones', '+49 30 1234567');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expectErrorBeside('phones', 'Not a phone number (+49 30 1234567).'));
+
+    vi.spyOn(mock, 'addContact').mockRejectedValueOnce({
+      code: 'invalid',
+      message: 'note: is longer than 100000 characters',
+      field: 'note',
+    });
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expectErrorBeside('note', 'Use at most 100000 characters.'));
+    expect(screen.queryByTestId('error-phones')).toBeNull();
+
+    // An error not about a field is shown for the form.
+    vi.spyOn(mock, 'addContact').mockRejectedValueOnce({ code: 'forbidden', message: 'no', field: null });
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expect(screen.getByTestId('form-error').textContent).toBe('Your role is not allowed to do this.'));
+  });
+
+  it('creates a contact with all fields and opens it; the list count grows', async () => {
+    const mock = mockWith([['anna', 'admin']], { people: 10 });
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(screen.getByTestId('contact-count').textContent).toBe('10'));
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    const add = vi.spyOn(mock, 'addContact');
+    await fireEvent.change(input('salutation'), { target: { value: 'ms' } });
+    await set('given_name', 'Berta');
+    await set('family_name', 'Beispiel');
+    await set('emails', 'berta@example.de; b@example.de');
+    await set('addresses', 'Weg 1\n12345 Ort\n\n\nAllee 2\n54321 Stadt');
+    await set('tags', 'vip, messe');
+    await set('company', 'Beispiel AG');
+    await set('company_role', 'Einkauf');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    const detail = await screen.findByTestId('contact-detail');
+    await waitFor(() => expect(detail.querySelector('h2')?.textContent).toBe('Berta Beispiel'));
+    const sent = add.mock.calls[0][0] as FieldChange[];
+    expect(sent).toEqual([
+      { field: 'salutation', values: ['ms'] },
+      { field: 'given_name', values: ['Berta'] },
+      { field: 'family_name', values: ['Beispiel'] },
+      { field: 'emails', values: ['berta@example.de', 'b@example.de'] },
+      { field: 'addresses', values: ['Weg 1\n12345 Ort', 'Allee 2\n54321 Stadt'] },
+      { field: 'tags', values: ['vip', 'messe'] },
+      { field: 'company', values: ['Beispiel AG'] },
+      { field: 'company_role', values: ['Einkauf'] },
+    ]);
+    expect(detail.textContent).toContain('Beispiel AG');
+    await waitFor(() => expect(screen.getByTestId('contact-count').textContent).toBe('11'));
+  });
+
+  it('on edit sends only the changed fields; Escape cancels', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    const id = mock.seedPerson({ given_name: 'Carla', family_name: 'Alt', emails: ['c@example.de'], note: 'n' });
+    await renderSignedIn(mock, 'anna');
+    await openBySearch('carla', id, fireEvent);
+    await fireEvent.click(screen.getByTestId('contact-edit'));
+    expect(input('family_name').value).toBe('Alt');
+    expect(input('emails').value).toBe('c@example.de');
+    await fireEvent.keyDown(input('family_name'), { key: 'Escape' });
+    expect(input('family_name')).toBeNull();
+    expect(screen.getByTestId('contact-detail')).toBeTruthy();
+
+    await fireEvent.click(screen.getByTestId('contact-edit'));
+    const edit = vi.spyOn(mock, 'editContact');
+    await set('family_name', 'Neu');
+    await set('note', '');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expect(edit).toHaveBeenCalledTimes(1));
+    expect(edit.mock.calls[0]).toEqual([
+      id,
+      [
+        { field: 'family_name', values: ['Neu'] },
+        { field: 'note', values: [] },
+      ],
+    ]);
+    const detail = await screen.findByTestId('contact-detail');
+    await waitFor(() => expect(detail.querySelector('[data-testid="field-family_name"]')?.textContent).toBe('Neu'));
+    expect(detail.querySelector('[data-testid="field-note"]')?.getAttribute('data-state')).toBe('empty');
+  });
+
+  it('offers no inputs for categories the role cannot read', async () => {
+    const mock = mockWith([['carl', 'agent']]);
+    await renderSignedIn(mock, 'carl');
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    for (const name of ['given_name', 'family_name', 'emails', 'phones', 'addresses', 'tags', 'company', 'company_role']) {
+      expect(input(name), name).not.toBeNull();
+    }
+    for (const name of ['note', 'special', 'deal_stage', 'deal_value']) expect(input(name), name).toBeNull();
+    // Every input has a label.
+    for (const el of document.querySelectorAll('form input, form select, form textarea')) {
+      expect(document.querySelector(`label[for="${el.id}"]`), el.id).not.toBeNull();
+    }
+  });
+
+  it('records an interaction; the summary is required', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    const id = mock.seedPerson({ given_name: 'Dora', family_name: 'Dialog' });
+    await renderSignedIn(mock, 'anna');
+    await openBySearch('dialog', id, fireEvent);
+    await fireEvent.click(screen.getByTestId('interaction-new'));
+    const at = document.getElementById('i-at') as HTMLInputElement;
+    expect(at.value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+    await fireEvent.click(screen.getByTestId('interaction-save'));
+    expect(screen.getByTestId('error-summary').textContent).toBe('Enter a summary.');
+    await fireEvent.change(document.getElementById('i-kind')!, { target: { value: 'meeting' } });
+    await fireEvent.input(document.getElementById('i-summary')!, { target: { value: 'Kick-off' } });
+    await fireEvent.input(document.getElementById('i-text')!, { target: { value: 'Agenda agreed' } });
+    await fireEvent.click(screen.getByTestId('interaction-save'));
+    const item = await screen.findByTestId('interaction');
+    expect(item.textContent).toContain('Meeting');
+    expect(item.textContent).toContain('Kick-off');
+    expect(item.textContent).toContain('Agenda agreed');
+    expect(item.textContent).toContain('by anna');
+  });
+});

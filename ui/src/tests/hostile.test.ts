@@ -1,0 +1,119 @@
+import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { byTestId, mockWith, openBySearch, renderSignedIn } from './helpers';
+
+declare global {
+  interface Window {
+    __pwned?: number;
+  }
+}
+
+const IMG = '<img src=x onerror="window.__pwned=1">';
+const SCRIPT = '<script>window.__pwned=2</script>';
+const JS = 'javascript:alert(1)';
+const RLO = '\u202Etxt.exe\u202C harmless';
+const LONG = 'A'.repeat(5_000) + '<b>bold</b>' + 'Z'.repeat(4_989);
+const SVG = '<svg onload="window.__pwned=3"></svg>';
+const STYLE = '<style>body{display:none}</style>';
+
+// Every person field, as a hostile or damaged peer could have stored it.
+const HOSTILE: Record<string, string | string[]> = {
+  salutation: '<i>mr</i>',
+  title: JS,
+  given_name: IMG,
+  family_name: 'Zzhostile' + SCRIPT,
+  birthday: '"><img src=x onerror=alert(1)>',
+  language: '{{constructor.constructor("window.__pwned=4")()}}',
+  emails: [`${IMG}@evil.example`],
+  phones: [SVG],
+  addresses: [`${STYLE}\n${RLO}`],
+  tags: ['{@html "<b>x</b>"}'],
+  note: LONG,
+  special: `${RLO}\n${IMG}`,
+  deal_stage: '<a href="javascript:alert(1)">click</a>',
+  deal_value: '<iframe src="javascript:alert(1)"></iframe>',
+};
+
+afterEach(() => {
+  delete window.__pwned;
+});
+
+function expectNoInjectedElements() {
+  expect(document.querySelectorAll('img, script, iframe, object, embed, b, i, style, a[href^="javascript"]')).toHaveLength(0);
+  // The only inline SVGs are the app's own padlocks.
+  for (const svg of document.querySelectorAll('svg')) expect(svg.getAttribute('viewBox')).toBe('0 0 16 16');
+  // No element carries an event handler attribute.
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.getAttributeNames()) expect(attr.startsWith('on'), `${el.tagName} ${attr}`).toBe(false);
+  }
+  // The only link is the app's own skip link.
+  expect([...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href'))).toEqual(['#main-content']);
+  expect(window.__pwned).toBeUndefined();
+}
+
+describe('hostile record text', () => {
+  it('is rendered literally in every field of the detail view, the list and the timeline', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    const id = mock.seedPerson(HOSTILE, [{ company: `${IMG} GmbH`, role: SCRIPT }], [
+      { kind: 'note', at: '2026-02-01T10:00:00Z', by: IMG, summary: SCRIPT, text: LONG },
+    ]);
+    await renderSignedIn(mock, 'anna');
+    const detail = await openBySearch('zzhostile', id, fireEvent);
+
+    for (const [name, value] of Object.entries(HOSTILE)) {
+      const el = detail.querySelector(`[data-testid="field-${name}"]`) as HTMLElement;
+      expect(el, name).not.toBeNull();
+      expect(el.getAttribute('data-state')).toBe('value');
+      const expected = Array.isArray(value) ? value[0] : value;
+      expect(el.textContent, name).toBe(expected);
+      expect(el.children, name).toHaveLength(0);
+    }
+    const heading = detail.querySelector('h2') as HTMLElement;
+    expect(heading.textContent).toBe(`${JS} ${IMG} Zzhostile${SCRIPT}`);
+
+    // The list row shows the display name as text.
+    const row = byTestId('contact-row').find((r) => r.getAttribute('data-id') === id) as HTMLElement;
+    expect(row.querySelector('.name')?.textContent).toBe(`${JS} ${IMG} Zzhostile${SCRIPT}`);
+    expect(row.querySelector('.email')?.textContent).toBe(`${IMG}@evil.example`);
+
+    // Company links are buttons with the name as text, never links built from data.
+    expect(detail.textContent).toContain(`${IMG} GmbH`);
+    const interaction = screen.getByTestId('interaction');
+    expect(interaction.querySelector('[data-testid="interaction-summary"]')?.textContent).toBe(SCRIPT);
+    expect(interaction.querySelector('[data-testid="interaction-text"]')?.textContent).toBe(LONG);
+    expect(interaction.textContent).toContain(`by ${IMG}`);
+
+    expectNoInjectedElements();
+
+    // The history shows the same values literally.
+    await fireEvent.click(screen.getByTestId('tab-history'));
+    await waitFor(() => expect(screen.getAllByTestId('history-entry').length).toBeGreaterThan(10));
+    const history = screen.getAllByTestId('history-entry');
+    const given = history.find((h) => h.getAttribute('data-field') === 'given_name') as HTMLElement;
+    expect(given.querySelector('[data-state="value"]')?.textContent).toBe(IMG);
+    expectNoInjectedElements();
+  });
+
+  it('round-trips hostile text typed into the form, and shows it literally', async () => {
+    const mock = mockWith([['anna', 'admin']]);
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    const set = (name: string, value: string) =>
+      fireEvent.input(document.getElementById(`f-${name}`) as HTMLInputElement, { target: { value } });
+    await set('given_name', IMG);
+    await set('family_name', SCRIPT);
+    await set('title', RLO);
+    await set('note', LONG);
+    await set('tags', '<b>x</b>');
+    await set('company', SVG);
+    await fireEvent.click(screen.getByTestId('form-save'));
+    const detail = await screen.findByTestId('contact-detail');
+    await waitFor(() => expect(detail.querySelector('[data-testid="field-given_name"]')?.textContent).toBe(IMG));
+    expect(detail.querySelector('[data-testid="field-family_name"]')?.textContent).toBe(SCRIPT);
+    expect(detail.querySelector('[data-testid="field-title"]')?.textContent).toBe(RLO.trim());
+    expect(detail.querySelector('[data-testid="field-note"]')?.textContent).toBe(LONG);
+    expect(detail.querySelector('[data-testid="field-tags"]')?.textContent).toBe('<b>x</b>');
+    expect(detail.textContent).toContain(SVG);
+    expectNoInjectedElements();
+  });
+});

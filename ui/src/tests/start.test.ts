@@ -1,0 +1,94 @@
+import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { MOCK_DEMO_DIR, MockBackend } from '../lib/mock-backend';
+import { renderApp } from './helpers';
+
+describe('start screen', () => {
+  it('creates a vault: strength meter, validation, recovery kit shown once, then the main screen', async () => {
+    const mock = new MockBackend();
+    renderApp(mock);
+    await fireEvent.click(await screen.findByTestId('start-create'));
+    const admin = document.getElementById('create-admin') as HTMLInputElement;
+    const pass = document.getElementById('create-passphrase') as HTMLInputElement;
+    const pass2 = document.getElementById('create-passphrase2') as HTMLInputElement;
+    const meter = screen.getByTestId('strength') as HTMLMeterElement;
+
+    await fireEvent.input(pass, { target: { value: 'short' } });
+    expect(meter.value).toBe(0);
+    expect(meter.getAttribute('aria-valuetext')).toBe('Too short');
+    await fireEvent.input(pass, { target: { value: 'Kerze Fahrrad Wolke 42!' } });
+    expect(meter.value).toBeGreaterThanOrEqual(3);
+
+    const create = vi.spyOn(mock, 'createVault');
+    await fireEvent.input(pass2, { target: { value: 'something else' } });
+    await fireEvent.click(screen.getByTestId('create-submit'));
+    expect(screen.getByTestId('error-admin').textContent).toBe('Enter a name.');
+    expect(screen.getByTestId('error-passphrase2').textContent).toBe('The passphrases do not match.');
+    expect(create).not.toHaveBeenCalled();
+
+    await fireEvent.input(admin, { target: { value: 'ada' } });
+    await fireEvent.input(pass2, { target: { value: 'Kerze Fahrrad Wolke 42!' } });
+    await fireEvent.click(screen.getByTestId('create-submit'));
+    const kit = await screen.findByTestId('recovery-kit');
+    expect(kit.tagName).toBe('PRE');
+    expect(kit.textContent).toContain('TRESOR RECOVERY KIT');
+    expect(kit.textContent).toContain('ada');
+    expect(create).toHaveBeenCalledWith('ada', 'Kerze Fahrrad Wolke 42!');
+
+    const print = vi.spyOn(window, 'print').mockImplementation(() => {});
+    await fireEvent.click(screen.getByTestId('kit-print'));
+    expect(print).toHaveBeenCalled();
+
+    const created: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => {
+      created.push(b);
+      return 'blob:kit';
+    }) as typeof URL.createObjectURL;
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    await fireEvent.click(screen.getByTestId('kit-save'));
+    expect(click).toHaveBeenCalled();
+    expect(await created[0].text()).toBe(kit.textContent);
+
+    await fireEvent.click(screen.getByTestId('kit-done'));
+    const whoami = await screen.findByTestId('whoami');
+    expect(whoami.textContent).toContain('ada');
+    expect(screen.queryByTestId('recovery-kit')).toBeNull();
+    expect(screen.getByTestId('nav-users')).toBeTruthy();
+  });
+
+  it('opening a folder without a vault shows the error; the demo opens signed in', async () => {
+    const mock = new MockBackend({ demoPeople: 50 });
+    renderApp(mock);
+    await fireEvent.click(await screen.findByTestId('start-open'));
+    await fireEvent.input(document.getElementById('open-dir')!, { target: { value: '/nowhere' } });
+    await fireEvent.click(screen.getByTestId('open-submit'));
+    expect((await screen.findByRole('alert', {}, { timeout: 2000 })).textContent).toContain(
+      'No vault was found in this folder.',
+    );
+    await fireEvent.click(screen.getByText('Back'));
+
+    await fireEvent.click(screen.getByTestId('start-demo'));
+    await screen.findByTestId('whoami');
+    expect(document.body.textContent).toContain('Demo');
+    await waitFor(() => expect(screen.getByTestId('contact-count').textContent).toBe('50'));
+
+    // The demo vault can be opened by its folder later.
+    await fireEvent.click(screen.getByTestId('lock'));
+    await fireEvent.click(await screen.findByText('Use another vault…'));
+    await fireEvent.click(await screen.findByTestId('start-open'));
+    await fireEvent.input(document.getElementById('open-dir')!, { target: { value: MOCK_DEMO_DIR } });
+    await fireEvent.click(screen.getByTestId('open-submit'));
+    await screen.findByTestId('unlock-submit');
+  });
+
+  it('shows a busy state while the demo vault is prepared', async () => {
+    const mock = new MockBackend({ demoPeople: 5, demoMs: 60 });
+    renderApp(mock);
+    const demo = (await screen.findByTestId('start-demo')) as HTMLButtonElement;
+    await fireEvent.click(demo);
+    expect(demo.disabled).toBe(true);
+    expect(document.body.textContent).toContain('Preparing the demo vault');
+    await screen.findByTestId('whoami');
+  });
+});
