@@ -14,14 +14,15 @@ echo "== ui: types, component tests, build"
 (cd ui && npm run check && NO_COLOR=1 npm run test && npm run build) 2>&1 | sed -r 's/\x1b\[[0-9;]*m//g' | tee -a "$LOG"
 echo "== format"
 cargo fmt --all -- --check
+# One feature set for every step, so the Tauri stack is compiled once for
+# checking and once for testing. The app needs custom-protocol to serve ui/dist.
+FEATURES=(--features tresor-app/custom-protocol)
 echo "== lints"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 echo "== docs"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
-echo "== tests (core, cli, shell, generated TypeScript types)"
-cargo test --workspace --locked --lib --bins --tests 2>&1 | tee -a "$LOG"
-echo "== end to end (the real app window over WebDriver)"
-cargo test -p tresor-app --locked --features custom-protocol --test e2e -- --test-threads=1 2>&1 | tee -a "$LOG"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
+echo "== tests: core, cli, shell, generated TypeScript types, and end to end in the real app window"
+cargo test --workspace --locked "${FEATURES[@]}" --lib --bins --tests 2>&1 | tee -a "$LOG"
 
 # One closing line for all runners: cargo's "test result" lines and vitest's "Tests  N passed".
 awk '/^test result:/ { p += $4; f += $6 }

@@ -1,0 +1,2 @@
+//! Shared by the end-to-end and measurement targets.
+pub mod webdriver;
