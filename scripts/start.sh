@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 tresor_install_all
+tresor_install_tauri_driver
 
 (cd ui && npm run build)
 cargo build --release --locked -p tresor-app --features custom-protocol

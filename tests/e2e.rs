@@ -225,3 +225,23 @@ fn hostile_text_is_shown_literally_and_runs_nothing() {
     );
     app.screenshot("05-hostile-text");
 }
+
+#[test]
+fn the_first_start_opens_a_filled_demo_vault() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let vault = tmp.path().join("vault");
+    let app = App::launch_with_env("first-start-demo", &vault, &[("TRESOR_START_DEMO", "1")]);
+    assert!(app.text("[data-testid=whoami]").contains("demo"));
+    app.wait_until("the demo people", |a| {
+        a.attr("[data-testid=contact-count]", "data-count")
+            .as_deref()
+            == Some("2000")
+    });
+    app.find("[data-testid=contact-row]");
+    assert!(
+        vault.with_extension("demo").join("keyring.json").exists(),
+        "the demo vault is its own directory"
+    );
+    assert!(!vault.exists(), "the real vault location stays untouched");
+    app.screenshot("06-first-start-demo");
+}

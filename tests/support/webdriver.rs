@@ -122,10 +122,24 @@ impl App {
         Self::launch_binary(name, vault, Path::new(env!("CARGO_BIN_EXE_tresor-app")))
     }
 
+    /// Starts the app with extra environment variables.
+    pub fn launch_with_env(name: &'static str, vault: &Path, env: &[(&str, &str)]) -> App {
+        Self::launch_inner(
+            name,
+            vault,
+            Path::new(env!("CARGO_BIN_EXE_tresor-app")),
+            env,
+        )
+    }
+
     /// Starts any Tauri binary (the app, or the bare baseline window).
     /// One app at a time per test binary: the harness may run tests in
     /// parallel, two windows on two cores would make timings and focus flaky.
     pub fn launch_binary(name: &'static str, vault: &Path, binary: &Path) -> App {
+        Self::launch_inner(name, vault, binary, &[])
+    }
+
+    fn launch_inner(name: &'static str, vault: &Path, binary: &Path, env: &[(&str, &str)]) -> App {
         let one_at_a_time = ONE_APP
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -143,6 +157,7 @@ impl App {
             .env("TRESOR_VAULT", vault)
             .env("TRESOR_DEMO_VAULT", vault.with_extension("demo"))
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -3,6 +3,24 @@
 export const MIN_PASSPHRASE = 10;
 
 /** One `@`, something before it, a dotted domain after, no spaces (as the core). */
+/** Which part of a new user's name and passphrase is wrong (translation keys). */
+export interface NewUserProblems {
+  name?: 'required' | 'err.user_name';
+  pass?: 'err.passphrase_short';
+  pass2?: 'err.passphrase_mismatch';
+}
+
+/** Checks a new user's name (as the core's rule) and the passphrase typed twice. */
+export function newUserProblems(name: string, pass: string, pass2: string): NewUserProblems {
+  const e: NewUserProblems = {};
+  const n = name.trim();
+  if (!n) e.name = 'required';
+  else if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(n)) e.name = 'err.user_name';
+  if ([...pass].length < MIN_PASSPHRASE) e.pass = 'err.passphrase_short';
+  if (pass2 !== pass) e.pass2 = 'err.passphrase_mismatch';
+  return e;
+}
+
 export function isEmail(s: string): boolean {
   if (s.length > 254 || /\s/.test(s)) return false;
   const at = s.indexOf('@');
