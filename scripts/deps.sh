@@ -5,10 +5,13 @@
 set -euo pipefail
 
 TRESOR_APT_PACKAGES=(pkg-config libssl-dev libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev xvfb webkit2gtk-driver)
+# Only the tests need these: a real SMTP server on loopback, and LibreOffice
+# to read exported spreadsheets back.
+TRESOR_TEST_APT_PACKAGES=(python3-aiosmtpd libreoffice-calc-nogui)
 
 tresor_install_apt() {
     local missing=()
-    for p in "${TRESOR_APT_PACKAGES[@]}"; do
+    for p in "${TRESOR_APT_PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -39,5 +42,10 @@ tresor_install_tauri_driver() {
 
 tresor_install_all() {
     tresor_install_apt
+    tresor_install_npm
+}
+
+tresor_install_test_tools() {
+    tresor_install_apt "${TRESOR_TEST_APT_PACKAGES[@]}"
     tresor_install_npm
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-tresor_install_all
+tresor_install_test_tools
 tresor_install_tauri_driver
 
 LOG="$(mktemp)"

@@ -21,6 +21,22 @@ const COMMANDS: &[&str] = &[
     "set_user_role",
     "remove_user",
     "change_passphrase",
+    "list_purposes",
+    "save_purpose",
+    "consent_sources",
+    "legal_basis",
+    "give_consent",
+    "withdraw_consent",
+    "request_consent",
+    "confirm_consent",
+    "reconsent_list",
+    "register_versions",
+    "get_register",
+    "export_legal_basis",
+    "export_register",
+    "export_mailing",
+    "smtp_settings",
+    "save_smtp",
 ];
 
 fn main() {

@@ -17,7 +17,7 @@ use tresor_core::vault::{self, VaultDir};
 
 use crate::dto::{AppStatus, ContactPage, Created, IpcError, NewInteraction};
 
-type Res<T> = Result<T, IpcError>;
+pub(crate) type Res<T> = Result<T, IpcError>;
 
 /// People in a new demo vault.
 const DEMO_PEOPLE: usize = 2_000;
@@ -29,6 +29,8 @@ struct Inner {
     /// Open the demo vault at the first status request if no vault exists.
     start_demo: bool,
     session: Option<Session>,
+    /// Where exports are written.
+    export_dir: PathBuf,
 }
 
 /// The app's state, registered once with `manage`.
@@ -54,9 +56,23 @@ impl AppState {
                 is_demo: false,
                 start_demo: std::env::var("TRESOR_START_DEMO").as_deref() == Ok("1"),
                 session: None,
+                export_dir: std::env::var_os("TRESOR_EXPORT_DIR").map_or_else(
+                    || {
+                        dirs::document_dir()
+                            .unwrap_or_else(|| data.clone())
+                            .join("Tresor")
+                    },
+                    PathBuf::from,
+                ),
             }),
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The folder exports are written to: TRESOR_EXPORT_DIR, else
+    /// Documents/Tresor.
+    pub fn export_dir(&self) -> PathBuf {
+        self.lock().export_dir.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -67,7 +83,7 @@ impl AppState {
     }
 }
 
-fn with_session<T>(
+pub(crate) fn with_session<T>(
     state: &AppState,
     f: impl FnOnce(&mut Session) -> tresor_core::Result<T>,
 ) -> Res<T> {

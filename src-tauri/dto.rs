@@ -87,6 +87,15 @@ pub struct NewInteraction {
     pub at: Option<String>,
 }
 
+/// A file written to the export folder.
+#[derive(Debug, Serialize, TS)]
+pub struct ExportedFile {
+    /// Where it was written.
+    pub path: String,
+    /// How many people it contains, for lists.
+    pub count: Option<u32>,
+}
+
 #[cfg(test)]
 mod bindings {
     //! Writes the TypeScript declarations to ui/src/lib/bindings (with
@@ -108,6 +117,15 @@ mod bindings {
         tresor_core::contacts::FieldChange::export_all(&cfg).expect("FieldChange");
         tresor_core::api::UserInfo::export_all(&cfg).expect("UserInfo");
         tresor_core::categories::Lang::export_all(&cfg).expect("Lang");
+        super::ExportedFile::export_all(&cfg).expect("ExportedFile");
+        tresor_core::consent::Purpose::export_all(&cfg).expect("Purpose");
+        tresor_core::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
+        tresor_core::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");
+        tresor_core::consent::ReconsentItem::export_all(&cfg).expect("ReconsentItem");
+        tresor_core::register::Register::export_all(&cfg).expect("Register");
+        tresor_core::register::RegisterVersionInfo::export_all(&cfg).expect("RegisterVersionInfo");
+        tresor_core::export::ExportFormat::export_all(&cfg).expect("ExportFormat");
+        tresor_core::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
     }
 
     /// Every file below `dir` (relative name, content), sorted.

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod consent;
 mod dto;
 
 fn main() {
@@ -30,6 +31,22 @@ fn main() {
             commands::set_user_role,
             commands::remove_user,
             commands::change_passphrase,
+            consent::list_purposes,
+            consent::save_purpose,
+            consent::consent_sources,
+            consent::legal_basis,
+            consent::give_consent,
+            consent::withdraw_consent,
+            consent::request_consent,
+            consent::confirm_consent,
+            consent::reconsent_list,
+            consent::register_versions,
+            consent::get_register,
+            consent::export_legal_basis,
+            consent::export_register,
+            consent::export_mailing,
+            consent::smtp_settings,
+            consent::save_smtp,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -70,6 +70,245 @@ pub enum Command {
     Demo(DemoCmd),
     /// Check the keyring, the database and the migrations.
     Doctor,
+    /// Purposes of processing.
+    #[command(subcommand)]
+    Purpose(PurposeCmd),
+    /// Consents: give, withdraw, show, history, double opt-in.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// Vault settings.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// Purpose-bound mailing lists.
+    #[command(subcommand)]
+    Mailing(MailingCmd),
+    /// The per-person legal-basis view.
+    #[command(subcommand, name = "legal-basis")]
+    LegalBasis(LegalBasisCmd),
+    /// The Art. 30 register of processing activities.
+    #[command(subcommand)]
+    Register(RegisterCmd),
+}
+
+/// Fields of a purpose; on `edit` every one is optional.
+#[derive(Debug, Args)]
+pub struct PurposeFields {
+    /// German name.
+    #[arg(long)]
+    pub name_de: Option<String>,
+    /// English name.
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// What is done with the data.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Legal basis, Art. 6(1) a–f (e.g. a, b, f, consent, contract, legitimate_interests).
+    #[arg(long)]
+    pub basis: Option<String>,
+    /// Data category the purpose needs (repeatable; replaces the list).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Recipient (repeatable; replaces the list).
+    #[arg(long = "recipient")]
+    pub recipients: Vec<String>,
+    /// Whether consent is required: yes or no.
+    #[arg(long)]
+    pub consent_required: Option<String>,
+    /// Months a consent stays valid (0: no limit).
+    #[arg(long)]
+    pub validity_months: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PurposeCmd {
+    /// List purposes.
+    List,
+    /// Show one purpose.
+    Show {
+        /// Purpose key or name.
+        key: String,
+    },
+    /// Add a purpose.
+    Add {
+        /// Short key, e.g. newsletter.
+        key: String,
+        #[command(flatten)]
+        fields: PurposeFields,
+    },
+    /// Change a purpose (a new register version is kept).
+    Edit {
+        /// Purpose key or name.
+        key: String,
+        #[command(flatten)]
+        fields: PurposeFields,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCmd {
+    /// Record that a person gave consent.
+    Give {
+        /// The person's id.
+        contact: Id,
+        /// Purpose key or name.
+        #[arg(long)]
+        purpose: String,
+        /// email, phone, post or sms.
+        #[arg(long)]
+        channel: String,
+        /// Where it came from (see `tresor consent sources`).
+        #[arg(long)]
+        source: String,
+        /// Evidence in words.
+        #[arg(long)]
+        evidence: Option<String>,
+        /// Attach an evidence file (stored encrypted in the vault).
+        #[arg(long, value_name = "FILE")]
+        evidence_file: Option<PathBuf>,
+        /// Legal basis, if not consent (a–f).
+        #[arg(long)]
+        basis: Option<String>,
+        /// When it was given (YYYY-MM-DD or RFC 3339); default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Record a withdrawal.
+    Withdraw {
+        /// The person's id.
+        contact: Id,
+        /// Purpose key or name.
+        #[arg(long)]
+        purpose: String,
+        /// email, phone, post or sms.
+        #[arg(long)]
+        channel: String,
+        /// Why, if the person said.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Purposes, legal bases and consents of a person, with the necessity check.
+    Show {
+        /// The person's id.
+        contact: Id,
+    },
+    /// Every consent entry of a person, oldest first.
+    History {
+        /// The person's id.
+        contact: Id,
+    },
+    /// Send a double opt-in mail for a purpose.
+    Request {
+        /// The person's id.
+        contact: Id,
+        /// Purpose key or name.
+        #[arg(long)]
+        purpose: String,
+        /// Language of the mail (default: the person's preferred language).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Confirm a double opt-in with the code, or `-` to paste the reply on stdin.
+    Confirm {
+        /// The code TRS-…, a reply text containing it, or `-` for stdin.
+        token: String,
+    },
+    /// People whose consent expired or expires soon.
+    Reconsent {
+        /// Also list consents that expire within this many days.
+        #[arg(long, default_value_t = 30)]
+        within: u32,
+    },
+    /// The list of consent sources; `--set` replaces it.
+    Sources {
+        /// New list (repeatable).
+        #[arg(long = "set")]
+        set: Vec<String>,
+    },
+    /// Save an entry's evidence file.
+    Evidence {
+        /// The consent entry id.
+        entry: Id,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// The mail server for double opt-in mails.
+    Smtp {
+        /// Server name (omit all flags to show the settings).
+        #[arg(long)]
+        host: Option<String>,
+        /// Port.
+        #[arg(long)]
+        port: Option<u16>,
+        /// none, starttls or tls.
+        #[arg(long)]
+        tls: Option<String>,
+        /// The business address mails come from.
+        #[arg(long)]
+        from: Option<String>,
+        /// Sign-in name.
+        #[arg(long)]
+        user: Option<String>,
+        /// Read the password from this file (stored encrypted in the vault).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailingCmd {
+    /// Write the people with a valid basis for a purpose and channel to CSV.
+    Export {
+        /// Purpose key or name.
+        #[arg(long)]
+        purpose: String,
+        /// email, phone, post or sms.
+        #[arg(long)]
+        channel: String,
+        /// The CSV file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LegalBasisCmd {
+    /// Write a person's legal-basis view as XLSX or CSV (by the file's extension).
+    Export {
+        /// The person's id.
+        contact: Id,
+        /// FILE.xlsx or FILE.csv.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// de or en.
+        #[arg(long, default_value = "de")]
+        lang: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegisterCmd {
+    /// Write the register as XLSX or HTML.
+    Export {
+        /// xlsx or html.
+        #[arg(long)]
+        format: String,
+        /// de or en.
+        #[arg(long, default_value = "de")]
+        lang: String,
+        /// A stored version (default: the newest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// The file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List the stored versions.
+    Versions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 //! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
 
 mod args;
+mod consent_cmd;
 mod print;
 mod secrets;
 
@@ -164,6 +165,12 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             out.seeded(&report, started.elapsed());
             Ok(())
         }
+        Command::Purpose(cmd) => consent_cmd::purpose(cli, out, cmd),
+        Command::Consent(cmd) => consent_cmd::consent(cli, out, cmd),
+        Command::Settings(cmd) => consent_cmd::settings(cli, out, cmd),
+        Command::Mailing(cmd) => consent_cmd::mailing(cli, out, cmd),
+        Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
+        Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
         Command::Doctor => {
             let s = open(cli)?;
             let checks = s.doctor()?;

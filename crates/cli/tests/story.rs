@@ -1,91 +1,11 @@
 //! Stories of the `tresor` command, run as a person or a script would: the
 //! real binary, a real SQLCipher vault on disk, a calibrated KDF.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-struct Vault {
-    tmp: tempfile::TempDir,
-}
+mod support;
 
-impl Vault {
-    fn new() -> Vault {
-        let tmp = tempfile::tempdir().expect("tmp");
-        for (name, pw) in [
-            ("admin.pw", "admin passphrase one"),
-            ("agent.pw", "agent passphrase two"),
-            ("sales.pw", "sales passphrase three"),
-            ("bad.pw", "definitely not it"),
-            ("new.pw", "a brand new passphrase"),
-        ] {
-            std::fs::write(tmp.path().join(name), format!("{pw}\n")).expect("pw");
-        }
-        Vault { tmp }
-    }
-
-    fn dir(&self) -> PathBuf {
-        self.tmp.path().join("vault")
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn run_as(&self, pw: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tresor"))
-            .arg("--vault")
-            .arg(self.dir())
-            .arg("--passphrase-file")
-            .arg(self.file(pw))
-            .args(args)
-            .env_remove("TRESOR_PASSPHRASE")
-            .env_remove("TRESOR_VAULT")
-            .output()
-            .expect("run tresor")
-    }
-
-    fn ok(&self, pw: &str, args: &[&str]) -> String {
-        let out = self.run_as(pw, args);
-        assert!(
-            out.status.success(),
-            "tresor {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf8")
-    }
-
-    fn admin(&self, args: &[&str]) -> String {
-        self.ok("admin.pw", args)
-    }
-
-    fn init(&self) -> String {
-        let kit = self.file("kit.txt");
-        self.admin(&[
-            "init",
-            "--admin",
-            "ada",
-            "--recovery-kit",
-            kit.to_str().expect("path"),
-        ])
-    }
-}
-
-fn all_bytes_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(all_bytes_under(&path));
-        } else {
-            out.push((path.clone(), std::fs::read(&path).expect("read")));
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
+use support::{Vault, all_bytes_under, contains};
 
 #[test]
 fn an_admins_day_leaves_no_record_text_on_disk() {

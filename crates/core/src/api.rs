@@ -58,6 +58,18 @@ pub struct SessionInfo {
     pub may_view_history: bool,
     /// May manage users and roles.
     pub may_manage_users: bool,
+    /// May record consents and withdrawals.
+    pub may_record_consent: bool,
+    /// May send double opt-in mails.
+    pub may_request_consent: bool,
+    /// May change purposes and consent sources.
+    pub may_manage_purposes: bool,
+    /// May change the mail server.
+    pub may_manage_settings: bool,
+    /// May export purpose-bound mailing lists.
+    pub may_export_mailing: bool,
+    /// May export the legal-basis view and the register.
+    pub may_export_records: bool,
     /// Categories whose fields this user can read.
     pub readable: Vec<Category>,
 }
@@ -127,7 +139,7 @@ impl Session {
             .meta("hlc_last")?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0));
-        Ok(Session {
+        let mut session = Session {
             vault,
             store,
             keys,
@@ -136,7 +148,9 @@ impl Session {
             clock,
             device,
             last,
-        })
+        };
+        session.seed_consent_defaults()?;
+        Ok(session)
     }
 
     /// The signed-in user's name.
@@ -163,6 +177,12 @@ impl Session {
             may_add_interactions: self.role.may(Action::AddInteraction),
             may_view_history: self.role.may(Action::ViewHistory),
             may_manage_users: self.role.may(Action::ManageUsers),
+            may_record_consent: self.role.may(Action::RecordConsent),
+            may_request_consent: self.role.may(Action::RequestConsent),
+            may_manage_purposes: self.role.may(Action::ManagePurposes),
+            may_manage_settings: self.role.may(Action::ManageSettings),
+            may_export_mailing: self.role.may(Action::ExportMailing),
+            may_export_records: self.role.may(Action::ExportRecords),
             readable: Category::ALL
                 .into_iter()
                 .filter(|c| self.role.can_read(*c))
@@ -201,7 +221,78 @@ impl Session {
         self.edit(id, &inputs)
     }
 
-    fn require(&self, action: Action) -> Result<()> {
+    /// Seals a vault secret under its own random key, which is kept in the
+    /// subject-key table (so key rotation re-wraps it like any subject key).
+    pub(crate) fn seal_secret(&mut self, owner: Uuid, plain: &[u8]) -> Result<Vec<u8>> {
+        let oid = owner.to_string();
+        let ctx = Context {
+            domain: "subject-key",
+            owner: &oid,
+            slot: "",
+            schema: SCHEMA,
+        };
+        let key = match self.store.subject_key(owner)? {
+            Some(wrapped) => crypto::open(&self.keys.subject_wrap, &ctx, &wrapped)
+                .and_then(|k| Key32::from_slice(&k))
+                .ok_or_else(|| Error::DatabaseDamaged {
+                    path: self.store.path().to_path_buf(),
+                    detail: "a secret's key does not open".into(),
+                })?,
+            None => {
+                let key = Key32::random();
+                let wrapped = crypto::seal(&self.keys.subject_wrap, &ctx, key.expose());
+                self.store.apply(&[], &[(owner, wrapped)])?;
+                key
+            }
+        };
+        Ok(crypto::seal(
+            &key,
+            &Context {
+                domain: "secret",
+                owner: &oid,
+                slot: "",
+                schema: SCHEMA,
+            },
+            plain,
+        ))
+    }
+
+    /// Opens a secret sealed by [`Session::seal_secret`].
+    pub(crate) fn open_secret(&self, owner: Uuid, sealed: &[u8]) -> Result<Option<Vec<u8>>> {
+        let oid = owner.to_string();
+        let ctx = Context {
+            domain: "subject-key",
+            owner: &oid,
+            slot: "",
+            schema: SCHEMA,
+        };
+        let Some(wrapped) = self.store.subject_key(owner)? else {
+            return Ok(None);
+        };
+        let Some(key) = crypto::open(&self.keys.subject_wrap, &ctx, &wrapped)
+            .and_then(|k| Key32::from_slice(&k))
+        else {
+            return Ok(None);
+        };
+        Ok(crypto::open(
+            &key,
+            &Context {
+                domain: "secret",
+                owner: &oid,
+                slot: "",
+                schema: SCHEMA,
+            },
+            sealed,
+        )
+        .map(|z| z.to_vec()))
+    }
+
+    /// The session's clock reading.
+    pub(crate) fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn require(&self, action: Action) -> Result<()> {
         if self.role.may(action) {
             Ok(())
         } else {
@@ -226,7 +317,7 @@ impl Session {
         self.last
     }
 
-    fn op(&mut self, record: Uuid, kind: RecordKind, field: &str, value: OpValue) -> Op {
+    pub(crate) fn op(&mut self, record: Uuid, kind: RecordKind, field: &str, value: OpValue) -> Op {
         Op {
             id: Uuid::now_v7(),
             hlc: self.tick(),
@@ -239,7 +330,7 @@ impl Session {
         }
     }
 
-    fn persist_clock(&self) -> Result<()> {
+    pub(crate) fn persist_clock(&self) -> Result<()> {
         self.store.set_meta("hlc_last", &self.last.0.to_string())
     }
 
@@ -317,7 +408,7 @@ impl Session {
         Ok(ops)
     }
 
-    fn create_op(&mut self, id: Uuid, kind: RecordKind, subject: Option<Uuid>) -> Op {
+    pub(crate) fn create_op(&mut self, id: Uuid, kind: RecordKind, subject: Option<Uuid>) -> Op {
         let value = OpValue::Open(
             serde_json::to_string(&subject.map(|s| s.to_string())).unwrap_or_default(),
         );
@@ -498,7 +589,7 @@ impl Session {
         Ok(ops)
     }
 
-    fn person_exists(&self, id: RecordId) -> Result<()> {
+    pub(crate) fn person_exists(&self, id: RecordId) -> Result<()> {
         match self.store.record(id)? {
             Some((RecordKind::Person, _)) => Ok(()),
             _ => Err(Error::NotFound {

@@ -20,6 +20,16 @@ pub enum RecordKind {
     Affiliation,
     /// A call, meeting, email, letter or note about a person.
     Interaction,
+    /// A purpose of processing (configuration, not personal data).
+    Purpose,
+    /// One entry of a person's consent history (append-only).
+    Consent,
+    /// A vault setting such as the mail server.
+    Setting,
+    /// A disclosure: who exported which people for which purpose, when.
+    Disclosure,
+    /// A version of the Art. 30 register.
+    RegisterVersion,
 }
 
 impl RecordKind {
@@ -30,6 +40,11 @@ impl RecordKind {
             RecordKind::Company => "company",
             RecordKind::Affiliation => "affiliation",
             RecordKind::Interaction => "interaction",
+            RecordKind::Purpose => "purpose",
+            RecordKind::Consent => "consent",
+            RecordKind::Setting => "setting",
+            RecordKind::Disclosure => "disclosure",
+            RecordKind::RegisterVersion => "register_version",
         }
     }
 
@@ -40,6 +55,11 @@ impl RecordKind {
             Self::Company,
             Self::Affiliation,
             Self::Interaction,
+            Self::Purpose,
+            Self::Consent,
+            Self::Setting,
+            Self::Disclosure,
+            Self::RegisterVersion,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -67,11 +87,17 @@ pub enum Category {
     Special,
     /// Deals, offers, volumes: commercially sensitive.
     Deal,
+    /// Consents given and withdrawn, their source and evidence.
+    Consent,
+    /// Disclosures: which exports included a person.
+    Disclosures,
+    /// Configuration of the vault itself: no personal data.
+    Configuration,
 }
 
 impl Category {
     /// Every category, in display order.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 11] = [
         Category::Identity,
         Category::ContactDetails,
         Category::Business,
@@ -80,7 +106,54 @@ impl Category {
         Category::Notes,
         Category::Special,
         Category::Deal,
+        Category::Consent,
+        Category::Disclosures,
+        Category::Configuration,
     ];
+
+    /// Categories of personal data: everything but the vault's configuration.
+    pub fn personal() -> impl Iterator<Item = Category> {
+        Self::ALL
+            .into_iter()
+            .filter(|c| *c != Category::Configuration)
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// How long data of this category is kept and why (until configurable
+    /// retention rules exist, the register states these criteria).
+    pub fn retention(self, lang: Lang) -> &'static str {
+        let (de, en) = match self {
+            Category::Identity | Category::ContactDetails | Category::Segmentation => (
+                "bis zur Löschung auf Verlangen oder 2 Jahre nach dem letzten Kontakt ohne Geschäftsbeziehung",
+                "until erasure is requested or 2 years after the last contact without a business relationship",
+            ),
+            Category::Business | Category::Deal => (
+                "Dauer der Geschäftsbeziehung; Handelsbriefe 6 Jahre (HGB §257, AO §147)",
+                "duration of the business relationship; business letters 6 years (HGB §257, AO §147)",
+            ),
+            Category::Communication | Category::Notes => (
+                "2 Jahre nach dem Kontakt, Handelsbriefe 6 Jahre (HGB §257)",
+                "2 years after the contact, business letters 6 years (HGB §257)",
+            ),
+            Category::Special => (
+                "nur solange der konkrete Zweck besteht; Löschung auf Verlangen",
+                "only while the specific purpose lasts; erased on request",
+            ),
+            Category::Consent | Category::Disclosures => (
+                "3 Jahre nach Widerruf oder Ende der Einwilligung (Nachweispflicht Art. 7 Abs. 1, Verjährung §195 BGB)",
+                "3 years after withdrawal or end of the consent (proof under Art. 7(1), limitation §195 BGB)",
+            ),
+            Category::Configuration => (
+                "unbegrenzt (keine personenbezogenen Daten)",
+                "indefinitely (no personal data)",
+            ),
+        };
+        lang.pick(de, en)
+    }
 
     /// Stable name.
     pub fn as_str(self) -> &'static str {
@@ -93,6 +166,9 @@ impl Category {
             Category::Notes => "notes",
             Category::Special => "special",
             Category::Deal => "deal",
+            Category::Consent => "consent",
+            Category::Disclosures => "disclosures",
+            Category::Configuration => "configuration",
         }
     }
 
@@ -120,6 +196,9 @@ impl Category {
                 "Special categories (Art. 9)",
             ),
             Category::Deal => ("Geschäftsdaten", "Deal data"),
+            Category::Consent => ("Einwilligungen", "Consents"),
+            Category::Disclosures => ("Weitergaben", "Disclosures"),
+            Category::Configuration => ("Konfiguration", "Configuration"),
         };
         lang.pick(de, en)
     }
@@ -214,6 +293,9 @@ pub enum ValueType {
     OneOf(&'static [&'static str]),
     /// The id of another record.
     Reference(RecordKind),
+    /// A structured JSON document owned and validated by one module
+    /// (purposes, consent entries, settings); never edited field by field.
+    Document,
 }
 
 /// One row of the catalogue.
@@ -454,6 +536,54 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::LongText,
         "Text",
         "Text"
+    ),
+    field!(
+        Purpose,
+        "definition",
+        Configuration,
+        ValueType::Document,
+        "Zweck",
+        "Purpose"
+    ),
+    field!(
+        Consent,
+        "entry",
+        Consent,
+        ValueType::Document,
+        "Einwilligung",
+        "Consent"
+    ),
+    field!(
+        Consent,
+        "evidence_file",
+        Consent,
+        ValueType::Document,
+        "Nachweisdatei",
+        "Evidence file"
+    ),
+    field!(
+        Setting,
+        "value",
+        Configuration,
+        ValueType::Document,
+        "Einstellung",
+        "Setting"
+    ),
+    field!(
+        Disclosure,
+        "disclosure",
+        Disclosures,
+        ValueType::Document,
+        "Weitergabe",
+        "Disclosure"
+    ),
+    field!(
+        RegisterVersion,
+        "register",
+        Configuration,
+        ValueType::Document,
+        "Verzeichnis",
+        "Register"
     ),
 ];
 

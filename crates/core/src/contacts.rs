@@ -423,6 +423,12 @@ pub fn normalise(def: &FieldDef, input: &FieldInput, now: DateTime<Utc>) -> Resu
             Uuid::parse_str(&s).map_err(|_| Error::invalid(field, "is not a record id"))?;
             Some(Value::String(s))
         }
+        ValueType::Document => {
+            return Err(Error::invalid(
+                field,
+                "is written by its own command, not edited as a field",
+            ));
+        }
     };
     Ok(value)
 }

@@ -42,6 +42,11 @@ impl Key32 {
         Self(bytes)
     }
 
+    /// A key from a slice of exactly 32 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        <[u8; 32]>::try_from(bytes).ok().map(Self::from_bytes)
+    }
+
     /// The raw bytes; callers must not copy them into non-zeroizing storage.
     pub fn expose(&self) -> &[u8; 32] {
         &self.0

@@ -99,6 +99,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The mail server refused or could not be reached.
+    #[error("the mail could not be sent ({0}); nothing was recorded")]
+    Mail(String),
     /// The store failed in a way the user cannot fix by changing input.
     #[error(
         "the database reported an error ({0}); try again, and run `tresor doctor` if it persists"
@@ -123,6 +126,7 @@ impl Error {
             Error::UserExists(_) => "user_exists",
             Error::LastAdmin => "last_admin",
             Error::Io { .. } => "io",
+            Error::Mail(_) => "mail",
             Error::Store(_) => "store",
         }
     }
@@ -135,7 +139,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    /// Maps an OS error on `path` to [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }

@@ -6,12 +6,16 @@
 pub mod api;
 pub mod categories;
 pub mod clock;
+pub mod consent;
 pub mod contacts;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod keyring;
+pub mod mail;
 pub mod ops;
+pub mod register;
 pub mod roles;
 pub mod store;
 pub mod vault;

@@ -48,6 +48,20 @@ pub enum Action {
     SeedDemo,
     /// Run integrity checks.
     RunDoctor,
+    /// See purposes, consents, the legal-basis view and the register.
+    ViewConsent,
+    /// Record that consent was given or withdrawn.
+    RecordConsent,
+    /// Send double opt-in mails.
+    RequestConsent,
+    /// Add and change purposes of processing and consent sources.
+    ManagePurposes,
+    /// Configure the mail server.
+    ManageSettings,
+    /// Export a mailing list for a purpose (a disclosure, recorded).
+    ExportMailing,
+    /// Export the legal-basis view or the Art. 30 register to a file.
+    ExportRecords,
 }
 
 impl Action {
@@ -61,6 +75,13 @@ impl Action {
             Action::ManageUsers => "manage users and roles",
             Action::SeedDemo => "fill the vault with demo data",
             Action::RunDoctor => "run integrity checks",
+            Action::ViewConsent => "see consents and purposes",
+            Action::RecordConsent => "record consents",
+            Action::RequestConsent => "send confirmation mails",
+            Action::ManagePurposes => "change purposes of processing",
+            Action::ManageSettings => "change vault settings",
+            Action::ExportMailing => "export mailing lists",
+            Action::ExportRecords => "export the legal-basis view or the register",
         }
     }
 }
@@ -96,19 +117,31 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Dpo => matches!(
-                action,
-                ReadContacts | WriteContacts | AddInteraction | ViewHistory | RunDoctor
-            ),
+            Role::Dpo => !matches!(action, ManageUsers | SeedDemo | ManageSettings),
             Role::Sales => matches!(
                 action,
-                ReadContacts | WriteContacts | AddInteraction | ViewHistory
+                ReadContacts
+                    | WriteContacts
+                    | AddInteraction
+                    | ViewHistory
+                    | ViewConsent
+                    | RecordConsent
+                    | RequestConsent
+                    | ExportMailing
             ),
             Role::Agent => matches!(
                 action,
-                ReadContacts | WriteContacts | AddInteraction | ViewHistory
+                ReadContacts
+                    | WriteContacts
+                    | AddInteraction
+                    | ViewHistory
+                    | ViewConsent
+                    | RecordConsent
             ),
-            Role::Auditor => matches!(action, ReadContacts | ViewHistory | RunDoctor),
+            Role::Auditor => matches!(
+                action,
+                ReadContacts | ViewHistory | RunDoctor | ViewConsent | ExportRecords
+            ),
         }
     }
 

@@ -331,6 +331,65 @@ impl Store {
         record_in(&self.conn, id)
     }
 
+    /// Every record of a kind with the current value of one field, oldest
+    /// record first (configuration, consent entries, disclosures).
+    pub fn records_with_field(
+        &self,
+        kind: RecordKind,
+        field: &str,
+    ) -> Result<Vec<(Uuid, Option<Uuid>, OpValue)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.subject, f.value, f.compartment FROM records r
+             JOIN fields f ON f.record = r.id AND f.field = ?2
+             WHERE r.kind = ?1 ORDER BY r.created_hlc, r.id",
+        )?;
+        let rows = stmt
+            .query_map(params![kind.as_str(), field], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    value_from_sql(r.get(2)?, r.get(3)?),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, subject, value)| {
+                let id = Uuid::parse_str(&id).ok()?;
+                Some((id, subject.and_then(|s| Uuid::parse_str(&s).ok()), value))
+            })
+            .collect())
+    }
+
+    /// The wrapped key of one subject (or vault secret).
+    pub fn subject_key(&self, subject: Uuid) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT wrapped FROM subject_keys WHERE subject = ?1")?
+            .query_row([subject.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Ids of every record of a kind.
+    pub fn all_of_kind(&self, kind: RecordKind) -> Result<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM records WHERE kind = ?1 ORDER BY created_hlc, id")?;
+        let ids = stmt
+            .query_map([kind.as_str()], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    /// The directory's display name of a person or company.
+    pub fn display_name(&self, id: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT display FROM directory WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Current values of a record's fields.
     pub fn fields(&self, id: Uuid) -> Result<Vec<(String, OpValue)>> {
         fields_in(&self.conn, id)
@@ -741,7 +800,12 @@ fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
             Ok(())
         }
         RecordKind::Affiliation => subject.map_or(Ok(()), |p| index_person(tx, p)),
-        RecordKind::Interaction => Ok(()),
+        RecordKind::Interaction
+        | RecordKind::Purpose
+        | RecordKind::Consent
+        | RecordKind::Setting
+        | RecordKind::Disclosure
+        | RecordKind::RegisterVersion => Ok(()),
     }
 }
 

@@ -32,6 +32,30 @@ may_view_history: boolean,
  */
 may_manage_users: boolean, 
 /**
+ * May record consents and withdrawals.
+ */
+may_record_consent: boolean, 
+/**
+ * May send double opt-in mails.
+ */
+may_request_consent: boolean, 
+/**
+ * May change purposes and consent sources.
+ */
+may_manage_purposes: boolean, 
+/**
+ * May change the mail server.
+ */
+may_manage_settings: boolean, 
+/**
+ * May export purpose-bound mailing lists.
+ */
+may_export_mailing: boolean, 
+/**
+ * May export the legal-basis view and the register.
+ */
+may_export_records: boolean, 
+/**
  * Categories whose fields this user can read.
  */
 readable: Array<Category>, };

@@ -1,0 +1,113 @@
+//! The real `tresor` binary on a real vault in a temporary directory.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Vault {
+    tmp: tempfile::TempDir,
+}
+
+impl Vault {
+    pub fn new() -> Vault {
+        let tmp = tempfile::tempdir().expect("tmp");
+        for (name, pw) in [
+            ("admin.pw", "admin passphrase one"),
+            ("agent.pw", "agent passphrase two"),
+            ("sales.pw", "sales passphrase three"),
+            ("bad.pw", "definitely not it"),
+            ("new.pw", "a brand new passphrase"),
+        ] {
+            std::fs::write(tmp.path().join(name), format!("{pw}\n")).expect("pw");
+        }
+        Vault { tmp }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.tmp.path().join("vault")
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    pub fn run_as(&self, pw: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tresor"))
+            .arg("--vault")
+            .arg(self.dir())
+            .arg("--passphrase-file")
+            .arg(self.file(pw))
+            .args(args)
+            .env_remove("TRESOR_PASSPHRASE")
+            .env_remove("TRESOR_VAULT")
+            .output()
+            .expect("run tresor")
+    }
+
+    /// Runs with `input` on stdin.
+    pub fn run_with_stdin(&self, pw: &str, args: &[&str], input: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tresor"))
+            .arg("--vault")
+            .arg(self.dir())
+            .arg("--passphrase-file")
+            .arg(self.file(pw))
+            .args(args)
+            .env_remove("TRESOR_PASSPHRASE")
+            .env_remove("TRESOR_VAULT")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run tresor");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    pub fn ok(&self, pw: &str, args: &[&str]) -> String {
+        let out = self.run_as(pw, args);
+        assert!(
+            out.status.success(),
+            "tresor {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        self.ok("admin.pw", args)
+    }
+
+    pub fn init(&self) -> String {
+        let kit = self.file("kit.txt");
+        self.admin(&[
+            "init",
+            "--admin",
+            "ada",
+            "--recovery-kit",
+            kit.to_str().expect("path"),
+        ])
+    }
+}
+
+pub fn all_bytes_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(all_bytes_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).expect("read")));
+        }
+    }
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

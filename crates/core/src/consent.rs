@@ -1,0 +1,1415 @@
+//! Purposes of processing, legal bases, consents and their history, double
+//! opt-in, purpose-bound mailing exports, and the per-person legal-basis view.
+//!
+//! Everything here is stored as ops like contacts are: a purpose is a record
+//! whose `definition` document is replaced as a whole; a consent entry is a
+//! record of its own that is written once and never changed (append-only
+//! history); a mailing export leaves a disclosure record naming the people it
+//! contained. Expiry is computed when read, from the purpose's validity.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Months, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::api::Session;
+use crate::categories::{self, Category, Lang, RecordKind};
+use crate::contacts::{FieldValue, RecordId};
+use crate::error::{Error, Result};
+use crate::ops::{Op, OpValue};
+use crate::roles::Action;
+
+/// Namespace of the deterministic ids of purposes and settings, so two
+/// laptops that create the same default get the same record.
+const NAMESPACE: Uuid = Uuid::from_u128(0x5d1c_7a8e_3b0f_4c52_9e61_2f7d_84a0_c3b9);
+
+/// Art. 6(1) GDPR: the closed set of legal bases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum LegalBasis {
+    /// (a) consent.
+    Consent,
+    /// (b) performance of a contract or steps before one.
+    Contract,
+    /// (c) a legal obligation.
+    LegalObligation,
+    /// (d) vital interests.
+    VitalInterests,
+    /// (e) a task in the public interest.
+    PublicTask,
+    /// (f) legitimate interests.
+    LegitimateInterests,
+}
+
+impl LegalBasis {
+    /// Every basis, (a) to (f).
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterests,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterests,
+    ];
+
+    /// The letter of Art. 6(1).
+    pub fn letter(self) -> char {
+        match self {
+            LegalBasis::Consent => 'a',
+            LegalBasis::Contract => 'b',
+            LegalBasis::LegalObligation => 'c',
+            LegalBasis::VitalInterests => 'd',
+            LegalBasis::PublicTask => 'e',
+            LegalBasis::LegitimateInterests => 'f',
+        }
+    }
+
+    /// Parses `a`…`f`, `6(1)(a)`, `art6-1-a` or the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        let t = s.trim().to_lowercase();
+        let compact: String = t.chars().filter(char::is_ascii_alphanumeric).collect();
+        Self::ALL.into_iter().find(|b| {
+            let name = serde_json::to_value(b)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let l = b.letter();
+            t == name
+                || compact == l.to_string()
+                || compact == format!("61{l}")
+                || compact == format!("art61{l}")
+        })
+    }
+
+    /// "Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)" / "Art. 6(1)(a) GDPR (consent)".
+    pub fn label(self, lang: Lang) -> String {
+        let (de, en) = match self {
+            LegalBasis::Consent => ("Einwilligung", "consent"),
+            LegalBasis::Contract => ("Vertrag oder vorvertragliche Maßnahmen", "contract"),
+            LegalBasis::LegalObligation => ("rechtliche Verpflichtung", "legal obligation"),
+            LegalBasis::VitalInterests => ("lebenswichtige Interessen", "vital interests"),
+            LegalBasis::PublicTask => ("öffentliches Interesse", "public task"),
+            LegalBasis::LegitimateInterests => ("berechtigtes Interesse", "legitimate interests"),
+        };
+        match lang {
+            Lang::De => format!("Art. 6 Abs. 1 lit. {} DSGVO ({de})", self.letter()),
+            Lang::En => format!("Art. 6(1)({}) GDPR ({en})", self.letter()),
+        }
+    }
+}
+
+/// How a person is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Channel {
+    /// Email.
+    Email,
+    /// Telephone call.
+    Phone,
+    /// Letter post.
+    Post,
+    /// Text message.
+    Sms,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Phone, Channel::Post, Channel::Sms];
+
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+            Channel::Post => "post",
+            Channel::Sms => "sms",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+
+    /// Label.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Channel::Email => lang.pick("E-Mail", "Email"),
+            Channel::Phone => lang.pick("Telefon", "Phone"),
+            Channel::Post => lang.pick("Post", "Post"),
+            Channel::Sms => lang.pick("SMS", "SMS"),
+        }
+    }
+
+    /// The person's field that holds the address for this channel.
+    fn field(self) -> &'static str {
+        match self {
+            Channel::Email => "emails",
+            Channel::Phone | Channel::Sms => "phones",
+            Channel::Post => "addresses",
+        }
+    }
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ConsentState {
+    /// Consent is given.
+    Given,
+    /// A confirmation mail was sent; no valid consent yet.
+    Pending,
+    /// Consent was withdrawn.
+    Withdrawn,
+    /// Given, but older than the purpose's validity (computed, never stored).
+    Expired,
+}
+
+impl ConsentState {
+    /// Label.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ConsentState::Given => lang.pick("erteilt", "given"),
+            ConsentState::Pending => lang.pick("Bestätigung ausstehend", "pending confirmation"),
+            ConsentState::Withdrawn => lang.pick("widerrufen", "withdrawn"),
+            ConsentState::Expired => lang.pick("abgelaufen", "expired"),
+        }
+    }
+}
+
+/// A purpose of processing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Purpose {
+    /// Short stable key used on the command line, e.g. `e-marketing`.
+    pub key: String,
+    /// German name.
+    pub name_de: String,
+    /// English name.
+    pub name_en: String,
+    /// What is done with the data, for the register and the person.
+    pub description: String,
+    /// The legal basis it normally rests on.
+    pub basis: LegalBasis,
+    /// Data categories the purpose needs.
+    pub categories: Vec<Category>,
+    /// Recipients or categories of recipients.
+    pub recipients: Vec<String>,
+    /// Whether processing needs the person's consent.
+    pub consent_required: bool,
+    /// Months a consent stays valid; none for no limit.
+    pub validity_months: Option<u32>,
+}
+
+impl Purpose {
+    /// Name in a language.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::De => &self.name_de,
+            Lang::En => &self.name_en,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let key_ok = !self.key.is_empty()
+            && self.key.len() <= 40
+            && self
+                .key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !key_ok {
+            return Err(Error::invalid(
+                "key",
+                "use 1–40 lower-case letters, digits and dashes, e.g. e-marketing",
+            ));
+        }
+        for (field, v) in [("name_de", &self.name_de), ("name_en", &self.name_en)] {
+            if v.trim().is_empty() || v.chars().count() > 120 {
+                return Err(Error::invalid(
+                    field,
+                    "a purpose needs a name of 1–120 characters",
+                ));
+            }
+        }
+        if self.description.chars().count() > 4000 {
+            return Err(Error::invalid(
+                "description",
+                "keep it under 4000 characters",
+            ));
+        }
+        if self.categories.is_empty() {
+            return Err(Error::invalid(
+                "categories",
+                "name at least one data category the purpose needs",
+            ));
+        }
+        if self.categories.contains(&Category::Configuration) {
+            return Err(Error::invalid(
+                "categories",
+                "'configuration' is not a category of personal data",
+            ));
+        }
+        if self.basis == LegalBasis::Consent && !self.consent_required {
+            return Err(Error::invalid(
+                "consent_required",
+                "a purpose resting on consent (Art. 6(1)(a)) requires consent",
+            ));
+        }
+        if self.validity_months == Some(0) || self.validity_months.is_some_and(|m| m > 600) {
+            return Err(Error::invalid(
+                "validity_months",
+                "use 1–600 months, or no limit",
+            ));
+        }
+        Ok(())
+    }
+
+    fn id(&self) -> Uuid {
+        Uuid::new_v5(&NAMESPACE, format!("purpose:{}", self.key).as_bytes())
+    }
+}
+
+/// The purposes a new vault starts with.
+pub fn default_purposes() -> Vec<Purpose> {
+    vec![
+        Purpose {
+            key: "sales".into(),
+            name_de: "Verkauf und Service".into(),
+            name_en: "Sales and service".into(),
+            description: "Angebote, Aufträge, Kundendienst und die Korrespondenz dazu. / \
+                          Offers, orders, customer service and the correspondence about them."
+                .into(),
+            basis: LegalBasis::Contract,
+            categories: vec![
+                Category::Identity,
+                Category::ContactDetails,
+                Category::Business,
+                Category::Segmentation,
+                Category::Communication,
+                Category::Notes,
+                Category::Deal,
+                Category::Consent,
+            ],
+            recipients: vec!["Steuerberater / tax adviser".into()],
+            consent_required: false,
+            validity_months: None,
+        },
+        Purpose {
+            key: "e-marketing".into(),
+            name_de: "E-Marketing".into(),
+            name_en: "E-Marketing".into(),
+            description: "Newsletter und Werbung per E-Mail, Telefon oder SMS. / \
+                          Newsletters and advertising by email, phone or text message."
+                .into(),
+            basis: LegalBasis::Consent,
+            categories: vec![
+                Category::Identity,
+                Category::ContactDetails,
+                Category::Segmentation,
+                Category::Consent,
+                Category::Disclosures,
+            ],
+            recipients: vec!["Versanddienstleister / mailing service provider".into()],
+            consent_required: true,
+            validity_months: Some(24),
+        },
+    ]
+}
+
+/// Consent sources a new vault offers; the list is editable.
+pub const DEFAULT_SOURCES: &[&str] = &[
+    "web_form",
+    "business_card",
+    "email",
+    "phone",
+    "chat",
+    "event",
+    "letter",
+    "import",
+    "double_opt_in",
+];
+
+/// An attached evidence file, as listed (the bytes are fetched separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EvidenceFile {
+    /// File name as given.
+    pub name: String,
+    /// Size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
+/// One entry of a person's consent history. Written once, never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConsentEntry {
+    /// The entry's record id.
+    #[serde(default)]
+    pub id: Uuid,
+    /// The person.
+    #[serde(default)]
+    pub person: Uuid,
+    /// Purpose key.
+    pub purpose: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Given, pending or withdrawn (never expired: that is computed).
+    pub state: ConsentState,
+    /// Legal basis recorded with the entry.
+    pub basis: LegalBasis,
+    /// Where it came from (web form, business card, …).
+    pub source: String,
+    /// Evidence in words (what was said or signed, the form's URL, …).
+    pub evidence: Option<String>,
+    /// An attached evidence file.
+    pub evidence_file: Option<EvidenceFile>,
+    /// Reason of a withdrawal.
+    pub reason: Option<String>,
+    /// When it was given or withdrawn (may be earlier than the recording).
+    pub at: DateTime<Utc>,
+    /// Who recorded it.
+    pub by: String,
+    /// SHA-256 of the double opt-in token of a pending entry, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub token_sha256: Option<String>,
+}
+
+/// The current state of one purpose × channel for a person.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChannelStatus {
+    /// Channel.
+    pub channel: Channel,
+    /// State now (expiry applied).
+    pub state: ConsentState,
+    /// The entry it rests on.
+    pub entry: ConsentEntry,
+    /// When a given consent expires.
+    pub expires: Option<DateTime<Utc>>,
+}
+
+/// One purpose as it applies to one person.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PurposeStatus {
+    /// The purpose.
+    pub purpose: Purpose,
+    /// Whether the purpose currently has a basis for this person: its own
+    /// basis when it needs no consent (unless objected to), else a valid
+    /// consent on at least one channel.
+    pub lawful: bool,
+    /// Per-channel consent state, for channels that have entries.
+    pub channels: Vec<ChannelStatus>,
+}
+
+/// A field in use that no applicable purpose justifies.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UnjustifiedField {
+    /// Field name.
+    pub field: String,
+    /// Its category.
+    pub category: Category,
+}
+
+/// A recorded export that included a person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Disclosure {
+    /// Record id.
+    #[serde(default)]
+    pub id: Uuid,
+    /// Purpose key.
+    pub purpose: String,
+    /// Channel.
+    pub channel: Channel,
+    /// How many people it contained.
+    pub count: u32,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: String,
+    /// The file name it was written to.
+    pub file: String,
+    /// The people it contained.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub people: Vec<Uuid>,
+}
+
+/// Everything about why the business holds one person's data.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LegalBasisView {
+    /// The person.
+    pub person: RecordId,
+    /// Display name.
+    pub display: String,
+    /// Every purpose and how it applies.
+    pub purposes: Vec<PurposeStatus>,
+    /// The whole consent history, oldest first.
+    pub history: Vec<ConsentEntry>,
+    /// Fields in use without a purpose (necessity check).
+    pub unjustified: Vec<UnjustifiedField>,
+    /// Exports that included the person.
+    pub disclosures: Vec<Disclosure>,
+    /// When the view was made.
+    pub generated: DateTime<Utc>,
+}
+
+/// Who needs to be asked again, and why.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReconsentItem {
+    /// The person.
+    pub person: RecordId,
+    /// Display name.
+    pub display: String,
+    /// Purpose key.
+    pub purpose: String,
+    /// Channel.
+    pub channel: Channel,
+    /// When the consent expired or will expire.
+    pub expires: DateTime<Utc>,
+    /// Expired already (else: expires within the look-ahead).
+    pub expired: bool,
+}
+
+/// A consent to record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConsentInput {
+    /// Purpose key.
+    pub purpose: String,
+    /// Channel name.
+    pub channel: String,
+    /// Source name (from the source list).
+    pub source: String,
+    /// Evidence in words.
+    pub evidence: Option<String>,
+    /// Legal basis; default: the purpose's.
+    pub basis: Option<LegalBasis>,
+    /// When it was given; default now.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A mailing list row.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailingRow {
+    /// Person id.
+    pub person: RecordId,
+    /// Salutation.
+    pub salutation: String,
+    /// Title.
+    pub title: String,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// The address on the channel (email, phone or postal address).
+    pub address: String,
+    /// Preferred language.
+    pub language: String,
+}
+
+/// A purpose-bound mailing list and the disclosure recorded for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailingExport {
+    /// The rows.
+    pub rows: Vec<MailingRow>,
+    /// The disclosure record.
+    pub disclosure: Disclosure,
+}
+
+impl MailingExport {
+    /// The list as CSV (UTF-8 with BOM so spreadsheet programs read umlauts).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("\u{feff}");
+        crate::export::csv_line(
+            &mut out,
+            &[
+                "id",
+                "salutation",
+                "title",
+                "given_name",
+                "family_name",
+                "address",
+                "language",
+            ],
+        );
+        for r in &self.rows {
+            let id = r.person.to_string();
+            crate::export::csv_line(
+                &mut out,
+                &[
+                    &id,
+                    &r.salutation,
+                    &r.title,
+                    &r.given_name,
+                    &r.family_name,
+                    &r.address,
+                    &r.language,
+                ],
+            );
+        }
+        out
+    }
+}
+
+/// A double opt-in request that was recorded; the token goes into the mail.
+#[derive(Debug, Clone)]
+pub struct OptInRequest {
+    /// The pending entry.
+    pub entry: ConsentEntry,
+    /// Where the mail goes.
+    pub to: String,
+    /// The person's display name.
+    pub display: String,
+    /// The one-time token.
+    pub token: String,
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.trim().to_uppercase().as_bytes()))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh double opt-in token: `TRS-` and 20 characters of an unambiguous
+/// alphabet (100 bits), grouped by four.
+fn new_token() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let chars: Vec<char> = (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+    format!("TRS-{}", groups.join("-"))
+}
+
+/// Finds a token in a pasted reply (subject line, quoted body, or the bare token).
+pub fn find_token(text: &str) -> Option<String> {
+    let upper = text.to_uppercase();
+    let bytes = upper.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = upper[i..].find("TRS-") {
+        let start = i + pos;
+        let candidate: String = upper[start..].chars().take(4 + 24).collect();
+        let ok = candidate.len() == 28
+            && candidate[4..].char_indices().all(|(j, c)| {
+                if j % 5 == 4 {
+                    c == '-'
+                } else {
+                    c.is_ascii_alphanumeric()
+                }
+            });
+        if ok {
+            return Some(candidate);
+        }
+        i = start + 4;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    None
+}
+
+/// A consent's end, given the purpose's validity.
+fn expiry(entry: &ConsentEntry, purpose: Option<&Purpose>) -> Option<DateTime<Utc>> {
+    let months = purpose?.validity_months?;
+    entry.at.checked_add_months(Months::new(months))
+}
+
+fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
+    match value {
+        OpValue::Open(json) => serde_json::from_str(json).ok(),
+        _ => None,
+    }
+}
+
+fn open_json<T: Serialize + ?Sized>(value: &T) -> OpValue {
+    OpValue::Open(serde_json::to_string(value).unwrap_or_default())
+}
+
+fn lang_of_person(view: &crate::contacts::ContactView) -> Lang {
+    match view.field("language").map(|f| &f.value) {
+        Some(FieldValue::Value { value }) if value.as_str() == Some("de") => Lang::De,
+        _ => Lang::En,
+    }
+}
+
+fn first_string(view: &crate::contacts::ContactView, field: &str) -> Option<String> {
+    match &view.field(field)?.value {
+        FieldValue::Value { value } => match value {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Array(items) => {
+                items.first().and_then(|v| v.as_str()).map(str::to_owned)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Session {
+    // ---- purposes ----
+
+    /// Creates the default purposes and consent sources once per vault.
+    pub(crate) fn seed_consent_defaults(&mut self) -> Result<()> {
+        if self.store.meta("consent_defaults")?.is_some() {
+            return Ok(());
+        }
+        let mut ops = Vec::new();
+        for p in default_purposes() {
+            ops.extend(self.purpose_ops(&p));
+        }
+        ops.extend(self.setting_ops("sources", &DEFAULT_SOURCES));
+        self.store.apply(&ops, &[])?;
+        self.store.set_meta("consent_defaults", "1")?;
+        self.persist_clock()?;
+        self.snapshot_register()?;
+        Ok(())
+    }
+
+    fn purpose_ops(&mut self, p: &Purpose) -> Vec<Op> {
+        let id = p.id();
+        let mut ops = Vec::new();
+        if !matches!(self.store.record(id), Ok(Some(_))) {
+            ops.push(self.create_op(id, RecordKind::Purpose, None));
+        }
+        ops.push(self.op(id, RecordKind::Purpose, "definition", open_json(p)));
+        ops
+    }
+
+    pub(crate) fn setting_id(name: &str) -> Uuid {
+        Uuid::new_v5(&NAMESPACE, format!("setting:{name}").as_bytes())
+    }
+
+    pub(crate) fn setting_ops<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Vec<Op> {
+        let id = Self::setting_id(name);
+        let mut ops = Vec::new();
+        if !matches!(self.store.record(id), Ok(Some(_))) {
+            ops.push(self.create_op(id, RecordKind::Setting, None));
+        }
+        ops.push(self.op(id, RecordKind::Setting, "value", open_json(value)));
+        ops
+    }
+
+    pub(crate) fn setting<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
+        Ok(self
+            .store
+            .fields(Self::setting_id(name))?
+            .into_iter()
+            .find(|(f, _)| f == "value")
+            .and_then(|(_, v)| doc(&v)))
+    }
+
+    /// Every purpose, in the order they were created.
+    pub fn purposes(&self) -> Result<Vec<Purpose>> {
+        self.require(Action::ViewConsent)?;
+        self.purposes_unchecked()
+    }
+
+    pub(crate) fn purposes_unchecked(&self) -> Result<Vec<Purpose>> {
+        Ok(self
+            .store
+            .records_with_field(RecordKind::Purpose, "definition")?
+            .iter()
+            .filter_map(|(_, _, v)| doc(v))
+            .collect())
+    }
+
+    /// One purpose by key (or by its German or English name).
+    pub fn purpose(&self, key: &str) -> Result<Purpose> {
+        self.require(Action::ViewConsent)?;
+        let wanted = key.trim().to_lowercase();
+        self.purposes_unchecked()?
+            .into_iter()
+            .find(|p| {
+                p.key == wanted
+                    || p.name_de.to_lowercase() == wanted
+                    || p.name_en.to_lowercase() == wanted
+            })
+            .ok_or_else(|| Error::NotFound {
+                what: "purpose",
+                id: key.to_owned(),
+            })
+    }
+
+    /// Adds a purpose, or replaces the one with the same key. A change that
+    /// alters the register makes a new register version.
+    pub fn save_purpose(&mut self, p: &Purpose, must_be_new: bool) -> Result<()> {
+        self.require(Action::ManagePurposes)?;
+        p.validate()?;
+        let exists = self.purposes_unchecked()?.iter().any(|q| q.key == p.key);
+        if must_be_new && exists {
+            return Err(Error::invalid(
+                "key",
+                format!("a purpose '{}' exists already; use edit", p.key),
+            ));
+        }
+        if !must_be_new && !exists {
+            return Err(Error::NotFound {
+                what: "purpose",
+                id: p.key.clone(),
+            });
+        }
+        let ops = self.purpose_ops(p);
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        self.snapshot_register()?;
+        Ok(())
+    }
+
+    /// The consent sources offered when recording a consent.
+    pub fn consent_sources(&self) -> Result<Vec<String>> {
+        self.require(Action::ViewConsent)?;
+        Ok(self
+            .setting::<Vec<String>>("sources")?
+            .unwrap_or_else(|| DEFAULT_SOURCES.iter().map(|s| (*s).to_owned()).collect()))
+    }
+
+    /// Replaces the list of consent sources (existing entries keep theirs).
+    pub fn set_consent_sources(&mut self, sources: &[String]) -> Result<()> {
+        self.require(Action::ManagePurposes)?;
+        let mut clean: Vec<String> = Vec::new();
+        for s in sources {
+            let s = s.trim().to_lowercase().replace(' ', "_");
+            if s.is_empty() || s.len() > 40 || s.chars().any(char::is_control) {
+                return Err(Error::invalid("sources", "a source is 1–40 characters"));
+            }
+            if !clean.contains(&s) {
+                clean.push(s);
+            }
+        }
+        if clean.is_empty() {
+            return Err(Error::invalid("sources", "keep at least one source"));
+        }
+        let ops = self.setting_ops("sources", &clean);
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    // ---- consents ----
+
+    fn entries_of(&self, person: RecordId) -> Result<Vec<ConsentEntry>> {
+        let mut out = Vec::new();
+        for id in self.store.records_of_subject(person, RecordKind::Consent)? {
+            let fields = self.store.fields(id)?;
+            if let Some(mut e) = fields
+                .iter()
+                .find(|(f, _)| f == "entry")
+                .and_then(|(_, v)| doc::<ConsentEntry>(v))
+            {
+                e.id = id;
+                e.person = person;
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    fn write_entry(&mut self, entry: &mut ConsentEntry, file: Option<(&str, &[u8])>) -> Result<()> {
+        let id = Uuid::now_v7();
+        entry.id = id;
+        let mut ops = vec![self.create_op(id, RecordKind::Consent, Some(entry.person))];
+        if let Some((name, bytes)) = file {
+            use base64::Engine as _;
+            ops.push(self.op(
+                id,
+                RecordKind::Consent,
+                "evidence_file",
+                open_json(&serde_json::json!({
+                    "name": name,
+                    "data": base64::engine::general_purpose::STANDARD.encode(bytes),
+                })),
+            ));
+        }
+        ops.push(self.op(id, RecordKind::Consent, "entry", open_json(&*entry)));
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    fn check_source(&self, source: &str) -> Result<String> {
+        let s = source.trim().to_lowercase().replace(' ', "_");
+        let known = self.consent_sources()?;
+        if known.contains(&s) {
+            Ok(s)
+        } else {
+            Err(Error::invalid(
+                "source",
+                format!(
+                    "unknown source '{source}'; use one of: {}",
+                    known.join(", ")
+                ),
+            ))
+        }
+    }
+
+    fn parse_channel(channel: &str) -> Result<Channel> {
+        Channel::parse(channel)
+            .ok_or_else(|| Error::invalid("channel", "use email, phone, post or sms"))
+    }
+
+    fn check_evidence(text: Option<&str>) -> Result<Option<String>> {
+        let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if t.chars().count() > 10_000 {
+            return Err(Error::invalid(
+                "evidence",
+                "keep it under 10,000 characters",
+            ));
+        }
+        Ok(Some(t.to_owned()))
+    }
+
+    /// Records that a person gave consent. An optional evidence file is
+    /// stored inside the encrypted vault.
+    pub fn give_consent(
+        &mut self,
+        person: RecordId,
+        input: &ConsentInput,
+        file: Option<(&str, &[u8])>,
+    ) -> Result<ConsentEntry> {
+        self.require(Action::RecordConsent)?;
+        self.person_exists(person)?;
+        let purpose = self.purpose(&input.purpose)?;
+        let channel = Self::parse_channel(&input.channel)?;
+        let source = self.check_source(&input.source)?;
+        let evidence = Self::check_evidence(input.evidence.as_deref())?;
+        let now = self.now();
+        let at = input.at.unwrap_or(now);
+        if at > now {
+            return Err(Error::invalid(
+                "at",
+                "a consent cannot be given in the future",
+            ));
+        }
+        let file_meta = match file {
+            Some((name, bytes)) => {
+                if bytes.len() > 20 * 1024 * 1024 {
+                    return Err(Error::invalid("evidence_file", "attach at most 20 MB"));
+                }
+                Some(EvidenceFile {
+                    name: name.to_owned(),
+                    size: bytes.len() as u64,
+                    sha256: hex(&Sha256::digest(bytes)),
+                })
+            }
+            None => None,
+        };
+        let mut entry = ConsentEntry {
+            id: Uuid::nil(),
+            person,
+            purpose: purpose.key,
+            channel,
+            state: ConsentState::Given,
+            basis: input.basis.unwrap_or(LegalBasis::Consent),
+            source,
+            evidence,
+            evidence_file: file_meta,
+            reason: None,
+            at,
+            by: self.user().to_owned(),
+            token_sha256: None,
+        };
+        self.write_entry(&mut entry, file)?;
+        Ok(entry)
+    }
+
+    /// Records a withdrawal. Refused when nothing is given or pending.
+    pub fn withdraw_consent(
+        &mut self,
+        person: RecordId,
+        purpose: &str,
+        channel: &str,
+        reason: Option<&str>,
+    ) -> Result<ConsentEntry> {
+        self.require(Action::RecordConsent)?;
+        self.person_exists(person)?;
+        let purpose = self.purpose(purpose)?;
+        let channel = Self::parse_channel(channel)?;
+        let last = self
+            .entries_of(person)?
+            .into_iter()
+            .rev()
+            .find(|e| e.purpose == purpose.key && e.channel == channel);
+        let Some(last) = last.filter(|e| e.state != ConsentState::Withdrawn) else {
+            return Err(Error::invalid(
+                "purpose",
+                format!(
+                    "there is no consent for '{}' by {} to withdraw",
+                    purpose.key,
+                    channel.as_str()
+                ),
+            ));
+        };
+        let mut entry = ConsentEntry {
+            id: Uuid::nil(),
+            person,
+            purpose: purpose.key,
+            channel,
+            state: ConsentState::Withdrawn,
+            basis: last.basis,
+            source: last.source,
+            evidence: None,
+            evidence_file: None,
+            reason: Self::check_evidence(reason)?,
+            at: self.now(),
+            by: self.user().to_owned(),
+            token_sha256: None,
+        };
+        self.write_entry(&mut entry, None)?;
+        Ok(entry)
+    }
+
+    /// The attached evidence file of an entry.
+    pub fn evidence_file(&self, entry: Uuid) -> Result<(String, Vec<u8>)> {
+        self.require(Action::ViewConsent)?;
+        use base64::Engine as _;
+        let not_found = || Error::NotFound {
+            what: "evidence file",
+            id: entry.to_string(),
+        };
+        let v: serde_json::Value = self
+            .store
+            .fields(entry)?
+            .into_iter()
+            .find(|(f, _)| f == "evidence_file")
+            .and_then(|(_, v)| doc(&v))
+            .ok_or_else(not_found)?;
+        let name = v["name"].as_str().unwrap_or("evidence").to_owned();
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str().unwrap_or_default())
+            .map_err(|_| not_found())?;
+        Ok((name, data))
+    }
+
+    /// The legal-basis view of one person: purposes, consents with history,
+    /// the necessity check, and the exports that included them.
+    pub fn legal_basis(&self, person: RecordId) -> Result<LegalBasisView> {
+        self.require(Action::ViewConsent)?;
+        let contact = self.contact(person)?;
+        if contact.kind != RecordKind::Person {
+            return Err(Error::NotFound {
+                what: "person",
+                id: person.to_string(),
+            });
+        }
+        let now = self.now();
+        let purposes = self.purposes_unchecked()?;
+        let history = self.entries_of(person)?;
+        let statuses: Vec<PurposeStatus> = purposes
+            .iter()
+            .map(|p| purpose_status(p, &history, now))
+            .collect();
+        let justified: BTreeSet<Category> = statuses
+            .iter()
+            .filter(|s| s.lawful)
+            .flat_map(|s| s.purpose.categories.iter().copied())
+            .collect();
+        let unjustified = contact
+            .fields
+            .iter()
+            .filter(|f| matches!(f.value, FieldValue::Value { .. }))
+            .filter(|f| !justified.contains(&f.category))
+            .map(|f| UnjustifiedField {
+                field: f.name.to_owned(),
+                category: f.category,
+            })
+            .collect();
+        let disclosures = self
+            .disclosures()?
+            .into_iter()
+            .filter(|d| d.people.contains(&person))
+            .collect();
+        Ok(LegalBasisView {
+            person,
+            display: contact.display,
+            purposes: statuses,
+            history,
+            unjustified,
+            disclosures,
+            generated: now,
+        })
+    }
+
+    /// Consent history of a person, oldest first.
+    pub fn consent_history(&self, person: RecordId) -> Result<Vec<ConsentEntry>> {
+        self.require(Action::ViewConsent)?;
+        self.person_exists(person)?;
+        self.entries_of(person)
+    }
+
+    /// Latest entry per person × purpose × channel over the whole vault.
+    fn latest_entries(&self) -> Result<HashMap<(Uuid, String, Channel), ConsentEntry>> {
+        let mut latest: HashMap<(Uuid, String, Channel), ConsentEntry> = HashMap::new();
+        for (id, subject, value) in self
+            .store
+            .records_with_field(RecordKind::Consent, "entry")?
+        {
+            let (Some(person), Some(mut e)) = (subject, doc::<ConsentEntry>(&value)) else {
+                continue;
+            };
+            e.id = id;
+            e.person = person;
+            // Records come oldest first, so the last one seen wins.
+            latest.insert((person, e.purpose.clone(), e.channel), e);
+        }
+        Ok(latest)
+    }
+
+    /// People whose consent has expired or expires within `ahead_days`.
+    pub fn reconsent_list(&self, ahead_days: u32) -> Result<Vec<ReconsentItem>> {
+        self.require(Action::ViewConsent)?;
+        let now = self.now();
+        let horizon = now + chrono::Duration::days(i64::from(ahead_days));
+        let purposes: HashMap<String, Purpose> = self
+            .purposes_unchecked()?
+            .into_iter()
+            .map(|p| (p.key.clone(), p))
+            .collect();
+        let mut items = Vec::new();
+        for ((person, purpose, channel), e) in self.latest_entries()? {
+            if e.state != ConsentState::Given {
+                continue;
+            }
+            let Some(expires) = expiry(&e, purposes.get(&purpose)) else {
+                continue;
+            };
+            if expires <= horizon {
+                let display = self
+                    .store
+                    .display_name(person)?
+                    .unwrap_or_else(|| person.to_string());
+                items.push(ReconsentItem {
+                    person,
+                    display,
+                    purpose,
+                    channel,
+                    expires,
+                    expired: expires <= now,
+                });
+            }
+        }
+        items.sort_by(|a, b| a.expires.cmp(&b.expires).then(a.display.cmp(&b.display)));
+        Ok(items)
+    }
+
+    // ---- double opt-in ----
+
+    /// Prepares a double opt-in: checks the person has an email address and
+    /// makes a token. Nothing is recorded until [`Session::record_opt_in`]
+    /// is called after the mail went out.
+    pub fn prepare_opt_in(&self, person: RecordId, purpose: &str) -> Result<(OptInRequest, Lang)> {
+        self.require(Action::RequestConsent)?;
+        let purpose = self.purpose(purpose)?;
+        let contact = self.contact(person)?;
+        let to = first_string(&contact, "emails").ok_or_else(|| {
+            Error::invalid(
+                "emails",
+                "the person has no email address to send the request to",
+            )
+        })?;
+        let token = new_token();
+        let entry = ConsentEntry {
+            id: Uuid::nil(),
+            person,
+            purpose: purpose.key,
+            channel: Channel::Email,
+            state: ConsentState::Pending,
+            basis: LegalBasis::Consent,
+            source: "double_opt_in".into(),
+            evidence: Some(format!("confirmation mail sent to {to}")),
+            evidence_file: None,
+            reason: None,
+            at: self.now(),
+            by: self.user().to_owned(),
+            token_sha256: Some(token_hash(&token)),
+        };
+        let lang = lang_of_person(&contact);
+        Ok((
+            OptInRequest {
+                entry,
+                to,
+                display: contact.display,
+                token,
+            },
+            lang,
+        ))
+    }
+
+    /// Records the pending entry of a request whose mail was sent.
+    pub fn record_opt_in(&mut self, request: &mut OptInRequest) -> Result<()> {
+        self.require(Action::RequestConsent)?;
+        self.write_entry(&mut request.entry, None)
+    }
+
+    /// Confirms a double opt-in from the token or a pasted reply that
+    /// contains it. Records a given consent with the reply as evidence.
+    pub fn confirm_opt_in(&mut self, token_or_reply: &str) -> Result<ConsentEntry> {
+        self.require(Action::RecordConsent)?;
+        let token = find_token(token_or_reply).ok_or_else(|| {
+            Error::invalid(
+                "token",
+                "no confirmation code (TRS-XXXX-XXXX-XXXX-XXXX-XXXX) found in the text",
+            )
+        })?;
+        let hash = token_hash(&token);
+        let pending = self
+            .store
+            .records_with_field(RecordKind::Consent, "entry")?
+            .into_iter()
+            .filter_map(|(id, subject, v)| {
+                let mut e = doc::<ConsentEntry>(&v)?;
+                e.id = id;
+                e.person = subject?;
+                Some(e)
+            })
+            .find(|e| e.token_sha256.as_deref() == Some(hash.as_str()))
+            .ok_or_else(|| {
+                Error::invalid("token", "this confirmation code is unknown or was mistyped")
+            })?;
+        let latest = self
+            .entries_of(pending.person)?
+            .into_iter()
+            .rev()
+            .find(|e| e.purpose == pending.purpose && e.channel == pending.channel);
+        if let Some(l) = &latest {
+            if l.id != pending.id {
+                let msg = match l.state {
+                    ConsentState::Given => "this consent is already confirmed",
+                    _ => "a newer request or a withdrawal replaced this code; send a new request",
+                };
+                return Err(Error::invalid("token", msg));
+            }
+        }
+        if self.now() - pending.at > chrono::Duration::days(30) {
+            return Err(Error::invalid(
+                "token",
+                "this confirmation code is older than 30 days; send a new request",
+            ));
+        }
+        let reply = token_or_reply.trim();
+        let evidence = if reply.len() > token.len() + 4 {
+            format!(
+                "double opt-in confirmed with code {token}; reply:\n{}",
+                reply.chars().take(8000).collect::<String>()
+            )
+        } else {
+            format!("double opt-in confirmed with code {token}")
+        };
+        let mut entry = ConsentEntry {
+            id: Uuid::nil(),
+            person: pending.person,
+            purpose: pending.purpose,
+            channel: pending.channel,
+            state: ConsentState::Given,
+            basis: LegalBasis::Consent,
+            source: "double_opt_in".into(),
+            evidence: Some(evidence),
+            evidence_file: None,
+            reason: None,
+            at: self.now(),
+            by: self.user().to_owned(),
+            token_sha256: None,
+        };
+        self.write_entry(&mut entry, None)?;
+        Ok(entry)
+    }
+
+    // ---- purpose binding ----
+
+    /// Every recorded disclosure, oldest first.
+    pub fn disclosures(&self) -> Result<Vec<Disclosure>> {
+        self.require(Action::ViewConsent)?;
+        Ok(self
+            .store
+            .records_with_field(RecordKind::Disclosure, "disclosure")?
+            .into_iter()
+            .filter_map(|(id, _, v)| {
+                let mut d = doc::<Disclosure>(&v)?;
+                d.id = id;
+                Some(d)
+            })
+            .collect())
+    }
+
+    /// The people with a valid basis for exactly this purpose and channel
+    /// who have an address on the channel; records the export as a disclosure.
+    pub fn mailing_export(
+        &mut self,
+        purpose: &str,
+        channel: &str,
+        file: &str,
+    ) -> Result<MailingExport> {
+        self.require(Action::ExportMailing)?;
+        let purpose = self.purpose(purpose)?;
+        let channel = Self::parse_channel(channel)?;
+        let now = self.now();
+        let latest = self.latest_entries()?;
+        let mut eligible: BTreeMap<Uuid, ()> = BTreeMap::new();
+        for ((person, p, ch), e) in &latest {
+            if *p == purpose.key && *ch == channel && valid_now(e, &purpose, now) {
+                eligible.insert(*person, ());
+            }
+        }
+        if !purpose.consent_required {
+            // The purpose's own basis covers everyone who has not objected.
+            let objected: BTreeSet<Uuid> = latest
+                .iter()
+                .filter(|((_, p, ch), e)| {
+                    *p == purpose.key && *ch == channel && e.state == ConsentState::Withdrawn
+                })
+                .map(|((person, _, _), _)| *person)
+                .collect();
+            for id in self.store.all_of_kind(RecordKind::Person)? {
+                if !objected.contains(&id) {
+                    eligible.insert(id, ());
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        for person in eligible.keys() {
+            let view = self.contact(*person)?;
+            let Some(address) = first_string(&view, channel.field()) else {
+                continue;
+            };
+            let text = |f: &str| first_string(&view, f).unwrap_or_default();
+            rows.push(MailingRow {
+                person: *person,
+                salutation: text("salutation"),
+                title: text("title"),
+                given_name: text("given_name"),
+                family_name: text("family_name"),
+                address,
+                language: text("language"),
+            });
+        }
+        rows.sort_by(|a, b| {
+            (&a.family_name, &a.given_name, a.person).cmp(&(
+                &b.family_name,
+                &b.given_name,
+                b.person,
+            ))
+        });
+        let id = Uuid::now_v7();
+        let mut disclosure = Disclosure {
+            id,
+            purpose: purpose.key,
+            channel,
+            count: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            at: now,
+            by: self.user().to_owned(),
+            file: file.to_owned(),
+            people: rows.iter().map(|r| r.person).collect(),
+        };
+        let ops = vec![
+            self.create_op(id, RecordKind::Disclosure, None),
+            self.op(
+                id,
+                RecordKind::Disclosure,
+                "disclosure",
+                open_json(&disclosure),
+            ),
+        ];
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        disclosure.id = id;
+        Ok(MailingExport { rows, disclosure })
+    }
+}
+
+fn valid_now(e: &ConsentEntry, purpose: &Purpose, now: DateTime<Utc>) -> bool {
+    e.state == ConsentState::Given && expiry(e, Some(purpose)).is_none_or(|end| end > now)
+}
+
+fn purpose_status(p: &Purpose, history: &[ConsentEntry], now: DateTime<Utc>) -> PurposeStatus {
+    let mut latest: BTreeMap<Channel, &ConsentEntry> = BTreeMap::new();
+    for e in history.iter().filter(|e| e.purpose == p.key) {
+        latest.insert(e.channel, e);
+    }
+    let channels: Vec<ChannelStatus> = latest
+        .values()
+        .map(|e| {
+            let expires = (e.state == ConsentState::Given)
+                .then(|| expiry(e, Some(p)))
+                .flatten();
+            let state = if e.state == ConsentState::Given && expires.is_some_and(|x| x <= now) {
+                ConsentState::Expired
+            } else {
+                e.state
+            };
+            ChannelStatus {
+                channel: e.channel,
+                state,
+                entry: (*e).clone(),
+                expires,
+            }
+        })
+        .collect();
+    let lawful = if p.consent_required {
+        channels.iter().any(|c| c.state == ConsentState::Given)
+    } else {
+        !channels.iter().any(|c| c.state == ConsentState::Withdrawn)
+            || channels.iter().any(|c| c.state == ConsentState::Given)
+    };
+    PurposeStatus {
+        purpose: p.clone(),
+        lawful,
+        channels,
+    }
+}
+
+/// Category of a catalogue field (for necessity checks in other modules).
+pub fn category_of(kind: RecordKind, field: &str) -> Option<Category> {
+    categories::field(kind, field).map(|d| d.category)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_found_in_replies_and_hash_case_insensitively() {
+        let t = new_token();
+        assert_eq!(t.len(), 28);
+        let reply = format!("Re: Bitte bestätigen [{t}]\n\n> quoted");
+        assert_eq!(find_token(&reply).as_deref(), Some(t.as_str()));
+        assert_eq!(find_token(&t.to_lowercase()).as_deref(), Some(t.as_str()));
+        assert_eq!(token_hash(&t), token_hash(&t.to_lowercase()));
+        assert!(find_token("TRS-ABCD no code here").is_none());
+        assert_ne!(new_token(), t);
+    }
+
+    #[test]
+    fn legal_bases_parse_by_letter_and_name() {
+        assert_eq!(LegalBasis::parse("a"), Some(LegalBasis::Consent));
+        assert_eq!(
+            LegalBasis::parse("6(1)(f)"),
+            Some(LegalBasis::LegitimateInterests)
+        );
+        assert_eq!(LegalBasis::parse("contract"), Some(LegalBasis::Contract));
+        assert_eq!(LegalBasis::parse("g"), None);
+        assert!(LegalBasis::Consent.label(Lang::De).contains("lit. a"));
+    }
+
+    #[test]
+    fn default_purposes_are_valid() {
+        for p in default_purposes() {
+            p.validate().expect("valid default");
+        }
+    }
+}

@@ -1,0 +1,604 @@
+//! File formats for what leaves the vault on purpose: CSV, XLSX and HTML
+//! renderings of the legal-basis view and the Art. 30 register. Pure
+//! functions of their input; the caller decides where the bytes go.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Session;
+use crate::categories::Lang;
+use crate::consent::{ConsentEntry, LegalBasisView};
+use crate::contacts::RecordId;
+use crate::error::{Error, Result};
+use crate::register::Register;
+use crate::roles::Action;
+
+/// File formats of exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ExportFormat {
+    /// Spreadsheet (opens in LibreOffice and Excel).
+    Xlsx,
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// A self-contained web page.
+    Html,
+}
+
+impl ExportFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Html => "html",
+        }
+    }
+
+    /// Parses an extension or format name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_lowercase().as_str() {
+            "xlsx" => Some(ExportFormat::Xlsx),
+            "csv" => Some(ExportFormat::Csv),
+            "html" | "htm" => Some(ExportFormat::Html),
+            _ => None,
+        }
+    }
+}
+
+impl Session {
+    /// A person's legal-basis view as an XLSX or CSV file.
+    pub fn legal_basis_file(
+        &self,
+        person: RecordId,
+        format: ExportFormat,
+        lang: Lang,
+    ) -> Result<Vec<u8>> {
+        self.require(Action::ExportRecords)?;
+        let view = self.legal_basis(person)?;
+        match format {
+            ExportFormat::Xlsx => legal_basis_xlsx(&view, lang),
+            ExportFormat::Csv => Ok(legal_basis_csv(&view, lang).into_bytes()),
+            ExportFormat::Html => Err(Error::invalid(
+                "format",
+                "the legal-basis view is exported as xlsx or csv",
+            )),
+        }
+    }
+
+    /// A register version (the newest by default) as an XLSX or HTML file.
+    pub fn register_file(
+        &self,
+        version: Option<u32>,
+        format: ExportFormat,
+        lang: Lang,
+    ) -> Result<(u32, Vec<u8>)> {
+        self.require(Action::ExportRecords)?;
+        let r = self.register(version)?;
+        let bytes = match format {
+            ExportFormat::Xlsx => register_xlsx(&r, lang)?,
+            ExportFormat::Html => register_html(&r, lang).into_bytes(),
+            ExportFormat::Csv => {
+                return Err(Error::invalid(
+                    "format",
+                    "the register is exported as xlsx or html",
+                ));
+            }
+        };
+        Ok((r.version, bytes))
+    }
+}
+
+/// Appends one CSV line (RFC 4180 quoting). Cells that a spreadsheet would
+/// run as a formula (`=`, `+`, `-`, `@` first) get a leading apostrophe.
+pub fn csv_line(out: &mut String, cells: &[&str]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let guarded;
+        let cell = if cell.starts_with(['=', '+', '-', '@']) {
+            guarded = format!("'{cell}");
+            guarded.as_str()
+        } else {
+            cell
+        };
+        if cell.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(cell);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn xlsx_err(e: XlsxError) -> Error {
+    Error::Store(format!("cannot write the spreadsheet: {e}"))
+}
+
+/// Writes a table: a bold header row, then rows; widths fitted to content.
+fn sheet(ws: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    ws.set_name(name).map_err(xlsx_err)?;
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for (c, h) in header.iter().enumerate() {
+        let col = u16::try_from(c).unwrap_or(u16::MAX);
+        ws.write_string_with_format(0, col, *h, &bold)
+            .map_err(xlsx_err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let rn = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            ws.write_string_with_format(rn, col, cell, &wrap)
+                .map_err(xlsx_err)?;
+            if let Some(w) = widths.get_mut(c) {
+                *w = (*w).max(cell.lines().map(|l| l.chars().count()).max().unwrap_or(0));
+            }
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        let col = u16::try_from(c).unwrap_or(u16::MAX);
+        #[allow(clippy::cast_precision_loss)]
+        ws.set_column_width(col, (*w).clamp(8, 60) as f64 + 2.0)
+            .map_err(xlsx_err)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    Ok(())
+}
+
+fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn yes_no(b: bool, lang: Lang) -> &'static str {
+    if b {
+        lang.pick("ja", "yes")
+    } else {
+        lang.pick("nein", "no")
+    }
+}
+
+fn history_header(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick("Zeitpunkt", "When"),
+        lang.pick("Zweck", "Purpose"),
+        lang.pick("Kanal", "Channel"),
+        lang.pick("Status", "State"),
+        lang.pick("Rechtsgrundlage", "Legal basis"),
+        lang.pick("Quelle", "Source"),
+        lang.pick("Nachweis", "Evidence"),
+        lang.pick("Erfasst von", "Recorded by"),
+    ]
+}
+
+fn history_row(e: &ConsentEntry, view: &LegalBasisView, lang: Lang) -> Vec<String> {
+    let purpose = view
+        .purposes
+        .iter()
+        .find(|p| p.purpose.key == e.purpose)
+        .map_or(e.purpose.clone(), |p| p.purpose.name(lang).to_owned());
+    let mut evidence = e.evidence.clone().unwrap_or_default();
+    if let Some(r) = &e.reason {
+        evidence = format!("{}{r}", lang.pick("Grund: ", "Reason: "));
+    }
+    if let Some(f) = &e.evidence_file {
+        evidence.push_str(&format!(" [{} · SHA-256 {}]", f.name, f.sha256));
+    }
+    vec![
+        date(e.at),
+        purpose,
+        e.channel.label(lang).to_owned(),
+        e.state.label(lang).to_owned(),
+        e.basis.label(lang),
+        e.source.clone(),
+        evidence.trim().to_owned(),
+        e.by.clone(),
+    ]
+}
+
+fn basis_header(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick("Zweck", "Purpose"),
+        lang.pick("Rechtsgrundlage des Zwecks", "Purpose's legal basis"),
+        lang.pick("Einwilligung nötig", "Consent required"),
+        lang.pick("Rechtmäßig", "Lawful"),
+        lang.pick("Kanal", "Channel"),
+        lang.pick("Status", "State"),
+        lang.pick("Gültig bis", "Valid until"),
+        lang.pick("Quelle", "Source"),
+        lang.pick("Seit", "Since"),
+        lang.pick("Erfasst von", "Recorded by"),
+    ]
+}
+
+fn basis_rows(view: &LegalBasisView, lang: Lang) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for p in &view.purposes {
+        let head = [
+            p.purpose.name(lang).to_owned(),
+            p.purpose.basis.label(lang),
+            yes_no(p.purpose.consent_required, lang).to_owned(),
+            yes_no(p.lawful, lang).to_owned(),
+        ];
+        if p.channels.is_empty() {
+            let mut row = head.to_vec();
+            row.extend([
+                String::new(),
+                lang.pick("keine Einwilligung erfasst", "no consent recorded")
+                    .to_owned(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            rows.push(row);
+        }
+        for c in &p.channels {
+            let mut row = head.to_vec();
+            row.extend([
+                c.channel.label(lang).to_owned(),
+                c.state.label(lang).to_owned(),
+                c.expires.map(date).unwrap_or_default(),
+                c.entry.source.clone(),
+                date(c.entry.at),
+                c.entry.by.clone(),
+            ]);
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// The legal-basis view as CSV: one section per table, separated by a blank line.
+pub fn legal_basis_csv(view: &LegalBasisView, lang: Lang) -> String {
+    let mut out = String::from("\u{feff}");
+    csv_line(&mut out, &[lang.pick("Person", "Person"), &view.display]);
+    csv_line(
+        &mut out,
+        &[lang.pick("Erstellt", "Generated"), &date(view.generated)],
+    );
+    out.push_str("\r\n");
+    csv_line(&mut out, &basis_header(lang));
+    for row in basis_rows(view, lang) {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        csv_line(&mut out, &cells);
+    }
+    out.push_str("\r\n");
+    csv_line(&mut out, &history_header(lang));
+    for e in &view.history {
+        let row = history_row(e, view, lang);
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        csv_line(&mut out, &cells);
+    }
+    out
+}
+
+/// The legal-basis view as an XLSX workbook (legal bases, history, disclosures).
+pub fn legal_basis_xlsx(view: &LegalBasisView, lang: Lang) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Rechtsgrundlagen", "Legal bases"),
+        &basis_header(lang),
+        &basis_rows(view, lang),
+    )?;
+    let history: Vec<Vec<String>> = view
+        .history
+        .iter()
+        .map(|e| history_row(e, view, lang))
+        .collect();
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Verlauf", "History"),
+        &history_header(lang),
+        &history,
+    )?;
+    let disclosures: Vec<Vec<String>> = view
+        .disclosures
+        .iter()
+        .map(|d| {
+            vec![
+                date(d.at),
+                d.purpose.clone(),
+                d.channel.label(lang).to_owned(),
+                d.count.to_string(),
+                d.by.clone(),
+            ]
+        })
+        .collect();
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Weitergaben", "Disclosures"),
+        &[
+            lang.pick("Zeitpunkt", "When"),
+            lang.pick("Zweck", "Purpose"),
+            lang.pick("Kanal", "Channel"),
+            lang.pick("Personen in der Liste", "People in the list"),
+            lang.pick("Exportiert von", "Exported by"),
+        ],
+        &disclosures,
+    )?;
+    let about = vec![
+        vec![
+            lang.pick("Person", "Person").to_owned(),
+            view.display.clone(),
+        ],
+        vec![
+            lang.pick("Erstellt", "Generated").to_owned(),
+            date(view.generated),
+        ],
+    ];
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Über", "About"),
+        &["", ""],
+        &about,
+    )?;
+    wb.save_to_buffer().map_err(xlsx_err)
+}
+
+fn register_purpose_rows(r: &Register, lang: Lang) -> Vec<Vec<String>> {
+    r.content
+        .purposes
+        .iter()
+        .map(|p| {
+            let cats: Vec<&str> = p.categories.iter().map(|c| c.label(lang)).collect();
+            let retention: Vec<String> = p
+                .categories
+                .iter()
+                .filter_map(|c| {
+                    r.content
+                        .categories
+                        .iter()
+                        .find(|rc| rc.category == *c)
+                        .map(|rc| format!("{}: {}", c.label(lang), rc.retention.get(lang)))
+                })
+                .collect();
+            let roles: Vec<String> = r
+                .content
+                .categories
+                .iter()
+                .filter(|rc| p.categories.contains(&rc.category))
+                .flat_map(|rc| rc.roles.iter().map(|x| x.as_str().to_owned()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            vec![
+                p.name(lang).to_owned(),
+                p.description.clone(),
+                p.basis.label(lang),
+                cats.join(", "),
+                p.recipients.join(", "),
+                yes_no(p.consent_required, lang).to_owned(),
+                p.validity_months
+                    .map_or_else(|| "—".to_owned(), |m| m.to_string()),
+                retention.join("\n"),
+                roles.join(", "),
+            ]
+        })
+        .collect()
+}
+
+fn register_purpose_header(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick("Zweck", "Purpose"),
+        lang.pick("Beschreibung", "Description"),
+        lang.pick("Rechtsgrundlage", "Legal basis"),
+        lang.pick("Datenkategorien", "Data categories"),
+        lang.pick("Empfänger", "Recipients"),
+        lang.pick("Einwilligung nötig", "Consent required"),
+        lang.pick(
+            "Gültigkeit der Einwilligung (Monate)",
+            "Consent validity (months)",
+        ),
+        lang.pick("Löschfristen", "Retention"),
+        lang.pick("Rollen mit Zugriff", "Roles with access"),
+    ]
+}
+
+fn register_category_rows(r: &Register, lang: Lang) -> Vec<Vec<String>> {
+    r.content
+        .categories
+        .iter()
+        .map(|c| {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.get(lang)).collect();
+            let roles: Vec<&str> = c.roles.iter().map(|x| x.as_str()).collect();
+            let purposes = if c.purposes.is_empty() {
+                lang.pick("KEIN ZWECK – prüfen", "NO PURPOSE – review")
+                    .to_owned()
+            } else {
+                c.purposes.join(", ")
+            };
+            vec![
+                c.category.label(lang).to_owned(),
+                fields.join(", "),
+                c.compartment
+                    .map_or_else(String::new, |x| x.as_str().to_owned()),
+                roles.join(", "),
+                purposes,
+                c.retention.get(lang).to_owned(),
+            ]
+        })
+        .collect()
+}
+
+fn register_category_header(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick("Kategorie", "Category"),
+        lang.pick("Felder", "Fields"),
+        lang.pick("Eigener Schlüssel", "Own key"),
+        lang.pick("Lesende Rollen", "Roles that read it"),
+        lang.pick("Zwecke", "Purposes"),
+        lang.pick("Löschfrist", "Retention"),
+    ]
+}
+
+fn register_title(lang: Lang) -> &'static str {
+    lang.pick(
+        "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)",
+        "Record of processing activities (Art. 30 GDPR)",
+    )
+}
+
+fn version_line(r: &Register, lang: Lang) -> String {
+    format!(
+        "{} {} · {} · {}",
+        lang.pick("Version", "Version"),
+        r.version,
+        date(r.created),
+        r.created_by
+    )
+}
+
+/// The register as an XLSX workbook.
+pub fn register_xlsx(r: &Register, lang: Lang) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Verarbeitungstätigkeiten", "Processing activities"),
+        &register_purpose_header(lang),
+        &register_purpose_rows(r, lang),
+    )?;
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Datenkategorien", "Data categories"),
+        &register_category_header(lang),
+        &register_category_rows(r, lang),
+    )?;
+    let measures: Vec<Vec<String>> = r
+        .content
+        .measures
+        .iter()
+        .map(|m| vec![m.get(lang).to_owned()])
+        .collect();
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("TOM (Art. 32)", "Measures (Art. 32)"),
+        &[lang.pick(
+            "Technische und organisatorische Maßnahmen",
+            "Technical and organisational measures",
+        )],
+        &measures,
+    )?;
+    sheet(
+        wb.add_worksheet(),
+        lang.pick("Version", "Version"),
+        &[register_title(lang)],
+        &[vec![version_line(r, lang)]],
+    )?;
+    wb.save_to_buffer().map_err(xlsx_err)
+}
+
+fn html_table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    out.push_str("<table>\n<thead><tr>");
+    for h in header {
+        out.push_str(&format!("<th>{}</th>", html_escape(h)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let lines: Vec<String> = cell.lines().map(html_escape).collect();
+            out.push_str(&format!("<td>{}</td>", lines.join("<br>")));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// The register as a self-contained HTML page (no scripts, no remote parts).
+pub fn register_html(r: &Register, lang: Lang) -> String {
+    let mut out = String::new();
+    let title = register_title(lang);
+    out.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>{}</title>\n<style>\n\
+         body{{font-family:sans-serif;margin:2em;color:#111}}\
+         table{{border-collapse:collapse;width:100%;margin-bottom:2em}}\
+         th,td{{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}}\
+         th{{background:#eee}}\n</style>\n</head>\n<body>\n",
+        match lang {
+            Lang::De => "de",
+            Lang::En => "en",
+        },
+        html_escape(title)
+    ));
+    out.push_str(&format!("<h1>{}</h1>\n", html_escape(title)));
+    out.push_str(&format!("<p>{}</p>\n", html_escape(&version_line(r, lang))));
+    out.push_str(&format!(
+        "<h2>{}</h2>\n",
+        lang.pick("Verarbeitungstätigkeiten", "Processing activities")
+    ));
+    html_table(
+        &mut out,
+        &register_purpose_header(lang),
+        &register_purpose_rows(r, lang),
+    );
+    out.push_str(&format!(
+        "<h2>{}</h2>\n",
+        lang.pick(
+            "Kategorien personenbezogener Daten",
+            "Categories of personal data"
+        )
+    ));
+    html_table(
+        &mut out,
+        &register_category_header(lang),
+        &register_category_rows(r, lang),
+    );
+    out.push_str(&format!(
+        "<h2>{}</h2>\n<ul>\n",
+        lang.pick(
+            "Technische und organisatorische Maßnahmen (Art. 32 DSGVO)",
+            "Technical and organisational measures (Art. 32 GDPR)"
+        )
+    ));
+    for m in &r.content.measures {
+        out.push_str(&format!("<li>{}</li>\n", html_escape(m.get(lang))));
+    }
+    out.push_str("</ul>\n</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let mut s = String::new();
+        csv_line(&mut s, &["a,b", "say \"hi\"", "=HYPERLINK(1)", "plain"]);
+        assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),plain\r\n");
+    }
+
+    #[test]
+    fn html_escapes_markup() {
+        assert_eq!(
+            html_escape("<script>alert('x')&\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Outgoing mail for double opt-in: the mail-server settings (password
+//! sealed inside the vault) and the confirmation mail in German or English.
+
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::Session;
+use crate::categories::Lang;
+use crate::consent::{ConsentEntry, OptInRequest, Purpose};
+use crate::contacts::RecordId;
+use crate::error::{Error, Result};
+use crate::roles::Action;
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum TlsMode {
+    /// Plain text (only for a server on this computer or in a test).
+    None,
+    /// Upgrade with STARTTLS (usually port 587).
+    Starttls,
+    /// TLS from the start (usually port 465).
+    Tls,
+}
+
+impl TlsMode {
+    /// Parses `none`, `starttls` or `tls`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "none" => Some(TlsMode::None),
+            "starttls" => Some(TlsMode::Starttls),
+            "tls" => Some(TlsMode::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// Mail-server settings as shown (the password never leaves the core).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SmtpSettings {
+    /// Server name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Connection protection.
+    pub tls: TlsMode,
+    /// The business address mails come from and replies go to.
+    pub from: String,
+    /// Sign-in name, if the server wants one.
+    pub user: Option<String>,
+    /// Whether a password is stored.
+    #[serde(default)]
+    pub has_password: bool,
+}
+
+fn secret_owner() -> Uuid {
+    Session::setting_id("smtp-password")
+}
+
+fn valid_address(s: &str) -> bool {
+    s.parse::<lettre::Address>().is_ok()
+}
+
+/// Subject and body of the confirmation mail.
+pub fn confirmation_mail(
+    lang: Lang,
+    display: &str,
+    purpose: &Purpose,
+    from: &str,
+    token: &str,
+) -> (String, String) {
+    let name = purpose.name(lang);
+    let link = format!("mailto:{from}?subject=CONFIRM%20{token}");
+    match lang {
+        Lang::De => (
+            format!("Bitte bestätigen Sie: {name} [{token}]"),
+            format!(
+                "Guten Tag {display},\n\n\
+                 wir möchten Sie zum Zweck „{name}“ per E-Mail kontaktieren:\n{}\n\n\
+                 Bitte bestätigen Sie Ihre Einwilligung, indem Sie auf diese E-Mail antworten \
+                 oder diesen Link öffnen:\n{link}\n\n\
+                 Ihr Bestätigungscode: {token}\n\n\
+                 Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: ohne Ihre \
+                 Bestätigung schreiben wir Ihnen nicht. Sie können eine Einwilligung jederzeit \
+                 mit Wirkung für die Zukunft widerrufen.\n",
+                purpose.description
+            ),
+        ),
+        Lang::En => (
+            format!("Please confirm: {name} [{token}]"),
+            format!(
+                "Hello {display},\n\n\
+                 we would like to contact you by email for the purpose \"{name}\":\n{}\n\n\
+                 Please confirm your consent by replying to this email or by opening this \
+                 link:\n{link}\n\n\
+                 Your confirmation code: {token}\n\n\
+                 If you did not ask for this, ignore this email: without your confirmation we \
+                 will not write to you. You can withdraw a consent at any time with effect for \
+                 the future.\n",
+                purpose.description
+            ),
+        ),
+    }
+}
+
+impl Session {
+    /// Stores the mail-server settings; a given password replaces the stored one.
+    pub fn set_smtp(&mut self, settings: &SmtpSettings, password: Option<&[u8]>) -> Result<()> {
+        self.require(Action::ManageSettings)?;
+        let host = settings.host.trim();
+        if host.is_empty() || host.len() > 253 || host.contains(char::is_whitespace) {
+            return Err(Error::invalid(
+                "host",
+                "name the mail server, e.g. smtp.example.de",
+            ));
+        }
+        if settings.port == 0 {
+            return Err(Error::invalid("port", "use a port from 1 to 65535"));
+        }
+        if !valid_address(settings.from.trim()) {
+            return Err(Error::invalid(
+                "from",
+                "use the business address, e.g. info@example.de",
+            ));
+        }
+        let mut stored = settings.clone();
+        stored.host = host.to_owned();
+        stored.from = settings.from.trim().to_owned();
+        stored.user = settings
+            .user
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        let mut ops = Vec::new();
+        if let Some(p) = password {
+            let sealed = self.seal_secret(secret_owner(), p)?;
+            use base64::Engine as _;
+            ops.extend(self.setting_ops(
+                "smtp-password",
+                &base64::engine::general_purpose::STANDARD.encode(sealed),
+            ));
+        }
+        stored.has_password = password.is_some() || self.smtp_password()?.is_some();
+        ops.extend(self.setting_ops("smtp", &stored));
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    /// The mail-server settings, if configured.
+    pub fn smtp_settings(&self) -> Result<Option<SmtpSettings>> {
+        self.require(Action::ViewConsent)?;
+        self.setting("smtp")
+    }
+
+    fn smtp_password(&self) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+        use base64::Engine as _;
+        let Some(b64) = self.setting::<String>("smtp-password")? else {
+            return Ok(None);
+        };
+        let Ok(sealed) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+            return Ok(None);
+        };
+        Ok(self
+            .open_secret(secret_owner(), &sealed)?
+            .map(zeroize::Zeroizing::new))
+    }
+
+    /// Sends a double opt-in mail for a purpose to the person's first email
+    /// address and records the pending consent. Nothing is recorded when the
+    /// mail cannot be sent.
+    pub fn request_consent(
+        &mut self,
+        person: RecordId,
+        purpose: &str,
+        lang: Option<Lang>,
+    ) -> Result<ConsentEntry> {
+        self.require(Action::RequestConsent)?;
+        let settings = self.smtp_settings()?.ok_or_else(|| {
+            Error::invalid(
+                "smtp",
+                "no mail server is set up; an admin can set one with `tresor settings smtp`",
+            )
+        })?;
+        let purpose = self.purpose(purpose)?;
+        let (mut request, person_lang): (OptInRequest, Lang) =
+            self.prepare_opt_in(person, &purpose.key)?;
+        let lang = lang.unwrap_or(person_lang);
+        let (subject, body) = confirmation_mail(
+            lang,
+            &request.display,
+            &purpose,
+            &settings.from,
+            &request.token,
+        );
+        let mail_err = |e: &dyn std::fmt::Display| Error::Mail(e.to_string());
+        let from: lettre::message::Mailbox = settings.from.parse().map_err(|e| mail_err(&e))?;
+        let to: lettre::message::Mailbox = request.to.parse().map_err(|e| mail_err(&e))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .reply_to(from)
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| mail_err(&e))?;
+        let builder = match settings.tls {
+            TlsMode::None => SmtpTransport::builder_dangerous(&settings.host),
+            TlsMode::Starttls => {
+                SmtpTransport::starttls_relay(&settings.host).map_err(|e| mail_err(&e))?
+            }
+            TlsMode::Tls => SmtpTransport::relay(&settings.host).map_err(|e| mail_err(&e))?,
+        };
+        let mut builder = builder
+            .port(settings.port)
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some(user) = &settings.user {
+            let password = self.smtp_password()?.ok_or_else(|| {
+                Error::invalid("smtp", "the mail server needs a password; none is stored")
+            })?;
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                String::from_utf8_lossy(&password).into_owned(),
+            ));
+        }
+        builder.build().send(&message).map_err(|e| mail_err(&e))?;
+        self.record_opt_in(&mut request)?;
+        Ok(request.entry)
+    }
+}

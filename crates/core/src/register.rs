@@ -1,0 +1,253 @@
+//! The Art. 30 register (Verzeichnis von Verarbeitungstätigkeiten), derived
+//! from the purposes, the field catalogue, the permission matrix, the
+//! retention criteria and the technical measures the app itself applies.
+//!
+//! Versioned: whenever a configuration change alters the derived content, a
+//! new version is stored (as an op-backed record, so it travels with the
+//! vault); old versions stay readable and exportable.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::Session;
+use crate::categories::{self, Category, Compartment, Lang, RecordKind};
+use crate::consent::Purpose;
+use crate::error::{Error, Result};
+use crate::ops::OpValue;
+use crate::roles::{Action, Role};
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Bilingual {
+    /// German.
+    pub de: String,
+    /// English.
+    pub en: String,
+}
+
+impl Bilingual {
+    fn new(de: &str, en: &str) -> Self {
+        Bilingual {
+            de: de.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in a language.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::De => &self.de,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One data category as the register describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RegisterCategory {
+    /// The category.
+    pub category: Category,
+    /// Fields in it (English labels).
+    pub fields: Vec<Bilingual>,
+    /// The compartment that seals it, if any.
+    pub compartment: Option<Compartment>,
+    /// Roles that can read it.
+    pub roles: Vec<Role>,
+    /// Purposes that need it (keys); empty means unjustified.
+    pub purposes: Vec<String>,
+    /// Retention period or criteria.
+    pub retention: Bilingual,
+}
+
+/// What the register says; compared between versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RegisterContent {
+    /// Purposes of processing.
+    pub purposes: Vec<Purpose>,
+    /// Categories of personal data.
+    pub categories: Vec<RegisterCategory>,
+    /// Technical and organisational measures (Art. 32).
+    pub measures: Vec<Bilingual>,
+}
+
+/// One stored version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Register {
+    /// 1, 2, …
+    #[serde(default)]
+    pub version: u32,
+    /// When it was made.
+    pub created: DateTime<Utc>,
+    /// Whose change made it.
+    pub created_by: String,
+    /// The content.
+    pub content: RegisterContent,
+}
+
+/// A version as listed.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RegisterVersionInfo {
+    /// Number.
+    pub version: u32,
+    /// When.
+    pub created: DateTime<Utc>,
+    /// Who.
+    pub created_by: String,
+}
+
+/// The measures Tresor itself applies, stated as facts of this build.
+fn measures() -> Vec<Bilingual> {
+    vec![
+        Bilingual::new(
+            "Verschlüsselung der Datenbank auf dem Gerät (SQLCipher, AES-256, zufälliger 256-Bit-Schlüssel)",
+            "Encryption of the database on the device (SQLCipher, AES-256, random 256-bit key)",
+        ),
+        Bilingual::new(
+            "Schlüssel nur mit Passphrase zugänglich (Argon2id, mindestens 64 MiB, 3 Durchläufe; XChaCha20-Poly1305)",
+            "Keys only reachable with a passphrase (Argon2id, at least 64 MiB, 3 passes; XChaCha20-Poly1305)",
+        ),
+        Bilingual::new(
+            "Rollen mit getrennten Schlüsseln: Notizen, Art.-9-Daten und Geschäftsdaten nur für berechtigte Rollen entschlüsselbar",
+            "Roles with separate keys: notes, Art. 9 data and deal data can only be decrypted by roles allowed to read them",
+        ),
+        Bilingual::new(
+            "Automatische Sperre bei Inaktivität (Standard 5 Minuten), Sperre per Tastenkürzel",
+            "Automatic lock when idle (default 5 minutes), lock by keyboard shortcut",
+        ),
+        Bilingual::new(
+            "Schlüsselwechsel beim Entfernen eines Benutzers oder Herabstufen einer Rolle",
+            "Keys rotated when a user is removed or a role is lowered",
+        ),
+        Bilingual::new(
+            "Protokoll jeder Änderung (wer, was, wann); Einwilligungen nur anhängend, nie überschrieben",
+            "Log of every change (who, what, when); consents append-only, never overwritten",
+        ),
+        Bilingual::new(
+            "Zweckbindung: Verteilerlisten nur mit gültiger Rechtsgrundlage je Zweck und Kanal; jede Ausgabe wird protokolliert",
+            "Purpose binding: mailing lists only with a valid basis per purpose and channel; every export is logged",
+        ),
+        Bilingual::new(
+            "Wiederherstellungsschlüssel auf Papier für den Verlust aller Admin-Passphrasen",
+            "Recovery key on paper for the loss of every admin passphrase",
+        ),
+    ]
+}
+
+/// Derives the register content from the configuration.
+pub fn derive(purposes: &[Purpose]) -> RegisterContent {
+    let categories = Category::personal()
+        .map(|category| {
+            let fields = categories::FIELDS
+                .iter()
+                .filter(|f| f.category == category)
+                .map(|f| Bilingual::new(f.label_de, f.label_en))
+                .collect();
+            let roles = Role::ALL
+                .into_iter()
+                .filter(|r| r.may(Action::ReadContacts) && r.can_read(category))
+                .collect();
+            let needed_by = purposes
+                .iter()
+                .filter(|p| p.categories.contains(&category))
+                .map(|p| p.key.clone())
+                .collect();
+            RegisterCategory {
+                category,
+                fields,
+                compartment: category.compartment(),
+                roles,
+                purposes: needed_by,
+                retention: Bilingual::new(
+                    category.retention(Lang::De),
+                    category.retention(Lang::En),
+                ),
+            }
+        })
+        .collect();
+    RegisterContent {
+        purposes: purposes.to_vec(),
+        categories,
+        measures: measures(),
+    }
+}
+
+impl Session {
+    fn stored_registers(&self) -> Result<Vec<Register>> {
+        Ok(self
+            .store
+            .records_with_field(RecordKind::RegisterVersion, "register")?
+            .into_iter()
+            .filter_map(|(_, _, v)| match v {
+                OpValue::Open(json) => serde_json::from_str::<Register>(&json).ok(),
+                _ => None,
+            })
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.version = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                r
+            })
+            .collect())
+    }
+
+    /// Stores a new register version when the derived content changed.
+    pub(crate) fn snapshot_register(&mut self) -> Result<()> {
+        let content = derive(&self.purposes_unchecked()?);
+        let versions = self.stored_registers()?;
+        if versions.last().is_some_and(|r| r.content == content) {
+            return Ok(());
+        }
+        let register = Register {
+            version: 0,
+            created: self.now(),
+            created_by: self.user().to_owned(),
+            content,
+        };
+        let id = Uuid::now_v7();
+        let json = serde_json::to_string(&register).unwrap_or_default();
+        let ops = vec![
+            self.create_op(id, RecordKind::RegisterVersion, None),
+            self.op(
+                id,
+                RecordKind::RegisterVersion,
+                "register",
+                OpValue::Open(json),
+            ),
+        ];
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    /// Every register version.
+    pub fn register_versions(&self) -> Result<Vec<RegisterVersionInfo>> {
+        self.require(Action::ViewConsent)?;
+        Ok(self
+            .stored_registers()?
+            .into_iter()
+            .map(|r| RegisterVersionInfo {
+                version: r.version,
+                created: r.created,
+                created_by: r.created_by,
+            })
+            .collect())
+    }
+
+    /// A register version, the newest by default.
+    pub fn register(&self, version: Option<u32>) -> Result<Register> {
+        self.require(Action::ViewConsent)?;
+        let versions = self.stored_registers()?;
+        match version {
+            None => versions.into_iter().last(),
+            Some(n) => versions.into_iter().find(|r| r.version == n),
+        }
+        .ok_or_else(|| Error::NotFound {
+            what: "register version",
+            id: version.map_or_else(|| "latest".into(), |v| v.to_string()),
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! Commands for purposes, consents, double opt-in, exports and the Art. 30
+//! register. Each calls one core operation; files are written atomically
+//! into the export folder and their path is returned for the UI to show.
+
+use std::path::{Path, PathBuf};
+
+use tauri::State;
+use tresor_core::categories::Lang;
+use tresor_core::consent::{ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem};
+use tresor_core::contacts::RecordId;
+use tresor_core::export::ExportFormat;
+use tresor_core::mail::SmtpSettings;
+use tresor_core::register::{Register, RegisterVersionInfo};
+
+use crate::commands::{AppState, Res, with_session};
+use crate::dto::ExportedFile;
+
+/// A file name from free text: letters, digits and dashes only.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(40).collect()
+}
+
+/// A path in the export folder that does not overwrite an earlier export.
+fn free_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.{ext}"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+fn write_export(
+    state: &AppState,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+    count: Option<u32>,
+) -> Res<ExportedFile> {
+    let dir = state.export_dir();
+    std::fs::create_dir_all(&dir).map_err(tresor_core::Error::io(&dir))?;
+    let path = free_path(&dir, stem, ext);
+    tresor_core::vault::write_atomic(&path, bytes)?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        count,
+    })
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Every purpose of processing.
+#[tauri::command(async)]
+pub fn list_purposes(state: State<'_, AppState>) -> Res<Vec<Purpose>> {
+    with_session(&state, |s| s.purposes())
+}
+
+/// Adds (`is_new`) or changes a purpose.
+#[tauri::command(async)]
+pub fn save_purpose(state: State<'_, AppState>, purpose: Purpose, is_new: bool) -> Res<()> {
+    with_session(&state, |s| s.save_purpose(&purpose, is_new))
+}
+
+/// The consent sources to choose from.
+#[tauri::command(async)]
+pub fn consent_sources(state: State<'_, AppState>) -> Res<Vec<String>> {
+    with_session(&state, |s| s.consent_sources())
+}
+
+/// One person's purposes, consents, history and necessity check.
+#[tauri::command(async)]
+pub fn legal_basis(state: State<'_, AppState>, id: RecordId) -> Res<LegalBasisView> {
+    with_session(&state, |s| s.legal_basis(id))
+}
+
+/// Records a consent.
+#[tauri::command(async)]
+pub fn give_consent(
+    state: State<'_, AppState>,
+    id: RecordId,
+    consent: ConsentInput,
+) -> Res<ConsentEntry> {
+    with_session(&state, |s| s.give_consent(id, &consent, None))
+}
+
+/// Records a withdrawal.
+#[tauri::command(async)]
+pub fn withdraw_consent(
+    state: State<'_, AppState>,
+    id: RecordId,
+    purpose: String,
+    channel: String,
+    reason: Option<String>,
+) -> Res<ConsentEntry> {
+    with_session(&state, |s| {
+        s.withdraw_consent(id, &purpose, &channel, reason.as_deref())
+    })
+}
+
+/// Sends a double opt-in mail.
+#[tauri::command(async)]
+pub fn request_consent(
+    state: State<'_, AppState>,
+    id: RecordId,
+    purpose: String,
+) -> Res<ConsentEntry> {
+    with_session(&state, |s| s.request_consent(id, &purpose, None))
+}
+
+/// Confirms a double opt-in from a pasted code or reply.
+#[tauri::command(async)]
+pub fn confirm_consent(state: State<'_, AppState>, text: String) -> Res<ConsentEntry> {
+    with_session(&state, |s| s.confirm_opt_in(&text))
+}
+
+/// People to ask again.
+#[tauri::command(async)]
+pub fn reconsent_list(state: State<'_, AppState>, within_days: u32) -> Res<Vec<ReconsentItem>> {
+    with_session(&state, |s| s.reconsent_list(within_days))
+}
+
+/// The register's versions.
+#[tauri::command(async)]
+pub fn register_versions(state: State<'_, AppState>) -> Res<Vec<RegisterVersionInfo>> {
+    with_session(&state, |s| s.register_versions())
+}
+
+/// One register version (the newest when none is given).
+#[tauri::command(async)]
+pub fn get_register(state: State<'_, AppState>, version: Option<u32>) -> Res<Register> {
+    with_session(&state, |s| s.register(version))
+}
+
+/// Writes a person's legal-basis view to the export folder.
+#[tauri::command(async)]
+pub fn export_legal_basis(
+    state: State<'_, AppState>,
+    id: RecordId,
+    format: ExportFormat,
+    lang: Lang,
+) -> Res<ExportedFile> {
+    let (name, bytes) = with_session(&state, |s| {
+        let view = s.legal_basis(id)?;
+        Ok((view.display, s.legal_basis_file(id, format, lang)?))
+    })?;
+    let stem = format!(
+        "{}-{}-{}",
+        lang.pick("rechtsgrundlagen", "legal-basis"),
+        slug(&name),
+        today()
+    );
+    write_export(&state, &stem, format.extension(), &bytes, None)
+}
+
+/// Writes a register version to the export folder.
+#[tauri::command(async)]
+pub fn export_register(
+    state: State<'_, AppState>,
+    version: Option<u32>,
+    format: ExportFormat,
+    lang: Lang,
+) -> Res<ExportedFile> {
+    let (v, bytes) = with_session(&state, |s| s.register_file(version, format, lang))?;
+    let stem = format!(
+        "{}-v{v}-{}",
+        lang.pick("verarbeitungsverzeichnis", "processing-register"),
+        lang.pick("de", "en")
+    );
+    write_export(&state, &stem, format.extension(), &bytes, None)
+}
+
+/// Writes a purpose-bound mailing list (CSV) and records the disclosure.
+#[tauri::command(async)]
+pub fn export_mailing(
+    state: State<'_, AppState>,
+    purpose: String,
+    channel: String,
+) -> Res<ExportedFile> {
+    let dir = state.export_dir();
+    let stem = format!("mailing-{}-{}-{}", slug(&purpose), slug(&channel), today());
+    let path = free_path(&dir, &stem, "csv");
+    let file_name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let export = with_session(&state, |s| s.mailing_export(&purpose, &channel, &file_name))?;
+    write_export(
+        &state,
+        &stem,
+        "csv",
+        export.to_csv().as_bytes(),
+        Some(export.disclosure.count),
+    )
+}
+
+/// The mail server settings (never the password).
+#[tauri::command(async)]
+pub fn smtp_settings(state: State<'_, AppState>) -> Res<Option<SmtpSettings>> {
+    with_session(&state, |s| s.smtp_settings())
+}
+
+/// Saves the mail server; a non-empty password replaces the stored one.
+#[tauri::command(async)]
+pub fn save_smtp(
+    state: State<'_, AppState>,
+    settings: SmtpSettings,
+    password: Option<String>,
+) -> Res<()> {
+    let password = password.filter(|p| !p.is_empty());
+    with_session(&state, |s| {
+        s.set_smtp(&settings, password.as_deref().map(str::as_bytes))
+    })
+}
