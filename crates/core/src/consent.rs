@@ -662,6 +662,16 @@ fn first_string(view: &crate::contacts::ContactView, field: &str) -> Option<Stri
     }
 }
 
+/// The first string of an open (unsealed) field's JSON value.
+fn open_first(fields: &[(String, OpValue)], name: &str) -> Option<String> {
+    let (_, value) = fields.iter().find(|(f, _)| f == name)?;
+    match doc::<serde_json::Value>(value)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Array(items) => items.first()?.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
 impl Session {
     // ---- purposes ----
 
@@ -927,6 +937,41 @@ impl Session {
         };
         self.write_entry(&mut entry, file)?;
         Ok(entry)
+    }
+
+    /// Adds many given or withdrawn e-marketing consents in batches (demo
+    /// data and imports); `at` is when each was given or withdrawn.
+    pub(crate) fn add_consent_entries(
+        &mut self,
+        items: &[(RecordId, ConsentState, DateTime<Utc>, &str)],
+    ) -> Result<()> {
+        self.require(Action::RecordConsent)?;
+        let purpose = self.purpose("e-marketing")?;
+        for chunk in items.chunks(2000) {
+            let mut ops = Vec::with_capacity(chunk.len() * 2);
+            for (person, state, at, source) in chunk {
+                let id = Uuid::now_v7();
+                let entry = ConsentEntry {
+                    id,
+                    person: *person,
+                    purpose: purpose.key.clone(),
+                    channel: Channel::Email,
+                    state: *state,
+                    basis: LegalBasis::Consent,
+                    source: (*source).to_owned(),
+                    evidence: None,
+                    evidence_file: None,
+                    reason: None,
+                    at: *at,
+                    by: self.user().to_owned(),
+                    token_sha256: None,
+                };
+                ops.push(self.create_op(id, RecordKind::Consent, Some(*person)));
+                ops.push(self.op(id, RecordKind::Consent, "entry", open_json(&entry)));
+            }
+            self.store.apply(&ops, &[])?;
+        }
+        self.persist_clock()
     }
 
     /// Records a withdrawal. Refused when nothing is given or pending.
@@ -1283,11 +1328,13 @@ impl Session {
         }
         let mut rows = Vec::new();
         for person in eligible.keys() {
-            let view = self.contact(*person)?;
-            let Some(address) = first_string(&view, channel.field()) else {
+            // Names and addresses are open categories: read them straight
+            // from the store instead of building the whole contact view.
+            let fields = self.store.fields(*person)?;
+            let Some(address) = open_first(&fields, channel.field()) else {
                 continue;
             };
-            let text = |f: &str| first_string(&view, f).unwrap_or_default();
+            let text = |f: &str| open_first(&fields, f).unwrap_or_default();
             rows.push(MailingRow {
                 person: *person,
                 salutation: text("salutation"),

@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::api::Session;
+use crate::consent::ConsentState;
 use crate::contacts::{FieldInput, InteractionInput, PersonInput};
 use crate::error::Result;
 
@@ -375,6 +376,27 @@ pub fn seed(
         .flat_map(|(id, p)| p.interactions.iter().map(move |i| (*id, i.clone())))
         .collect();
     session.add_interactions(&interactions)?;
+    // Every third person gave e-marketing consent some time in the last 30
+    // months (so some have expired); every thirtieth withdrew it since.
+    let now = session.now();
+    let sources = ["web_form", "business_card", "event", "phone", "email"];
+    let mut consents = Vec::new();
+    for (i, id) in ids.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+        let offset = usize::try_from(seed % 900).unwrap_or(0);
+        let days = i64::try_from((i * 7919 + offset) % 900).unwrap_or(0);
+        let given = now - Duration::days(days);
+        consents.push((*id, ConsentState::Given, given, sources[i % sources.len()]));
+        if i % 30 == 0 {
+            let withdrawn = given + Duration::days(days / 2);
+            consents.push((
+                *id,
+                ConsentState::Withdrawn,
+                withdrawn,
+                sources[i % sources.len()],
+            ));
+        }
+    }
+    session.add_consent_entries(&consents)?;
     Ok(SeedReport {
         people: ids.len(),
         interactions: interactions.len(),

@@ -7,7 +7,9 @@
 //! The auditor is read-only: an auditor sees who is in the vault (identity,
 //! contact details, business links, tags, the communication log) and the full
 //! change history (who changed which field, when), so the lawfulness of the
-//! processing can be checked; an auditor holds no compartment key, so notes,
+//! processing can be checked, together with purposes, consents and their
+//! history, disclosures and the Art. 30 register (which the auditor may
+//! export); an auditor holds no compartment key, so notes,
 //! Art. 9 data and deal data stay sealed, and can change nothing.
 
 use serde::{Deserialize, Serialize};
