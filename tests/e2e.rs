@@ -245,3 +245,83 @@ fn the_first_start_opens_a_filled_demo_vault() {
     assert!(!vault.exists(), "the real vault location stays untouched");
     app.screenshot("06-first-start-demo");
 }
+
+#[test]
+fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
+    let (tmp, vault, ids) = vault_with(
+        &[PersonInput::default()
+            .with_name("Erika Mustermann")
+            .with("emails", FieldInput::List(vec!["erika@example.de".into()]))],
+        None,
+    );
+    let exports = tmp.path().join("exports");
+    let exports_env = exports.display().to_string();
+    let app = App::launch_with_env("consent", &vault, &[("TRESOR_EXPORT_DIR", &exports_env)]);
+    app.unlock("ada", "admin passphrase");
+    app.click("[data-testid=contact-row]");
+    app.click("[data-testid=tab-consents]");
+    app.find("[data-testid=consent-panel]");
+
+    app.click("[data-testid=give-consent]");
+    app.js("const s = document.querySelector('#cg-purpose'); s.value = 'e-marketing'; s.dispatchEvent(new Event('change'));");
+    app.type_in("#cg-evidence", "Newsletter-Formular, Häkchen gesetzt");
+    app.click("[data-testid=consent-save]");
+    let state = "[data-testid=consent-state][data-purpose=e-marketing][data-channel=email]";
+    app.wait_until("the given consent", |a| {
+        a.attr(state, "data-state").as_deref() == Some("given")
+    });
+
+    app.click("[data-testid=withdraw-consent]");
+    let effect = app.text("[data-testid=withdraw-effect]");
+    assert!(!effect.trim().is_empty(), "the form says what will happen");
+    app.type_in("#cw-reason", "per Telefon");
+    app.click("[data-testid=withdraw-save]");
+    app.wait_until("the withdrawal", |a| {
+        a.attr(state, "data-state").as_deref() == Some("withdrawn")
+    });
+    assert_eq!(
+        app.count("[data-testid=consent-entry]"),
+        2,
+        "both entries stay"
+    );
+    let history = app.text("[data-testid=consent-history]");
+    assert!(
+        history.contains("ada") && history.contains("per Telefon"),
+        "{history}"
+    );
+    app.screenshot("07-consent-history");
+
+    app.click("[data-testid=export-legal-basis]");
+    app.wait_until("the legal-basis file", |a| {
+        a.try_find("[data-testid=export-path]").is_some()
+    });
+    let path = PathBuf::from(app.text("[data-testid=export-path]").trim());
+    assert!(path.starts_with(&exports), "{}", path.display());
+    let xlsx = std::fs::read(&path).expect("the exported file exists");
+    assert_eq!(&xlsx[..2], b"PK", "an XLSX (zip) file");
+
+    app.click("[data-testid=nav-register]");
+    app.wait_until("the register", |a| {
+        a.count("[data-testid=register-purpose]") == 2
+    });
+    app.click("[data-testid=export-register]");
+    app.wait_until("the register file", |a| {
+        a.try_find("[data-testid=export-path]").is_some()
+    });
+    let reg = PathBuf::from(app.text("[data-testid=export-path]").trim());
+    assert!(
+        std::fs::metadata(&reg).is_ok_and(|m| m.len() > 1000),
+        "{}",
+        reg.display()
+    );
+    app.screenshot("08-register");
+
+    // What the window did is what the vault holds.
+    drop(app);
+    let s = tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+        .expect("unlock");
+    let id: uuid::Uuid = ids[0].parse().expect("id");
+    let h = s.consent_history(id).expect("history");
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[1].reason.as_deref(), Some("per Telefon"));
+}

@@ -143,7 +143,11 @@ impl Category {
                 "nur solange der konkrete Zweck besteht; Löschung auf Verlangen",
                 "only while the specific purpose lasts; erased on request",
             ),
-            Category::Consent | Category::Disclosures => (
+            Category::Disclosures => (
+                "3 Jahre nach der Weitergabe (Auskunft über Empfänger, Art. 15 Abs. 1 lit. c)",
+                "3 years after the disclosure (to name recipients in access requests, Art. 15(1)(c))",
+            ),
+            Category::Consent => (
                 "3 Jahre nach Widerruf oder Ende der Einwilligung (Nachweispflicht Art. 7 Abs. 1, Verjährung §195 BGB)",
                 "3 years after withdrawal or end of the consent (proof under Art. 7(1), limitation §195 BGB)",
             ),

@@ -495,7 +495,7 @@ pub struct ConsentInput {
     pub source: String,
     /// Evidence in words.
     pub evidence: Option<String>,
-    /// Legal basis; default: the purpose's.
+    /// Legal basis; default Art. 6(1)(a), consent.
     pub basis: Option<LegalBasis>,
     /// When it was given; default now.
     pub at: Option<DateTime<Utc>>,

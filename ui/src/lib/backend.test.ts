@@ -54,6 +54,57 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  it('calls the consent, register and export commands with camelCase argument keys', async () => {
+    const b = new TauriBackend();
+    const purpose = {
+      key: 'events',
+      name_de: 'Veranstaltungen',
+      name_en: 'Events',
+      description: '',
+      basis: 'legitimate_interests' as const,
+      categories: ['identity' as const],
+      recipients: [],
+      consent_required: false,
+      validity_months: null,
+    };
+    const consent = { purpose: 'e-marketing', channel: 'email', source: 'web_form', evidence: null, basis: null, at: null };
+    const smtp = { host: 'smtp.example.de', port: 587, tls: 'starttls' as const, from: 'info@example.de', user: null, has_password: false };
+    await b.listPurposes();
+    await b.savePurpose(purpose, true);
+    await b.consentSources();
+    await b.legalBasis('id1');
+    await b.giveConsent('id1', consent);
+    await b.withdrawConsent('id1', 'e-marketing', 'email', 'asked');
+    await b.requestConsent('id1', 'e-marketing');
+    await b.confirmConsent('TRS-AAAA-BBBB-CCCC-DDDD-EEEE');
+    await b.reconsentList(30);
+    await b.registerVersions();
+    await b.getRegister(null);
+    await b.exportLegalBasis('id1', 'csv', 'de');
+    await b.exportRegister(2, 'html', 'en');
+    await b.exportMailing('e-marketing', 'sms');
+    await b.smtpSettings();
+    await b.saveSmtp(smtp, null);
+    expect(invoke.mock.calls).toEqual([
+      ['list_purposes', undefined],
+      ['save_purpose', { purpose, isNew: true }],
+      ['consent_sources', undefined],
+      ['legal_basis', { id: 'id1' }],
+      ['give_consent', { id: 'id1', consent }],
+      ['withdraw_consent', { id: 'id1', purpose: 'e-marketing', channel: 'email', reason: 'asked' }],
+      ['request_consent', { id: 'id1', purpose: 'e-marketing' }],
+      ['confirm_consent', { text: 'TRS-AAAA-BBBB-CCCC-DDDD-EEEE' }],
+      ['reconsent_list', { withinDays: 30 }],
+      ['register_versions', undefined],
+      ['get_register', { version: null }],
+      ['export_legal_basis', { id: 'id1', format: 'csv', lang: 'de' }],
+      ['export_register', { version: 2, format: 'html', lang: 'en' }],
+      ['export_mailing', { purpose: 'e-marketing', channel: 'sms' }],
+      ['smtp_settings', undefined],
+      ['save_smtp', { settings: smtp, password: null }],
+    ]);
+  });
+
   it('rejects with an IpcError, whatever the bridge rejected with', async () => {
     const b = new TauriBackend();
     invoke.mockRejectedValueOnce({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });

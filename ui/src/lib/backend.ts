@@ -3,16 +3,27 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  Channel,
+  ConsentEntry,
+  ConsentInput,
   ContactPage,
   ContactView,
   Created,
   DirectoryRow,
+  ExportedFile,
   FieldChange,
   HistoryEntry,
   IpcError,
+  Lang,
+  LegalBasisView,
   NewInteraction,
+  Purpose,
+  ReconsentItem,
+  Register,
+  RegisterVersionInfo,
   Role,
   SessionInfo,
+  SmtpSettings,
   UserInfo,
 } from './types';
 
@@ -35,6 +46,23 @@ export interface Backend {
   setUserRole(name: string, role: Role): Promise<null>;
   removeUser(name: string): Promise<null>;
   changePassphrase(name: string, passphrase: string): Promise<null>;
+  // Purposes, consents, exports and the Art. 30 register.
+  listPurposes(): Promise<Purpose[]>;
+  savePurpose(purpose: Purpose, isNew: boolean): Promise<null>;
+  consentSources(): Promise<string[]>;
+  legalBasis(id: string): Promise<LegalBasisView>;
+  giveConsent(id: string, consent: ConsentInput): Promise<ConsentEntry>;
+  withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null): Promise<ConsentEntry>;
+  requestConsent(id: string, purpose: string): Promise<ConsentEntry>;
+  confirmConsent(text: string): Promise<ConsentEntry>;
+  reconsentList(withinDays: number): Promise<ReconsentItem[]>;
+  registerVersions(): Promise<RegisterVersionInfo[]>;
+  getRegister(version: number | null): Promise<Register>;
+  exportLegalBasis(id: string, format: 'xlsx' | 'csv', lang: Lang): Promise<ExportedFile>;
+  exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang): Promise<ExportedFile>;
+  exportMailing(purpose: string, channel: Channel): Promise<ExportedFile>;
+  smtpSettings(): Promise<SmtpSettings | null>;
+  saveSmtp(settings: SmtpSettings, password: string | null): Promise<null>;
 }
 
 /** Error codes the core reports; the UI matches these, never message text. */
@@ -52,6 +80,7 @@ export const ERROR_CODES = [
   'user_exists',
   'last_admin',
   'io',
+  'mail',
   'store',
   'locked',
 ] as const;
@@ -137,6 +166,54 @@ export class TauriBackend implements Backend {
   }
   changePassphrase(name: string, passphrase: string) {
     return call<null>('change_passphrase', { name, passphrase });
+  }
+  listPurposes() {
+    return call<Purpose[]>('list_purposes');
+  }
+  savePurpose(purpose: Purpose, isNew: boolean) {
+    return call<null>('save_purpose', { purpose, isNew });
+  }
+  consentSources() {
+    return call<string[]>('consent_sources');
+  }
+  legalBasis(id: string) {
+    return call<LegalBasisView>('legal_basis', { id });
+  }
+  giveConsent(id: string, consent: ConsentInput) {
+    return call<ConsentEntry>('give_consent', { id, consent });
+  }
+  withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null) {
+    return call<ConsentEntry>('withdraw_consent', { id, purpose, channel, reason });
+  }
+  requestConsent(id: string, purpose: string) {
+    return call<ConsentEntry>('request_consent', { id, purpose });
+  }
+  confirmConsent(text: string) {
+    return call<ConsentEntry>('confirm_consent', { text });
+  }
+  reconsentList(withinDays: number) {
+    return call<ReconsentItem[]>('reconsent_list', { withinDays });
+  }
+  registerVersions() {
+    return call<RegisterVersionInfo[]>('register_versions');
+  }
+  getRegister(version: number | null) {
+    return call<Register>('get_register', { version });
+  }
+  exportLegalBasis(id: string, format: 'xlsx' | 'csv', lang: Lang) {
+    return call<ExportedFile>('export_legal_basis', { id, format, lang });
+  }
+  exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang) {
+    return call<ExportedFile>('export_register', { version, format, lang });
+  }
+  exportMailing(purpose: string, channel: Channel) {
+    return call<ExportedFile>('export_mailing', { purpose, channel });
+  }
+  smtpSettings() {
+    return call<SmtpSettings | null>('smtp_settings');
+  }
+  saveSmtp(settings: SmtpSettings, password: string | null) {
+    return call<null>('save_smtp', { settings, password });
   }
 }
 

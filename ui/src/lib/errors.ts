@@ -19,6 +19,7 @@ export function invalidText(err: IpcError): string {
   switch (field) {
     case 'email':
     case 'emails':
+      if (msg.includes('no email address')) return t('err.no_email');
       return t('err.email');
     case 'phone':
     case 'phones':
@@ -44,7 +45,43 @@ export function invalidText(err: IpcError): string {
     case 'summary':
       return t('err.summary_required');
     case 'at':
+      if (msg.includes('future')) return t('err.consent_future');
       return t('err.datetime');
+    case 'key':
+      if (msg.includes('exists already')) return t('err.purpose_key_taken');
+      return t('err.purpose_key');
+    case 'name_de':
+    case 'name_en':
+      return t('err.purpose_name');
+    case 'categories':
+      return t('err.purpose_categories');
+    case 'consent_required':
+      return t('err.purpose_consent');
+    case 'validity_months':
+      return t('err.purpose_validity');
+    case 'purpose':
+      if (msg.includes('to withdraw')) return t('err.nothing_to_withdraw');
+      break;
+    case 'source':
+      return t('err.source');
+    case 'channel':
+      return t('err.channel');
+    case 'smtp':
+      if (msg.includes('password')) return t('err.smtp_password');
+      return t('err.no_smtp');
+    case 'token':
+      if (msg.includes('no confirmation code')) return t('err.token_missing');
+      if (msg.includes('unknown')) return t('err.token_unknown');
+      if (msg.includes('already confirmed')) return t('err.token_confirmed');
+      if (msg.includes('replaced')) return t('err.token_replaced');
+      if (msg.includes('30 days')) return t('err.token_old');
+      break;
+    case 'host':
+      return t('err.smtp_host');
+    case 'port':
+      return t('err.smtp_port');
+    case 'from':
+      return t('err.smtp_from');
   }
   return t('err.field_generic', { message: err.message });
 }

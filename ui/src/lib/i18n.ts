@@ -1,7 +1,7 @@
 // Every text the UI shows, in English and German. `t` reads the current
 // language from the settings, so templates re-render when it changes.
 import { settings } from './settings.svelte';
-import type { Category, Lang, RecordKind, Role } from './types';
+import type { Category, Channel, ConsentState, Lang, LegalBasis, RecordKind, Role, TlsMode } from './types';
 
 const en = {
   'app.name': 'Tresor',
@@ -272,6 +272,224 @@ const en = {
   'err.code.store': 'The database reported an error.',
   'err.code.locked': 'The vault is locked.',
   'err.code.unknown': 'Something went wrong: {message}',
+
+  'nav.register': 'Register',
+  'nav.reconsent': 'Re-consent',
+
+  'cat.consent': 'Consents',
+  'cat.disclosures': 'Disclosures',
+  'cat.configuration': 'Configuration',
+
+  'kind.purpose': 'Purpose',
+  'kind.consent': 'Consent',
+  'kind.setting': 'Setting',
+  'kind.disclosure': 'Disclosure',
+  'kind.register_version': 'Register version',
+
+  'basis.consent': 'Art. 6(1)(a) GDPR (consent)',
+  'basis.contract': 'Art. 6(1)(b) GDPR (contract)',
+  'basis.legal_obligation': 'Art. 6(1)(c) GDPR (legal obligation)',
+  'basis.vital_interests': 'Art. 6(1)(d) GDPR (vital interests)',
+  'basis.public_task': 'Art. 6(1)(e) GDPR (public task)',
+  'basis.legitimate_interests': 'Art. 6(1)(f) GDPR (legitimate interests)',
+
+  'channel.email': 'Email',
+  'channel.phone': 'Phone',
+  'channel.post': 'Post',
+  'channel.sms': 'SMS',
+
+  'cstate.given': 'Given',
+  'cstate.pending': 'Pending confirmation',
+  'cstate.withdrawn': 'Withdrawn',
+  'cstate.expired': 'Expired',
+
+  'source.web_form': 'Web form',
+  'source.business_card': 'Business card',
+  'source.email': 'Email',
+  'source.phone': 'Phone call',
+  'source.chat': 'Chat',
+  'source.event': 'Event',
+  'source.letter': 'Letter',
+  'source.import': 'Import',
+  'source.double_opt_in': 'Double opt-in',
+
+  'tls.starttls': 'STARTTLS (usually port 587)',
+  'tls.tls': 'TLS (usually port 465)',
+  'tls.none': 'None (unencrypted)',
+
+  'detail.tab_consents': 'Consents',
+
+  'consent.loading': 'Loading the consents…',
+  'consent.purposes': 'Purposes and legal bases',
+  'consent.lawful': 'Has a legal basis',
+  'consent.not_lawful': 'No legal basis',
+  'consent.needs_consent': 'Needs consent',
+  'consent.validity': 'A consent is valid for {months} months.',
+  'consent.own_basis': 'Rests on its own legal basis; no consent needed.',
+  'consent.no_entries': 'No consent recorded.',
+  'consent.expires': 'until {date}',
+  'consent.expired_on': 'since {date}',
+  'consent.unjustified_title': 'Data without a purpose',
+  'consent.unjustified_text':
+    'These fields hold data that no purpose with a current legal basis needs (Art. 5(1)(c) GDPR, data minimisation). Erase them, or record a legal basis for a purpose that needs them.',
+  'consent.history': 'Consent history',
+  'consent.history_hint': 'Every entry is kept: nothing is changed or deleted.',
+  'consent.history_empty': 'No entries yet.',
+  'consent.col_basis': 'Legal basis',
+  'consent.col_source': 'Source',
+  'consent.col_evidence': 'Evidence',
+  'consent.col_by': 'Recorded by',
+  'consent.col_reason': 'Reason',
+  'consent.file': 'File: {name}',
+  'consent.disclosures': 'Exports that included this person',
+  'consent.disclosure_line': '{date}: mailing list “{purpose}” by {channel}, {count} people, by {user}, file {file}',
+  'consent.actions': 'Record',
+  'consent.give': 'Record consent',
+  'consent.give_title': 'Record a consent',
+  'consent.purpose': 'Purpose',
+  'consent.channel': 'Channel',
+  'consent.source': 'Source',
+  'consent.evidence': 'Evidence',
+  'consent.evidence_hint': 'What was said or signed, where the form is kept, who was present.',
+  'consent.basis': 'Legal basis',
+  'consent.basis_default': 'Standard: {basis}',
+  'consent.at': 'Given on',
+  'consent.at_hint': 'Leave empty for now.',
+  'consent.save': 'Save consent',
+  'consent.saved': 'The consent was recorded.',
+  'consent.withdraw': 'Record withdrawal',
+  'consent.withdraw_channel': 'Withdraw',
+  'consent.withdraw_title': 'Record a withdrawal',
+  'consent.withdraw_reason': 'Reason (optional)',
+  'consent.withdraw_effect':
+    'This records that {name} withdrew the consent to “{purpose}” by {channel}, effective now. From then on {name} is no longer contacted by {channel} for this purpose and is left out of its mailing lists. Earlier entries stay in the history; nothing is deleted.',
+  'consent.withdraw_yes': 'Yes, record the withdrawal',
+  'consent.withdrawn': 'The withdrawal was recorded.',
+  'consent.request': 'Ask by email (double opt-in)',
+  'consent.request_title': 'Ask for consent by email',
+  'consent.request_hint':
+    'Tresor sends a confirmation mail with a code to the first email address of {name}. The consent counts only once the reply is confirmed here.',
+  'consent.request_send': 'Send confirmation mail',
+  'consent.requested': 'The confirmation mail was sent. The consent stays pending until it is confirmed.',
+  'consent.confirm_title': 'Confirm a double opt-in',
+  'consent.confirm_label': 'Confirmation code or the whole reply',
+  'consent.confirm_hint': 'Paste the code TRS-XXXX-XXXX-XXXX-XXXX-XXXX or the reply mail of the person.',
+  'consent.confirm_save': 'Confirm',
+  'consent.confirmed': 'Confirmed: consent to “{purpose}” by {channel}.',
+  'consent.confirmed_other':
+    'The code belongs to another contact: their consent to “{purpose}” by {channel} was confirmed.',
+  'consent.export_title': 'Export the legal-basis view',
+
+  'export.format': 'Format',
+  'export.lang': 'Language of the file',
+  'export.run': 'Export',
+  'export.written': 'Written to:',
+  'export.written_count': '{count} people. Written to:',
+
+  'register.title': 'Record of processing activities (Art. 30 GDPR)',
+  'register.loading': 'Loading the register…',
+  'register.version': 'Version',
+  'register.version_option': 'Version {n} of {date} ({user})',
+  'register.meta': 'Version {n}, made on {date} by a change of {user}.',
+  'register.purposes': 'Purposes of processing',
+  'register.col_purpose': 'Purpose',
+  'register.col_description': 'Description',
+  'register.col_basis': 'Legal basis',
+  'register.col_categories': 'Data categories',
+  'register.col_recipients': 'Recipients',
+  'register.col_consent': 'Consent',
+  'register.consent_yes': 'Required',
+  'register.consent_no': 'Not required',
+  'register.validity': 'valid for {months} months',
+  'register.no_limit': 'no time limit',
+  'register.categories': 'Categories of personal data',
+  'register.col_category': 'Category',
+  'register.col_fields': 'Fields',
+  'register.col_roles': 'Readable by',
+  'register.col_needed': 'Needed by',
+  'register.col_retention': 'Retention',
+  'register.sealed': 'Sealed with its own key',
+  'register.no_purpose': 'No purpose',
+  'register.measures': 'Technical and organisational measures (Art. 32 GDPR)',
+  'register.export_title': 'Export this version',
+
+  'reconsent.title': 'Consents to renew',
+  'reconsent.intro':
+    'People whose consent has expired or expires within the next {days} days. Ask them again before you contact them for the purpose.',
+  'reconsent.loading': 'Loading…',
+  'reconsent.empty': 'Nobody needs to be asked again.',
+  'reconsent.col_person': 'Person',
+  'reconsent.col_purpose': 'Purpose',
+  'reconsent.col_channel': 'Channel',
+  'reconsent.col_expires': 'Ends',
+  'reconsent.col_state': 'State',
+  'reconsent.expired': 'Expired',
+  'reconsent.expiring': 'Expires soon',
+
+  'mailing.title': 'Purpose-bound mailing list',
+  'mailing.intro':
+    'Only people with a valid legal basis for exactly this purpose and channel are included. The export is recorded as a disclosure for every person in it.',
+  'mailing.export': 'Export list (CSV)',
+
+  'purposes.title': 'Purposes of processing',
+  'purposes.intro': 'Each purpose names its legal basis and the data it needs. A change makes a new version of the register.',
+  'purposes.loading': 'Loading the purposes…',
+  'purposes.add': 'Add purpose',
+  'purposes.edit': 'Edit',
+  'purposes.new_title': 'New purpose',
+  'purposes.edit_title': 'Edit “{name}”',
+  'purposes.key': 'Key',
+  'purposes.key_hint': 'Lower-case letters, digits and dashes, for example e-marketing. It cannot be changed later.',
+  'purposes.name_de': 'Name (German)',
+  'purposes.name_en': 'Name (English)',
+  'purposes.description': 'Description',
+  'purposes.basis': 'Legal basis',
+  'purposes.categories': 'Data categories it needs',
+  'purposes.recipients': 'Recipients',
+  'purposes.recipients_hint': 'One per line.',
+  'purposes.consent_required': 'Needs the consent of the person',
+  'purposes.validity': 'Consent valid for (months)',
+  'purposes.validity_hint': 'Leave empty for no time limit.',
+  'purposes.save': 'Save purpose',
+  'purposes.saved': 'The purpose “{name}” was saved.',
+
+  'smtp.title': 'Mail server',
+  'smtp.intro': 'Sends the double opt-in confirmation mails.',
+  'smtp.loading': 'Loading the mail server settings…',
+  'smtp.host': 'Server',
+  'smtp.port': 'Port',
+  'smtp.tls': 'Connection security',
+  'smtp.from': 'Sender address',
+  'smtp.from_hint': 'Replies go to this address too.',
+  'smtp.user': 'User name (optional)',
+  'smtp.password': 'Password',
+  'smtp.password_stored': 'A password is stored. Leave the field empty to keep it.',
+  'smtp.password_none': 'No password is stored.',
+  'smtp.save': 'Save mail server',
+  'smtp.saved': 'The mail server was saved.',
+
+  'err.code.mail': 'The mail could not be sent, nothing was recorded: {message}',
+  'err.purpose_key': 'Use 1–40 lower-case letters, digits and dashes, for example e-marketing.',
+  'err.purpose_key_taken': 'A purpose with this key exists already.',
+  'err.purpose_name': 'Enter a name of 1–120 characters.',
+  'err.purpose_categories': 'Choose at least one category of personal data.',
+  'err.purpose_consent': 'A purpose resting on consent (Art. 6(1)(a)) requires consent.',
+  'err.purpose_validity': 'Use 1–600 months, or leave empty for no time limit.',
+  'err.nothing_to_withdraw': 'There is no given or pending consent for this purpose and channel to withdraw.',
+  'err.consent_future': 'A consent cannot be given in the future.',
+  'err.no_smtp': 'No mail server is set up. An administrator can set one up in the settings.',
+  'err.smtp_password': 'The mail server needs a password, and none is stored.',
+  'err.no_email': 'The person has no email address to send the request to.',
+  'err.token_missing': 'No confirmation code (TRS-XXXX-XXXX-XXXX-XXXX-XXXX) was found in the text.',
+  'err.token_unknown': 'This confirmation code is unknown or was mistyped.',
+  'err.token_confirmed': 'This consent is already confirmed.',
+  'err.token_replaced': 'A newer request or a withdrawal replaced this code. Send a new request.',
+  'err.token_old': 'This confirmation code is older than 30 days. Send a new request.',
+  'err.source': 'Choose a source from the list.',
+  'err.channel': 'Choose email, phone, post or SMS.',
+  'err.smtp_host': 'Name the mail server, for example smtp.example.de.',
+  'err.smtp_port': 'Use a port from 1 to 65535.',
+  'err.smtp_from': 'Use the business address, for example info@example.de.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -548,6 +766,226 @@ const de: Record<Key, string> = {
   'err.code.store': 'Die Datenbank hat einen Fehler gemeldet.',
   'err.code.locked': 'Der Tresor ist gesperrt.',
   'err.code.unknown': 'Etwas ist schiefgegangen: {message}',
+
+  'nav.register': 'Verzeichnis',
+  'nav.reconsent': 'Erneut fragen',
+
+  'cat.consent': 'Einwilligungen',
+  'cat.disclosures': 'Weitergaben',
+  'cat.configuration': 'Konfiguration',
+
+  'kind.purpose': 'Zweck',
+  'kind.consent': 'Einwilligung',
+  'kind.setting': 'Einstellung',
+  'kind.disclosure': 'Weitergabe',
+  'kind.register_version': 'Verzeichnisversion',
+
+  'basis.consent': 'Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)',
+  'basis.contract': 'Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)',
+  'basis.legal_obligation': 'Art. 6 Abs. 1 lit. c DSGVO (rechtliche Verpflichtung)',
+  'basis.vital_interests': 'Art. 6 Abs. 1 lit. d DSGVO (lebenswichtige Interessen)',
+  'basis.public_task': 'Art. 6 Abs. 1 lit. e DSGVO (öffentliches Interesse)',
+  'basis.legitimate_interests': 'Art. 6 Abs. 1 lit. f DSGVO (berechtigtes Interesse)',
+
+  'channel.email': 'E-Mail',
+  'channel.phone': 'Telefon',
+  'channel.post': 'Post',
+  'channel.sms': 'SMS',
+
+  'cstate.given': 'Erteilt',
+  'cstate.pending': 'Bestätigung ausstehend',
+  'cstate.withdrawn': 'Widerrufen',
+  'cstate.expired': 'Abgelaufen',
+
+  'source.web_form': 'Webformular',
+  'source.business_card': 'Visitenkarte',
+  'source.email': 'E-Mail',
+  'source.phone': 'Telefonat',
+  'source.chat': 'Chat',
+  'source.event': 'Veranstaltung',
+  'source.letter': 'Brief',
+  'source.import': 'Import',
+  'source.double_opt_in': 'Double-Opt-in',
+
+  'tls.starttls': 'STARTTLS (meist Port 587)',
+  'tls.tls': 'TLS (meist Port 465)',
+  'tls.none': 'Keine (unverschlüsselt)',
+
+  'detail.tab_consents': 'Einwilligungen',
+
+  'consent.loading': 'Die Einwilligungen werden geladen…',
+  'consent.purposes': 'Zwecke und Rechtsgrundlagen',
+  'consent.lawful': 'Rechtsgrundlage vorhanden',
+  'consent.not_lawful': 'Keine Rechtsgrundlage',
+  'consent.needs_consent': 'Einwilligung erforderlich',
+  'consent.validity': 'Eine Einwilligung gilt {months} Monate.',
+  'consent.own_basis': 'Beruht auf eigener Rechtsgrundlage; keine Einwilligung nötig.',
+  'consent.no_entries': 'Keine Einwilligung erfasst.',
+  'consent.expires': 'bis {date}',
+  'consent.expired_on': 'seit {date}',
+  'consent.unjustified_title': 'Daten ohne Zweck',
+  'consent.unjustified_text':
+    'Diese Felder enthalten Daten, die kein Zweck mit gültiger Rechtsgrundlage benötigt (Art. 5 Abs. 1 lit. c DSGVO, Datenminimierung). Löschen Sie sie oder erfassen Sie eine Rechtsgrundlage für einen Zweck, der sie benötigt.',
+  'consent.history': 'Verlauf der Einwilligungen',
+  'consent.history_hint': 'Jeder Eintrag bleibt erhalten: nichts wird geändert oder gelöscht.',
+  'consent.history_empty': 'Noch keine Einträge.',
+  'consent.col_basis': 'Rechtsgrundlage',
+  'consent.col_source': 'Quelle',
+  'consent.col_evidence': 'Nachweis',
+  'consent.col_by': 'Erfasst von',
+  'consent.col_reason': 'Grund',
+  'consent.file': 'Datei: {name}',
+  'consent.disclosures': 'Exporte mit dieser Person',
+  'consent.disclosure_line': '{date}: Verteilerliste „{purpose}“ per {channel}, {count} Personen, von {user}, Datei {file}',
+  'consent.actions': 'Erfassen',
+  'consent.give': 'Einwilligung erfassen',
+  'consent.give_title': 'Eine Einwilligung erfassen',
+  'consent.purpose': 'Zweck',
+  'consent.channel': 'Kanal',
+  'consent.source': 'Quelle',
+  'consent.evidence': 'Nachweis',
+  'consent.evidence_hint': 'Was gesagt oder unterschrieben wurde, wo das Formular liegt, wer dabei war.',
+  'consent.basis': 'Rechtsgrundlage',
+  'consent.basis_default': 'Standard: {basis}',
+  'consent.at': 'Erteilt am',
+  'consent.at_hint': 'Leer lassen für jetzt.',
+  'consent.save': 'Einwilligung speichern',
+  'consent.saved': 'Die Einwilligung wurde erfasst.',
+  'consent.withdraw': 'Widerruf erfassen',
+  'consent.withdraw_channel': 'Widerrufen',
+  'consent.withdraw_title': 'Einen Widerruf erfassen',
+  'consent.withdraw_reason': 'Grund (optional)',
+  'consent.withdraw_effect':
+    'Damit wird erfasst, dass {name} die Einwilligung in „{purpose}“ per {channel} mit Wirkung ab jetzt widerrufen hat. Danach wird {name} für diesen Zweck nicht mehr per {channel} kontaktiert und in dessen Verteilerlisten nicht mehr aufgenommen. Frühere Einträge bleiben im Verlauf; nichts wird gelöscht.',
+  'consent.withdraw_yes': 'Ja, Widerruf erfassen',
+  'consent.withdrawn': 'Der Widerruf wurde erfasst.',
+  'consent.request': 'Per E-Mail anfragen (Double-Opt-in)',
+  'consent.request_title': 'Einwilligung per E-Mail anfragen',
+  'consent.request_hint':
+    'Tresor sendet eine Bestätigungs-E-Mail mit einem Code an die erste E-Mail-Adresse von {name}. Die Einwilligung gilt erst, wenn die Antwort hier bestätigt wurde.',
+  'consent.request_send': 'Bestätigungs-E-Mail senden',
+  'consent.requested': 'Die Bestätigungs-E-Mail wurde gesendet. Die Einwilligung bleibt ausstehend, bis sie bestätigt wird.',
+  'consent.confirm_title': 'Double-Opt-in bestätigen',
+  'consent.confirm_label': 'Bestätigungscode oder die ganze Antwort',
+  'consent.confirm_hint': 'Fügen Sie den Code TRS-XXXX-XXXX-XXXX-XXXX-XXXX oder die Antwort-E-Mail der Person ein.',
+  'consent.confirm_save': 'Bestätigen',
+  'consent.confirmed': 'Bestätigt: Einwilligung in „{purpose}“ per {channel}.',
+  'consent.confirmed_other':
+    'Der Code gehört zu einem anderen Kontakt: dessen Einwilligung in „{purpose}“ per {channel} wurde bestätigt.',
+  'consent.export_title': 'Rechtsgrundlagen exportieren',
+
+  'export.format': 'Format',
+  'export.lang': 'Sprache der Datei',
+  'export.run': 'Exportieren',
+  'export.written': 'Gespeichert unter:',
+  'export.written_count': '{count} Personen. Gespeichert unter:',
+
+  'register.title': 'Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)',
+  'register.loading': 'Das Verzeichnis wird geladen…',
+  'register.version': 'Version',
+  'register.version_option': 'Version {n} vom {date} ({user})',
+  'register.meta': 'Version {n}, erstellt am {date} durch eine Änderung von {user}.',
+  'register.purposes': 'Zwecke der Verarbeitung',
+  'register.col_purpose': 'Zweck',
+  'register.col_description': 'Beschreibung',
+  'register.col_basis': 'Rechtsgrundlage',
+  'register.col_categories': 'Datenkategorien',
+  'register.col_recipients': 'Empfänger',
+  'register.col_consent': 'Einwilligung',
+  'register.consent_yes': 'Erforderlich',
+  'register.consent_no': 'Nicht erforderlich',
+  'register.validity': '{months} Monate gültig',
+  'register.no_limit': 'unbefristet',
+  'register.categories': 'Kategorien personenbezogener Daten',
+  'register.col_category': 'Kategorie',
+  'register.col_fields': 'Felder',
+  'register.col_roles': 'Lesbar für',
+  'register.col_needed': 'Benötigt für',
+  'register.col_retention': 'Aufbewahrung',
+  'register.sealed': 'Mit eigenem Schlüssel versiegelt',
+  'register.no_purpose': 'Kein Zweck',
+  'register.measures': 'Technische und organisatorische Maßnahmen (Art. 32 DSGVO)',
+  'register.export_title': 'Diese Version exportieren',
+
+  'reconsent.title': 'Einwilligungen erneuern',
+  'reconsent.intro':
+    'Personen, deren Einwilligung abgelaufen ist oder in den nächsten {days} Tagen abläuft. Fragen Sie sie erneut, bevor Sie sie für den Zweck kontaktieren.',
+  'reconsent.loading': 'Wird geladen…',
+  'reconsent.empty': 'Niemand muss erneut gefragt werden.',
+  'reconsent.col_person': 'Person',
+  'reconsent.col_purpose': 'Zweck',
+  'reconsent.col_channel': 'Kanal',
+  'reconsent.col_expires': 'Endet',
+  'reconsent.col_state': 'Status',
+  'reconsent.expired': 'Abgelaufen',
+  'reconsent.expiring': 'Läuft bald ab',
+
+  'mailing.title': 'Zweckgebundene Verteilerliste',
+  'mailing.intro':
+    'Nur Personen mit gültiger Rechtsgrundlage für genau diesen Zweck und Kanal werden aufgenommen. Der Export wird bei jeder enthaltenen Person als Weitergabe protokolliert.',
+  'mailing.export': 'Liste exportieren (CSV)',
+
+  'purposes.title': 'Zwecke der Verarbeitung',
+  'purposes.intro':
+    'Jeder Zweck nennt seine Rechtsgrundlage und die Daten, die er benötigt. Jede Änderung erzeugt eine neue Version des Verzeichnisses.',
+  'purposes.loading': 'Die Zwecke werden geladen…',
+  'purposes.add': 'Zweck hinzufügen',
+  'purposes.edit': 'Bearbeiten',
+  'purposes.new_title': 'Neuer Zweck',
+  'purposes.edit_title': '„{name}“ bearbeiten',
+  'purposes.key': 'Schlüssel',
+  'purposes.key_hint': 'Kleinbuchstaben, Ziffern und Bindestriche, zum Beispiel e-marketing. Lässt sich später nicht ändern.',
+  'purposes.name_de': 'Name (deutsch)',
+  'purposes.name_en': 'Name (englisch)',
+  'purposes.description': 'Beschreibung',
+  'purposes.basis': 'Rechtsgrundlage',
+  'purposes.categories': 'Benötigte Datenkategorien',
+  'purposes.recipients': 'Empfänger',
+  'purposes.recipients_hint': 'Einer pro Zeile.',
+  'purposes.consent_required': 'Erfordert die Einwilligung der Person',
+  'purposes.validity': 'Einwilligung gültig für (Monate)',
+  'purposes.validity_hint': 'Leer lassen für unbefristet.',
+  'purposes.save': 'Zweck speichern',
+  'purposes.saved': 'Der Zweck „{name}“ wurde gespeichert.',
+
+  'smtp.title': 'Mailserver',
+  'smtp.intro': 'Versendet die Bestätigungs-E-Mails für das Double-Opt-in.',
+  'smtp.loading': 'Die Mailserver-Einstellungen werden geladen…',
+  'smtp.host': 'Server',
+  'smtp.port': 'Port',
+  'smtp.tls': 'Verbindungssicherheit',
+  'smtp.from': 'Absenderadresse',
+  'smtp.from_hint': 'Antworten gehen ebenfalls an diese Adresse.',
+  'smtp.user': 'Benutzername (optional)',
+  'smtp.password': 'Passwort',
+  'smtp.password_stored': 'Ein Passwort ist gespeichert. Lassen Sie das Feld leer, um es zu behalten.',
+  'smtp.password_none': 'Es ist kein Passwort gespeichert.',
+  'smtp.save': 'Mailserver speichern',
+  'smtp.saved': 'Der Mailserver wurde gespeichert.',
+
+  'err.code.mail': 'Die E-Mail konnte nicht gesendet werden, es wurde nichts erfasst: {message}',
+  'err.purpose_key': 'Bitte 1–40 Kleinbuchstaben, Ziffern und Bindestriche verwenden, zum Beispiel e-marketing.',
+  'err.purpose_key_taken': 'Einen Zweck mit diesem Schlüssel gibt es bereits.',
+  'err.purpose_name': 'Bitte einen Namen mit 1–120 Zeichen angeben.',
+  'err.purpose_categories': 'Bitte mindestens eine Kategorie personenbezogener Daten wählen.',
+  'err.purpose_consent': 'Ein Zweck, der auf einer Einwilligung beruht (Art. 6 Abs. 1 lit. a), erfordert die Einwilligung.',
+  'err.purpose_validity': 'Bitte 1–600 Monate angeben oder für unbefristet leer lassen.',
+  'err.nothing_to_withdraw':
+    'Für diesen Zweck und Kanal gibt es keine erteilte oder ausstehende Einwilligung, die widerrufen werden könnte.',
+  'err.consent_future': 'Eine Einwilligung kann nicht in der Zukunft erteilt werden.',
+  'err.no_smtp': 'Es ist kein Mailserver eingerichtet. Eine Administration kann ihn in den Einstellungen einrichten.',
+  'err.smtp_password': 'Der Mailserver braucht ein Passwort, und es ist keines gespeichert.',
+  'err.no_email': 'Die Person hat keine E-Mail-Adresse, an die die Anfrage gehen könnte.',
+  'err.token_missing': 'Im Text wurde kein Bestätigungscode (TRS-XXXX-XXXX-XXXX-XXXX-XXXX) gefunden.',
+  'err.token_unknown': 'Dieser Bestätigungscode ist unbekannt oder wurde falsch abgetippt.',
+  'err.token_confirmed': 'Diese Einwilligung ist bereits bestätigt.',
+  'err.token_replaced': 'Eine neuere Anfrage oder ein Widerruf hat diesen Code ersetzt. Senden Sie eine neue Anfrage.',
+  'err.token_old': 'Dieser Bestätigungscode ist älter als 30 Tage. Senden Sie eine neue Anfrage.',
+  'err.source': 'Bitte eine Quelle aus der Liste wählen.',
+  'err.channel': 'Bitte E-Mail, Telefon, Post oder SMS wählen.',
+  'err.smtp_host': 'Bitte den Mailserver angeben, zum Beispiel smtp.example.de.',
+  'err.smtp_port': 'Bitte einen Port von 1 bis 65535 angeben.',
+  'err.smtp_from': 'Bitte die Geschäftsadresse angeben, zum Beispiel info@example.de.',
 };
 
 export const catalogue: Record<Lang, Record<Key, string>> = { en, de };
@@ -590,6 +1028,39 @@ export function kindLabel(kind: RecordKind): string {
 export function interactionKindLabel(kind: string): string {
   const key = `ik.${kind}`;
   return hasKey(key) ? t(key) : kind;
+}
+
+/** "Art. 6(1)(a) GDPR (consent)" / "Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)". */
+export function basisLabel(basis: LegalBasis): string {
+  return t(`basis.${basis}`);
+}
+
+export function channelLabel(channel: Channel): string {
+  return t(`channel.${channel}`);
+}
+
+export function consentStateLabel(state: ConsentState): string {
+  return t(`cstate.${state}`);
+}
+
+export function tlsLabel(mode: TlsMode): string {
+  return t(`tls.${mode}`);
+}
+
+/** A consent source: the known ones translated, others (added by the business) as stored. */
+export function sourceLabel(source: string): string {
+  const key = `source.${source}`;
+  return hasKey(key) ? t(key) : source;
+}
+
+/** A purpose's name in the current language. */
+export function purposeName(p: { name_de: string; name_en: string }): string {
+  return settings.lang === 'de' ? p.name_de : p.name_en;
+}
+
+/** A bilingual text of the core in the current language. */
+export function pick(text: { de: string; en: string }): string {
+  return settings.lang === 'de' ? text.de : text.en;
 }
 
 export function salutationLabel(value: string): string {

@@ -1,26 +1,41 @@
 // An in-memory stand-in for the Rust core, for `npm run dev` in a browser
 // and for the component tests. It follows the core's rules closely: roles
 // and the categories they can read, locked fields, validation errors naming
-// the field, wrong passphrases, prefix search, paging and history.
+// the field, wrong passphrases, prefix search, paging and history; the
+// consent part (purposes, consents, register, exports) is in mock-consent.ts.
 import type { Backend } from './backend';
+import { ALL_CATEGORIES } from './consent';
 import { PERSON_FIELDS, SALUTATIONS, INTERACTION_KINDS, ROLES, personField } from './fields';
+import { MockConsent, type PersonSource, type SentMail } from './mock-consent';
+import { canRead, mayDo } from './mock-roles';
 import type {
   AppStatus,
   Category,
+  Channel,
+  ConsentEntry,
+  ConsentInput,
   ContactPage,
   ContactView,
   Created,
   DirectoryRow,
+  ExportedFile,
   FieldChange,
   FieldValue,
   FieldView,
   HistoryEntry,
   InteractionView,
   IpcError,
+  Lang,
+  LegalBasisView,
   NewInteraction,
+  Purpose,
+  ReconsentItem,
   RecordKind,
+  Register,
+  RegisterVersionInfo,
   Role,
   SessionInfo,
+  SmtpSettings,
   UserInfo,
 } from './types';
 import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from './validate';
@@ -28,17 +43,6 @@ import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from 
 export const MOCK_VAULT_DIR = '/home/anna/.local/share/tresor';
 export const MOCK_DEMO_DIR = '/home/anna/.local/share/tresor-demo';
 export const DEMO_PASSPHRASE = 'demo-passphrase';
-
-const ALL_CATEGORIES: Category[] = [
-  'identity',
-  'contact_details',
-  'business',
-  'segmentation',
-  'communication',
-  'notes',
-  'special',
-  'deal',
-];
 
 const CATEGORY_EN: Record<Category, string> = {
   identity: 'Identity',
@@ -49,21 +53,12 @@ const CATEGORY_EN: Record<Category, string> = {
   notes: 'Notes',
   special: 'Special categories (Art. 9)',
   deal: 'Deal data',
+  consent: 'Consents',
+  disclosures: 'Disclosures',
+  configuration: 'Configuration',
 };
 
-/** Compartmented categories each role holds a key for (as roles.rs). */
-const COMPARTMENTS: Record<Role, Category[]> = {
-  admin: ['notes', 'special', 'deal'],
-  dpo: ['notes', 'special', 'deal'],
-  sales: ['notes', 'deal'],
-  agent: [],
-  auditor: [],
-};
-
-export function canRead(role: Role, category: Category): boolean {
-  const compartmented = category === 'notes' || category === 'special' || category === 'deal';
-  return !compartmented || COMPARTMENTS[role].includes(category);
-}
+export { canRead };
 
 export function sessionFor(user: string, role: Role): SessionInfo {
   const writes = role !== 'auditor';
@@ -74,6 +69,12 @@ export function sessionFor(user: string, role: Role): SessionInfo {
     may_add_interactions: writes,
     may_view_history: true,
     may_manage_users: role === 'admin',
+    may_record_consent: mayDo(role, 'record_consent'),
+    may_request_consent: mayDo(role, 'request_consent'),
+    may_manage_purposes: mayDo(role, 'manage_purposes'),
+    may_manage_settings: mayDo(role, 'manage_settings'),
+    may_export_mailing: mayDo(role, 'export_mailing'),
+    may_export_records: mayDo(role, 'export_records'),
     readable: ALL_CATEGORIES.filter((c) => canRead(role, c)),
   };
 }
@@ -233,20 +234,46 @@ export interface MockOptions {
   /** Delay of opening the demo vault the first time, in ms. */
   demoMs?: number;
   seed?: number;
+  /** The clock of consents, expiry and exports (default: the real time). */
+  now?: () => Date;
 }
 
 /** One vault's content. */
-class MockVault {
+class MockVault implements PersonSource {
   users: MockUser[] = [];
   persons = new Map<string, PersonRec>();
   companies = new Map<string, CompanyRec>();
+  readonly consent: MockConsent;
   private order: PersonRec[] | null = null;
   private counter = 0;
 
   constructor(
     readonly dir: string,
     readonly isDemo: boolean,
-  ) {}
+    now?: () => Date,
+  ) {
+    this.consent = new MockConsent(this, now);
+  }
+
+  display(id: string): string | null {
+    const p = this.persons.get(id);
+    return p ? displayOf(p.fields) : null;
+  }
+
+  readable(id: string, role: Role): Record<string, Stored> {
+    const p = this.persons.get(id);
+    const out: Record<string, Stored> = {};
+    if (!p) return out;
+    for (const def of PERSON_FIELDS) {
+      const v = p.fields[def.name];
+      if (v !== undefined && canRead(role, def.category)) out[def.name] = v;
+    }
+    return out;
+  }
+
+  ids(): string[] {
+    return [...this.persons.keys()];
+  }
 
   nextId(kind: number): string {
     this.counter += 1;
@@ -414,6 +441,7 @@ export class MockBackend implements Backend {
   private readonly demoMs: number;
   private readonly demoPeople: number;
   private readonly seed: number;
+  private readonly now: (() => Date) | undefined;
   /** Every command called, in order (for tests). */
   readonly calls: string[] = [];
 
@@ -423,9 +451,10 @@ export class MockBackend implements Backend {
     this.demoMs = opts.demoMs ?? this.latency;
     this.demoPeople = opts.demoPeople ?? 2000;
     this.seed = opts.seed ?? 1;
+    this.now = opts.now;
     this.current = MOCK_VAULT_DIR;
     if (opts.users && opts.users.length > 0) {
-      const v = new MockVault(MOCK_VAULT_DIR, false);
+      const v = new MockVault(MOCK_VAULT_DIR, false, this.now);
       const created = new Date(Date.UTC(2026, 0, 5, 9, 0)).toISOString();
       v.users = opts.users.map((u) => ({ ...u, created }));
       v.generate(opts.people ?? 0, this.seed);
@@ -678,6 +707,18 @@ export class MockBackend implements Backend {
     return p.id;
   }
 
+  /** The open vault's consent store (signs nothing in; for tests). */
+  consentStore(): MockConsent {
+    const v = this.vault();
+    if (!v) throw new Error('no vault');
+    return v.consent;
+  }
+
+  /** The double opt-in mails sent so far in the open vault. */
+  sentMails(): SentMail[] {
+    return this.consentStore().sent;
+  }
+
   /** Drops the session as the core does when it locks itself. */
   expireSession(): void {
     this.session = null;
@@ -695,7 +736,7 @@ export class MockBackend implements Backend {
     if (this.vault()) throw fail('vault_exists', `a vault already exists in ${this.current}`);
     this.userName(admin);
     this.password(passphrase);
-    const v = new MockVault(this.current, false);
+    const v = new MockVault(this.current, false, this.now);
     const created = new Date().toISOString();
     v.users = [{ name: admin, role: 'admin', passphrase, created }];
     this.vaults.set(this.current, v);
@@ -736,7 +777,7 @@ export class MockBackend implements Backend {
     const exists = this.vaults.has(MOCK_DEMO_DIR);
     await this.tick('open_demo', exists ? this.latency : this.demoMs);
     if (!exists) {
-      const v = new MockVault(MOCK_DEMO_DIR, true);
+      const v = new MockVault(MOCK_DEMO_DIR, true, this.now);
       const created = new Date(Date.UTC(2026, 0, 5, 9, 0)).toISOString();
       v.users = [
         { name: 'demo', role: 'admin', passphrase: DEMO_PASSPHRASE, created },
@@ -746,6 +787,8 @@ export class MockBackend implements Backend {
         { name: 'ida', role: 'auditor', passphrase: DEMO_PASSPHRASE, created },
       ];
       v.generate(this.demoPeople, this.seed + 1);
+      v.consent.seed('demo');
+      v.consent.seedDemo(v.ids(), 'demo');
       this.vaults.set(MOCK_DEMO_DIR, v);
     }
     this.current = MOCK_DEMO_DIR;
@@ -1003,5 +1046,109 @@ export class MockBackend implements Backend {
     this.password(passphrase);
     u.passphrase = passphrase;
     return null;
+  }
+  // ----- purposes, consents, register, exports ------------------------------
+
+  /** The open session's consent store; the first sign-in makes register version 1. */
+  private consent(): { c: MockConsent; user: string; role: Role } {
+    const { v, user, role } = this.open();
+    v.consent.seed(user);
+    return { c: v.consent, user, role };
+  }
+
+  async listPurposes(): Promise<Purpose[]> {
+    await this.tick('list_purposes');
+    const { c, role } = this.consent();
+    return c.listPurposes(role);
+  }
+
+  async savePurpose(purpose: Purpose, isNew: boolean): Promise<null> {
+    await this.tick('save_purpose');
+    const { c, user, role } = this.consent();
+    return c.savePurpose(role, user, purpose, isNew);
+  }
+
+  async consentSources(): Promise<string[]> {
+    await this.tick('consent_sources');
+    const { c, role } = this.consent();
+    return c.consentSources(role);
+  }
+
+  async legalBasis(id: string): Promise<LegalBasisView> {
+    await this.tick('legal_basis');
+    const { c, role } = this.consent();
+    return c.legalBasis(role, id);
+  }
+
+  async giveConsent(id: string, consent: ConsentInput): Promise<ConsentEntry> {
+    await this.tick('give_consent');
+    const { c, user, role } = this.consent();
+    return c.giveConsent(role, user, id, consent);
+  }
+
+  async withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null): Promise<ConsentEntry> {
+    await this.tick('withdraw_consent');
+    const { c, user, role } = this.consent();
+    return c.withdrawConsent(role, user, id, purpose, channel, reason);
+  }
+
+  async requestConsent(id: string, purpose: string): Promise<ConsentEntry> {
+    await this.tick('request_consent');
+    const { c, user, role } = this.consent();
+    return c.requestConsent(role, user, id, purpose);
+  }
+
+  async confirmConsent(text: string): Promise<ConsentEntry> {
+    await this.tick('confirm_consent');
+    const { c, user, role } = this.consent();
+    return c.confirmConsent(role, user, text);
+  }
+
+  async reconsentList(withinDays: number): Promise<ReconsentItem[]> {
+    await this.tick('reconsent_list');
+    const { c, role } = this.consent();
+    return c.reconsentList(role, withinDays);
+  }
+
+  async registerVersions(): Promise<RegisterVersionInfo[]> {
+    await this.tick('register_versions');
+    const { c, role } = this.consent();
+    return c.registerVersions(role);
+  }
+
+  async getRegister(version: number | null): Promise<Register> {
+    await this.tick('get_register');
+    const { c, role } = this.consent();
+    return c.getRegister(role, version);
+  }
+
+  async exportLegalBasis(id: string, format: 'xlsx' | 'csv', lang: Lang): Promise<ExportedFile> {
+    await this.tick('export_legal_basis');
+    const { c, role } = this.consent();
+    return c.exportLegalBasis(role, id, format, lang);
+  }
+
+  async exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang): Promise<ExportedFile> {
+    await this.tick('export_register');
+    const { c, role } = this.consent();
+    return c.exportRegister(role, version, format, lang);
+  }
+
+  async exportMailing(purpose: string, channel: Channel): Promise<ExportedFile> {
+    await this.tick('export_mailing');
+    const { c, user, role } = this.consent();
+    return c.exportMailing(role, user, purpose, channel);
+  }
+
+  async smtpSettings(): Promise<SmtpSettings | null> {
+    await this.tick('smtp_settings');
+    const { c, role } = this.consent();
+    return c.smtpSettings(role);
+  }
+
+  async saveSmtp(settings: SmtpSettings, password: string | null): Promise<null> {
+    await this.tick('save_smtp');
+    const { c, role } = this.consent();
+    return c.saveSmtp(role, settings, password);
   }
 }

@@ -92,6 +92,42 @@ describe('hostile record text', () => {
     const given = history.find((h) => h.getAttribute('data-field') === 'given_name') as HTMLElement;
     expect(given.querySelector('[data-state="value"]')?.textContent).toBe(IMG);
     expectNoInjectedElements();
+
+    // Consent entries, purposes and the re-consent list show stored text literally too.
+    await mock.savePurpose(
+      {
+        key: 'hostile',
+        name_de: SVG,
+        name_en: IMG,
+        description: SCRIPT,
+        basis: 'consent',
+        categories: ['identity'],
+        recipients: [STYLE, JS],
+        consent_required: true,
+        validity_months: 1,
+      },
+      true,
+    );
+    await mock.giveConsent(id, {
+      purpose: 'hostile',
+      channel: 'email',
+      source: 'web_form',
+      evidence: `${IMG}\n${RLO}`,
+      basis: null,
+      at: '2020-01-01T00:00:00Z',
+    });
+    await fireEvent.click(screen.getByTestId('tab-consents'));
+    const entry = await screen.findByTestId('consent-entry');
+    expect(entry.textContent).toContain(`${IMG}\n${RLO}`);
+    expect(screen.getByTestId('consent-panel').textContent).toContain(`${IMG} · Email`);
+    expectNoInjectedElements();
+    await fireEvent.click(screen.getByTestId('nav-reconsent'));
+    const reconsent = await screen.findByTestId('reconsent-row');
+    expect(reconsent.textContent).toContain(`${JS} ${IMG} Zzhostile${SCRIPT}`);
+    await fireEvent.click(screen.getByTestId('nav-register'));
+    await waitFor(() => expect(screen.getAllByTestId('register-purpose')).toHaveLength(3));
+    expect(screen.getAllByTestId('register-purpose')[2].textContent).toContain(SCRIPT);
+    expectNoInjectedElements();
   });
 
   it('round-trips hostile text typed into the form, and shows it literally', async () => {

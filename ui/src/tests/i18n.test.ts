@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { catalogue } from '../lib/i18n';
+import { ALL_CATEGORIES, CHANNELS, CONSENT_STATES, DEFAULT_SOURCES, LEGAL_BASES, TLS_MODES } from '../lib/consent';
+import { catalogue, hasKey } from '../lib/i18n';
 import { reloadSettings, STORAGE_KEY } from '../lib/settings.svelte';
 import { mockWith, openBySearch, renderApp, renderSignedIn } from './helpers';
 
@@ -58,6 +59,70 @@ describe('i18n', () => {
     await fireEvent.change(minutes);
     expect(minutes.value).toBe('120');
     expect(JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}').autolockMinutes).toBe(120);
+  });
+
+  it('has a German and an English label for every legal basis, channel, state, category, kind, source and TLS mode', () => {
+    const kinds = ['person', 'company', 'affiliation', 'interaction', 'purpose', 'consent', 'setting', 'disclosure', 'register_version'];
+    const keys = [
+      ...LEGAL_BASES.map((b) => `basis.${b}`),
+      ...CHANNELS.map((c) => `channel.${c}`),
+      ...CONSENT_STATES.map((s) => `cstate.${s}`),
+      ...ALL_CATEGORIES.map((c) => `cat.${c}`),
+      ...kinds.map((k) => `kind.${k}`),
+      ...DEFAULT_SOURCES.map((s) => `source.${s}`),
+      ...TLS_MODES.map((m) => `tls.${m}`),
+      'nav.register',
+      'nav.reconsent',
+      'detail.tab_consents',
+      'err.code.mail',
+    ];
+    for (const key of keys) {
+      expect(hasKey(key), key).toBe(true);
+      if (!hasKey(key)) continue;
+      expect(catalogue.en[key].trim(), key).not.toBe('');
+      expect(catalogue.de[key].trim(), key).not.toBe('');
+    }
+    // The legal bases read exactly as the core writes them into exports.
+    expect(LEGAL_BASES.map((b) => catalogue.de[`basis.${b}`])).toEqual([
+      'Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)',
+      'Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)',
+      'Art. 6 Abs. 1 lit. c DSGVO (rechtliche Verpflichtung)',
+      'Art. 6 Abs. 1 lit. d DSGVO (lebenswichtige Interessen)',
+      'Art. 6 Abs. 1 lit. e DSGVO (öffentliches Interesse)',
+      'Art. 6 Abs. 1 lit. f DSGVO (berechtigtes Interesse)',
+    ]);
+    expect(LEGAL_BASES.map((b) => catalogue.en[`basis.${b}`])).toEqual([
+      'Art. 6(1)(a) GDPR (consent)',
+      'Art. 6(1)(b) GDPR (contract)',
+      'Art. 6(1)(c) GDPR (legal obligation)',
+      'Art. 6(1)(d) GDPR (vital interests)',
+      'Art. 6(1)(e) GDPR (public task)',
+      'Art. 6(1)(f) GDPR (legitimate interests)',
+    ]);
+  });
+
+  it('shows the consent views in German', async () => {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ lang: 'de', autolockMinutes: 5 }));
+    reloadSettings();
+    const mock = mockWith([['anna', 'admin']]);
+    const id = mock.seedPerson({ given_name: 'Ernst', family_name: 'Sprache', emails: ['ernst@example.de'] });
+    await renderSignedIn(mock, 'anna');
+    expect(screen.getByTestId('nav-register').textContent).toBe('Verzeichnis');
+    expect(screen.getByTestId('nav-reconsent').textContent).toBe('Erneut fragen');
+    await openBySearch('sprache', id, fireEvent);
+    expect(screen.getByTestId('tab-consents').textContent).toBe('Einwilligungen');
+    await fireEvent.click(screen.getByTestId('tab-consents'));
+    await waitFor(() => expect(screen.getAllByTestId('purpose-status')).toHaveLength(2));
+    const sales = screen.getAllByTestId('purpose-status')[0];
+    expect(sales.textContent).toContain('Verkauf und Service');
+    expect(sales.textContent).toContain('Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)');
+    expect(sales.textContent).toContain('Rechtsgrundlage vorhanden');
+    expect(screen.getAllByTestId('purpose-status')[1].textContent).toContain('Keine Rechtsgrundlage');
+    expect(screen.getByTestId('give-consent').textContent).toBe('Einwilligung erfassen');
+
+    await fireEvent.click(screen.getByTestId('nav-register'));
+    expect((await screen.findByTestId('register-meta')).textContent).toContain('Version 1, erstellt am');
+    expect(screen.getByText('Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)')).toBeTruthy();
   });
 
   it('the German catalogue is complete and keeps every placeholder', () => {
