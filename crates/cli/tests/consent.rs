@@ -21,35 +21,41 @@ fn person(v: &Vault, name: &str, email: &str) -> String {
         .to_owned()
 }
 
+/// `consent give|withdraw ID --purpose e-marketing --channel email` and more.
+fn e_marketing_email<'a>(verb: &'a str, id: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "consent",
+        verb,
+        id,
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 #[test]
 fn consent_given_then_withdrawn_shows_both_with_author_and_time() {
     let v = Vault::new();
     v.init();
     let id = person(&v, "Erika Mustermann", "erika@example.de");
-    v.admin(&[
-        "consent",
+    v.admin(&e_marketing_email(
         "give",
         &id,
-        "--purpose",
-        "e-marketing",
-        "--channel",
-        "email",
-        "--source",
-        "web_form",
-        "--evidence",
-        "newsletter form, checkbox ticked",
-    ]);
-    v.admin(&[
-        "consent",
+        &[
+            "--source",
+            "web_form",
+            "--evidence",
+            "newsletter form, checkbox ticked",
+        ],
+    ));
+    v.admin(&e_marketing_email(
         "withdraw",
         &id,
-        "--purpose",
-        "e-marketing",
-        "--channel",
-        "email",
-        "--reason",
-        "asked by phone",
-    ]);
+        &["--reason", "asked by phone"],
+    ));
     let h = json(&v.admin(&["--json", "consent", "history", &id]));
     let entries = h.as_array().expect("array");
     assert_eq!(entries.len(), 2);
@@ -115,41 +121,15 @@ fn an_expired_consent_is_left_out_of_the_mailing_export_which_is_recorded() {
     let three_years_ago = (chrono::Utc::now() - chrono::Duration::days(3 * 365))
         .format("%Y-%m-%d")
         .to_string();
-    v.admin(&[
-        "consent",
+    v.admin(&e_marketing_email(
         "give",
         &old,
-        "--purpose",
-        "e-marketing",
-        "--channel",
-        "email",
-        "--source",
-        "event",
-        "--at",
-        &three_years_ago,
-    ]);
+        &["--source", "event", "--at", &three_years_ago],
+    ));
     for p in [&fresh, &gone] {
-        v.admin(&[
-            "consent",
-            "give",
-            p,
-            "--purpose",
-            "e-marketing",
-            "--channel",
-            "email",
-            "--source",
-            "web_form",
-        ]);
+        v.admin(&e_marketing_email("give", p, &["--source", "web_form"]));
     }
-    v.admin(&[
-        "consent",
-        "withdraw",
-        &gone,
-        "--purpose",
-        "e-marketing",
-        "--channel",
-        "email",
-    ]);
+    v.admin(&e_marketing_email("withdraw", &gone, &[]));
     let out = v.file("list.csv");
     v.admin(&[
         "mailing",
@@ -363,17 +343,11 @@ fn register_and_legal_basis_spreadsheets_open_in_libreoffice() {
     let v = Vault::new();
     v.init();
     let id = person(&v, "Erika Mustermann", "erika@example.de");
-    v.admin(&[
-        "consent",
+    v.admin(&e_marketing_email(
         "give",
         &id,
-        "--purpose",
-        "e-marketing",
-        "--channel",
-        "email",
-        "--source",
-        "business_card",
-    ]);
+        &["--source", "business_card"],
+    ));
     v.admin(&["purpose", "edit", "e-marketing", "--validity-months", "12"]);
     let versions = json(&v.admin(&["--json", "register", "versions"]));
     assert_eq!(versions.as_array().map(Vec::len), Some(2));

@@ -125,6 +125,17 @@ fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
     }
 }
 
+/// Context of a key or secret that belongs to one owner (a subject or a
+/// vault secret), not to a field.
+fn owned_ctx<'a>(domain: &'a str, owner: &'a str) -> Context<'a> {
+    Context {
+        domain,
+        owner,
+        slot: "",
+        schema: SCHEMA,
+    }
+}
+
 impl Session {
     pub(crate) fn new(
         vault: VaultDir,
@@ -225,12 +236,7 @@ impl Session {
     /// subject-key table (so key rotation re-wraps it like any subject key).
     pub(crate) fn seal_secret(&mut self, owner: Uuid, plain: &[u8]) -> Result<Vec<u8>> {
         let oid = owner.to_string();
-        let ctx = Context {
-            domain: "subject-key",
-            owner: &oid,
-            slot: "",
-            schema: SCHEMA,
-        };
+        let ctx = owned_ctx("subject-key", &oid);
         let key = match self.store.subject_key(owner)? {
             Some(wrapped) => crypto::open(&self.keys.subject_wrap, &ctx, &wrapped)
                 .and_then(|k| Key32::from_slice(&k))
@@ -245,27 +251,13 @@ impl Session {
                 key
             }
         };
-        Ok(crypto::seal(
-            &key,
-            &Context {
-                domain: "secret",
-                owner: &oid,
-                slot: "",
-                schema: SCHEMA,
-            },
-            plain,
-        ))
+        Ok(crypto::seal(&key, &owned_ctx("secret", &oid), plain))
     }
 
     /// Opens a secret sealed by [`Session::seal_secret`].
     pub(crate) fn open_secret(&self, owner: Uuid, sealed: &[u8]) -> Result<Option<Vec<u8>>> {
         let oid = owner.to_string();
-        let ctx = Context {
-            domain: "subject-key",
-            owner: &oid,
-            slot: "",
-            schema: SCHEMA,
-        };
+        let ctx = owned_ctx("subject-key", &oid);
         let Some(wrapped) = self.store.subject_key(owner)? else {
             return Ok(None);
         };
@@ -274,17 +266,7 @@ impl Session {
         else {
             return Ok(None);
         };
-        Ok(crypto::open(
-            &key,
-            &Context {
-                domain: "secret",
-                owner: &oid,
-                slot: "",
-                schema: SCHEMA,
-            },
-            sealed,
-        )
-        .map(|z| z.to_vec()))
+        Ok(crypto::open(&key, &owned_ctx("secret", &oid), sealed).map(|z| z.to_vec()))
     }
 
     /// The session's clock reading.
@@ -420,12 +402,7 @@ impl Session {
         let sid = subject.to_string();
         crypto::seal(
             &self.keys.subject_wrap,
-            &Context {
-                domain: "subject-key",
-                owner: &sid,
-                slot: "",
-                schema: SCHEMA,
-            },
+            &owned_ctx("subject-key", &sid),
             dsk.expose(),
         )
     }
@@ -956,12 +933,7 @@ impl Session {
         let mut wrapped = Vec::new();
         if rotation.subject_wrap {
             for (subject, bytes) in self.store.subject_keys()? {
-                let ctx = Context {
-                    domain: "subject-key",
-                    owner: &subject,
-                    slot: "",
-                    schema: SCHEMA,
-                };
+                let ctx = owned_ctx("subject-key", &subject);
                 if let Some(dsk) = crypto::open(&self.keys.subject_wrap, &ctx, &bytes) {
                     wrapped.push((
                         subject.clone(),

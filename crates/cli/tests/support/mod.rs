@@ -31,30 +31,28 @@ impl Vault {
         self.tmp.path().join(name)
     }
 
-    pub fn run_as(&self, pw: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tresor"))
-            .arg("--vault")
+    /// The command, signed in with the passphrase in file `pw`.
+    pub fn command(&self, pw: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tresor"));
+        c.arg("--vault")
             .arg(self.dir())
             .arg("--passphrase-file")
             .arg(self.file(pw))
             .args(args)
             .env_remove("TRESOR_PASSPHRASE")
-            .env_remove("TRESOR_VAULT")
-            .output()
-            .expect("run tresor")
+            .env_remove("TRESOR_VAULT");
+        c
+    }
+
+    pub fn run_as(&self, pw: &str, args: &[&str]) -> Output {
+        self.command(pw, args).output().expect("run tresor")
     }
 
     /// Runs with `input` on stdin.
     pub fn run_with_stdin(&self, pw: &str, args: &[&str], input: &str) -> Output {
         use std::io::Write as _;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tresor"))
-            .arg("--vault")
-            .arg(self.dir())
-            .arg("--passphrase-file")
-            .arg(self.file(pw))
-            .args(args)
-            .env_remove("TRESOR_PASSPHRASE")
-            .env_remove("TRESOR_VAULT")
+        let mut child = self
+            .command(pw, args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
