@@ -37,6 +37,8 @@ const COMMANDS: &[&str] = &[
     "export_mailing",
     "smtp_settings",
     "save_smtp",
+    "set_consent_sources",
+    "save_evidence",
 ];
 
 fn main() {

@@ -13,7 +13,7 @@ use tresor_core::mail::SmtpSettings;
 use tresor_core::register::{Register, RegisterVersionInfo};
 
 use crate::commands::{AppState, Res, with_session};
-use crate::dto::ExportedFile;
+use crate::dto::{EvidenceUpload, ExportedFile, IpcError};
 
 /// A file name from free text: letters, digits and dashes only.
 fn slug(s: &str) -> String {
@@ -85,14 +85,57 @@ pub fn legal_basis(state: State<'_, AppState>, id: RecordId) -> Res<LegalBasisVi
     with_session(&state, |s| s.legal_basis(id))
 }
 
-/// Records a consent.
+/// Replaces the list of consent sources; returns the stored list.
+#[tauri::command(async)]
+pub fn set_consent_sources(state: State<'_, AppState>, sources: Vec<String>) -> Res<Vec<String>> {
+    with_session(&state, |s| {
+        s.set_consent_sources(&sources)?;
+        s.consent_sources()
+    })
+}
+
+/// Records a consent, with an optional evidence file.
 #[tauri::command(async)]
 pub fn give_consent(
     state: State<'_, AppState>,
     id: RecordId,
     consent: ConsentInput,
+    evidence_file: Option<EvidenceUpload>,
 ) -> Res<ConsentEntry> {
-    with_session(&state, |s| s.give_consent(id, &consent, None))
+    let file = evidence_file
+        .map(|f| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(f.data_base64.as_bytes())
+                .map(|bytes| (f.name, bytes))
+                .map_err(|_| IpcError {
+                    code: "invalid".into(),
+                    message: "evidence_file: the file could not be read".into(),
+                    field: Some("evidence_file".into()),
+                })
+        })
+        .transpose()?;
+    with_session(&state, |s| {
+        s.give_consent(
+            id,
+            &consent,
+            file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        )
+    })
+}
+
+/// Writes a consent entry's evidence file to the export folder.
+#[tauri::command(async)]
+pub fn save_evidence(state: State<'_, AppState>, entry: RecordId) -> Res<ExportedFile> {
+    let (name, bytes) = with_session(&state, |s| s.evidence_file(entry))?;
+    let path = std::path::Path::new(&name);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "evidence".to_owned(), |s| slug(&s.to_string_lossy()));
+    let ext = path
+        .extension()
+        .map_or_else(|| "bin".to_owned(), |e| slug(&e.to_string_lossy()));
+    write_export(&state, &stem, &ext, &bytes, None)
 }
 
 /// Records a withdrawal.

@@ -87,6 +87,15 @@ pub struct NewInteraction {
     pub at: Option<String>,
 }
 
+/// An evidence file picked in the UI, sent with a consent.
+#[derive(Debug, Deserialize, TS)]
+pub struct EvidenceUpload {
+    /// The file's name.
+    pub name: String,
+    /// Its content, base64.
+    pub data_base64: String,
+}
+
 /// A file written to the export folder.
 #[derive(Debug, Serialize, TS)]
 pub struct ExportedFile {
@@ -118,6 +127,7 @@ mod bindings {
         tresor_core::api::UserInfo::export_all(&cfg).expect("UserInfo");
         tresor_core::categories::Lang::export_all(&cfg).expect("Lang");
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
+        super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
         tresor_core::consent::Purpose::export_all(&cfg).expect("Purpose");
         tresor_core::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
         tresor_core::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");

@@ -47,6 +47,8 @@ fn main() {
             consent::export_mailing,
             consent::smtp_settings,
             consent::save_smtp,
+            consent::set_consent_sources,
+            consent::save_evidence,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -22,7 +22,7 @@ source: string,
  */
 evidence: string | null, 
 /**
- * Legal basis; default: the purpose's.
+ * Legal basis; default Art. 6(1)(a), consent.
  */
 basis: LegalBasis | null, 
 /**
