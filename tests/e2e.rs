@@ -302,7 +302,7 @@ fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
 
     app.click("[data-testid=nav-register]");
     app.wait_until("the register", |a| {
-        a.count("[data-testid=register-purpose]") == 2
+        a.count("[data-testid=register-purpose]") == 3
     });
     app.click("[data-testid=export-register]");
     app.wait_until("the register file", |a| {

@@ -88,6 +88,69 @@ pub enum Command {
     /// The Art. 30 register of processing activities.
     #[command(subcommand)]
     Register(RegisterCmd),
+    /// Data-subject requests and their deadlines.
+    #[command(subcommand)]
+    Request(RequestCmd),
+    /// Proof of erasure.
+    #[command(subcommand)]
+    Erasure(ErasureCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ErasureCmd {
+    /// Search every decrypted page, every sealed value and every other file
+    /// of the vault for the texts; exit 0 when none remains, 1 otherwise.
+    Verify {
+        /// A text to look for, case-insensitive (repeatable).
+        #[arg(long = "text", required = true)]
+        texts: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCmd {
+    /// Record a request; prints its reference. The deadline is one month.
+    Open {
+        /// access, rectification, erasure, restriction, objection or portability.
+        #[arg(long)]
+        kind: String,
+        /// The person's id, if found in the vault.
+        #[arg(long)]
+        contact: Option<Id>,
+        /// When it was received (YYYY-MM-DD).
+        #[arg(long)]
+        received: String,
+        /// How the requester's identity was checked.
+        #[arg(long)]
+        identity_check: Option<String>,
+    },
+    /// List requests, oldest first.
+    List {
+        /// Only open requests past their deadline.
+        #[arg(long)]
+        overdue: bool,
+    },
+    /// Show one request.
+    Show {
+        /// The reference (REQ-…).
+        reference: String,
+    },
+    /// Extend the deadline by two months (Art. 12(3)), once, with a reason.
+    Extend {
+        /// The reference (REQ-…).
+        reference: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close a request.
+    Close {
+        /// The reference (REQ-…).
+        reference: String,
+        /// What was sent or done.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
 }
 
 /// Fields of a purpose; on `edit` every one is optional.
@@ -374,6 +437,15 @@ pub enum ContactCmd {
     History {
         /// Record id.
         id: Id,
+    },
+    /// Erase a person for an erasure request: everything of theirs, history
+    /// included; the database is compacted so nothing remains on disk.
+    Erase {
+        /// The person's id.
+        id: Id,
+        /// The erasure request (REQ-…).
+        #[arg(long)]
+        request: String,
     },
 }
 

@@ -6,6 +6,7 @@
 mod args;
 mod consent_cmd;
 mod print;
+mod request_cmd;
 mod secrets;
 
 use std::path::PathBuf;
@@ -171,6 +172,40 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Mailing(cmd) => consent_cmd::mailing(cli, out, cmd),
         Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
         Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
+        Command::Request(cmd) => request_cmd::request(cli, out, cmd),
+        Command::Erasure(args::ErasureCmd::Verify { texts }) => {
+            let s = open(cli)?;
+            let report = s.verify_erasure(texts)?;
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "clean": report.clean(), "places": report.places })
+                );
+            } else {
+                for p in &report.places {
+                    let counts: Vec<String> = p
+                        .counts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("text {}: {c}", i + 1))
+                        .collect();
+                    println!("{}  {}", counts.join(", "), p.place);
+                }
+                println!(
+                    "{}",
+                    if report.clean() {
+                        "None of the texts remains."
+                    } else {
+                        "Some texts remain (counts above)."
+                    }
+                );
+            }
+            if report.clean() {
+                Ok(())
+            } else {
+                Err(Failure::Other(anyhow::anyhow!("the texts were found")))
+            }
+        }
         Command::Doctor => {
             let s = open(cli)?;
             let checks = s.doctor()?;
@@ -316,6 +351,18 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
         ContactCmd::History { id } => {
             let s = open(cli)?;
             out.history(&s.history(*id)?);
+        }
+        ContactCmd::Erase { id, request } => {
+            let mut s = open(cli)?;
+            let r = s.erase_person(*id, request)?;
+            if out.json {
+                println!("{}", serde_json::json!(r));
+            } else {
+                println!(
+                    "Erased {}: {} records and {} changes removed, the key destroyed, the database compacted. Kept: the id, the date and {}.",
+                    r.person, r.records, r.changes, r.request
+                );
+            }
         }
     }
     Ok(())

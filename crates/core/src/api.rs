@@ -269,6 +269,16 @@ impl Session {
         Ok(crypto::open(&key, &owned_ctx("secret", &oid), sealed).map(|z| z.to_vec()))
     }
 
+    /// The plaintext of a sealed value, if this session holds its key.
+    pub(crate) fn open_sealed(&self, record: &str, field: &str, value: &OpValue) -> Option<String> {
+        let OpValue::Sealed { compartment, bytes } = value else {
+            return None;
+        };
+        let key = self.keys.compartment(*compartment)?;
+        crypto::open(key, &field_ctx(record, field), bytes)
+            .map(|plain| String::from_utf8_lossy(&plain).into_owned())
+    }
+
     /// The session's clock reading.
     pub(crate) fn now(&self) -> chrono::DateTime<Utc> {
         self.clock.now()

@@ -30,6 +30,8 @@ pub enum RecordKind {
     Disclosure,
     /// A version of the Art. 30 register.
     RegisterVersion,
+    /// A data-subject request (access, erasure, …).
+    Request,
 }
 
 impl RecordKind {
@@ -45,6 +47,7 @@ impl RecordKind {
             RecordKind::Setting => "setting",
             RecordKind::Disclosure => "disclosure",
             RecordKind::RegisterVersion => "register_version",
+            RecordKind::Request => "request",
         }
     }
 
@@ -60,6 +63,7 @@ impl RecordKind {
             Self::Setting,
             Self::Disclosure,
             Self::RegisterVersion,
+            Self::Request,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -91,13 +95,15 @@ pub enum Category {
     Consent,
     /// Disclosures: which exports included a person.
     Disclosures,
+    /// Data-subject requests and how they were answered.
+    Requests,
     /// Configuration of the vault itself: no personal data.
     Configuration,
 }
 
 impl Category {
     /// Every category, in display order.
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 12] = [
         Category::Identity,
         Category::ContactDetails,
         Category::Business,
@@ -108,6 +114,7 @@ impl Category {
         Category::Deal,
         Category::Consent,
         Category::Disclosures,
+        Category::Requests,
         Category::Configuration,
     ];
 
@@ -147,6 +154,10 @@ impl Category {
                 "3 Jahre nach der Weitergabe (Auskunft über Empfänger, Art. 15 Abs. 1 lit. c)",
                 "3 years after the disclosure (to name recipients in access requests, Art. 15(1)(c))",
             ),
+            Category::Requests => (
+                "3 Jahre nach Abschluss der Anfrage (Nachweis, Verjährung §195 BGB)",
+                "3 years after the request was closed (proof, limitation §195 BGB)",
+            ),
             Category::Consent => (
                 "3 Jahre nach Widerruf oder Ende der Einwilligung (Nachweispflicht Art. 7 Abs. 1, Verjährung §195 BGB)",
                 "3 years after withdrawal or end of the consent (proof under Art. 7(1), limitation §195 BGB)",
@@ -172,6 +183,7 @@ impl Category {
             Category::Deal => "deal",
             Category::Consent => "consent",
             Category::Disclosures => "disclosures",
+            Category::Requests => "requests",
             Category::Configuration => "configuration",
         }
     }
@@ -202,6 +214,7 @@ impl Category {
             Category::Deal => ("Geschäftsdaten", "Deal data"),
             Category::Consent => ("Einwilligungen", "Consents"),
             Category::Disclosures => ("Weitergaben", "Disclosures"),
+            Category::Requests => ("Betroffenenanfragen", "Data-subject requests"),
             Category::Configuration => ("Konfiguration", "Configuration"),
         };
         lang.pick(de, en)
@@ -580,6 +593,14 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Document,
         "Weitergabe",
         "Disclosure"
+    ),
+    field!(
+        Request,
+        "request",
+        Requests,
+        ValueType::Document,
+        "Anfrage",
+        "Request"
     ),
     field!(
         RegisterVersion,

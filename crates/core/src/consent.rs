@@ -318,6 +318,25 @@ pub fn default_purposes() -> Vec<Purpose> {
             consent_required: true,
             validity_months: Some(24),
         },
+        Purpose {
+            key: "data-subject-rights".into(),
+            name_de: "Betroffenenrechte".into(),
+            name_en: "Data-subject rights".into(),
+            description: "Anfragen nach Art. 15–22 DSGVO beantworten und nachweisen. / \
+                          Answering requests under Art. 15–22 GDPR and keeping proof of it."
+                .into(),
+            basis: LegalBasis::LegalObligation,
+            categories: vec![
+                Category::Identity,
+                Category::ContactDetails,
+                Category::Consent,
+                Category::Disclosures,
+                Category::Requests,
+            ],
+            recipients: vec!["die betroffene Person / the data subject".into()],
+            consent_required: false,
+            validity_months: None,
+        },
     ]
 }
 
@@ -675,18 +694,30 @@ fn open_first(fields: &[(String, OpValue)], name: &str) -> Option<String> {
 impl Session {
     // ---- purposes ----
 
-    /// Creates the default purposes and consent sources once per vault.
+    /// Creates the default purposes and consent sources once per vault;
+    /// a default added by a later version is added once to older vaults.
     pub(crate) fn seed_consent_defaults(&mut self) -> Result<()> {
-        if self.store.meta("consent_defaults")?.is_some() {
+        const DEFAULTS_VERSION: &str = "2";
+        let seen = self.store.meta("consent_defaults")?;
+        if seen.as_deref() == Some(DEFAULTS_VERSION) {
             return Ok(());
         }
+        let existing: Vec<String> = self
+            .purposes_unchecked()?
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
         let mut ops = Vec::new();
         for p in default_purposes() {
-            ops.extend(self.purpose_ops(&p));
+            if !existing.contains(&p.key) {
+                ops.extend(self.purpose_ops(&p));
+            }
         }
-        ops.extend(self.setting_ops("sources", &DEFAULT_SOURCES));
+        if seen.is_none() {
+            ops.extend(self.setting_ops("sources", &DEFAULT_SOURCES));
+        }
         self.store.apply(&ops, &[])?;
-        self.store.set_meta("consent_defaults", "1")?;
+        self.store.set_meta("consent_defaults", DEFAULTS_VERSION)?;
         self.persist_clock()?;
         self.snapshot_register()?;
         Ok(())

@@ -143,14 +143,22 @@ fn measures() -> Vec<Bilingual> {
 pub fn derive(purposes: &[Purpose]) -> RegisterContent {
     let categories = Category::personal()
         .map(|category| {
-            let fields = categories::FIELDS
-                .iter()
-                .filter(|f| f.category == category)
-                .map(|f| Bilingual::new(f.label_de, f.label_en))
-                .collect();
+            let mut fields: Vec<Bilingual> = Vec::new();
+            for f in categories::FIELDS.iter().filter(|f| f.category == category) {
+                let label = Bilingual::new(f.label_de, f.label_en);
+                if !fields.contains(&label) {
+                    fields.push(label);
+                }
+            }
+            // Who reads a category: the permission that shows it, and the key.
+            let shown_by = match category {
+                Category::Requests => Action::ViewRequests,
+                Category::Consent | Category::Disclosures => Action::ViewConsent,
+                _ => Action::ReadContacts,
+            };
             let roles = Role::ALL
                 .into_iter()
-                .filter(|r| r.may(Action::ReadContacts) && r.can_read(category))
+                .filter(|r| r.may(shown_by) && r.can_read(category))
                 .collect();
             let needed_by = purposes
                 .iter()

@@ -64,6 +64,12 @@ pub enum Action {
     ExportMailing,
     /// Export the legal-basis view or the Art. 30 register to a file.
     ExportRecords,
+    /// See data-subject requests and their deadlines.
+    ViewRequests,
+    /// Open, extend and close data-subject requests.
+    HandleRequests,
+    /// Erase a person, and check that nothing of them remains.
+    Erase,
 }
 
 impl Action {
@@ -84,6 +90,9 @@ impl Action {
             Action::ManageSettings => "change vault settings",
             Action::ExportMailing => "export mailing lists",
             Action::ExportRecords => "export the legal-basis view or the register",
+            Action::ViewRequests => "see data-subject requests",
+            Action::HandleRequests => "handle data-subject requests",
+            Action::Erase => "erase people",
         }
     }
 }
@@ -142,7 +151,7 @@ impl Role {
             ),
             Role::Auditor => matches!(
                 action,
-                ReadContacts | ViewHistory | RunDoctor | ViewConsent | ExportRecords
+                ReadContacts | ViewHistory | RunDoctor | ViewConsent | ExportRecords | ViewRequests
             ),
         }
     }

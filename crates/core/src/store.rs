@@ -594,6 +594,91 @@ impl Store {
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
+
+    /// Removes records with every op, field, directory and search entry,
+    /// destroys the subject's key and leaves only the tombstone
+    /// (id, time, request). One transaction: all or nothing.
+    pub fn erase(
+        &mut self,
+        records: &[Uuid],
+        subject: Uuid,
+        at_ms: i64,
+        request: &str,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut ops_removed = 0;
+        {
+            let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
+            let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
+            let mut del_record = tx.prepare_cached("DELETE FROM records WHERE id = ?1")?;
+            let mut dir_rid = tx.prepare_cached("SELECT rid FROM directory WHERE id = ?1")?;
+            let mut del_fts = tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?;
+            let mut del_dir = tx.prepare_cached("DELETE FROM directory WHERE id = ?1")?;
+            for id in records {
+                let id = id.to_string();
+                ops_removed += del_ops.execute([&id])?;
+                del_fields.execute([&id])?;
+                del_record.execute([&id])?;
+                let rid: Option<i64> = dir_rid.query_row([&id], |r| r.get(0)).optional()?;
+                if let Some(rid) = rid {
+                    del_fts.execute([rid])?;
+                }
+                del_dir.execute([&id])?;
+            }
+            tx.execute(
+                "DELETE FROM subject_keys WHERE subject = ?1",
+                [subject.to_string()],
+            )?;
+            tx.execute(
+                "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO NOTHING",
+                params![subject.to_string(), at_ms, request],
+            )?;
+        }
+        tx.commit()?;
+        Ok(ops_removed)
+    }
+
+    /// Writes everything back into the main file, rebuilds it without free
+    /// pages, and empties the WAL, so deleted content is nowhere on disk.
+    pub fn compact(&self) -> Result<()> {
+        self.conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )?;
+        Ok(())
+    }
+
+    /// Every page of the database file as SQLCipher decrypts it, free pages
+    /// included, passed to `visit(page_number, bytes)`.
+    pub fn each_page(&self, visit: &mut dyn FnMut(i64, &[u8])) -> Result<()> {
+        let mut stmt = self.conn.prepare("SELECT pgno, data FROM sqlite_dbpage")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let pgno: i64 = row.get(0)?;
+            let data: Vec<u8> = row.get(1)?;
+            visit(pgno, &data);
+        }
+        Ok(())
+    }
+
+    /// Every value of the ops and fields tables, sealed ones included (for
+    /// scans that open them with the reader's keys).
+    pub fn all_values(&self, visit: &mut dyn FnMut(&str, &str, &OpValue)) -> Result<()> {
+        for sql in [
+            "SELECT record, field, value, compartment FROM ops",
+            "SELECT record, field, value, compartment FROM fields",
+        ] {
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let record: String = row.get(0)?;
+                let field: String = row.get(1)?;
+                let value = value_from_sql(row.get(2)?, row.get(3)?);
+                visit(&record, &field, &value);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where a sealed cell lives.
@@ -805,7 +890,8 @@ fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
         | RecordKind::Consent
         | RecordKind::Setting
         | RecordKind::Disclosure
-        | RecordKind::RegisterVersion => Ok(()),
+        | RecordKind::RegisterVersion
+        | RecordKind::Request => Ok(()),
     }
 }
 

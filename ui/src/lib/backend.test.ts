@@ -73,7 +73,10 @@ describe('TauriBackend', () => {
     await b.savePurpose(purpose, true);
     await b.consentSources();
     await b.legalBasis('id1');
+    await b.setConsentSources(['web_form', 'Trade fair']);
     await b.giveConsent('id1', consent);
+    await b.giveConsent('id1', consent, { name: 'scan.pdf', dataBase64: 'JVBERg==' });
+    await b.saveEvidence('e1');
     await b.withdrawConsent('id1', 'e-marketing', 'email', 'asked');
     await b.requestConsent('id1', 'e-marketing');
     await b.confirmConsent('TRS-AAAA-BBBB-CCCC-DDDD-EEEE');
@@ -90,7 +93,10 @@ describe('TauriBackend', () => {
       ['save_purpose', { purpose, isNew: true }],
       ['consent_sources', undefined],
       ['legal_basis', { id: 'id1' }],
-      ['give_consent', { id: 'id1', consent }],
+      ['set_consent_sources', { sources: ['web_form', 'Trade fair'] }],
+      ['give_consent', { id: 'id1', consent, evidenceFile: null }],
+      ['give_consent', { id: 'id1', consent, evidenceFile: { name: 'scan.pdf', data_base64: 'JVBERg==' } }],
+      ['save_evidence', { entry: 'e1' }],
       ['withdraw_consent', { id: 'id1', purpose: 'e-marketing', channel: 'email', reason: 'asked' }],
       ['request_consent', { id: 'id1', purpose: 'e-marketing' }],
       ['confirm_consent', { text: 'TRS-AAAA-BBBB-CCCC-DDDD-EEEE' }],

@@ -10,6 +10,7 @@ import type {
   ContactView,
   Created,
   DirectoryRow,
+  EvidenceUpload,
   ExportedFile,
   FieldChange,
   HistoryEntry,
@@ -26,6 +27,12 @@ import type {
   SmtpSettings,
   UserInfo,
 } from './types';
+
+/** An evidence file picked in the UI, its content in base64. */
+export interface EvidencePick {
+  name: string;
+  dataBase64: string;
+}
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -50,8 +57,12 @@ export interface Backend {
   listPurposes(): Promise<Purpose[]>;
   savePurpose(purpose: Purpose, isNew: boolean): Promise<null>;
   consentSources(): Promise<string[]>;
+  /** Replaces the consent sources; returns the list as stored. */
+  setConsentSources(sources: string[]): Promise<string[]>;
   legalBasis(id: string): Promise<LegalBasisView>;
-  giveConsent(id: string, consent: ConsentInput): Promise<ConsentEntry>;
+  giveConsent(id: string, consent: ConsentInput, file?: EvidencePick | null): Promise<ConsentEntry>;
+  /** Writes a consent entry's evidence file into the export folder. */
+  saveEvidence(entryId: string): Promise<ExportedFile>;
   withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null): Promise<ConsentEntry>;
   requestConsent(id: string, purpose: string): Promise<ConsentEntry>;
   confirmConsent(text: string): Promise<ConsentEntry>;
@@ -176,11 +187,18 @@ export class TauriBackend implements Backend {
   consentSources() {
     return call<string[]>('consent_sources');
   }
+  setConsentSources(sources: string[]) {
+    return call<string[]>('set_consent_sources', { sources });
+  }
   legalBasis(id: string) {
     return call<LegalBasisView>('legal_basis', { id });
   }
-  giveConsent(id: string, consent: ConsentInput) {
-    return call<ConsentEntry>('give_consent', { id, consent });
+  giveConsent(id: string, consent: ConsentInput, file: EvidencePick | null = null) {
+    const evidenceFile: EvidenceUpload | null = file ? { name: file.name, data_base64: file.dataBase64 } : null;
+    return call<ConsentEntry>('give_consent', { id, consent, evidenceFile });
+  }
+  saveEvidence(entryId: string) {
+    return call<ExportedFile>('save_evidence', { entry: entryId });
   }
   withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null) {
     return call<ConsentEntry>('withdraw_consent', { id, purpose, channel, reason });

@@ -31,6 +31,7 @@ export const ALL_CATEGORIES: readonly Category[] = [
   'deal',
   'consent',
   'disclosures',
+  'requests',
   'configuration',
 ];
 
@@ -49,6 +50,20 @@ export const DEFAULT_SOURCES: readonly string[] = [
   'import',
   'double_opt_in',
 ];
+
+/** A source name as the core stores it: trimmed, lower-case, spaces as '_'. */
+export function normalizeSource(source: string): string {
+  return source.trim().toLowerCase().replace(/ /g, '_');
+}
+
+/** Whether a normalised source name is one the core keeps: 1–40 bytes, no control characters. */
+export function isSourceName(source: string): boolean {
+  const bytes = new TextEncoder().encode(source).length;
+  return bytes > 0 && bytes <= 40 && !/\p{Cc}/u.test(source);
+}
+
+/** The largest evidence file the core keeps with a consent (20 MB). */
+export const MAX_EVIDENCE_BYTES = 20 * 1024 * 1024;
 
 /** Days ahead the re-consent list looks. */
 export const RECONSENT_DAYS = 30;

@@ -64,6 +64,12 @@ export function invalidText(err: IpcError): string {
       break;
     case 'source':
       return t('err.source');
+    case 'sources':
+      if (msg.includes('at least one')) return t('err.sources_empty');
+      return t('err.source_name');
+    case 'evidence_file':
+      if (msg.includes('20 mb')) return t('err.evidence_file_size');
+      return t('err.evidence_file_read');
     case 'channel':
       return t('err.channel');
     case 'smtp':

@@ -41,3 +41,12 @@ export function localDateTimeNow(now: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}T${p(now.getHours())}:${p(now.getMinutes())}`;
 }
+
+/** A file size in bytes, KB or MB (1 KB = 1024 bytes), in the current language. */
+export function formatSize(bytes: number): string {
+  const n = (value: number, digits: number) =>
+    new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value);
+  if (bytes < 1024) return `${n(bytes, 0)} B`;
+  if (bytes < 1024 * 1024) return `${n(bytes / 1024, 1)} KB`;
+  return `${n(bytes / (1024 * 1024), 1)} MB`;
+}

@@ -16,7 +16,7 @@ function vault(people = 1000) {
 
 describe('MockBackend', () => {
   it('knows the roles like the core', () => {
-    expect(sessionFor('a', 'admin').readable).toHaveLength(11);
+    expect(sessionFor('a', 'admin').readable).toHaveLength(12);
     expect(sessionFor('c', 'agent').readable).not.toContain('notes');
     expect(sessionFor('s', 'sales').readable).toContain('deal');
     expect(sessionFor('s', 'sales').readable).not.toContain('special');

@@ -3,9 +3,10 @@
 // and the categories they can read, locked fields, validation errors naming
 // the field, wrong passphrases, prefix search, paging and history; the
 // consent part (purposes, consents, register, exports) is in mock-consent.ts.
-import type { Backend } from './backend';
+import type { Backend, EvidencePick } from './backend';
 import { ALL_CATEGORIES } from './consent';
 import { PERSON_FIELDS, SALUTATIONS, INTERACTION_KINDS, ROLES, personField } from './fields';
+import { fromBase64 } from './files';
 import { MockConsent, type PersonSource, type SentMail } from './mock-consent';
 import { canRead, mayDo } from './mock-roles';
 import type {
@@ -55,6 +56,7 @@ const CATEGORY_EN: Record<Category, string> = {
   deal: 'Deal data',
   consent: 'Consents',
   disclosures: 'Disclosures',
+  requests: 'Data-subject requests',
   configuration: 'Configuration',
 };
 
@@ -1080,10 +1082,25 @@ export class MockBackend implements Backend {
     return c.legalBasis(role, id);
   }
 
-  async giveConsent(id: string, consent: ConsentInput): Promise<ConsentEntry> {
+  async setConsentSources(sources: string[]): Promise<string[]> {
+    await this.tick('set_consent_sources');
+    const { c, role } = this.consent();
+    return c.setConsentSources(role, sources);
+  }
+
+  async giveConsent(id: string, consent: ConsentInput, file: EvidencePick | null = null): Promise<ConsentEntry> {
     await this.tick('give_consent');
+    // The shell decodes the file before it asks the core (as give_consent in src-tauri).
+    const bytes = file ? fromBase64(file.dataBase64) : null;
+    if (file && !bytes) throw fail('invalid', 'evidence_file: the file could not be read', 'evidence_file');
     const { c, user, role } = this.consent();
-    return c.giveConsent(role, user, id, consent);
+    return c.giveConsent(role, user, id, consent, file && bytes ? { name: file.name, bytes } : null);
+  }
+
+  async saveEvidence(entryId: string): Promise<ExportedFile> {
+    await this.tick('save_evidence');
+    const { c, role } = this.consent();
+    return c.saveEvidence(role, entryId);
   }
 
   async withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null): Promise<ConsentEntry> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toBase64 } from './files';
 import { addMonths } from './mock-consent';
 import { MockBackend, sessionFor } from './mock-backend';
 import type { ConsentInput, Role } from './types';
@@ -17,16 +18,20 @@ function given(purpose = 'e-marketing', channel = 'email', at: string | null = n
 }
 
 describe('MockBackend: consents', () => {
-  it('starts with the two default purposes and the core\'s permission flags', async () => {
+  it('starts with the three default purposes and the core\'s permission flags', async () => {
     const { b } = vault();
     await b.unlock('admin', PASS);
     const purposes = await b.listPurposes();
     expect(purposes.map((p) => [p.key, p.basis, p.consent_required, p.validity_months])).toEqual([
       ['sales', 'contract', false, null],
       ['e-marketing', 'consent', true, 24],
+      ['data-subject-rights', 'legal_obligation', false, null],
     ]);
     expect(purposes[0].name_de).toBe('Verkauf und Service');
     expect(purposes[0].name_en).toBe('Sales and service');
+    expect(purposes[2].name_de).toBe('Betroffenenrechte');
+    expect(purposes[2].name_en).toBe('Data-subject rights');
+    expect(purposes[2].categories).toEqual(['identity', 'contact_details', 'consent', 'disclosures', 'requests']);
     const flags = (r: Role) => {
       const s = sessionFor(r, r);
       return [s.may_record_consent, s.may_request_consent, s.may_manage_purposes, s.may_manage_settings, s.may_export_mailing, s.may_export_records];
@@ -192,5 +197,54 @@ describe('MockBackend: consents', () => {
     expect(view.disclosures[0]).not.toHaveProperty('people');
     expect((await b.legalBasis(noMail)).disclosures).toEqual([]);
     expect((await b.legalBasis(objected)).disclosures).toEqual([]);
+  });
+
+  it('replaces the consent sources as the core does: normalised, deduplicated, never empty', async () => {
+    const { b, id } = vault();
+    await b.unlock('agent', PASS);
+    await expect(b.setConsentSources(['web_form'])).rejects.toMatchObject({ code: 'forbidden' });
+    await b.unlock('dpo', PASS);
+    expect(await b.setConsentSources(['web_form', ' Trade Fair ', 'trade_fair', 'WEB_FORM'])).toEqual(['web_form', 'trade_fair']);
+    expect(await b.consentSources()).toEqual(['web_form', 'trade_fair']);
+    await expect(b.setConsentSources([])).rejects.toMatchObject({ code: 'invalid', field: 'sources' });
+    await expect(b.setConsentSources(['  '])).rejects.toMatchObject({ code: 'invalid', field: 'sources' });
+    await expect(b.setConsentSources(['x'.repeat(41)])).rejects.toMatchObject({ code: 'invalid', field: 'sources' });
+    // 40 bytes is the limit, not 40 characters (as String::len in the core).
+    await expect(b.setConsentSources(['ü'.repeat(21)])).rejects.toMatchObject({ field: 'sources' });
+    expect(await b.setConsentSources(['x'.repeat(40)])).toEqual(['x'.repeat(40)]);
+    // A removed source is refused for new consents.
+    await expect(b.giveConsent(id, given())).rejects.toMatchObject({ field: 'source' });
+    await expect(b.giveConsent(id, { ...given(), source: 'x'.repeat(40) })).resolves.toMatchObject({ source: 'x'.repeat(40) });
+  });
+
+  it('keeps an evidence file with a consent and writes it to the export folder', async () => {
+    const { b, id } = vault();
+    await b.unlock('agent', PASS);
+    const a = await b.giveConsent(id, given(), { name: 'Scan Mai.PDF', dataBase64: btoa('%PDF-1.7 signed') });
+    const c = await b.giveConsent(id, given(), { name: 'other.pdf', dataBase64: btoa('%PDF-1.7 signet') });
+    const none = await b.giveConsent(id, given(), null);
+    expect(a.evidence_file).toMatchObject({ name: 'Scan Mai.PDF', size: 15 });
+    expect(a.evidence_file?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.evidence_file?.sha256).not.toBe(a.evidence_file?.sha256);
+    expect(none.evidence_file).toBeNull();
+    expect((await b.legalBasis(id)).history.map((e) => e.evidence_file?.name ?? null)).toEqual(['Scan Mai.PDF', 'other.pdf', null]);
+
+    expect(await b.saveEvidence(a.id)).toEqual({ path: '/exports/scan-mai.pdf', count: null });
+    expect((await b.saveEvidence(a.id)).path).toBe('/exports/scan-mai-2.pdf');
+    await expect(b.saveEvidence(none.id)).rejects.toMatchObject({ code: 'not_found' });
+    await b.unlock('auditor', PASS);
+    expect((await b.saveEvidence(c.id)).path).toBe('/exports/other.pdf');
+
+    await b.unlock('agent', PASS);
+    await expect(b.giveConsent(id, given(), { name: 'x.bin', dataBase64: '***' })).rejects.toMatchObject({
+      code: 'invalid',
+      field: 'evidence_file',
+    });
+    const big = new Uint8Array(20 * 1024 * 1024 + 1);
+    await expect(b.giveConsent(id, given(), { name: 'big.bin', dataBase64: toBase64(big) })).rejects.toMatchObject({
+      code: 'invalid',
+      field: 'evidence_file',
+    });
+    expect((await b.legalBasis(id)).history).toHaveLength(3);
   });
 });

@@ -1,7 +1,16 @@
 // The consent part of the in-memory mock: purposes, the append-only consent
 // history, double opt-in, disclosures, exports and the versioned Art. 30
 // register. Follows crates/core/src/{consent,register,mail,export}.rs.
-import { CHANNELS, DEFAULT_SOURCES, findToken, LEGAL_BASES, PERSONAL_CATEGORIES } from './consent';
+import {
+  CHANNELS,
+  DEFAULT_SOURCES,
+  findToken,
+  isSourceName,
+  LEGAL_BASES,
+  MAX_EVIDENCE_BYTES,
+  normalizeSource,
+  PERSONAL_CATEGORIES,
+} from './consent';
 import { PERSON_FIELDS, ROLES } from './fields';
 import { canRead, compartmentOf, requireAction } from './mock-roles';
 import type {
@@ -48,6 +57,12 @@ interface StoredDisclosure extends Disclosure {
   people: string[];
 }
 
+/** An evidence file kept with a consent entry. */
+export interface StoredFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
 /** A mail the mock "sent". */
 export interface SentMail {
   to: string;
@@ -67,6 +82,27 @@ function invalid(field: string, message: string): IpcError {
 
 function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
+}
+
+/** A stand-in for SHA-256 (64 hex digits; different contents give different values). */
+export function fakeSha256(bytes: Uint8Array): string {
+  let out = '';
+  for (let round = 0; round < 8; round++) {
+    let h = (0x811c9dc5 ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0;
+    for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    h = Math.imul(h ^ bytes.length ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
+/** Stem and extension of a file name for the export folder (as Path::file_stem / extension). */
+function fileParts(name: string): [string, string] {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  if (base === '' || base === '.' || base === '..') return ['evidence', 'bin'];
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return [slug(base), 'bin'];
+  return [slug(base.slice(0, dot)), slug(base.slice(dot + 1))];
 }
 
 function first(v: Stored | undefined): string | null {
@@ -122,6 +158,18 @@ export function defaultPurposes(): Purpose[] {
       consent_required: true,
       validity_months: 24,
     },
+    {
+      key: 'data-subject-rights',
+      name_de: 'Betroffenenrechte',
+      name_en: 'Data-subject rights',
+      description:
+        'Anfragen nach Art. 15–22 DSGVO beantworten und nachweisen. / Answering requests under Art. 15–22 GDPR and keeping proof of it.',
+      basis: 'legal_obligation',
+      categories: ['identity', 'contact_details', 'consent', 'disclosures', 'requests'],
+      recipients: ['die betroffene Person / the data subject'],
+      consent_required: false,
+      validity_months: null,
+    },
   ];
 }
 
@@ -144,6 +192,7 @@ const CATALOGUE: [Category, string, string][] = [
   ['consent', 'Einwilligung', 'Consent'],
   ['consent', 'Nachweisdatei', 'Evidence file'],
   ['disclosures', 'Weitergabe', 'Disclosure'],
+  ['requests', 'Anfrage', 'Request'],
 ];
 
 const RETENTION: Record<Category, Bilingual> = (() => {
@@ -176,7 +225,14 @@ const RETENTION: Record<Category, Bilingual> = (() => {
       en: 'only while the specific purpose lasts; erased on request',
     },
     consent: proof,
-    disclosures: proof,
+    disclosures: {
+      de: '3 Jahre nach der Weitergabe (Auskunft über Empfänger, Art. 15 Abs. 1 lit. c)',
+      en: '3 years after the disclosure (to name recipients in access requests, Art. 15(1)(c))',
+    },
+    requests: {
+      de: '3 Jahre nach Abschluss der Anfrage (Nachweis, Verjährung §195 BGB)',
+      en: '3 years after the request was closed (proof, limitation §195 BGB)',
+    },
     configuration: { de: 'unbegrenzt (keine personenbezogenen Daten)', en: 'indefinitely (no personal data)' },
   };
 })();
@@ -274,6 +330,8 @@ export class MockConsent {
   /** Every consent entry ever written, in recording order (append-only). */
   readonly entries: StoredEntry[] = [];
   readonly disclosures: StoredDisclosure[] = [];
+  /** Evidence files by consent entry id. */
+  readonly files = new Map<string, StoredFile>();
   readonly registers: Register[] = [];
   smtp: SmtpSettings | null = null;
   private smtpPassword: string | null = null;
@@ -424,6 +482,19 @@ export class MockConsent {
     return [...this.sources];
   }
 
+  setConsentSources(role: Role, sources: string[]): string[] {
+    requireAction(role, 'manage_purposes');
+    const clean: string[] = [];
+    for (const raw of sources) {
+      const s = normalizeSource(raw);
+      if (!isSourceName(s)) throw invalid('sources', 'a source is 1–40 characters');
+      if (!clean.includes(s)) clean.push(s);
+    }
+    if (clean.length === 0) throw invalid('sources', 'keep at least one source');
+    this.sources = clean;
+    return this.consentSources(role);
+  }
+
   // ---- consents -------------------------------------------------------
 
   private status(p: Purpose, history: StoredEntry[], now: Date): PurposeStatus {
@@ -469,12 +540,12 @@ export class MockConsent {
     };
   }
 
-  giveConsent(role: Role, user: string, id: string, input: ConsentInput): ConsentEntry {
+  giveConsent(role: Role, user: string, id: string, input: ConsentInput, file: StoredFile | null = null): ConsentEntry {
     requireAction(role, 'record_consent');
     this.person(id);
     const purpose = this.purpose(input.purpose);
     const channel = parseChannel(input.channel);
-    const source = input.source.trim().toLowerCase().replace(/ /g, '_');
+    const source = normalizeSource(input.source);
     if (!this.sources.includes(source)) {
       throw invalid('source', `unknown source '${input.source}'; use one of: ${this.sources.join(', ')}`);
     }
@@ -488,7 +559,8 @@ export class MockConsent {
       at = d.toISOString();
     }
     if (input.basis !== null && !LEGAL_BASES.includes(input.basis)) throw invalid('basis', 'unknown legal basis');
-    return this.write({
+    if (file && file.bytes.length > MAX_EVIDENCE_BYTES) throw invalid('evidence_file', 'attach at most 20 MB');
+    const entry = this.write({
       person: id,
       purpose: purpose.key,
       channel,
@@ -496,12 +568,23 @@ export class MockConsent {
       basis: input.basis ?? 'consent',
       source,
       evidence,
-      evidence_file: null,
+      evidence_file: file ? { name: file.name, size: file.bytes.length, sha256: fakeSha256(file.bytes) } : null,
       reason: null,
       at,
       by: user,
       token: null,
     });
+    if (file) this.files.set(entry.id, { name: file.name, bytes: file.bytes.slice() });
+    return entry;
+  }
+
+  /** Writes an entry's evidence file to the (pretend) export folder. */
+  saveEvidence(role: Role, entryId: string): ExportedFile {
+    requireAction(role, 'view_consent');
+    const file = this.files.get(entryId);
+    if (!file) throw fail('not_found', `evidence file '${entryId}' not found`);
+    const [stem, ext] = fileParts(file.name);
+    return { path: this.exportPath(stem, ext), count: null };
   }
 
   withdrawConsent(role: Role, user: string, id: string, purposeKey: string, channelName: string, reason: string | null): ConsentEntry {

@@ -16,6 +16,7 @@ export type { Created } from './bindings/Created';
 export type { DirectoryRow } from './bindings/DirectoryRow';
 export type { Disclosure } from './bindings/Disclosure';
 export type { EvidenceFile } from './bindings/EvidenceFile';
+export type { EvidenceUpload } from './bindings/EvidenceUpload';
 export type { ExportedFile } from './bindings/ExportedFile';
 export type { ExportFormat } from './bindings/ExportFormat';
 export type { FieldChange } from './bindings/FieldChange';

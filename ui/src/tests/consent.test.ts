@@ -148,7 +148,9 @@ describe('consents on the contact', () => {
     expect(fields.map((f) => f.getAttribute('data-field'))).toEqual(['special']);
     expect(fields[0].textContent).toContain('Special categories (Art. 9)');
 
-    // An objection to the sales purpose leaves everything without a basis.
+    // An objection to the sales purpose leaves segmentation without a basis;
+    // the name stays justified by data-subject rights (a legal obligation,
+    // lawful without consent), special categories never had a purpose.
     await fireEvent.click(screen.getByTestId('give-consent'));
     await select('cg-purpose', 'sales');
     await select('cg-channel', 'post');
@@ -157,10 +159,11 @@ describe('consents on the contact', () => {
     await fireEvent.click(screen.getByTestId('withdraw-channel'));
     await fireEvent.click(screen.getByTestId('withdraw-save'));
     await waitFor(() => expect(lawful('sales')).toBe('false'));
+    expect(lawful('data-subject-rights')).toBe('true');
     const after = within(screen.getByTestId('unjustified'))
       .getAllByTestId('unjustified-field')
       .map((f) => f.getAttribute('data-field'));
-    expect(after).toEqual(['given_name', 'family_name', 'tags', 'special']);
+    expect(after).toEqual(['tags', 'special']);
   });
 
   it('shows no warning when every field in use has a purpose', async () => {
@@ -300,7 +303,7 @@ describe('consents on the contact', () => {
     expect(screen.queryByTestId('export-mailing')).toBeNull();
 
     await fireEvent.click(screen.getByTestId('nav-settings'));
-    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(3));
     expect(screen.queryByTestId('purpose-add')).toBeNull();
     expect(screen.queryByTestId('purpose-edit')).toBeNull();
     expect(document.getElementById('smtp-host')).toBeNull();

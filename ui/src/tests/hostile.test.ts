@@ -125,8 +125,10 @@ describe('hostile record text', () => {
     const reconsent = await screen.findByTestId('reconsent-row');
     expect(reconsent.textContent).toContain(`${JS} ${IMG} Zzhostile${SCRIPT}`);
     await fireEvent.click(screen.getByTestId('nav-register'));
-    await waitFor(() => expect(screen.getAllByTestId('register-purpose')).toHaveLength(3));
-    expect(screen.getAllByTestId('register-purpose')[2].textContent).toContain(SCRIPT);
+    await waitFor(() => expect(screen.getAllByTestId('register-purpose')).toHaveLength(4));
+    const hostile = screen.getAllByTestId('register-purpose')[3];
+    expect(hostile.getAttribute('data-key')).toBe('hostile');
+    expect(hostile.textContent).toContain(SCRIPT);
     expectNoInjectedElements();
   });
 

@@ -112,12 +112,16 @@ describe('i18n', () => {
     await openBySearch('sprache', id, fireEvent);
     expect(screen.getByTestId('tab-consents').textContent).toBe('Einwilligungen');
     await fireEvent.click(screen.getByTestId('tab-consents'));
-    await waitFor(() => expect(screen.getAllByTestId('purpose-status')).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByTestId('purpose-status')).toHaveLength(3));
     const sales = screen.getAllByTestId('purpose-status')[0];
     expect(sales.textContent).toContain('Verkauf und Service');
     expect(sales.textContent).toContain('Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)');
     expect(sales.textContent).toContain('Rechtsgrundlage vorhanden');
     expect(screen.getAllByTestId('purpose-status')[1].textContent).toContain('Keine Rechtsgrundlage');
+    const rights = screen.getAllByTestId('purpose-status')[2];
+    expect(rights.textContent).toContain('Betroffenenrechte');
+    expect(rights.textContent).toContain('Art. 6 Abs. 1 lit. c DSGVO (rechtliche Verpflichtung)');
+    expect(rights.textContent).toContain('Rechtsgrundlage vorhanden');
     expect(screen.getByTestId('give-consent').textContent).toBe('Einwilligung erfassen');
 
     await fireEvent.click(screen.getByTestId('nav-register'));

@@ -18,7 +18,7 @@ function expectErrorBeside(inputId: string, testid: string, text: string) {
 
 async function openSettingsPurposes() {
   await fireEvent.click(screen.getByTestId('nav-settings'));
-  await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(2));
+  await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(3));
 }
 
 async function registerVersion(): Promise<string | null> {
@@ -47,7 +47,7 @@ describe('purposes and the register', () => {
     await fireEvent.click(screen.getByTestId('purpose-save'));
     await waitFor(() => expect(save).toHaveBeenCalledTimes(1));
     await waitFor(() => expectErrorBeside('p-key', 'error-p-key', 'A purpose with this key exists already.'));
-    expect((await mock.listPurposes()).map((p) => p.key)).toEqual(['sales', 'e-marketing']);
+    expect((await mock.listPurposes()).map((p) => p.key)).toEqual(['sales', 'e-marketing', 'data-subject-rights']);
   });
 
   it('checks the other fields of a purpose like the core', async () => {
@@ -72,25 +72,27 @@ describe('purposes and the register', () => {
     expect(save).not.toHaveBeenCalled();
     // Only personal categories are offered.
     expect(document.getElementById('p-cat-configuration')).toBeNull();
-    expect(screen.getAllByTestId('purpose-category')).toHaveLength(10);
+    expect(screen.getAllByTestId('purpose-category')).toHaveLength(11);
   });
 
-  it('lists both default purposes in the register and makes a new version when a purpose changes', async () => {
+  it('lists the three default purposes in the register and makes a new version when a purpose changes', async () => {
     const mock = mockWith([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await fireEvent.click(screen.getByTestId('nav-register'));
     expect(await registerVersion()).toBe('1');
     const purposes = screen.getAllByTestId('register-purpose');
-    expect(purposes.map((p) => p.getAttribute('data-key'))).toEqual(['sales', 'e-marketing']);
+    expect(purposes.map((p) => p.getAttribute('data-key'))).toEqual(['sales', 'e-marketing', 'data-subject-rights']);
     expect(purposes[0].textContent).toContain('Sales and service');
     expect(purposes[0].textContent).toContain('Art. 6(1)(b) GDPR (contract)');
     expect(purposes[1].textContent).toContain('Art. 6(1)(a) GDPR (consent)');
     expect(purposes[1].textContent).toContain('valid for 24 months');
+    expect(purposes[2].textContent).toContain('Data-subject rights');
+    expect(purposes[2].textContent).toContain('Art. 6(1)(c) GDPR (legal obligation)');
     const special = screen.getAllByTestId('register-category').find((c) => c.getAttribute('data-category') === 'special');
     expect(special?.textContent).toContain('No purpose');
     expect(special?.textContent).toContain('Sealed with its own key');
     expect(special?.textContent).toContain('Administrator, Data protection officer');
-    expect(screen.getAllByTestId('register-category')).toHaveLength(10);
+    expect(screen.getAllByTestId('register-category')).toHaveLength(11);
     expect(screen.getAllByTestId('register-measure').length).toBeGreaterThan(5);
 
     // Edit e-marketing: validity 12 months.
@@ -137,8 +139,8 @@ describe('purposes and the register', () => {
     await fireEvent.input(input('p-name_en'), { target: { value: 'Events' } });
     await fireEvent.input(document.getElementById('p-recipients')!, { target: { value: 'Caterer\n\n  Hotel  ' } });
     await fireEvent.click(screen.getByTestId('purpose-save'));
-    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(3));
-    const saved = (await mock.listPurposes())[2];
+    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(4));
+    const saved = (await mock.listPurposes())[3];
     expect(saved).toEqual({
       key: 'events',
       name_de: 'Veranstaltungen',
@@ -155,6 +157,7 @@ describe('purposes and the register', () => {
     expect(screen.getAllByTestId('register-purpose').map((p) => p.getAttribute('data-key'))).toEqual([
       'sales',
       'e-marketing',
+      'data-subject-rights',
       'events',
     ]);
   });
@@ -177,7 +180,7 @@ describe('purposes and the register', () => {
     );
     // The auditor sees purposes but cannot change them.
     await fireEvent.click(screen.getByTestId('nav-settings'));
-    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByTestId('purpose-row')).toHaveLength(3));
     expect(screen.queryByTestId('purpose-add')).toBeNull();
     expect(screen.queryByTestId('purpose-edit')).toBeNull();
   });

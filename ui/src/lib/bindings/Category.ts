@@ -3,4 +3,4 @@
 /**
  * Data categories, the unit of purpose, access and retention rules.
  */
-export type Category = "identity" | "contact_details" | "business" | "segmentation" | "communication" | "notes" | "special" | "deal" | "consent" | "disclosures" | "configuration";
+export type Category = "identity" | "contact_details" | "business" | "segmentation" | "communication" | "notes" | "special" | "deal" | "consent" | "disclosures" | "requests" | "configuration";
