@@ -400,6 +400,9 @@ pub enum ContactCmd {
         /// Tag (repeatable).
         #[arg(long)]
         tag: Vec<String>,
+        /// Add even if an email or phone is suppressed; the reason is recorded.
+        #[arg(long, value_name = "REASON")]
+        allow_suppressed: Option<String>,
     },
     /// Show a person or company.
     Show {
@@ -444,6 +447,34 @@ pub enum ContactCmd {
         /// The person's id.
         id: Id,
         /// The erasure request (REQ-…).
+        #[arg(long)]
+        request: String,
+        /// Keep keyed hashes of the email addresses and phone numbers so the
+        /// person is flagged if added again ("do not contact me again").
+        #[arg(long)]
+        suppress: bool,
+    },
+    /// Restrict processing (Art. 18): read-only, out of every list.
+    Restrict {
+        /// The person's id.
+        id: Id,
+        /// The restriction request (REQ-…).
+        #[arg(long)]
+        request: String,
+    },
+    /// Lift a restriction.
+    Unrestrict {
+        /// The person's id.
+        id: Id,
+    },
+    /// Record an objection (Art. 21) to a purpose; it takes effect at once.
+    Object {
+        /// The person's id.
+        id: Id,
+        /// Purpose key or name.
+        #[arg(long)]
+        purpose: String,
+        /// The objection request (REQ-…).
         #[arg(long)]
         request: String,
     },

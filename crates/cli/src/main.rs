@@ -292,6 +292,7 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             role,
             note,
             tag,
+            allow_suppressed,
         } => {
             let mut s = open(cli)?;
             let mut p = PersonInput::default().with_name(name);
@@ -309,12 +310,45 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             }
             p.company.clone_from(company);
             p.company_role.clone_from(role);
-            let id = s.add_person(&p)?;
+            let id = s.add_person_allowing(&p, allow_suppressed.as_deref())?;
             out.id(id);
         }
         ContactCmd::Show { id } => {
             let s = open(cli)?;
             out.contact(&s.contact(*id)?);
+            if let Some(r) = s.restriction(*id)? {
+                out.note(&format!(
+                    "RESTRICTED since {} ({}): read-only, excluded from processing.",
+                    r.at.format("%Y-%m-%d"),
+                    r.request.unwrap_or_default()
+                ));
+            }
+        }
+        ContactCmd::Restrict { id, request } => {
+            let mut s = open(cli)?;
+            s.restrict(*id, request)?;
+            out.done("Restricted: the record is read-only and excluded from every processing but storage.");
+        }
+        ContactCmd::Unrestrict { id } => {
+            let mut s = open(cli)?;
+            s.unrestrict(*id)?;
+            out.done("The restriction is lifted.");
+        }
+        ContactCmd::Object {
+            id,
+            purpose,
+            request,
+        } => {
+            let mut s = open(cli)?;
+            let suppressed = s.object(*id, purpose, request)?;
+            out.done(&format!(
+                "Objection recorded for {purpose}; it applies on every channel now{}.",
+                if suppressed > 0 {
+                    format!("; {suppressed} addresses are suppressed")
+                } else {
+                    String::new()
+                }
+            ));
         }
         ContactCmd::List {
             offset,
@@ -352,9 +386,13 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             let s = open(cli)?;
             out.history(&s.history(*id)?);
         }
-        ContactCmd::Erase { id, request } => {
+        ContactCmd::Erase {
+            id,
+            request,
+            suppress,
+        } => {
             let mut s = open(cli)?;
-            let r = s.erase_person(*id, request)?;
+            let r = s.erase_person(*id, request, *suppress)?;
             if out.json {
                 println!("{}", serde_json::json!(r));
             } else {

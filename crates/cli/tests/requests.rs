@@ -288,3 +288,221 @@ fn erasure_removes_every_trace_and_verify_proves_it() {
     let short = v.run_as("admin.pw", &["erasure", "verify", "--text", "ab"]);
     assert_eq!(short.status.code(), Some(1));
 }
+
+fn open_request(v: &Vault, kind: &str, id: &str) -> String {
+    v.admin(&[
+        "request",
+        "open",
+        "--kind",
+        kind,
+        "--contact",
+        id,
+        "--received",
+        &days_ago(1),
+    ])
+    .trim()
+    .to_owned()
+}
+
+fn mailing(v: &Vault, purpose: &str, name: &str) -> String {
+    let out = v.file(name);
+    v.admin(&[
+        "mailing",
+        "export",
+        "--purpose",
+        purpose,
+        "--channel",
+        "email",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    std::fs::read_to_string(out).expect("csv")
+}
+
+#[test]
+fn restriction_objection_and_suppression() {
+    let v = Vault::new();
+    v.init();
+    let rita = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Rita Ruhig",
+            "--email",
+            "rita@example.de",
+            "--phone",
+            "+49 171 1111111",
+        ])
+        .trim()
+        .to_owned();
+    let otto = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Otto Qwfpgoffen",
+            "--email",
+            "otto@example.de",
+        ])
+        .trim()
+        .to_owned();
+    for p in [&rita, &otto] {
+        v.admin(&[
+            "consent",
+            "give",
+            p,
+            "--purpose",
+            "e-marketing",
+            "--channel",
+            "email",
+            "--source",
+            "web_form",
+        ]);
+    }
+
+    // Restriction: read-only and out of every list, until lifted.
+    let req = open_request(&v, "restriction", &rita);
+    v.admin(&["contact", "restrict", &rita, "--request", &req]);
+    let edit = v.run_as("admin.pw", &["contact", "edit", &rita, "--title", "Dr."]);
+    assert_eq!(edit.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&edit.stderr).contains("restricted since"));
+    let call = v.run_as(
+        "admin.pw",
+        &[
+            "interaction",
+            "add",
+            &rita,
+            "--kind",
+            "call",
+            "--summary",
+            "x",
+        ],
+    );
+    assert_eq!(call.status.code(), Some(1));
+    let list = mailing(&v, "e-marketing", "r1.csv");
+    assert!(
+        list.contains("otto@example.de") && !list.contains("rita@example.de"),
+        "{list}"
+    );
+    let shown = v.run_as("admin.pw", &["contact", "show", &rita]);
+    assert!(String::from_utf8_lossy(&shown.stderr).contains("RESTRICTED"));
+    v.admin(&["contact", "unrestrict", &rita]);
+    v.admin(&["contact", "edit", &rita, "--title", "Dr."]);
+    assert!(mailing(&v, "e-marketing", "r2.csv").contains("rita@example.de"));
+
+    // Objection to direct marketing: at once, on every channel, and suppressed.
+    let wrong = v.run_as(
+        "admin.pw",
+        &[
+            "contact",
+            "object",
+            &rita,
+            "--purpose",
+            "e-marketing",
+            "--request",
+            &req,
+        ],
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "a restriction request is not an objection"
+    );
+    let obj = open_request(&v, "objection", &rita);
+    let said = v.admin(&[
+        "contact",
+        "object",
+        &rita,
+        "--purpose",
+        "e-marketing",
+        "--request",
+        &obj,
+    ]);
+    assert!(said.contains("2 addresses are suppressed"), "{said}");
+    assert!(!mailing(&v, "e-marketing", "r3.csv").contains("rita@example.de"));
+    let view: serde_json::Value =
+        serde_json::from_str(&v.admin(&["--json", "consent", "show", &rita])).expect("json");
+    let em = &view["purposes"][1];
+    assert_eq!(em["lawful"], false);
+    assert!(
+        em["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .all(|c| c["state"] == "withdrawn")
+    );
+
+    // The suppressed address is flagged on a new entry, whatever its spelling.
+    let again = v.run_as(
+        "admin.pw",
+        &[
+            "contact",
+            "add",
+            "--name",
+            "Rita Neu",
+            "--email",
+            "RITA@example.de",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is suppressed"));
+    let phone = v.run_as(
+        "admin.pw",
+        &[
+            "contact",
+            "add",
+            "--name",
+            "Rita Tel",
+            "--phone",
+            "0171 1111111",
+        ],
+    );
+    assert_eq!(
+        phone.status.code(),
+        Some(1),
+        "the national form of a suppressed number"
+    );
+    v.admin(&[
+        "contact",
+        "add",
+        "--name",
+        "Rita Neu",
+        "--email",
+        "rita@example.de",
+        "--allow-suppressed",
+        "asked in writing to be a customer again",
+    ]);
+
+    // Erasure with --suppress: the person is gone, a re-import is flagged.
+    let er = open_request(&v, "erasure", &otto);
+    v.admin(&["contact", "erase", &otto, "--request", &er, "--suppress"]);
+    let back = v.run_as(
+        "admin.pw",
+        &[
+            "contact",
+            "add",
+            "--name",
+            "Otto Zurück",
+            "--email",
+            "otto@example.de",
+        ],
+    );
+    assert_eq!(back.status.code(), Some(1));
+    let clean = v.run_as(
+        "admin.pw",
+        &[
+            "erasure",
+            "verify",
+            "--text",
+            "otto@example.de",
+            "--text",
+            "Qwfpgoffen",
+        ],
+    );
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+}

@@ -506,7 +506,30 @@ impl Session {
 
     /// Adds a person (and the company link, creating the company if new).
     pub fn add_person(&mut self, input: &PersonInput) -> Result<RecordId> {
+        self.add_person_allowing(input, None)
+    }
+
+    /// Adds a person; an email or phone on the suppression list is refused
+    /// unless `allow_suppressed` gives a reason, which is recorded.
+    pub fn add_person_allowing(
+        &mut self,
+        input: &PersonInput,
+        allow_suppressed: Option<&str>,
+    ) -> Result<RecordId> {
         self.require(Action::WriteContacts)?;
+        let list = |name: &str| -> Vec<String> {
+            input
+                .fields
+                .iter()
+                .filter(|(f, _)| f == name)
+                .flat_map(|(_, v)| match v {
+                    FieldInput::List(items) => items.clone(),
+                    FieldInput::Text(t) => vec![t.clone()],
+                    FieldInput::Clear => Vec::new(),
+                })
+                .collect()
+        };
+        self.check_suppressed(&list("emails"), &list("phones"), allow_suppressed)?;
         let (id, ops) = self.person_ops(input, &mut HashMap::new())?;
         let key = self.subject_key(id);
         self.store.apply(&ops, &[(id, key)])?;
@@ -594,6 +617,7 @@ impl Session {
     ) -> Result<RecordId> {
         self.require(Action::AddInteraction)?;
         self.person_exists(person)?;
+        self.refuse_if_restricted(person)?;
         let ops = self.interaction_ops(person, input)?;
         let id = ops[0].record;
         self.store.apply(&ops, &[])?;
@@ -614,6 +638,9 @@ impl Session {
                 what: "contact",
                 id: id.to_string(),
             });
+        }
+        if kind == RecordKind::Person {
+            self.refuse_if_restricted(id)?;
         }
         let mut fields = Vec::new();
         let mut company = None;

@@ -32,6 +32,10 @@ pub enum RecordKind {
     RegisterVersion,
     /// A data-subject request (access, erasure, …).
     Request,
+    /// A restriction of processing (Art. 18) set or lifted.
+    Restriction,
+    /// A suppressed address (keyed hash only) or a recorded override.
+    Suppression,
 }
 
 impl RecordKind {
@@ -48,6 +52,8 @@ impl RecordKind {
             RecordKind::Disclosure => "disclosure",
             RecordKind::RegisterVersion => "register_version",
             RecordKind::Request => "request",
+            RecordKind::Restriction => "restriction",
+            RecordKind::Suppression => "suppression",
         }
     }
 
@@ -64,6 +70,8 @@ impl RecordKind {
             Self::Disclosure,
             Self::RegisterVersion,
             Self::Request,
+            Self::Restriction,
+            Self::Suppression,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -601,6 +609,22 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Document,
         "Anfrage",
         "Request"
+    ),
+    field!(
+        Restriction,
+        "restriction",
+        Requests,
+        ValueType::Document,
+        "Einschränkung",
+        "Restriction"
+    ),
+    field!(
+        Suppression,
+        "suppression",
+        Requests,
+        ValueType::Document,
+        "Sperrvermerk",
+        "Suppression"
     ),
     field!(
         RegisterVersion,

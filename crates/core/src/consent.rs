@@ -861,6 +861,11 @@ impl Session {
         Ok(out)
     }
 
+    /// Appends a consent entry as it is (objections, imports).
+    pub(crate) fn append_entry(&mut self, entry: &mut ConsentEntry) -> Result<()> {
+        self.write_entry(entry, None)
+    }
+
     fn write_entry(&mut self, entry: &mut ConsentEntry, file: Option<(&str, &[u8])>) -> Result<()> {
         let id = Uuid::now_v7();
         entry.id = id;
@@ -926,6 +931,7 @@ impl Session {
     ) -> Result<ConsentEntry> {
         self.require(Action::RecordConsent)?;
         self.person_exists(person)?;
+        self.refuse_if_restricted(person)?;
         let purpose = self.purpose(&input.purpose)?;
         let channel = Self::parse_channel(&input.channel)?;
         let source = self.check_source(&input.source)?;
@@ -1191,6 +1197,7 @@ impl Session {
     /// is called after the mail went out.
     pub fn prepare_opt_in(&self, person: RecordId, purpose: &str) -> Result<(OptInRequest, Lang)> {
         self.require(Action::RequestConsent)?;
+        self.refuse_if_restricted(person)?;
         let purpose = self.purpose(purpose)?;
         let contact = self.contact(person)?;
         let to = first_string(&contact, "emails").ok_or_else(|| {
@@ -1356,6 +1363,9 @@ impl Session {
                     eligible.insert(id, ());
                 }
             }
+        }
+        for person in self.restricted_people()? {
+            eligible.remove(&person);
         }
         let mut rows = Vec::new();
         for person in eligible.keys() {

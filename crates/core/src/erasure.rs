@@ -83,7 +83,14 @@ fn add(into: &mut [u32], more: &[u32]) {
 impl Session {
     /// Erases a person for an erasure request. Everything of theirs goes;
     /// the request keeps naming the random id.
-    pub fn erase_person(&mut self, person: RecordId, request: &str) -> Result<ErasureReport> {
+    /// With `suppress`, the person's addresses are kept as keyed hashes
+    /// first, so a re-import is flagged ("do not contact me again").
+    pub fn erase_person(
+        &mut self,
+        person: RecordId,
+        request: &str,
+        suppress: bool,
+    ) -> Result<ErasureReport> {
         self.require(Action::Erase)?;
         self.person_exists(person)?;
         let req = self.request(request)?;
@@ -108,8 +115,12 @@ impl Session {
             RecordKind::Affiliation,
             RecordKind::Interaction,
             RecordKind::Consent,
+            RecordKind::Restriction,
         ] {
             records.extend(self.store.records_of_subject(person, kind)?);
+        }
+        if suppress {
+            self.suppress_person(person, &req.reference)?;
         }
         let at = self.now().timestamp_millis();
         let changes = self.store.erase(&records, person, at, &req.reference)?;

@@ -99,6 +99,24 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An address is on the suppression list.
+    #[error(
+        "the {what} is suppressed: the person objected or asked not to be contacted again; add it only with a reason (--allow-suppressed REASON), which is recorded"
+    )]
+    Suppressed {
+        /// Which address.
+        what: String,
+    },
+    /// The person's processing is restricted (Art. 18).
+    #[error(
+        "the person is restricted since {since} ({request}): the record is read-only and excluded from processing"
+    )]
+    Restricted {
+        /// Since when.
+        since: String,
+        /// The request.
+        request: String,
+    },
     /// The mail server refused or could not be reached.
     #[error("the mail could not be sent ({0}); nothing was recorded")]
     Mail(String),
@@ -127,6 +145,8 @@ impl Error {
             Error::LastAdmin => "last_admin",
             Error::Io { .. } => "io",
             Error::Mail(_) => "mail",
+            Error::Suppressed { .. } => "suppressed",
+            Error::Restricted { .. } => "restricted",
             Error::Store(_) => "store",
         }
     }

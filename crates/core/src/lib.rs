@@ -18,6 +18,7 @@ pub mod mail;
 pub mod ops;
 pub mod register;
 pub mod requests;
+pub mod rights;
 pub mod roles;
 pub mod store;
 pub mod vault;

@@ -639,11 +639,14 @@ impl Store {
         Ok(ops_removed)
     }
 
-    /// Writes everything back into the main file, rebuilds it without free
-    /// pages, and empties the WAL, so deleted content is nowhere on disk.
+    /// Merges the search index (a deleted entry's terms otherwise stay in
+    /// old index segments until a merge), writes everything back into the
+    /// main file, rebuilds it without free pages, and empties the WAL, so
+    /// deleted content is nowhere on disk.
     pub fn compact(&self) -> Result<()> {
         self.conn.execute_batch(
-            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+            "INSERT INTO directory_fts(directory_fts) VALUES('optimize');
+             PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
         )?;
         Ok(())
     }
@@ -891,7 +894,9 @@ fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
         | RecordKind::Setting
         | RecordKind::Disclosure
         | RecordKind::RegisterVersion
-        | RecordKind::Request => Ok(()),
+        | RecordKind::Request
+        | RecordKind::Restriction
+        | RecordKind::Suppression => Ok(()),
     }
 }
 

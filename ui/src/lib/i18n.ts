@@ -287,6 +287,8 @@ const en = {
   'kind.disclosure': 'Disclosure',
   'kind.register_version': 'Register version',
   'kind.request': 'Data-subject request',
+  'kind.restriction': 'Restriction',
+  'kind.suppression': 'Suppression',
 
   'basis.consent': 'Art. 6(1)(a) GDPR (consent)',
   'basis.contract': 'Art. 6(1)(b) GDPR (contract)',
@@ -803,6 +805,8 @@ const de: Record<Key, string> = {
   'kind.disclosure': 'Weitergabe',
   'kind.register_version': 'Verzeichnisversion',
   'kind.request': 'Betroffenenanfrage',
+  'kind.restriction': 'Einschränkung',
+  'kind.suppression': 'Sperrvermerk',
 
   'basis.consent': 'Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)',
   'basis.contract': 'Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)',

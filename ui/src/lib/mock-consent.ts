@@ -193,6 +193,8 @@ const CATALOGUE: [Category, string, string][] = [
   ['consent', 'Nachweisdatei', 'Evidence file'],
   ['disclosures', 'Weitergabe', 'Disclosure'],
   ['requests', 'Anfrage', 'Request'],
+  ['requests', 'Einschränkung', 'Restriction'],
+  ['requests', 'Sperrvermerk', 'Suppression'],
 ];
 
 const RETENTION: Record<Category, Bilingual> = (() => {
