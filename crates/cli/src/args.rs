@@ -94,6 +94,34 @@ pub enum Command {
     /// Proof of erasure.
     #[command(subcommand)]
     Erasure(ErasureCmd),
+    /// Access packages (Art. 15, Art. 20).
+    #[command(subcommand)]
+    Dsar(DsarCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DsarCmd {
+    /// Write everything about a person as one ZIP (report, JSON, CSV, vCard,
+    /// consent history); the release is recorded with its SHA-256.
+    Export {
+        /// The person's id.
+        contact: Id,
+        /// The ZIP file, e.g. on a USB stick.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The access request it answers (REQ-…).
+        #[arg(long)]
+        request: Option<String>,
+        /// Encrypt as an AES-256 ZIP (opens in 7-Zip); needs --package-passphrase-file.
+        #[arg(long, requires = "package_passphrase_file")]
+        encrypt: bool,
+        /// The package passphrase, to tell the person on another channel.
+        #[arg(long, value_name = "FILE", requires = "encrypt")]
+        package_passphrase_file: Option<PathBuf>,
+        /// Language of the report: de or en.
+        #[arg(long, default_value = "de")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -173,6 +173,60 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
         Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
+        Command::Dsar(args::DsarCmd::Export {
+            contact,
+            out: path,
+            request,
+            encrypt: _,
+            package_passphrase_file,
+            lang,
+        }) => {
+            let lang = match lang.as_str() {
+                "de" => tresor_core::categories::Lang::De,
+                "en" => tresor_core::categories::Lang::En,
+                other => return Err(Failure::Usage(format!("--lang '{other}': use de or en"))),
+            };
+            let passphrase = package_passphrase_file
+                .as_deref()
+                .map(secrets::read_file)
+                .transpose()?
+                .map(|p| {
+                    String::from_utf8_lossy(&p)
+                        .trim_end_matches(['\r', '\n'])
+                        .to_owned()
+                });
+            let mut s = open(cli)?;
+            let pkg = s.access_package(*contact, lang)?;
+            let d = &pkg.data;
+            out.note(&format!(
+                "Package for {}: {} fields, {} companies, {} interactions, {} consent entries, {} changes, {} disclosures, {} requests.",
+                d.display,
+                d.fields.len(),
+                d.companies.len(),
+                d.interactions.len(),
+                d.legal_basis.history.len(),
+                d.change_history.len(),
+                d.legal_basis.disclosures.len(),
+                d.requests.len()
+            ));
+            let r = s.release_package(&pkg, path, passphrase.as_deref(), request.as_deref())?;
+            if out.json {
+                println!("{}", serde_json::json!(r));
+            } else {
+                println!(
+                    "Wrote {} ({} bytes{}), read back and checked. SHA-256 {}. The release is recorded.",
+                    path.display(),
+                    r.size,
+                    if r.encrypted {
+                        ", AES-256 encrypted"
+                    } else {
+                        ""
+                    },
+                    r.sha256
+                );
+            }
+            Ok(())
+        }
         Command::Erasure(args::ErasureCmd::Verify { texts }) => {
             let s = open(cli)?;
             let report = s.verify_erasure(texts)?;

@@ -506,3 +506,236 @@ fn restriction_objection_and_suppression() {
         String::from_utf8_lossy(&clean.stdout)
     );
 }
+
+fn unzip(path: &std::path::Path, passphrase: Option<&str>) -> Vec<(String, String)> {
+    use std::io::Read as _;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).expect("zip")).expect("a zip");
+    (0..z.len())
+        .map(|i| {
+            let mut f = match passphrase {
+                Some(p) => z.by_index_decrypt(i, p.as_bytes()).expect("decrypt"),
+                None => z.by_index(i).expect("file"),
+            };
+            let mut s = String::new();
+            f.read_to_string(&mut s).expect("utf8");
+            (f.name().expect("name").into_owned(), s)
+        })
+        .collect()
+}
+
+#[test]
+fn the_access_package_holds_everything_about_the_person() {
+    let v = Vault::new();
+    v.init();
+    let id = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Jörg Paketmann",
+            "--email",
+            "joerg@example.de",
+            "--phone",
+            "+49 30 123456",
+            "--company",
+            "Paket GmbH",
+            "--role",
+            "Einkauf",
+            "--note",
+            "Notiz-Marker",
+            "--tag",
+            "stammkunde",
+        ])
+        .trim()
+        .to_owned();
+    v.admin(&[
+        "contact",
+        "edit",
+        &id,
+        "--birthday",
+        "1970-05-04",
+        "--language",
+        "de",
+    ]);
+    for n in 1..=3 {
+        v.admin(&[
+            "interaction",
+            "add",
+            &id,
+            "--kind",
+            "call",
+            "--summary",
+            &format!("Anruf-{n}"),
+            "--text",
+            &format!("Gesprächstext-{n}"),
+        ]);
+    }
+    v.admin(&[
+        "consent",
+        "give",
+        &id,
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+        "--source",
+        "event",
+        "--evidence",
+        "Messe-Stand",
+    ]);
+    let list = v.file("list.csv");
+    v.admin(&[
+        "mailing",
+        "export",
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+        "--out",
+        list.to_str().expect("path"),
+    ]);
+    v.admin(&[
+        "consent",
+        "withdraw",
+        &id,
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+    ]);
+    let req = open_request(&v, "access", &id);
+
+    let zip_path = v.file("stick/auskunft.zip");
+    std::fs::create_dir_all(zip_path.parent().expect("dir")).expect("dir");
+    let said = v.admin(&[
+        "dsar",
+        "export",
+        &id,
+        "--out",
+        zip_path.to_str().expect("path"),
+        "--request",
+        &req,
+    ]);
+    assert!(said.contains("read back and checked"), "{said}");
+    let files = unzip(&zip_path, None);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "report.html",
+            "data.json",
+            "data.csv",
+            "contact.vcf",
+            "consents.csv"
+        ]
+    );
+    let get = |n: &str| &files.iter().find(|(f, _)| f == n).expect("file").1;
+    let json: serde_json::Value = serde_json::from_str(get("data.json")).expect("json");
+    assert_eq!(json["schema"], "tresor-access-package/1");
+    let text = get("data.json");
+    for item in [
+        "Jörg",
+        "Paketmann",
+        "joerg@example.de",
+        "+49 30 123456",
+        "Notiz-Marker",
+        "stammkunde",
+        "1970-05-04",
+        "Paket GmbH",
+        "Einkauf",
+        "Anruf-1",
+        "Anruf-3",
+        "Gesprächstext-2",
+        "Messe-Stand",
+        "list.csv",
+        &req,
+    ] {
+        assert!(text.contains(item), "data.json lacks {item}");
+    }
+    assert_eq!(json["interactions"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        json["legal_basis"]["history"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        json["legal_basis"]["disclosures"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(json["requests"].as_array().map(Vec::len), Some(1));
+    assert!(
+        json["change_history"]
+            .as_array()
+            .is_some_and(|h| h.len() > 10)
+    );
+    let report = get("report.html");
+    for must in [
+        "Auskunft nach Art. 15 DSGVO",
+        "Zwecke und Rechtsgrundlagen",
+        "Empfänger",
+        "Speicherdauer",
+        "Art. 77",
+        "Herkunft",
+        "keine automatisierte Entscheidungsfindung",
+        "Drittländer",
+        "Paketmann",
+    ] {
+        assert!(report.contains(must), "report lacks {must}");
+    }
+    let vcf = get("contact.vcf");
+    assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
+    assert!(vcf.contains("EMAIL:joerg@example.de") && vcf.contains("ORG:Paket GmbH"));
+    assert!(get("consents.csv").contains("Messe-Stand"));
+
+    // Encrypted: nothing readable without the passphrase.
+    let pw = v.file("package.pw");
+    std::fs::write(&pw, "Paket-Passwort-2026\n").expect("pw");
+    let sealed = v.file("stick/auskunft-verschluesselt.zip");
+    v.admin(&[
+        "dsar",
+        "export",
+        &id,
+        "--out",
+        sealed.to_str().expect("path"),
+        "--encrypt",
+        "--package-passphrase-file",
+        pw.to_str().expect("path"),
+        "--lang",
+        "en",
+    ]);
+    let raw = std::fs::read(&sealed).expect("zip");
+    assert!(!raw.windows(9).any(|w| w == b"Paketmann"));
+    let opened = unzip(&sealed, Some("Paket-Passwort-2026"));
+    assert!(
+        opened[0]
+            .1
+            .contains("Access to personal data (Art. 15 GDPR)")
+    );
+
+    // Only dpo and admin make packages.
+    v.admin(&[
+        "user",
+        "add",
+        "sam",
+        "--role",
+        "sales",
+        "--new-passphrase-file",
+        v.file("sales.pw").to_str().expect("path"),
+    ]);
+    let sales = v
+        .command(
+            "sales.pw",
+            &[
+                "--user",
+                "sam",
+                "dsar",
+                "export",
+                &id,
+                "--out",
+                v.file("x.zip").to_str().expect("path"),
+            ],
+        )
+        .output()
+        .expect("run");
+    assert_eq!(sales.status.code(), Some(1));
+    assert!(!v.file("x.zip").exists());
+}

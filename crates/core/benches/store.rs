@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use tresor_core::api::Session;
+use tresor_core::categories::Lang;
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::contacts::{FieldInput, PersonInput};
+use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::{self, KdfParams};
 use tresor_core::vault;
 
@@ -162,4 +163,60 @@ fn main() {
     extra.sort_by(f64::total_cmp);
     base.sort_by(f64::total_cmp);
     line(&format!("unlock_{k}k_extra"), extra[2], base[2]);
+
+    // The access package of a person with 10,000 interactions: gather,
+    // render, zip, write, read back and check, record the release.
+    let (mut enc, _) = vault::create(
+        &tmp.path().join("dsar-encrypted"),
+        "bench",
+        PASS,
+        KdfParams::FLOOR,
+        clock(),
+    )
+    .expect("create");
+    let mut plain =
+        vault::open_plain_baseline(&tmp.path().join("dsar-plain"), clock()).expect("plain");
+    let te = dsar_package(&mut enc, &tmp.path().join("enc.zip"));
+    let tp = dsar_package(&mut plain, &tmp.path().join("plain.zip"));
+    println!(
+        "dsar_package_10k ms={te:.1} plain_ms={tp:.1} ratio={:.3}",
+        te / tp
+    );
+}
+
+/// Median of three packages for one person with 10,000 interactions.
+fn dsar_package(session: &mut Session, out: &Path) -> f64 {
+    let person = session
+        .add_person(
+            &PersonInput::default()
+                .with_name("Paula Paket")
+                .with("emails", FieldInput::List(vec!["paula@example.de".into()])),
+        )
+        .expect("person");
+    let items: Vec<_> = (0..10_000)
+        .map(|i| {
+            (
+                person,
+                InteractionInput {
+                    kind: "call".into(),
+                    summary: format!("Anruf {i}"),
+                    text: Some(format!("Gesprächsnotiz {i}")),
+                    at: None,
+                },
+            )
+        })
+        .collect();
+    session.add_interactions(&items).expect("interactions");
+    let mut times: Vec<f64> = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let pkg = session.access_package(person, Lang::De).expect("package");
+            session
+                .release_package(&pkg, out, None, None)
+                .expect("release");
+            ms(t.elapsed())
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[1]
 }

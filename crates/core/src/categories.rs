@@ -36,6 +36,8 @@ pub enum RecordKind {
     Restriction,
     /// A suppressed address (keyed hash only) or a recorded override.
     Suppression,
+    /// The release of an access package: who, when, SHA-256.
+    PackageRelease,
 }
 
 impl RecordKind {
@@ -54,6 +56,7 @@ impl RecordKind {
             RecordKind::Request => "request",
             RecordKind::Restriction => "restriction",
             RecordKind::Suppression => "suppression",
+            RecordKind::PackageRelease => "package_release",
         }
     }
 
@@ -72,6 +75,7 @@ impl RecordKind {
             Self::Request,
             Self::Restriction,
             Self::Suppression,
+            Self::PackageRelease,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -625,6 +629,14 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Document,
         "Sperrvermerk",
         "Suppression"
+    ),
+    field!(
+        PackageRelease,
+        "release",
+        Requests,
+        ValueType::Document,
+        "Herausgabe",
+        "Release"
     ),
     field!(
         RegisterVersion,

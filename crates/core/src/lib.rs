@@ -16,6 +16,7 @@ pub mod export;
 pub mod keyring;
 pub mod mail;
 pub mod ops;
+pub mod package;
 pub mod register;
 pub mod requests;
 pub mod rights;

@@ -70,6 +70,8 @@ pub enum Action {
     HandleRequests,
     /// Erase a person, and check that nothing of them remains.
     Erase,
+    /// Make and release a person's access package.
+    ExportPackage,
 }
 
 impl Action {
@@ -93,6 +95,7 @@ impl Action {
             Action::ViewRequests => "see data-subject requests",
             Action::HandleRequests => "handle data-subject requests",
             Action::Erase => "erase people",
+            Action::ExportPackage => "export access packages",
         }
     }
 }

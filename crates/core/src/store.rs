@@ -896,7 +896,8 @@ fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
         | RecordKind::RegisterVersion
         | RecordKind::Request
         | RecordKind::Restriction
-        | RecordKind::Suppression => Ok(()),
+        | RecordKind::Suppression
+        | RecordKind::PackageRelease => Ok(()),
     }
 }
 

@@ -1,0 +1,634 @@
+//! The access package (Art. 15, Art. 20): everything the vault holds about a
+//! person, as one ZIP with a readable report (HTML, German or English),
+//! machine-readable JSON (schema in docs/access-package.md), CSV, a vCard
+//! 4.0 and the consent history. Optionally encrypted as an AES-256 ZIP
+//! (opens in 7-Zip and other free tools). Written atomically, read back and
+//! checked, and the release is recorded (who, when, SHA-256).
+
+use std::io::{Cursor, Read as _, Write as _};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use zip::write::SimpleFileOptions;
+
+use crate::api::Session;
+use crate::categories::{Category, Lang, RecordKind};
+use crate::consent::{LegalBasisView, hex};
+use crate::contacts::{
+    CompanyLink, ContactView, FieldValue, HistoryEntry, InteractionView, RecordId,
+};
+use crate::error::{Error, Result};
+use crate::export::{csv_line, html_escape, legal_basis_csv};
+use crate::ops::OpValue;
+use crate::requests::DsRequest;
+use crate::roles::Action;
+
+/// Version of the JSON layout; see docs/access-package.md.
+pub const SCHEMA: &str = "tresor-access-package/1";
+
+/// One field as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageField {
+    /// Catalogue name.
+    pub name: &'static str,
+    /// Label in the package's language.
+    pub label: &'static str,
+    /// Data category.
+    pub category: Category,
+    /// The value; absent fields are left out.
+    pub value: serde_json::Value,
+}
+
+/// `data.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageData {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// When the package was made.
+    pub generated: DateTime<Utc>,
+    /// de or en.
+    pub language: Lang,
+    /// The person's id in the vault.
+    pub person: RecordId,
+    /// Display name.
+    pub display: String,
+    /// Every field that holds a value.
+    pub fields: Vec<PackageField>,
+    /// Categories of the exporter's role could not read (left out, named).
+    pub withheld_categories: Vec<Category>,
+    /// Companies the person is linked to.
+    pub companies: Vec<CompanyLink>,
+    /// Calls, meetings, emails, letters, notes; newest first.
+    pub interactions: Vec<InteractionView>,
+    /// Purposes, legal bases, consents and their whole history, disclosures.
+    pub legal_basis: LegalBasisView,
+    /// Every recorded change of the person's records.
+    pub change_history: Vec<HistoryEntry>,
+    /// Data-subject requests about the person.
+    pub requests: Vec<DsRequest>,
+}
+
+/// A package ready to review and release.
+#[derive(Debug, Clone)]
+pub struct AccessPackage {
+    /// The content.
+    pub data: PackageData,
+    /// The files of the ZIP, in order.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// A recorded release.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PackageRelease {
+    /// The person.
+    pub person: RecordId,
+    /// The request it answers, if any.
+    pub request: Option<String>,
+    /// SHA-256 of the ZIP file, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// Whether it is encrypted.
+    pub encrypted: bool,
+    /// The file name it was written to.
+    pub file: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who released it.
+    pub by: String,
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(value_text).collect::<Vec<_>>().join("; ")
+        }
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// vCard 4.0 text value escaping.
+fn vc_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(',', "\\,")
+        .replace(';', "\\;")
+        .replace('\n', "\\n")
+}
+
+/// Folds a content line at 75 octets (RFC 6350 3.2), on char boundaries.
+fn vc_line(out: &mut String, line: &str) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+fn vcard(view: &ContactView) -> String {
+    let text = |n: &str| {
+        view.field(n)
+            .and_then(|f| f.value.as_text())
+            .unwrap_or_default()
+    };
+    let list = |n: &str| match view.field(n).map(|f| &f.value) {
+        Some(FieldValue::Value {
+            value: serde_json::Value::Array(items),
+        }) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut out = String::new();
+    vc_line(&mut out, "BEGIN:VCARD");
+    vc_line(&mut out, "VERSION:4.0");
+    vc_line(&mut out, &format!("FN:{}", vc_escape(&view.display)));
+    vc_line(
+        &mut out,
+        &format!(
+            "N:{};{};;{};",
+            vc_escape(&text("family_name")),
+            vc_escape(&text("given_name")),
+            vc_escape(&text("title"))
+        ),
+    );
+    for e in list("emails") {
+        vc_line(&mut out, &format!("EMAIL:{}", vc_escape(&e)));
+    }
+    for p in list("phones") {
+        vc_line(&mut out, &format!("TEL;VALUE=text:{}", vc_escape(&p)));
+    }
+    for a in list("addresses") {
+        vc_line(&mut out, &format!("ADR:;;{};;;;", vc_escape(&a)));
+    }
+    let bday = text("birthday");
+    if !bday.is_empty() {
+        vc_line(&mut out, &format!("BDAY:{}", bday.replace('-', "")));
+    }
+    let lang = text("language");
+    if !lang.is_empty() {
+        vc_line(&mut out, &format!("LANG:{}", vc_escape(&lang)));
+    }
+    for c in &view.companies {
+        vc_line(&mut out, &format!("ORG:{}", vc_escape(&c.name)));
+        if let Some(r) = &c.role {
+            vc_line(&mut out, &format!("TITLE:{}", vc_escape(r)));
+        }
+    }
+    vc_line(&mut out, &format!("UID:urn:uuid:{}", view.id));
+    vc_line(&mut out, "END:VCARD");
+    out
+}
+
+fn data_csv(d: &PackageData) -> String {
+    let mut out = String::from("\u{feff}");
+    csv_line(&mut out, &["section", "category", "field", "value"]);
+    for f in &d.fields {
+        csv_line(
+            &mut out,
+            &["field", f.category.as_str(), f.label, &value_text(&f.value)],
+        );
+    }
+    for c in &d.companies {
+        csv_line(
+            &mut out,
+            &[
+                "company",
+                "business",
+                &c.name,
+                c.role.as_deref().unwrap_or(""),
+            ],
+        );
+    }
+    for i in &d.interactions {
+        let text = i.text.as_text().unwrap_or_default();
+        csv_line(
+            &mut out,
+            &[
+                "interaction",
+                "communication",
+                &format!("{} {} ({})", i.at, i.kind, i.by),
+                &format!(
+                    "{}{}",
+                    i.summary,
+                    if text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {text}")
+                    }
+                ),
+            ],
+        );
+    }
+    out
+}
+
+fn report_html(d: &PackageData, lang: Lang) -> String {
+    let l = |de: &'static str, en: &'static str| -> String { html_escape(lang.pick(de, en)) };
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>{}</title>\n<style>body{{font-family:sans-serif;margin:2em;color:#111;max-width:60em}}\
+         table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}th,td{{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}}th{{background:#eee}}</style>\n</head>\n<body>\n",
+        if lang == Lang::De { "de" } else { "en" },
+        l("Auskunft nach Art. 15 DSGVO", "Access to personal data (Art. 15 GDPR)")
+    ));
+    h.push_str(&format!(
+        "<h1>{}</h1>\n<p>{}: <strong>{}</strong> · {}: {}</p>\n",
+        l(
+            "Auskunft nach Art. 15 DSGVO",
+            "Access to personal data (Art. 15 GDPR)"
+        ),
+        l("Für", "For"),
+        html_escape(&d.display),
+        l("Stand", "As of"),
+        d.generated.format("%Y-%m-%d %H:%M UTC")
+    ));
+    let lawful: Vec<_> = d.legal_basis.purposes.iter().filter(|p| p.lawful).collect();
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<ul>\n",
+        l(
+            "Zwecke und Rechtsgrundlagen (Art. 15 Abs. 1 lit. a)",
+            "Purposes and legal bases (Art. 15(1)(a))"
+        )
+    ));
+    for p in &lawful {
+        h.push_str(&format!(
+            "<li><strong>{}</strong> — {}<br>{}</li>\n",
+            html_escape(p.purpose.name(lang)),
+            html_escape(&p.purpose.basis.label(lang)),
+            html_escape(&p.purpose.description)
+        ));
+    }
+    h.push_str("</ul>\n");
+    let mut cats: Vec<Category> = d.fields.iter().map(|f| f.category).collect();
+    if !d.interactions.is_empty() {
+        cats.push(Category::Communication);
+    }
+    if !d.companies.is_empty() {
+        cats.push(Category::Business);
+    }
+    if !d.legal_basis.history.is_empty() {
+        cats.push(Category::Consent);
+    }
+    if !d.legal_basis.disclosures.is_empty() {
+        cats.push(Category::Disclosures);
+    }
+    if !d.requests.is_empty() {
+        cats.push(Category::Requests);
+    }
+    cats.sort();
+    cats.dedup();
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th></tr>\n",
+        l(
+            "Kategorien und Speicherdauer (lit. b, d)",
+            "Categories and how long they are kept ((b), (d))"
+        ),
+        l("Kategorie", "Category"),
+        l("Speicherdauer oder Kriterien", "Period or criteria")
+    ));
+    for c in &cats {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>\n",
+            html_escape(c.label(lang)),
+            html_escape(c.retention(lang))
+        ));
+    }
+    h.push_str("</table>\n");
+    if !d.withheld_categories.is_empty() {
+        let names: Vec<&str> = d
+            .withheld_categories
+            .iter()
+            .map(|c| c.label(lang))
+            .collect();
+        h.push_str(&format!(
+            "<p>{} {}</p>\n",
+            l(
+                "Nicht in diesem Paket (nur für berechtigte Personen lesbar):",
+                "Not in this package (readable only by authorised staff):"
+            ),
+            html_escape(&names.join(", "))
+        ));
+    }
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<ul>\n",
+        l("Empfänger (lit. c)", "Recipients ((c))")
+    ));
+    for p in &lawful {
+        for r in &p.purpose.recipients {
+            h.push_str(&format!(
+                "<li>{} ({})</li>\n",
+                html_escape(r),
+                html_escape(p.purpose.name(lang))
+            ));
+        }
+    }
+    for x in &d.legal_basis.disclosures {
+        h.push_str(&format!(
+            "<li>{} {} · {} · {}</li>\n",
+            l("Verteilerliste", "Mailing list"),
+            html_escape(&x.purpose),
+            html_escape(x.channel.label(lang)),
+            x.at.format("%Y-%m-%d")
+        ));
+    }
+    h.push_str("</ul>\n");
+    h.push_str(&format!("<h2>{}</h2>\n<p>{}</p>\n",
+        l("Ihre Rechte (lit. e, f)", "Your rights ((e), (f))"),
+        l("Sie können Berichtigung (Art. 16), Löschung (Art. 17) oder Einschränkung der Verarbeitung (Art. 18) verlangen und der Verarbeitung widersprechen (Art. 21), auch jederzeit der Werbung. Erteilte Einwilligungen können Sie jederzeit mit Wirkung für die Zukunft widerrufen. Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren (Art. 77).",
+          "You can ask for rectification (Art. 16), erasure (Art. 17) or restriction of processing (Art. 18) and object to processing (Art. 21), to direct marketing at any time. You can withdraw a consent at any time with effect for the future. You can lodge a complaint with a data-protection supervisory authority (Art. 77).")));
+    let mut sources: Vec<String> = d
+        .legal_basis
+        .history
+        .iter()
+        .map(|e| e.source.clone())
+        .collect();
+    sources.sort();
+    sources.dedup();
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<p>{}{}</p>\n",
+        l(
+            "Herkunft der Daten (lit. g)",
+            "Where the data came from ((g))"
+        ),
+        l(
+            "Von Ihnen selbst oder im Kontakt mit Ihnen von unseren Mitarbeitern erfasst.",
+            "Given by you or recorded by our staff in contact with you."
+        ),
+        if sources.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {} {}",
+                l("Quellen der Einwilligungen:", "Sources of consents:"),
+                html_escape(&sources.join(", "))
+            )
+        }
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<p>{}</p>\n<p>{}</p>\n",
+        l(
+            "Automatisierte Entscheidungen (lit. h) und Drittländer (Abs. 2)",
+            "Automated decisions ((h)) and third countries ((2))"
+        ),
+        l(
+            "Es findet keine automatisierte Entscheidungsfindung einschließlich Profiling statt.",
+            "There is no automated decision-making, including profiling."
+        ),
+        l(
+            "Ihre Daten werden nicht in Drittländer übermittelt.",
+            "Your data is not transferred to third countries."
+        )
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<table>\n",
+        l("Ihre Daten", "Your data")
+    ));
+    for f in &d.fields {
+        h.push_str(&format!(
+            "<tr><th>{}</th><td>{}</td></tr>\n",
+            html_escape(f.label),
+            html_escape(&value_text(&f.value))
+        ));
+    }
+    for c in &d.companies {
+        h.push_str(&format!(
+            "<tr><th>{}</th><td>{}{}</td></tr>\n",
+            l("Firma", "Company"),
+            html_escape(&c.name),
+            c.role
+                .as_deref()
+                .map(|r| format!(" ({})", html_escape(r)))
+                .unwrap_or_default()
+        ));
+    }
+    h.push_str("</table>\n");
+    h.push_str(&format!(
+        "<h2>{} ({})</h2>\n<table>\n",
+        l("Kontakte mit Ihnen", "Our contacts with you"),
+        d.interactions.len()
+    ));
+    for i in &d.interactions {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            html_escape(&i.at),
+            html_escape(&i.kind),
+            html_escape(&i.summary)
+        ));
+    }
+    h.push_str("</table>\n");
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<table>\n",
+        l(
+            "Einwilligungen und ihr Verlauf",
+            "Consents and their history"
+        )
+    ));
+    for e in &d.legal_basis.history {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            e.at.format("%Y-%m-%d"),
+            html_escape(&e.purpose),
+            html_escape(e.channel.label(lang)),
+            html_escape(e.state.label(lang)),
+            html_escape(&e.source)
+        ));
+    }
+    h.push_str("</table>\n");
+    h.push_str(&format!("<p>{} {}</p>\n", l("Änderungen an Ihren Daten (mit Zeitpunkt und Bearbeiter) stehen vollständig in data.json:", "Every change to your data (with time and author) is listed in data.json:"), d.change_history.len()));
+    h.push_str(&format!("<p>{}</p>\n</body>\n</html>\n", l(
+        "Dieses Paket enthält: report.html (dieser Bericht), data.json (maschinenlesbar), data.csv, contact.vcf (vCard 4.0), consents.csv.",
+        "This package contains: report.html (this report), data.json (machine-readable), data.csv, contact.vcf (vCard 4.0), consents.csv.")));
+    h
+}
+
+fn build_zip(files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> Result<Vec<u8>> {
+    let zerr = |e: zip::result::ZipError| Error::Store(format!("cannot write the package: {e}"));
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let base = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        let opts = match passphrase {
+            Some(p) => base.with_aes_encryption(zip::AesMode::Aes256, p),
+            None => base,
+        };
+        w.start_file(name.as_str(), opts).map_err(zerr)?;
+        w.write_all(bytes)
+            .map_err(|e| Error::Store(e.to_string()))?;
+    }
+    Ok(w.finish().map_err(zerr)?.into_inner())
+}
+
+/// Reads a written package back: every file there, with the same bytes.
+fn verify_zip(bytes: &[u8], files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> bool {
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    files.iter().all(|(name, want)| {
+        let file = match passphrase {
+            Some(p) => z.by_name_decrypt(name, p.as_bytes()),
+            None => z.by_name(name),
+        };
+        let Ok(mut f) = file else { return false };
+        let mut got = Vec::new();
+        f.read_to_end(&mut got).is_ok() && got == *want
+    })
+}
+
+impl Session {
+    /// Gathers everything about a person into a package for review.
+    pub fn access_package(&self, person: RecordId, lang: Lang) -> Result<AccessPackage> {
+        self.require(Action::ExportPackage)?;
+        let view = self.contact(person)?;
+        if view.kind != RecordKind::Person {
+            return Err(Error::NotFound {
+                what: "person",
+                id: person.to_string(),
+            });
+        }
+        let mut fields = Vec::new();
+        let mut withheld = Vec::new();
+        for f in &view.fields {
+            match &f.value {
+                FieldValue::Value { value } => fields.push(PackageField {
+                    name: f.name,
+                    label: lang.pick(f.label_de, f.label_en),
+                    category: f.category,
+                    value: value.clone(),
+                }),
+                FieldValue::Locked { .. } => withheld.push(f.category),
+                FieldValue::Empty => {}
+            }
+        }
+        withheld.sort();
+        withheld.dedup();
+        let requests = self
+            .requests()?
+            .into_iter()
+            .filter(|r| r.person == Some(person))
+            .collect();
+        let data = PackageData {
+            schema: SCHEMA,
+            generated: self.now(),
+            language: lang,
+            person,
+            display: view.display.clone(),
+            fields,
+            withheld_categories: withheld,
+            companies: view.companies.clone(),
+            interactions: view.interactions.clone(),
+            legal_basis: self.legal_basis(person)?,
+            change_history: self.history(person)?,
+            requests,
+        };
+        let json = serde_json::to_vec_pretty(&data).map_err(|e| Error::Store(e.to_string()))?;
+        let files = vec![
+            (
+                "report.html".to_owned(),
+                report_html(&data, lang).into_bytes(),
+            ),
+            ("data.json".to_owned(), json),
+            ("data.csv".to_owned(), data_csv(&data).into_bytes()),
+            ("contact.vcf".to_owned(), vcard(&view).into_bytes()),
+            (
+                "consents.csv".to_owned(),
+                legal_basis_csv(&data.legal_basis, lang).into_bytes(),
+            ),
+        ];
+        Ok(AccessPackage { data, files })
+    }
+
+    /// Writes a reviewed package as one ZIP (AES-256 when a passphrase is
+    /// given) atomically to `path`, reads it back, checks every file, and
+    /// records the release.
+    pub fn release_package(
+        &mut self,
+        package: &AccessPackage,
+        path: &Path,
+        passphrase: Option<&str>,
+        request: Option<&str>,
+    ) -> Result<PackageRelease> {
+        self.require(Action::ExportPackage)?;
+        if passphrase.is_some_and(|p| p.chars().count() < 10) {
+            return Err(Error::invalid(
+                "passphrase",
+                "use at least 10 characters for the package",
+            ));
+        }
+        let request = request.map(|r| self.request(r)).transpose()?;
+        let bytes = build_zip(&package.files, passphrase)?;
+        crate::vault::write_atomic(path, &bytes)?;
+        let back = std::fs::read(path).map_err(Error::io(path))?;
+        if back != bytes || !verify_zip(&back, &package.files, passphrase) {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(
+                    "the written package does not read back the same; use another medium",
+                ),
+            });
+        }
+        let release = PackageRelease {
+            person: package.data.person,
+            request: request.map(|r| r.reference),
+            sha256: hex(&Sha256::digest(&bytes)),
+            size: bytes.len() as u64,
+            encrypted: passphrase.is_some(),
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            at: self.now(),
+            by: self.user().to_owned(),
+        };
+        let id = Uuid::now_v7();
+        let json = serde_json::to_string(&release).unwrap_or_default();
+        let ops = vec![
+            self.create_op(id, RecordKind::PackageRelease, None),
+            self.op(
+                id,
+                RecordKind::PackageRelease,
+                "release",
+                OpValue::Open(json),
+            ),
+        ];
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        Ok(release)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vcard_lines_are_escaped_and_folded() {
+        let mut out = String::new();
+        vc_line(&mut out, &format!("NOTE:{}", "ä".repeat(60)));
+        assert!(out.lines().all(|l| l.len() <= 75));
+        assert_eq!(vc_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn zips_read_back_with_and_without_a_passphrase() {
+        let files = vec![("a.txt".to_owned(), b"hello".to_vec())];
+        let plain = build_zip(&files, None).expect("zip");
+        assert!(verify_zip(&plain, &files, None));
+        let sealed = build_zip(&files, Some("a long passphrase")).expect("zip");
+        assert!(verify_zip(&sealed, &files, Some("a long passphrase")));
+        assert!(!verify_zip(&sealed, &files, Some("the wrong one!")));
+        assert!(!sealed.windows(5).any(|w| w == b"hello"));
+    }
+}
