@@ -289,6 +289,7 @@ const en = {
   'kind.request': 'Data-subject request',
   'kind.restriction': 'Restriction',
   'kind.suppression': 'Suppression',
+  'kind.package_release': 'Access package release',
 
   'basis.consent': 'Art. 6(1)(a) GDPR (consent)',
   'basis.contract': 'Art. 6(1)(b) GDPR (contract)',
@@ -807,6 +808,7 @@ const de: Record<Key, string> = {
   'kind.request': 'Betroffenenanfrage',
   'kind.restriction': 'Einschränkung',
   'kind.suppression': 'Sperrvermerk',
+  'kind.package_release': 'Herausgabe eines Auskunftspakets',
 
   'basis.consent': 'Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)',
   'basis.contract': 'Art. 6 Abs. 1 lit. b DSGVO (Vertrag oder vorvertragliche Maßnahmen)',

@@ -195,6 +195,7 @@ const CATALOGUE: [Category, string, string][] = [
   ['requests', 'Anfrage', 'Request'],
   ['requests', 'Einschränkung', 'Restriction'],
   ['requests', 'Sperrvermerk', 'Suppression'],
+  ['requests', 'Herausgabe', 'Release'],
 ];
 
 const RETENTION: Record<Category, Bilingual> = (() => {
