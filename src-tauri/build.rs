@@ -39,6 +39,18 @@ const COMMANDS: &[&str] = &[
     "save_smtp",
     "set_consent_sources",
     "save_evidence",
+    "list_requests",
+    "open_request",
+    "extend_request",
+    "close_request",
+    "preview_package",
+    "release_package",
+    "contact_restriction",
+    "restrict_contact",
+    "unrestrict_contact",
+    "object_contact",
+    "erase_contact",
+    "verify_erasure",
 ];
 
 fn main() {

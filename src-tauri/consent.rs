@@ -16,7 +16,7 @@ use crate::commands::{AppState, Res, with_session};
 use crate::dto::{EvidenceUpload, ExportedFile, IpcError};
 
 /// A file name from free text: letters, digits and dashes only.
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         if c.is_alphanumeric() {
@@ -29,7 +29,7 @@ fn slug(s: &str) -> String {
 }
 
 /// A path in the export folder that does not overwrite an earlier export.
-fn free_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+pub(crate) fn free_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     let first = dir.join(format!("{stem}.{ext}"));
     if !first.exists() {
         return first;

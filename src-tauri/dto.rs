@@ -87,6 +87,62 @@ pub struct NewInteraction {
     pub at: Option<String>,
 }
 
+/// A data-subject request with its deadline state today.
+#[derive(Debug, Serialize, TS)]
+pub struct RequestRow {
+    /// The request.
+    pub request: tresor_core::requests::DsRequest,
+    /// Open and past its deadline.
+    pub overdue: bool,
+    /// Open and due within seven days.
+    pub due_soon: bool,
+}
+
+/// One field of a package preview.
+#[derive(Debug, Serialize, TS)]
+pub struct PreviewField {
+    /// Label in the package's language.
+    pub label: String,
+    /// Data category.
+    pub category: tresor_core::categories::Category,
+    /// The value as text.
+    pub value: String,
+}
+
+/// What an access package contains, shown before release.
+#[derive(Debug, Serialize, TS)]
+pub struct PackagePreview {
+    /// The person.
+    pub display: String,
+    /// Every field with a value.
+    pub fields: Vec<PreviewField>,
+    /// Categories the user's role cannot read (named in the package).
+    pub withheld: Vec<tresor_core::categories::Category>,
+    /// Linked companies.
+    pub companies: u32,
+    /// Interactions.
+    pub interactions: u32,
+    /// Consent entries.
+    pub consent_entries: u32,
+    /// Recorded changes.
+    pub changes: u32,
+    /// Mailing lists that included the person.
+    pub disclosures: u32,
+    /// Requests about the person.
+    pub requests: u32,
+    /// The files of the ZIP.
+    pub files: Vec<String>,
+}
+
+/// A released package: where it was written and the recorded release.
+#[derive(Debug, Serialize, TS)]
+pub struct ReleasedPackage {
+    /// The ZIP file.
+    pub path: String,
+    /// Who, when, SHA-256.
+    pub release: tresor_core::package::PackageRelease,
+}
+
 /// An evidence file picked in the UI, sent with a consent.
 #[derive(Debug, Deserialize, TS)]
 pub struct EvidenceUpload {
@@ -128,6 +184,13 @@ mod bindings {
         tresor_core::categories::Lang::export_all(&cfg).expect("Lang");
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
         super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
+        super::RequestRow::export_all(&cfg).expect("RequestRow");
+        super::PackagePreview::export_all(&cfg).expect("PackagePreview");
+        super::ReleasedPackage::export_all(&cfg).expect("ReleasedPackage");
+        tresor_core::requests::NewRequest::export_all(&cfg).expect("NewRequest");
+        tresor_core::rights::Restriction::export_all(&cfg).expect("Restriction");
+        tresor_core::erasure::ErasureReport::export_all(&cfg).expect("ErasureReport");
+        tresor_core::erasure::VerifyReport::export_all(&cfg).expect("VerifyReport");
         tresor_core::consent::Purpose::export_all(&cfg).expect("Purpose");
         tresor_core::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
         tresor_core::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");

@@ -7,6 +7,7 @@
 mod commands;
 mod consent;
 mod dto;
+mod rights;
 
 fn main() {
     let state = commands::AppState::from_env();
@@ -49,6 +50,18 @@ fn main() {
             consent::save_smtp,
             consent::set_consent_sources,
             consent::save_evidence,
+            rights::list_requests,
+            rights::open_request,
+            rights::extend_request,
+            rights::close_request,
+            rights::preview_package,
+            rights::release_package,
+            rights::contact_restriction,
+            rights::restrict_contact,
+            rights::unrestrict_contact,
+            rights::object_contact,
+            rights::erase_contact,
+            rights::verify_erasure,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
