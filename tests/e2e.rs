@@ -18,6 +18,7 @@ use support::webdriver::App;
 use tresor_core::clock::SystemClock;
 use tresor_core::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
+use tresor_core::requests::{NewRequest, RequestKind};
 use tresor_core::roles::Role;
 
 fn vault_with(
@@ -324,4 +325,86 @@ fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
     let h = s.consent_history(id).expect("history");
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].reason.as_deref(), Some("per Telefon"));
+}
+
+#[test]
+fn access_package_released_then_person_erased_in_the_window() {
+    let (tmp, vault, ids) = vault_with(
+        &[PersonInput::default().with_name("Erika Löschmich").with(
+            "emails",
+            FieldInput::List(vec!["loeschmich@example.de".into()]),
+        )],
+        None,
+    );
+    let person: uuid::Uuid = ids[0].parse().expect("id");
+    {
+        let mut s =
+            tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+                .expect("unlock");
+        let today = chrono::Utc::now().date_naive();
+        for kind in [RequestKind::Access, RequestKind::Erasure] {
+            s.open_request(&NewRequest {
+                kind,
+                person: Some(person),
+                received: today,
+                identity_check: Some("Ausweis".into()),
+            })
+            .expect("request");
+        }
+    }
+    let exports = tmp.path().join("exports");
+    let exports_env = exports.display().to_string();
+    let app = App::launch_with_env("rights", &vault, &[("TRESOR_EXPORT_DIR", &exports_env)]);
+    app.unlock("ada", "admin passphrase");
+    app.click("[data-testid=contact-row]");
+    app.click("[data-testid=tab-rights]");
+    app.click("[data-testid=package]");
+    app.wait_until("the package review", |a| {
+        a.count("[data-testid=package-field]") > 0
+    });
+    assert!(
+        app.text("[data-testid=package-preview]")
+            .contains("loeschmich@example.de")
+    );
+    app.click("[data-testid=package-release]");
+    app.wait_until("the released package", |a| {
+        a.try_find("[data-testid=package-path]").is_some()
+    });
+    let path = PathBuf::from(app.text("[data-testid=package-path]").trim());
+    assert!(path.starts_with(&exports), "{}", path.display());
+    let zip = std::fs::read(&path).expect("the package exists");
+    let shown = app.text("[data-testid=package-sha256]");
+    use sha2::Digest as _;
+    let sha: String = sha2::Sha256::digest(&zip)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        shown.trim(),
+        sha,
+        "the window shows the SHA-256 of the file"
+    );
+    app.screenshot("09-access-package");
+    app.click("[data-testid=package-close]");
+
+    app.click("[data-testid=erase]");
+    let effect = app.text("[data-testid=erase-effect]");
+    assert!(
+        effect.contains("Löschmich"),
+        "the confirmation names the person: {effect}"
+    );
+    app.click("[data-testid=erase-confirm]");
+    app.wait_until("the erasure report", |a| {
+        a.try_find("[data-testid=erasure-report]").is_some()
+    });
+    assert_eq!(app.count("[data-testid=contact-row]"), 0);
+    app.screenshot("10-erased");
+    drop(app);
+
+    let s = tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+        .expect("unlock");
+    let report = s
+        .verify_erasure(&["Löschmich".into(), "loeschmich@example.de".into()])
+        .expect("verify");
+    assert!(report.clean(), "{:?}", report.places);
 }

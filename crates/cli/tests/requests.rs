@@ -204,6 +204,10 @@ fn erasure_removes_every_trace_and_verify_proves_it() {
         markers[4],
     ]);
     v.admin(&["contact", "edit", &id, "--family-name", "Zyxwvutsname-Neu"]);
+    // A released package's record names its file: it must go with the person.
+    let zip = v.file("Zyxwvutsname.zip");
+    v.admin(&["dsar", "export", &id, "--out", zip.to_str().expect("path")]);
+    std::fs::remove_file(&zip).expect("the package left the building");
     let text_args: Vec<&str> = markers.iter().flat_map(|m| ["--text", *m]).collect();
     let mut verify = vec!["erasure", "verify"];
     verify.extend(&text_args);

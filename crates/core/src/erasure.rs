@@ -1,7 +1,8 @@
 //! Erasure (Art. 17) and the proof of it.
 //!
 //! Erasing a person destroys their subject key (crypto-shredding), deletes
-//! their records — the person, links, interactions, consent entries — with
+//! their records — the person, links, interactions, consent entries,
+//! restriction entries, records of released access packages — with
 //! every op (so the old values in the change history go too), their
 //! directory and search entries, then checkpoints the WAL and vacuums the
 //! database so no freed page keeps a copy. What stays is the tombstone: the
@@ -116,6 +117,7 @@ impl Session {
             RecordKind::Interaction,
             RecordKind::Consent,
             RecordKind::Restriction,
+            RecordKind::PackageRelease,
         ] {
             records.extend(self.store.records_of_subject(person, kind)?);
         }

@@ -595,7 +595,7 @@ impl Session {
         let id = Uuid::now_v7();
         let json = serde_json::to_string(&release).unwrap_or_default();
         let ops = vec![
-            self.create_op(id, RecordKind::PackageRelease, None),
+            self.create_op(id, RecordKind::PackageRelease, Some(package.data.person)),
             self.op(
                 id,
                 RecordKind::PackageRelease,

@@ -111,6 +111,37 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  it('calls the data-subject request and rights commands with camelCase argument keys', async () => {
+    const b = new TauriBackend();
+    const request = { kind: 'erasure' as const, person: 'id1', received: '2026-03-01', identity_check: null };
+    await b.listRequests();
+    await b.openRequest(request);
+    await b.extendRequest('REQ-1', 'many records');
+    await b.closeRequest('REQ-1', null);
+    await b.previewPackage('id1', 'de');
+    await b.releasePackage('id1', 'en', 'REQ-2', 'a long passphrase');
+    await b.contactRestriction('id1');
+    await b.restrictContact('id1', 'REQ-3');
+    await b.unrestrictContact('id1');
+    await b.objectContact('id1', 'e-marketing', 'REQ-4');
+    await b.eraseContact('id1', 'REQ-5', true);
+    await b.verifyErasure(['mustermann']);
+    expect(invoke.mock.calls).toEqual([
+      ['list_requests', undefined],
+      ['open_request', { request }],
+      ['extend_request', { reference: 'REQ-1', reason: 'many records' }],
+      ['close_request', { reference: 'REQ-1', outcome: null }],
+      ['preview_package', { id: 'id1', lang: 'de' }],
+      ['release_package', { id: 'id1', lang: 'en', request: 'REQ-2', passphrase: 'a long passphrase' }],
+      ['contact_restriction', { id: 'id1' }],
+      ['restrict_contact', { id: 'id1', request: 'REQ-3' }],
+      ['unrestrict_contact', { id: 'id1' }],
+      ['object_contact', { id: 'id1', purpose: 'e-marketing', request: 'REQ-4' }],
+      ['erase_contact', { id: 'id1', request: 'REQ-5', suppress: true }],
+      ['verify_erasure', { texts: ['mustermann'] }],
+    ]);
+  });
+
   it('rejects with an IpcError, whatever the bridge rejected with', async () => {
     const b = new TauriBackend();
     invoke.mockRejectedValueOnce({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });

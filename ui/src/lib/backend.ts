@@ -10,6 +10,8 @@ import type {
   ContactView,
   Created,
   DirectoryRow,
+  DsRequest,
+  ErasureReport,
   EvidenceUpload,
   ExportedFile,
   FieldChange,
@@ -18,14 +20,20 @@ import type {
   Lang,
   LegalBasisView,
   NewInteraction,
+  NewRequest,
+  PackagePreview,
   Purpose,
   ReconsentItem,
   Register,
   RegisterVersionInfo,
+  ReleasedPackage,
+  RequestRow,
+  Restriction,
   Role,
   SessionInfo,
   SmtpSettings,
   UserInfo,
+  VerifyReport,
 } from './types';
 
 /** An evidence file picked in the UI, its content in base64. */
@@ -74,6 +82,21 @@ export interface Backend {
   exportMailing(purpose: string, channel: Channel): Promise<ExportedFile>;
   smtpSettings(): Promise<SmtpSettings | null>;
   saveSmtp(settings: SmtpSettings, password: string | null): Promise<null>;
+  // Data-subject requests (Art. 15–21 GDPR).
+  listRequests(): Promise<RequestRow[]>;
+  openRequest(request: NewRequest): Promise<DsRequest>;
+  /** Extends the deadline once (Art. 12(3)). */
+  extendRequest(reference: string, reason: string): Promise<DsRequest>;
+  closeRequest(reference: string, outcome: string | null): Promise<DsRequest>;
+  previewPackage(id: string, lang: Lang): Promise<PackagePreview>;
+  releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage>;
+  contactRestriction(id: string): Promise<Restriction | null>;
+  restrictContact(id: string, request: string): Promise<Restriction>;
+  unrestrictContact(id: string): Promise<null>;
+  /** Records an objection; returns how many addresses were suppressed. */
+  objectContact(id: string, purpose: string, request: string): Promise<number>;
+  eraseContact(id: string, request: string, suppress: boolean): Promise<ErasureReport>;
+  verifyErasure(texts: string[]): Promise<VerifyReport>;
 }
 
 /** Error codes the core reports; the UI matches these, never message text. */
@@ -94,6 +117,8 @@ export const ERROR_CODES = [
   'mail',
   'store',
   'locked',
+  'restricted',
+  'suppressed',
 ] as const;
 
 export function isIpcError(e: unknown): e is IpcError {
@@ -232,6 +257,42 @@ export class TauriBackend implements Backend {
   }
   saveSmtp(settings: SmtpSettings, password: string | null) {
     return call<null>('save_smtp', { settings, password });
+  }
+  listRequests() {
+    return call<RequestRow[]>('list_requests');
+  }
+  openRequest(request: NewRequest) {
+    return call<DsRequest>('open_request', { request });
+  }
+  extendRequest(reference: string, reason: string) {
+    return call<DsRequest>('extend_request', { reference, reason });
+  }
+  closeRequest(reference: string, outcome: string | null) {
+    return call<DsRequest>('close_request', { reference, outcome });
+  }
+  previewPackage(id: string, lang: Lang) {
+    return call<PackagePreview>('preview_package', { id, lang });
+  }
+  releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null) {
+    return call<ReleasedPackage>('release_package', { id, lang, request, passphrase });
+  }
+  contactRestriction(id: string) {
+    return call<Restriction | null>('contact_restriction', { id });
+  }
+  restrictContact(id: string, request: string) {
+    return call<Restriction>('restrict_contact', { id, request });
+  }
+  unrestrictContact(id: string) {
+    return call<null>('unrestrict_contact', { id });
+  }
+  objectContact(id: string, purpose: string, request: string) {
+    return call<number>('object_contact', { id, purpose, request });
+  }
+  eraseContact(id: string, request: string, suppress: boolean) {
+    return call<ErasureReport>('erase_contact', { id, request, suppress });
+  }
+  verifyErasure(texts: string[]) {
+    return call<VerifyReport>('verify_erasure', { texts });
   }
 }
 

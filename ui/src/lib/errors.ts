@@ -88,6 +88,23 @@ export function invalidText(err: IpcError): string {
       return t('err.smtp_port');
     case 'from':
       return t('err.smtp_from');
+    case 'received':
+      if (msg.includes('future')) return t('err.received_future');
+      return t('err.received');
+    case 'reason':
+      return t('err.reason_required');
+    case 'request':
+      if (msg.includes('already extended')) return t('err.request_extended');
+      if (msg.includes('closed')) return t('err.request_closed');
+      if (msg.includes('another person')) return t('err.request_other_person');
+      if (msg.includes('is not a') || msg.includes('not for erasure')) return t('err.request_kind');
+      break;
+    case 'contact':
+      if (msg.includes('already restricted')) return t('err.already_restricted');
+      if (msg.includes('not restricted')) return t('err.not_restricted');
+      break;
+    case 'text':
+      return t('err.verify_text');
   }
   return t('err.field_generic', { message: err.message });
 }

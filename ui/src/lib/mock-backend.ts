@@ -7,8 +7,9 @@ import type { Backend, EvidencePick } from './backend';
 import { ALL_CATEGORIES } from './consent';
 import { PERSON_FIELDS, SALUTATIONS, INTERACTION_KINDS, ROLES, personField } from './fields';
 import { fromBase64 } from './files';
-import { MockConsent, type PersonSource, type SentMail } from './mock-consent';
-import { canRead, mayDo } from './mock-roles';
+import { fakeSha256, MockConsent, type PersonSource, type SentMail } from './mock-consent';
+import { MockRights } from './mock-rights';
+import { canRead, mayDo, requireAction } from './mock-roles';
 import type {
   AppStatus,
   Category,
@@ -19,6 +20,8 @@ import type {
   ContactView,
   Created,
   DirectoryRow,
+  DsRequest,
+  ErasureReport,
   ExportedFile,
   FieldChange,
   FieldValue,
@@ -29,15 +32,23 @@ import type {
   Lang,
   LegalBasisView,
   NewInteraction,
+  NewRequest,
+  PackagePreview,
+  PackageRelease,
+  PreviewField,
   Purpose,
   ReconsentItem,
   RecordKind,
   Register,
   RegisterVersionInfo,
+  ReleasedPackage,
+  RequestRow,
+  Restriction,
   Role,
   SessionInfo,
   SmtpSettings,
   UserInfo,
+  VerifyReport,
 } from './types';
 import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from './validate';
 
@@ -213,6 +224,11 @@ function first(v: Stored | undefined): string | null {
   return v;
 }
 
+function list(v: Stored | undefined): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
 function displayOf(f: Record<string, Stored>): string {
   const name = [first(f.title), first(f.given_name), first(f.family_name)].filter((x) => x).join(' ');
   return name || '?';
@@ -246,6 +262,9 @@ class MockVault implements PersonSource {
   persons = new Map<string, PersonRec>();
   companies = new Map<string, CompanyRec>();
   readonly consent: MockConsent;
+  readonly rights: MockRights;
+  /** Access packages released (the core's PackageRelease records). */
+  readonly releases: PackageRelease[] = [];
   private order: PersonRec[] | null = null;
   private counter = 0;
 
@@ -255,6 +274,7 @@ class MockVault implements PersonSource {
     now?: () => Date,
   ) {
     this.consent = new MockConsent(this, now);
+    this.rights = new MockRights(now);
   }
 
   display(id: string): string | null {
@@ -943,6 +963,8 @@ export class MockBackend implements Backend {
       sortKey: '',
       seed: 0,
     };
+    const given = (field: string) => changes.filter((c) => c.field === field).flatMap((c) => c.values.map((x) => x.trim()).filter((x) => x));
+    v.rights.checkSuppressed(given('emails'), given('phones'));
     this.apply(v, user, role, p, changes, true);
     v.persons.set(p.id, p);
     v.dirty();
@@ -955,6 +977,7 @@ export class MockBackend implements Backend {
     if (role === 'auditor') throw fail('forbidden', `the role '${role}' may not change contacts`);
     const p = v.persons.get(id);
     if (!p) throw fail('not_found', `no record ${id}`);
+    v.rights.refuseIfRestricted(id);
     if (changes.length === 0) throw fail('invalid', 'edit: nothing to change', 'edit');
     this.apply(v, user, role, p, changes, false);
     return null;
@@ -966,6 +989,7 @@ export class MockBackend implements Backend {
     if (role === 'auditor') throw fail('forbidden', `the role '${role}' may not record interactions`);
     const p = v.persons.get(contact);
     if (!p) throw fail('not_found', `no record ${contact}`);
+    v.rights.refuseIfRestricted(contact);
     if (!(INTERACTION_KINDS as readonly string[]).includes(interaction.kind)) {
       throw fail('invalid', `kind: must be one of: ${INTERACTION_KINDS.join(', ')}`, 'kind');
     }
@@ -1094,6 +1118,7 @@ export class MockBackend implements Backend {
     const bytes = file ? fromBase64(file.dataBase64) : null;
     if (file && !bytes) throw fail('invalid', 'evidence_file: the file could not be read', 'evidence_file');
     const { c, user, role } = this.consent();
+    this.open().v.rights.refuseIfRestricted(id);
     return c.giveConsent(role, user, id, consent, file && bytes ? { name: file.name, bytes } : null);
   }
 
@@ -1112,6 +1137,7 @@ export class MockBackend implements Backend {
   async requestConsent(id: string, purpose: string): Promise<ConsentEntry> {
     await this.tick('request_consent');
     const { c, user, role } = this.consent();
+    this.open().v.rights.refuseIfRestricted(id);
     return c.requestConsent(role, user, id, purpose);
   }
 
@@ -1167,5 +1193,189 @@ export class MockBackend implements Backend {
     await this.tick('save_smtp');
     const { c, role } = this.consent();
     return c.saveSmtp(role, settings, password);
+  }
+
+  // ----- data-subject requests and rights -----------------------------------
+
+  private rights(): { v: MockVault; r: MockRights; user: string; role: Role } {
+    const { v, user, role } = this.open();
+    v.consent.seed(user);
+    return { v, r: v.rights, user, role };
+  }
+
+  private person(v: MockVault, id: string): PersonRec {
+    const p = v.persons.get(id);
+    if (!p) throw fail('not_found', `person '${id}' not found`);
+    return p;
+  }
+
+  async listRequests(): Promise<RequestRow[]> {
+    await this.tick('list_requests');
+    const { r, role } = this.rights();
+    return r.listRequests(role);
+  }
+
+  async openRequest(request: NewRequest): Promise<DsRequest> {
+    await this.tick('open_request');
+    const { v, r, user, role } = this.rights();
+    return r.openRequest(role, user, request, (id) => v.persons.has(id));
+  }
+
+  async extendRequest(reference: string, reason: string): Promise<DsRequest> {
+    await this.tick('extend_request');
+    const { r, user, role } = this.rights();
+    return r.extendRequest(role, user, reference, reason);
+  }
+
+  async closeRequest(reference: string, outcome: string | null): Promise<DsRequest> {
+    await this.tick('close_request');
+    const { r, user, role } = this.rights();
+    return r.closeRequest(role, user, reference, outcome);
+  }
+
+  /** The package's content as the core's access_package collects it. */
+  private preview(v: MockVault, role: Role, id: string, lang: Lang): PackagePreview {
+    requireAction(role, 'export_package');
+    const p = this.person(v, id);
+    const fields: PreviewField[] = [];
+    for (const def of PERSON_FIELDS) {
+      const value = p.fields[def.name];
+      if (value === undefined || !canRead(role, def.category)) continue;
+      const text = Array.isArray(value) ? value.join(', ') : value;
+      if (text.trim() === '') continue;
+      fields.push({ label: lang === 'de' ? def.label_de : def.label_en, category: def.category, value: text });
+    }
+    const withheld = [...new Set(PERSON_FIELDS.map((f) => f.category))].filter((c) => !canRead(role, c));
+    const counts = v.consent.countsOf(id);
+    return {
+      display: displayOf(p.fields),
+      fields,
+      withheld,
+      companies: p.links.length,
+      interactions: v.interactionsOf(p).length,
+      consent_entries: counts.entries,
+      changes: v.historyOf(p).length,
+      disclosures: counts.disclosures,
+      requests: v.rights.requests.filter((q) => q.person === id).length,
+      files: ['report.html', 'data.json', 'data.csv', 'contact.vcf', 'consents.csv'],
+    };
+  }
+
+  async previewPackage(id: string, lang: Lang): Promise<PackagePreview> {
+    await this.tick('preview_package');
+    const { v, role } = this.rights();
+    return this.preview(v, role, id, lang);
+  }
+
+  async releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage> {
+    await this.tick('release_package');
+    const { v, r, user, role } = this.rights();
+    const preview = this.preview(v, role, id, lang);
+    const pass = passphrase && passphrase !== '' ? passphrase : null;
+    if (pass !== null && [...pass].length < MIN_PASSPHRASE) {
+      throw fail('invalid', 'passphrase: use at least 10 characters for the package', 'passphrase');
+    }
+    const req = request && request.trim() !== '' ? r.request(request) : null;
+    const slug = fold(preview.display).replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    let file = `${lang === 'de' ? 'auskunft' : 'access'}-${slug}-${r.today()}.zip`;
+    for (let n = 2; v.releases.some((x) => x.file === file); n++) {
+      file = `${lang === 'de' ? 'auskunft' : 'access'}-${slug}-${r.today()}-${n}.zip`;
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify({ preview, pass: pass !== null, n: v.releases.length }));
+    const release = {
+      person: id,
+      request: req ? req.reference : null,
+      sha256: fakeSha256(bytes),
+      size: bytes.length + 2048,
+      encrypted: pass !== null,
+      file,
+      at: r.now().toISOString(),
+      by: user,
+    };
+    v.releases.push(release);
+    return { path: `/exports/${file}`, release: { ...release } };
+  }
+
+  async contactRestriction(id: string): Promise<Restriction | null> {
+    await this.tick('contact_restriction');
+    const { v, r } = this.rights();
+    this.person(v, id);
+    return r.restriction(id);
+  }
+
+  async restrictContact(id: string, request: string): Promise<Restriction> {
+    await this.tick('restrict_contact');
+    const { v, r, user, role } = this.rights();
+    requireAction(role, 'handle_requests');
+    this.person(v, id);
+    return r.restrict(role, user, id, request);
+  }
+
+  async unrestrictContact(id: string): Promise<null> {
+    await this.tick('unrestrict_contact');
+    const { v, r, user, role } = this.rights();
+    requireAction(role, 'handle_requests');
+    this.person(v, id);
+    return r.unrestrict(role, user, id);
+  }
+
+  async objectContact(id: string, purpose: string, request: string): Promise<number> {
+    await this.tick('object_contact');
+    const { v, r, user, role } = this.rights();
+    requireAction(role, 'handle_requests');
+    const p = this.person(v, id);
+    const req = r.request(request);
+    if (req.kind !== 'objection') throw fail('invalid', `request: ${req.reference} is not an objection`, 'request');
+    const chosen = v.consent.object(user, id, purpose, req.reference);
+    return chosen.consent_required ? r.suppress(list(p.fields.emails), list(p.fields.phones)) : 0;
+  }
+
+  async eraseContact(id: string, request: string, suppress: boolean): Promise<ErasureReport> {
+    await this.tick('erase_contact');
+    const { v, r, role } = this.rights();
+    requireAction(role, 'erase');
+    const p = this.person(v, id);
+    const req = r.request(request);
+    if (req.kind !== 'erasure') {
+      throw fail('invalid', `request: ${req.reference} is a request for ${req.kind}, not for erasure`, 'request');
+    }
+    if (req.person !== null && req.person !== id) {
+      throw fail('invalid', `request: ${req.reference} is about another person`, 'request');
+    }
+    if (suppress) r.suppress(list(p.fields.emails), list(p.fields.phones));
+    const changes = v.historyOf(p).length;
+    const records = 1 + p.links.length + v.interactionsOf(p).length + v.consent.forget(id) + r.forget(id);
+    v.persons.delete(id);
+    v.dirty();
+    return { person: id, request: req.reference, records, changes };
+  }
+
+  async verifyErasure(texts: string[]): Promise<VerifyReport> {
+    await this.tick('verify_erasure');
+    const { v, r, role } = this.rights();
+    requireAction(role, 'erase');
+    const needles = texts.map((t) => t.trim().toLowerCase());
+    if (needles.length === 0 || needles.some((n) => [...n].length < 3)) {
+      throw fail('invalid', 'text: give at least one text of three or more characters', 'text');
+    }
+    const people = [...v.persons.values()];
+    const places: [string, unknown][] = [
+      ['vault.db: contacts', [people.map((p) => p.fields), [...v.companies.values()].map((c) => c.fields)]],
+      ['vault.db: interactions', people.map((p) => v.interactionsOf(p))],
+      ['vault.db: history', people.map((p) => v.historyOf(p))],
+      ['vault.db: consents', v.consent.dump()],
+      ['vault.db: requests', [r.requests, v.releases]],
+    ];
+    const count = (hay: string, needle: string) => {
+      let n = 0;
+      for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + needle.length)) n += 1;
+      return n;
+    };
+    return {
+      places: places.map(([place, data]) => {
+        const hay = (typeof data === 'string' ? data : JSON.stringify(data)).toLowerCase();
+        return { place, counts: needles.map((n) => count(hay, n)) };
+      }),
+    };
   }
 }

@@ -12,6 +12,7 @@ import {
   PERSONAL_CATEGORIES,
 } from './consent';
 import { PERSON_FIELDS, ROLES } from './fields';
+import { addMonths } from './rights';
 import { canRead, compartmentOf, requireAction } from './mock-roles';
 import type {
   Bilingual,
@@ -70,6 +71,8 @@ export interface SentMail {
   token: string;
 }
 
+export { addMonths };
+
 const DAY = 86_400_000;
 
 function fail(code: string, message: string, field: string | null = null): IpcError {
@@ -109,18 +112,6 @@ function first(v: Stored | undefined): string | null {
   if (v === undefined) return null;
   if (Array.isArray(v)) return v.length > 0 ? v[0] : null;
   return v;
-}
-
-/** `at` plus whole months, the day clamped to the month's end (chrono's checked_add_months). */
-export function addMonths(iso: string, months: number): string {
-  const d = new Date(iso);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + months;
-  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  const out = new Date(
-    Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
-  );
-  return out.toISOString();
 }
 
 function slug(s: string): string {
@@ -783,6 +774,62 @@ export class MockConsent {
       people,
     });
     return { path, count: people.length };
+  }
+
+  // ---- data-subject rights ---------------------------------------------
+
+  /**
+   * An objection (Art. 21): a withdrawal on every channel of the purpose at
+   * once, whatever was recorded before. Returns the purpose.
+   */
+  object(user: string, person: string, purposeKey: string, reference: string): Purpose {
+    this.person(person);
+    const purpose = this.purpose(purposeKey);
+    const at = this.now().toISOString();
+    for (const channel of CHANNELS) {
+      this.write({
+        person,
+        purpose: purpose.key,
+        channel,
+        state: 'withdrawn',
+        basis: purpose.basis,
+        source: 'objection',
+        evidence: null,
+        evidence_file: null,
+        reason: `objection (Art. 21 GDPR), ${reference}`,
+        at,
+        by: user,
+        token: null,
+      });
+    }
+    return clone(purpose);
+  }
+
+  /** How many consent entries and disclosures concern the person. */
+  countsOf(person: string): { entries: number; disclosures: number } {
+    return {
+      entries: this.entriesOf(person).length,
+      disclosures: this.disclosures.filter((d) => d.people.includes(person)).length,
+    };
+  }
+
+  /** Removes every consent entry of an erased person (and its files); returns how many. */
+  forget(person: string): number {
+    let n = 0;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      if (this.entries[i].person === person) {
+        this.files.delete(this.entries[i].id);
+        this.entries.splice(i, 1);
+        n += 1;
+      }
+    }
+    for (const d of this.disclosures) d.people = d.people.filter((x) => x !== person);
+    return n;
+  }
+
+  /** Everything the store holds, as text (for the erasure check). */
+  dump(): string {
+    return JSON.stringify({ entries: this.entries, disclosures: this.disclosures });
   }
 
   // ---- mail server ----------------------------------------------------

@@ -16,7 +16,11 @@ export type Action =
   | 'manage_purposes'
   | 'manage_settings'
   | 'export_mailing'
-  | 'export_records';
+  | 'export_records'
+  | 'view_requests'
+  | 'handle_requests'
+  | 'erase'
+  | 'export_package';
 
 const DESCRIBE: Record<Action, string> = {
   read_contacts: 'read contacts',
@@ -33,6 +37,10 @@ const DESCRIBE: Record<Action, string> = {
   manage_settings: 'change vault settings',
   export_mailing: 'export mailing lists',
   export_records: 'export the legal-basis view or the register',
+  view_requests: 'see data-subject requests',
+  handle_requests: 'handle data-subject requests',
+  erase: 'erase people',
+  export_package: 'export access packages',
 };
 
 const SALES: readonly Action[] = [
@@ -53,7 +61,14 @@ const AGENT: readonly Action[] = [
   'view_consent',
   'record_consent',
 ];
-const AUDITOR: readonly Action[] = ['read_contacts', 'view_history', 'run_doctor', 'view_consent', 'export_records'];
+const AUDITOR: readonly Action[] = [
+  'read_contacts',
+  'view_history',
+  'run_doctor',
+  'view_consent',
+  'export_records',
+  'view_requests',
+];
 
 export function mayDo(role: Role, action: Action): boolean {
   switch (role) {

@@ -1,9 +1,10 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { ALL_CATEGORIES, CHANNELS, CONSENT_STATES, DEFAULT_SOURCES, LEGAL_BASES, TLS_MODES } from '../lib/consent';
+import { REQUEST_KINDS } from '../lib/rights';
 import { catalogue, hasKey } from '../lib/i18n';
 import { reloadSettings, STORAGE_KEY } from '../lib/settings.svelte';
-import { mockWith, openBySearch, renderApp, renderSignedIn } from './helpers';
+import { mockWith, openBySearch, PASS, renderApp, renderSignedIn } from './helpers';
 
 describe('i18n', () => {
   it('switching the language in Settings changes the labels and is persisted', async () => {
@@ -127,6 +128,62 @@ describe('i18n', () => {
     await fireEvent.click(screen.getByTestId('nav-register'));
     expect((await screen.findByTestId('register-meta')).textContent).toContain('Version 1, erstellt am');
     expect(screen.getByText('Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)')).toBeTruthy();
+  });
+
+  it('has a German and an English text for every request kind and status and the rights views', () => {
+    const keys = [
+      ...REQUEST_KINDS.map((k) => `rkind.${k}`),
+      'rstatus.open',
+      'rstatus.closed',
+      'nav.requests',
+      'nav.requests_due',
+      'detail.tab_rights',
+      'err.code.restricted',
+      'err.code.suppressed',
+      'err.received_future',
+      'err.request_extended',
+      'err.verify_text',
+      'requests.title',
+      'package.title',
+      'package.effect',
+      'restrict.effect',
+      'object.effect',
+      'object.effect_marketing',
+      'erase.effect',
+      'erase.report',
+      'verify.title',
+      'verify.clean',
+      'verify.found',
+    ];
+    for (const key of keys) {
+      expect(hasKey(key), key).toBe(true);
+      if (!hasKey(key)) continue;
+      expect(catalogue.en[key].trim(), key).not.toBe('');
+      expect(catalogue.de[key].trim(), key).not.toBe('');
+      expect(catalogue.de[key], key).not.toBe(catalogue.en[key]);
+    }
+  });
+
+  it('shows the requests view and the rights tab in German', async () => {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ lang: 'de', autolockMinutes: 5 }));
+    reloadSettings();
+    const mock = mockWith([['anna', 'admin']]);
+    const id = mock.seedPerson({ given_name: 'Ernst', family_name: 'Sprache' });
+    await mock.unlock('anna', PASS);
+    await mock.openRequest({ kind: 'erasure', person: id, received: '2020-01-02', identity_check: null });
+    await renderSignedIn(mock, 'anna');
+    expect(screen.getByTestId('nav-requests').textContent).toContain('Anfragen');
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    const row = await screen.findByTestId('request-row');
+    expect(row.textContent).toContain('Löschung (Art. 17)');
+    expect(row.textContent).toContain('Überfällig');
+    expect(screen.getByText('Löschnachweis')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('nav-contacts'));
+    await openBySearch('sprache', id, fireEvent);
+    expect(screen.getByTestId('tab-rights').textContent).toBe('Rechte');
+    await fireEvent.click(screen.getByTestId('tab-rights'));
+    expect((await screen.findByTestId('erase')).textContent).toBe('Löschen');
+    expect(screen.getByTestId('package').textContent).toBe('Auskunftspaket');
   });
 
   it('the German catalogue is complete and keeps every placeholder', () => {

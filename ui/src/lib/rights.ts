@@ -1,0 +1,65 @@
+// Data-subject requests (Art. 15–21 GDPR) as the UI sees them: the kinds,
+// who may see and handle them (as crates/core/src/roles.rs; SessionInfo has
+// no flags for them, so they follow from the role), and the list order.
+import type { RequestKind, RequestRow, Role } from './types';
+
+export const REQUEST_KINDS: readonly RequestKind[] = [
+  'access',
+  'rectification',
+  'erasure',
+  'restriction',
+  'objection',
+  'portability',
+] as const;
+
+/** May see the requests (ViewRequests): admin, dpo, auditor. */
+export function maySeeRequests(role: Role): boolean {
+  return role === 'admin' || role === 'dpo' || role === 'auditor';
+}
+
+/**
+ * May handle requests, restrict, object, erase and release access packages
+ * (HandleRequests, Erase, ExportPackage): admin and dpo.
+ */
+export function mayHandleRequests(role: Role): boolean {
+  return role === 'admin' || role === 'dpo';
+}
+
+/** Open requests first, by deadline; then closed ones, newest deadline first. */
+export function sortRequests(rows: RequestRow[]): RequestRow[] {
+  return [...rows].sort((a, b) => {
+    const ao = a.request.status === 'open' ? 0 : 1;
+    const bo = b.request.status === 'open' ? 0 : 1;
+    if (ao !== bo) return ao - bo;
+    const cmp = a.request.deadline.localeCompare(b.request.deadline);
+    return (ao === 0 ? cmp : -cmp) || a.request.reference.localeCompare(b.request.reference);
+  });
+}
+
+/** How many open requests are overdue or due within the week. */
+export function dueCount(rows: RequestRow[]): number {
+  return rows.filter((r) => r.overdue || r.due_soon).length;
+}
+
+/** Today as `YYYY-MM-DD` in local time, for date inputs. */
+export function localDateToday(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
+/** `at` plus whole months, the day clamped to the month's end (chrono's checked_add_months). */
+export function addMonths(iso: string, months: number): string {
+  const d = new Date(iso);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const out = new Date(
+    Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
+  );
+  return out.toISOString();
+}
+
+/** A date (`YYYY-MM-DD`) plus whole months, as the core computes deadlines. */
+export function addMonthsToDate(date: string, months: number): string {
+  return addMonths(`${date}T00:00:00Z`, months).slice(0, 10);
+}

@@ -1,0 +1,350 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import type { MockBackend } from '../lib/mock-backend';
+import type { RequestKind } from '../lib/types';
+import { byTestId, mockWith, openBySearch, PASS, renderSignedIn } from './helpers';
+
+/** The mock's clock: every deadline below is computed from it. */
+const NOW = new Date('2026-03-10T10:00:00Z');
+
+function seeded(clock = true) {
+  const mock = mockWith(
+    [
+      ['anna', 'admin'],
+      ['dora', 'dpo'],
+      ['ida', 'auditor'],
+      ['sam', 'sales'],
+    ],
+    clock ? { now: () => NOW } : {},
+  );
+  const id = mock.seedPerson(
+    {
+      given_name: 'Erika',
+      family_name: 'Mustermann',
+      emails: ['erika@example.de'],
+      phones: ['+49 30 1234567'],
+    },
+    [{ company: 'Beispiel AG', role: 'Einkauf' }],
+    [{ kind: 'call', at: '2026-02-01T10:00:00Z', by: 'anna', summary: 'Rückruf Mustermann', text: null }],
+  );
+  const other = mock.seedPerson({ given_name: 'Otto', family_name: 'Normal', emails: ['otto@example.de'] });
+  return { mock, id, other };
+}
+
+async function openReq(mock: MockBackend, kind: RequestKind, person: string | null, received: string) {
+  await mock.unlock('anna', PASS);
+  return mock.openRequest({ kind, person, received, identity_check: null });
+}
+
+function row(reference: string): HTMLElement {
+  return document.querySelector(`[data-testid="request-row"][data-reference="${reference}"]`) as HTMLElement;
+}
+
+async function openRights(query: string, id: string) {
+  await openBySearch(query, id, fireEvent);
+  await fireEvent.click(screen.getByTestId('tab-rights'));
+  const panel = await screen.findByTestId('rights-panel');
+  await waitFor(() => expect(panel.getAttribute('aria-busy')).toBe('false'));
+  return panel;
+}
+
+describe('data-subject requests', () => {
+  it('lists requests by deadline, marks the overdue one and counts overdue and due ones in the navigation', async () => {
+    const { mock, id } = seeded();
+    const later = await openReq(mock, 'access', id, '2026-03-01'); // due 2026-04-01
+    const overdue = await openReq(mock, 'erasure', null, '2026-01-05'); // due 2026-02-05: overdue
+    const soon = await openReq(mock, 'objection', id, '2026-02-12'); // due 2026-03-12: this week
+    await renderSignedIn(mock, 'anna');
+
+    const count = await screen.findByTestId('requests-due-count');
+    expect(count.getAttribute('data-count')).toBe('2');
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await waitFor(() => expect(byTestId('request-row')).toHaveLength(3));
+    expect(byTestId('request-row').map((r) => r.getAttribute('data-reference'))).toEqual([
+      overdue.reference,
+      soon.reference,
+      later.reference,
+    ]);
+    expect(row(overdue.reference).getAttribute('data-overdue')).toBe('true');
+    expect(row(overdue.reference).getAttribute('data-kind')).toBe('erasure');
+    expect(row(overdue.reference).getAttribute('data-status')).toBe('open');
+    expect(within(row(overdue.reference)).getByTestId('request-overdue').textContent).toBe('Overdue');
+    expect(within(row(overdue.reference)).getByText('Not found in the vault')).toBeTruthy();
+    expect(row(soon.reference).getAttribute('data-overdue')).toBe('false');
+    expect(within(row(soon.reference)).getByTestId('request-due-soon')).toBeTruthy();
+    expect(within(row(later.reference)).queryByTestId('request-due-soon')).toBeNull();
+    expect(screen.getByTestId('requests-summary').textContent?.trim()).toBe('1 overdue, 1 due within seven days, 3 open in all.');
+
+    // Closing the overdue one takes it out of the count.
+    await fireEvent.click(within(row(overdue.reference)).getByTestId('request-close'));
+    await fireEvent.input(document.getElementById('rq-outcome')!, { target: { value: 'Erased on 2026-02-01, letter sent' } });
+    await fireEvent.click(screen.getByTestId('request-close-save'));
+    await waitFor(() => expect(row(overdue.reference).getAttribute('data-status')).toBe('closed'));
+    expect(row(overdue.reference).getAttribute('data-overdue')).toBe('false');
+    expect(screen.getByTestId('requests-due-count').getAttribute('data-count')).toBe('1');
+    expect(byTestId('request-row').at(-1)?.getAttribute('data-reference')).toBe(overdue.reference);
+
+    // The link leads to the person's rights.
+    await fireEvent.click(within(row(soon.reference)).getByTestId('request-person'));
+    expect((await screen.findByTestId('tab-rights')).getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByTestId('contact-detail').textContent).toContain('Erika Mustermann');
+  });
+
+  it('opening a request with a future date shows the error next to the date; a valid one is listed', async () => {
+    const { mock, id } = seeded(false);
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await screen.findByTestId('requests-empty');
+    await fireEvent.click(screen.getByTestId('request-new'));
+    const received = document.getElementById('rq-received') as HTMLInputElement;
+    expect(received.value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await fireEvent.change(document.getElementById('rq-kind')!, { target: { value: 'erasure' } });
+    await fireEvent.input(received, { target: { value: '2099-01-01' } });
+    await fireEvent.click(screen.getByTestId('request-save'));
+    const error = await screen.findByTestId('error-received');
+    expect(error.textContent).toBe('A request cannot be received in the future.');
+    expect(received.getAttribute('aria-invalid')).toBe('true');
+    expect(received.getAttribute('aria-describedby')).toContain(error.id);
+    expect(byTestId('request-row')).toHaveLength(0);
+
+    // Pick the person from the search and record it for today.
+    await fireEvent.input(document.getElementById('rq-person-search')!, { target: { value: 'muster' } });
+    await fireEvent.click(await screen.findByTestId('rq-person-option'));
+    expect(screen.getByTestId('rq-person').getAttribute('data-id')).toBe(id);
+    await fireEvent.input(received, { target: { value: '2026-01-02' } });
+    await fireEvent.input(document.getElementById('rq-identity')!, { target: { value: 'Reply from the known address' } });
+    await fireEvent.click(screen.getByTestId('request-save'));
+    await waitFor(() => expect(byTestId('request-row')).toHaveLength(1));
+    const [r] = (await mock.listRequests()).map((x) => x.request);
+    expect(r).toMatchObject({ kind: 'erasure', person: id, received: '2026-01-02', deadline: '2026-02-02', identity_check: 'Reply from the known address' });
+    expect(screen.getByTestId('request-notice').textContent).toContain(r.reference);
+  });
+
+  it('extends a deadline once; a second extension is refused with the error shown', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'access', id, '2026-03-01');
+    await renderSignedIn(mock, 'dora');
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await waitFor(() => expect(row(r.reference)).toBeTruthy());
+
+    await fireEvent.click(within(row(r.reference)).getByTestId('request-extend'));
+    expect(screen.getByTestId('request-extend-effect').textContent).toContain('three months after receipt');
+    await fireEvent.click(screen.getByTestId('request-extend-save'));
+    expect(screen.getByTestId('error-reason').textContent).toBe(
+      'Say why the deadline is extended (Art. 12(3): complexity or number of requests).',
+    );
+    await fireEvent.input(document.getElementById('rq-reason')!, { target: { value: 'Many records in three systems' } });
+    await fireEvent.click(screen.getByTestId('request-extend-save'));
+    await waitFor(() => expect(within(row(r.reference)).queryByTestId('request-extend')).toBeNull());
+    expect((await mock.listRequests())[0].request.deadline).toBe('2026-06-01');
+    expect(row(r.reference).textContent).toContain('Extended: Many records in three systems');
+
+    // A colleague's view from before the extension: the core refuses a second one.
+    const other = await openReq(mock, 'access', id, '2026-03-02');
+    await fireEvent.click(screen.getByTestId('nav-contacts'));
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await waitFor(() => expect(row(other.reference)).toBeTruthy());
+    await fireEvent.click(within(row(other.reference)).getByTestId('request-extend'));
+    await mock.extendRequest(other.reference, 'Extended by a colleague');
+    await fireEvent.input(document.getElementById('rq-reason')!, { target: { value: 'Again' } });
+    await fireEvent.click(screen.getByTestId('request-extend-save'));
+    expect((await screen.findByTestId('request-update-error')).textContent).toBe(
+      'The deadline was already extended. Art. 12(3) allows one extension only.',
+    );
+  });
+
+  it('reviews an access package (fields, counts, files) and releases it with path and SHA-256', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'access', id, '2026-03-01');
+    await mock.giveConsent(id, { purpose: 'e-marketing', channel: 'email', source: 'web_form', evidence: null, basis: null, at: null });
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+    expect(screen.getByTestId('rights-request').getAttribute('data-reference')).toBe(r.reference);
+
+    await fireEvent.click(screen.getByTestId('package'));
+    await fireEvent.change(document.getElementById('pkg-lang')!, { target: { value: 'de' } });
+    const preview = await screen.findByTestId('package-preview');
+    await waitFor(() => expect(preview.getAttribute('data-lang')).toBe('de'));
+    const fields = within(preview).getAllByTestId('package-field');
+    expect(fields.map((f) => f.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'Vorname Erika',
+      'Nachname Mustermann',
+      'E-Mail erika@example.de',
+      'Telefon +49 30 1234567',
+    ]);
+    const counts = Object.fromEntries(
+      within(preview).getAllByTestId('package-count').map((c) => [c.getAttribute('data-name'), c.getAttribute('data-count')]),
+    );
+    expect(counts).toEqual({ companies: '1', interactions: '1', consent_entries: '1', changes: counts.changes, disclosures: '0', requests: '1' });
+    expect(Number(counts.changes)).toBeGreaterThan(0);
+    expect(within(preview).getAllByTestId('package-file').map((f) => f.textContent)).toEqual([
+      'report.html',
+      'data.json',
+      'data.csv',
+      'contact.vcf',
+      'consents.csv',
+    ]);
+    expect((document.getElementById('pkg-request') as HTMLSelectElement).value).toBe(r.reference);
+
+    // Encryption needs a passphrase of 10 characters.
+    await fireEvent.click(document.getElementById('pkg-encrypt')!);
+    await fireEvent.input(document.getElementById('pkg-passphrase')!, { target: { value: 'short' } });
+    const release = vi.spyOn(mock, 'releasePackage');
+    await fireEvent.click(screen.getByTestId('package-release'));
+    expect(screen.getByTestId('error-pkg-passphrase').textContent).toBe('Use at least 10 characters.');
+    expect(release).not.toHaveBeenCalled();
+    await fireEvent.input(document.getElementById('pkg-passphrase')!, { target: { value: 'a long package passphrase' } });
+    expect(screen.getByTestId('package-effect').textContent).toContain('encrypted with the passphrase');
+    expect(screen.getByTestId('package-effect').textContent).toContain(`for ${r.reference}`);
+    await fireEvent.click(screen.getByTestId('package-release'));
+
+    const path = await screen.findByTestId('package-path');
+    expect(path.textContent).toMatch(/^\/exports\/auskunft-erika-mustermann-\d{4}-\d{2}-\d{2}\.zip$/);
+    expect(screen.getByTestId('package-sha256').textContent).toMatch(/^[0-9a-f]{64}$/);
+    expect(release).toHaveBeenCalledWith(id, 'de', r.reference, 'a long package passphrase');
+  });
+
+  it('restricts a person: the banner shows and editing is refused with the restricted error', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'restriction', id, '2026-03-01');
+    await renderSignedIn(mock, 'dora');
+    await openRights('muster', id);
+    expect(screen.queryByTestId('restricted-banner')).toBeNull();
+    expect(screen.queryByTestId('unrestrict')).toBeNull();
+
+    await fireEvent.click(screen.getByTestId('restrict'));
+    expect((document.getElementById('restrict-request') as HTMLSelectElement).value).toBe(r.reference);
+    expect(screen.getByTestId('restrict-effect').textContent).toContain('cannot be edited');
+    await fireEvent.click(screen.getByTestId('restrict-confirm'));
+    const banner = await screen.findByTestId('restricted-banner');
+    expect(banner.textContent).toContain('Processing restricted (Art. 18 GDPR)');
+    expect(banner.textContent).toContain(r.reference);
+    expect(screen.getByTestId('unrestrict')).toBeTruthy();
+    expect(screen.queryByTestId('restrict')).toBeNull();
+
+    await fireEvent.click(screen.getByTestId('contact-edit'));
+    await fireEvent.input(document.getElementById('f-family_name')!, { target: { value: 'Neu' } });
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expect(screen.getByTestId('form-error').textContent).toContain('This person is restricted (Art. 18 GDPR)'));
+    expect(mock.consentStore().entries).toHaveLength(0);
+    await expect(mock.addInteraction(id, { kind: 'call', summary: 'x', text: null, at: null })).rejects.toMatchObject({ code: 'restricted' });
+
+    // Lifting it (after confirming) allows editing again.
+    await fireEvent.click(screen.getByTestId('form-cancel'));
+    await fireEvent.click(await screen.findByTestId('tab-rights'));
+    await fireEvent.click(await screen.findByTestId('unrestrict'));
+    await fireEvent.click(screen.getByTestId('unrestrict-confirm'));
+    await waitFor(() => expect(screen.queryByTestId('restricted-banner')).toBeNull());
+    await expect(mock.editContact(id, [{ field: 'family_name', values: ['Neu'] }])).resolves.toBeNull();
+  });
+
+  it('records an objection on every channel; a marketing objection suppresses the addresses', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'objection', id, '2026-03-01');
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+    await fireEvent.click(screen.getByTestId('object'));
+    await fireEvent.change(document.getElementById('obj-purpose')!, { target: { value: 'e-marketing' } });
+    expect((document.getElementById('obj-request') as HTMLSelectElement).value).toBe(r.reference);
+    const effect = screen.getByTestId('obj-effect').textContent ?? '';
+    expect(effect).toContain('applies at once on every channel');
+    expect(effect).toContain('are also suppressed');
+    await fireEvent.click(screen.getByTestId('object-confirm'));
+    await waitFor(() =>
+      expect(screen.getByTestId('rights-notice').textContent).toBe('The objection was recorded on every channel; 2 addresses suppressed.'),
+    );
+    const entries = mock.consentStore().entries.filter((e) => e.person === id);
+    expect(entries.map((e) => [e.purpose, e.channel, e.state])).toEqual([
+      ['e-marketing', 'email', 'withdrawn'],
+      ['e-marketing', 'phone', 'withdrawn'],
+      ['e-marketing', 'post', 'withdrawn'],
+      ['e-marketing', 'sms', 'withdrawn'],
+    ]);
+
+    // The address cannot come back unnoticed.
+    await fireEvent.click(screen.getByTestId('contact-new'));
+    await fireEvent.input(document.getElementById('f-family_name')!, { target: { value: 'Zweitkonto' } });
+    await fireEvent.input(document.getElementById('f-emails')!, { target: { value: 'ERIKA@example.de' } });
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expect(screen.getByTestId('form-error').textContent).toContain('This address is blocked'));
+  });
+
+  it('erases only after confirmation, then returns to the list with the report; the check finds nothing', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'erasure', id, '2026-03-01');
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+
+    await fireEvent.click(screen.getByTestId('erase'));
+    const effect = screen.getByTestId('erase-effect').textContent ?? '';
+    expect(effect).toContain('Erika Mustermann, their interactions, consents, links to companies and change history will be gone for good');
+    expect(effect).toContain(`What stays: the record id, the date of the erasure and the request reference ${r.reference}.`);
+    expect((document.getElementById('erase-suppress') as HTMLInputElement).checked).toBe(true);
+    await fireEvent.click(screen.getByTestId('erase-cancel'));
+    expect(mock.calls).not.toContain('erase_contact');
+    expect(screen.getByTestId('contact-detail').textContent).toContain('Erika Mustermann');
+    expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).not.toBeNull();
+
+    await fireEvent.click(screen.getByTestId('erase'));
+    await fireEvent.click(screen.getByTestId('erase-confirm'));
+    const report = await screen.findByTestId('erasure-report');
+    expect(report.getAttribute('data-records')).toBe('3');
+    expect(Number(report.getAttribute('data-changes'))).toBeGreaterThan(0);
+    expect(report.textContent).toContain(r.reference);
+    expect(screen.queryByTestId('contact-detail')).toBeNull();
+    expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).toBeNull();
+    await expect(mock.getContact(id)).rejects.toMatchObject({ code: 'not_found' });
+
+    // The erasure check in the Requests view.
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await fireEvent.input(await screen.findByTestId('verify-run').then(() => document.getElementById('verify-texts')!), {
+      target: { value: 'mustermann\nerika@example.de' },
+    });
+    await fireEvent.click(screen.getByTestId('verify-run'));
+    const result = await screen.findByTestId('verify-result');
+    expect(result.getAttribute('data-clean')).toBe('true');
+    expect(result.textContent?.trim()).toBe('None remains: no text was found anywhere in the vault.');
+    expect(byTestId('verify-place').length).toBeGreaterThan(1);
+    expect(byTestId('verify-place').every((p) => p.getAttribute('data-counts') === '0,0')).toBe(true);
+
+    await fireEvent.input(document.getElementById('verify-texts')!, { target: { value: 'Normal\nab' } });
+    await fireEvent.click(screen.getByTestId('verify-run'));
+    expect(screen.getByTestId('error-texts').textContent).toBe('Enter at least one text of three or more characters per line.');
+    await fireEvent.input(document.getElementById('verify-texts')!, { target: { value: 'normal' } });
+    await fireEvent.click(screen.getByTestId('verify-run'));
+    await waitFor(() => expect(screen.getByTestId('verify-result').getAttribute('data-clean')).toBe('false'));
+    expect(screen.getByTestId('verify-result').textContent).toContain('Found:');
+  });
+
+  it('an auditor sees the requests but no action; no Rights tab', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'erasure', id, '2026-01-05');
+    await renderSignedIn(mock, 'ida');
+    expect((await screen.findByTestId('requests-due-count')).getAttribute('data-count')).toBe('1');
+    await fireEvent.click(screen.getByTestId('nav-requests'));
+    await waitFor(() => expect(row(r.reference)).toBeTruthy());
+    expect(row(r.reference).getAttribute('data-overdue')).toBe('true');
+    for (const action of ['request-new', 'request-extend', 'request-close', 'verify-run']) {
+      expect(screen.queryByTestId(action), action).toBeNull();
+    }
+    await fireEvent.click(within(row(r.reference)).getByTestId('request-person'));
+    await waitFor(() => expect(screen.getByTestId('contact-detail').textContent).toContain('Erika Mustermann'));
+    expect(screen.queryByTestId('tab-rights')).toBeNull();
+    await expect(mock.openRequest({ kind: 'access', person: null, received: '2026-03-01', identity_check: null })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+  });
+
+  it('a sales user sees no Requests and no Rights tab', async () => {
+    const { mock, id } = seeded();
+    await openReq(mock, 'erasure', id, '2026-01-05');
+    await renderSignedIn(mock, 'sam');
+    expect(screen.queryByTestId('nav-requests')).toBeNull();
+    expect(screen.queryByTestId('requests-due-count')).toBeNull();
+    await openBySearch('muster', id, fireEvent);
+    expect(screen.getByTestId('tab-consents')).toBeTruthy();
+    expect(screen.queryByTestId('tab-rights')).toBeNull();
+    expect(mock.calls).not.toContain('list_requests');
+    await expect(mock.listRequests()).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
