@@ -123,15 +123,7 @@ fn requests_have_deadlines_an_overdue_list_one_extension_and_an_end() {
     assert_eq!(all.as_array().map(Vec::len), Some(2));
 
     // Sales staff neither see nor handle requests.
-    v.admin(&[
-        "user",
-        "add",
-        "sam",
-        "--role",
-        "sales",
-        "--new-passphrase-file",
-        v.file("sales.pw").to_str().expect("path"),
-    ]);
+    v.add_user("sam", "sales", "sales.pw");
     let sales = v
         .command("sales.pw", &["--user", "sam", "request", "list"])
         .output()
@@ -716,15 +708,7 @@ fn the_access_package_holds_everything_about_the_person() {
     );
 
     // Only dpo and admin make packages.
-    v.admin(&[
-        "user",
-        "add",
-        "sam",
-        "--role",
-        "sales",
-        "--new-passphrase-file",
-        v.file("sales.pw").to_str().expect("path"),
-    ]);
+    v.add_user("sam", "sales", "sales.pw");
     let sales = v
         .command(
             "sales.pw",

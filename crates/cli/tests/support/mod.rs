@@ -77,6 +77,20 @@ impl Vault {
         String::from_utf8(out.stdout).expect("utf8")
     }
 
+    /// Adds a user as the admin, with the passphrase in file `pw`.
+    pub fn add_user(&self, name: &str, role: &str, pw: &str) {
+        let file = self.file(pw);
+        self.admin(&[
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--new-passphrase-file",
+            file.to_str().expect("path"),
+        ]);
+    }
+
     pub fn admin(&self, args: &[&str]) -> String {
         self.ok("admin.pw", args)
     }
