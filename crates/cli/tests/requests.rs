@@ -485,6 +485,17 @@ fn restriction_objection_and_suppression() {
         ],
     );
     assert_eq!(back.status.code(), Some(1));
+    // Nor can the address come back through an edit.
+    let plain = v
+        .admin(&["contact", "add", "--name", "Otto Ohne"])
+        .trim()
+        .to_owned();
+    let sneaky = v.run_as(
+        "admin.pw",
+        &["contact", "edit", &plain, "--email", "otto@example.de"],
+    );
+    assert_eq!(sneaky.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&sneaky.stderr).contains("is suppressed"));
     let clean = v.run_as(
         "admin.pw",
         &[
@@ -579,6 +590,28 @@ fn the_access_package_holds_everything_about_the_person() {
         "--evidence",
         "Messe-Stand",
     ]);
+    let other = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Dritte Person",
+            "--email",
+            "dritte@example.de",
+        ])
+        .trim()
+        .to_owned();
+    v.admin(&[
+        "consent",
+        "give",
+        &other,
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+        "--source",
+        "event",
+    ]);
     let list = v.file("list.csv");
     v.admin(&[
         "mailing",
@@ -628,6 +661,10 @@ fn the_access_package_holds_everything_about_the_person() {
     let get = |n: &str| &files.iter().find(|(f, _)| f == n).expect("file").1;
     let json: serde_json::Value = serde_json::from_str(get("data.json")).expect("json");
     assert_eq!(json["schema"], "tresor-access-package/1");
+    assert!(
+        !get("data.json").contains(&other),
+        "the mailing list's other people are third parties"
+    );
     let text = get("data.json");
     for item in [
         "Jörg",

@@ -125,6 +125,20 @@ fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
     }
 }
 
+/// Every value typed for one field (the addresses checked against the
+/// suppression list).
+fn values_of(changes: &[(String, FieldInput)], name: &str) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|(f, _)| f == name)
+        .flat_map(|(_, v)| match v {
+            FieldInput::List(items) => items.clone(),
+            FieldInput::Text(t) => vec![t.clone()],
+            FieldInput::Clear => Vec::new(),
+        })
+        .collect()
+}
+
 /// Context of a key or secret that belongs to one owner (a subject or a
 /// vault secret), not to a field.
 fn owned_ctx<'a>(domain: &'a str, owner: &'a str) -> Context<'a> {
@@ -517,19 +531,11 @@ impl Session {
         allow_suppressed: Option<&str>,
     ) -> Result<RecordId> {
         self.require(Action::WriteContacts)?;
-        let list = |name: &str| -> Vec<String> {
-            input
-                .fields
-                .iter()
-                .filter(|(f, _)| f == name)
-                .flat_map(|(_, v)| match v {
-                    FieldInput::List(items) => items.clone(),
-                    FieldInput::Text(t) => vec![t.clone()],
-                    FieldInput::Clear => Vec::new(),
-                })
-                .collect()
-        };
-        self.check_suppressed(&list("emails"), &list("phones"), allow_suppressed)?;
+        self.check_suppressed(
+            &values_of(&input.fields, "emails"),
+            &values_of(&input.fields, "phones"),
+            allow_suppressed,
+        )?;
         let (id, ops) = self.person_ops(input, &mut HashMap::new())?;
         let key = self.subject_key(id);
         self.store.apply(&ops, &[(id, key)])?;
@@ -641,6 +647,11 @@ impl Session {
         }
         if kind == RecordKind::Person {
             self.refuse_if_restricted(id)?;
+            self.check_suppressed(
+                &values_of(changes, "emails"),
+                &values_of(changes, "phones"),
+                None,
+            )?;
         }
         let mut fields = Vec::new();
         let mut company = None;

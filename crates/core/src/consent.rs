@@ -944,6 +944,25 @@ impl Session {
                 "a consent cannot be given in the future",
             ));
         }
+        // The latest entry is the one recorded last; a consent dated before
+        // a later withdrawal would silently revive it (Art. 7(3)).
+        if let Some(last) = self
+            .entries_of(person)?
+            .into_iter()
+            .rev()
+            .find(|e| e.purpose == purpose.key && e.channel == channel)
+        {
+            if at < last.at {
+                return Err(Error::invalid(
+                    "at",
+                    format!(
+                        "a newer entry ({}, {}) exists for this purpose and channel; record a consent dated after it",
+                        last.state.label(Lang::En),
+                        last.at.format("%Y-%m-%d")
+                    ),
+                ));
+            }
+        }
         let file_meta = match file {
             Some((name, bytes)) => {
                 if bytes.len() > 20 * 1024 * 1024 {
@@ -1112,10 +1131,15 @@ impl Session {
                 category: f.category,
             })
             .collect();
+        // Name only this person: the other people of a list are third parties.
         let disclosures = self
             .disclosures()?
             .into_iter()
             .filter(|d| d.people.contains(&person))
+            .map(|mut d| {
+                d.people = vec![person];
+                d
+            })
             .collect();
         Ok(LegalBasisView {
             person,
@@ -1157,7 +1181,10 @@ impl Session {
     pub fn reconsent_list(&self, ahead_days: u32) -> Result<Vec<ReconsentItem>> {
         self.require(Action::ViewConsent)?;
         let now = self.now();
-        let horizon = now + chrono::Duration::days(i64::from(ahead_days));
+        let horizon = now
+            .checked_add_signed(chrono::Duration::days(i64::from(ahead_days.min(3650))))
+            .unwrap_or(now);
+        let restricted: BTreeSet<Uuid> = self.restricted_people()?.into_iter().collect();
         let purposes: HashMap<String, Purpose> = self
             .purposes_unchecked()?
             .into_iter()
@@ -1165,7 +1192,7 @@ impl Session {
             .collect();
         let mut items = Vec::new();
         for ((person, purpose, channel), e) in self.latest_entries()? {
-            if e.state != ConsentState::Given {
+            if e.state != ConsentState::Given || restricted.contains(&person) {
                 continue;
             }
             let Some(expires) = expiry(&e, purposes.get(&purpose)) else {
@@ -1199,6 +1226,18 @@ impl Session {
         self.require(Action::RequestConsent)?;
         self.refuse_if_restricted(person)?;
         let purpose = self.purpose(purpose)?;
+        let objected = self
+            .entries_of(person)?
+            .into_iter()
+            .rev()
+            .find(|e| e.purpose == purpose.key && e.channel == Channel::Email)
+            .is_some_and(|e| e.source == "objection");
+        if objected {
+            return Err(Error::invalid(
+                "purpose",
+                "the person objected to this purpose; no request may be sent",
+            ));
+        }
         let contact = self.contact(person)?;
         let to = first_string(&contact, "emails").ok_or_else(|| {
             Error::invalid(
@@ -1265,6 +1304,7 @@ impl Session {
             .ok_or_else(|| {
                 Error::invalid("token", "this confirmation code is unknown or was mistyped")
             })?;
+        self.refuse_if_restricted(pending.person)?;
         let latest = self
             .entries_of(pending.person)?
             .into_iter()

@@ -148,7 +148,7 @@ impl Session {
                 "give at least one text of three or more characters",
             ));
         }
-        self.store.checkpoint()?;
+        self.store.full_checkpoint()?;
         let db = self.store.path().to_path_buf();
         let mut places = Vec::new();
 

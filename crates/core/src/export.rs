@@ -92,14 +92,20 @@ impl Session {
 }
 
 /// Appends one CSV line (RFC 4180 quoting). Cells that a spreadsheet would
-/// run as a formula (`=`, `+`, `-`, `@` first) get a leading apostrophe.
+/// run as a formula (`=`, `@`, tab or CR first, or `+`/`-` not followed by a
+/// digit, so phone numbers stay intact) get a leading apostrophe.
 pub fn csv_line(out: &mut String, cells: &[&str]) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         let guarded;
-        let cell = if cell.starts_with(['=', '+', '-', '@']) {
+        let mut chars = cell.chars();
+        let first = chars.next();
+        let second_is_digit = chars.next().is_some_and(|c| c.is_ascii_digit() || c == ' ');
+        let formula = matches!(first, Some('=' | '@' | '\t' | '\r'))
+            || (matches!(first, Some('+' | '-')) && !second_is_digit);
+        let cell = if formula {
             guarded = format!("'{cell}");
             guarded.as_str()
         } else {
@@ -592,6 +598,9 @@ mod tests {
         let mut s = String::new();
         csv_line(&mut s, &["a,b", "say \"hi\"", "=HYPERLINK(1)", "plain"]);
         assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),plain\r\n");
+        let mut t = String::new();
+        csv_line(&mut t, &["+49 171 2345678", "+SUM(A1)", "-1", "@x"]);
+        assert_eq!(t, "+49 171 2345678,'+SUM(A1),-1,'@x\r\n");
     }
 
     #[test]

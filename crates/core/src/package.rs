@@ -569,6 +569,21 @@ impl Session {
             ));
         }
         let request = request.map(|r| self.request(r)).transpose()?;
+        if let Some(r) = &request {
+            let kind_ok = matches!(
+                r.kind,
+                crate::requests::RequestKind::Access | crate::requests::RequestKind::Portability
+            );
+            if !kind_ok || r.person.is_some_and(|p| p != package.data.person) {
+                return Err(Error::invalid(
+                    "request",
+                    format!(
+                        "{} is not an access or portability request of this person",
+                        r.reference
+                    ),
+                ));
+            }
+        }
         let bytes = build_zip(&package.files, passphrase)?;
         crate::vault::write_atomic(path, &bytes)?;
         let back = std::fs::read(path).map_err(Error::io(path))?;

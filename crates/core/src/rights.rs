@@ -64,7 +64,9 @@ fn normalise(kind: &str, value: &str) -> String {
     if kind == "email" {
         return value.trim().to_lowercase();
     }
-    let t = value.trim();
+    // "+49 (0)171 …": the trunk zero in brackets is not dialled abroad.
+    let t = value.trim().replace("(0)", "");
+    let t = t.as_str();
     let digits: String = t.chars().filter(char::is_ascii_digit).collect();
     if t.starts_with('+') {
         digits
@@ -196,10 +198,14 @@ impl Session {
         for (kind, values) in [("email", emails), ("phone", phones)] {
             for v in values {
                 let hash = Self::address_hash(&key, kind, v);
-                if list
+                // Suppressed, and not already allowed once with a reason.
+                let suppressed = list
                     .iter()
-                    .any(|s| s.hash == hash && s.override_reason.is_none())
-                {
+                    .any(|s| s.hash == hash && s.override_reason.is_none());
+                let allowed = list
+                    .iter()
+                    .any(|s| s.hash == hash && s.override_reason.is_some());
+                if suppressed && !allowed {
                     matched.push((kind, v.clone(), hash));
                 }
             }
@@ -297,6 +303,12 @@ impl Session {
         self.require(Action::HandleRequests)?;
         self.person_exists(person)?;
         let req = self.request(request)?;
+        if req.person.is_some_and(|p| p != person) {
+            return Err(Error::invalid(
+                "request",
+                format!("{} is about another person", req.reference),
+            ));
+        }
         if req.kind != RequestKind::Restriction {
             return Err(Error::invalid(
                 "request",
@@ -342,6 +354,12 @@ impl Session {
         self.require(Action::HandleRequests)?;
         self.person_exists(person)?;
         let req = self.request(request)?;
+        if req.person.is_some_and(|p| p != person) {
+            return Err(Error::invalid(
+                "request",
+                format!("{} is about another person", req.reference),
+            ));
+        }
         if req.kind != RequestKind::Objection {
             return Err(Error::invalid(
                 "request",
@@ -386,5 +404,6 @@ mod tests {
         assert_eq!(normalise("phone", "+49 171 2345678"), "491712345678");
         assert_eq!(normalise("phone", "0171 / 234 56 78"), "491712345678");
         assert_eq!(normalise("phone", "0049-171-2345678"), "491712345678");
+        assert_eq!(normalise("phone", "+49 (0)171 2345678"), "491712345678");
     }
 }

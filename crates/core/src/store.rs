@@ -644,10 +644,27 @@ impl Store {
     /// main file, rebuilds it without free pages, and empties the WAL, so
     /// deleted content is nowhere on disk.
     pub fn compact(&self) -> Result<()> {
-        self.conn.execute_batch(
-            "INSERT INTO directory_fts(directory_fts) VALUES('optimize');
-             PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
-        )?;
+        self.conn
+            .execute_batch("INSERT INTO directory_fts(directory_fts) VALUES('optimize');")?;
+        self.full_checkpoint()?;
+        self.conn.execute_batch("VACUUM;")?;
+        self.full_checkpoint()
+    }
+
+    /// Checkpoints the whole WAL into the database and truncates it; fails
+    /// when another connection keeps it from finishing, rather than leaving
+    /// old pages behind unnoticed.
+    pub fn full_checkpoint(&self) -> Result<()> {
+        let (busy, log, done): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 || log != done {
+            return Err(Error::Store(
+                "another program keeps the database open, so old pages could not be cleared; close Tresor elsewhere on this computer and run it again".into(),
+            ));
+        }
         Ok(())
     }
 

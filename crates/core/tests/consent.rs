@@ -94,6 +94,13 @@ fn given_then_withdrawn_keeps_both_entries_with_author_and_time() {
         .expect("purpose");
     assert!(!em.lawful);
     assert_eq!(em.channels[0].state, ConsentState::Withdrawn);
+    // A consent dated before the withdrawal cannot revive it.
+    let mut backdated = consent("e-marketing", "email", "letter");
+    backdated.at = Some(start());
+    let err =
+        f.s.give_consent(p, &backdated, None)
+            .expect_err("backdated before the withdrawal");
+    assert_eq!(err.field(), Some("at"));
     // Nothing left to withdraw: refused, and nothing was appended.
     assert!(
         f.s.withdraw_consent(p, "e-marketing", "email", None)
