@@ -70,6 +70,10 @@ pub struct SessionInfo {
     pub may_export_mailing: bool,
     /// May export the legal-basis view and the register.
     pub may_export_records: bool,
+    /// May see data-subject requests.
+    pub may_view_requests: bool,
+    /// May handle requests: restrict, object, erase, release access packages.
+    pub may_handle_requests: bool,
     /// Categories whose fields this user can read.
     pub readable: Vec<Category>,
 }
@@ -208,6 +212,10 @@ impl Session {
             may_manage_settings: self.role.may(Action::ManageSettings),
             may_export_mailing: self.role.may(Action::ExportMailing),
             may_export_records: self.role.may(Action::ExportRecords),
+            may_view_requests: self.role.may(Action::ViewRequests),
+            may_handle_requests: self.role.may(Action::HandleRequests)
+                && self.role.may(Action::Erase)
+                && self.role.may(Action::ExportPackage),
             readable: Category::ALL
                 .into_iter()
                 .filter(|c| self.role.can_read(*c))

@@ -94,23 +94,7 @@ impl Session {
     ) -> Result<ErasureReport> {
         self.require(Action::Erase)?;
         self.person_exists(person)?;
-        let req = self.request(request)?;
-        if req.kind != RequestKind::Erasure {
-            return Err(Error::invalid(
-                "request",
-                format!(
-                    "{} is a request for {}, not for erasure",
-                    req.reference,
-                    req.kind.as_str()
-                ),
-            ));
-        }
-        if req.person.is_some_and(|p| p != person) {
-            return Err(Error::invalid(
-                "request",
-                format!("{} is about another person", req.reference),
-            ));
-        }
+        let req = self.request_for(request, person, &[RequestKind::Erasure])?;
         let mut records = vec![person];
         for kind in [
             RecordKind::Affiliation,

@@ -568,22 +568,16 @@ impl Session {
                 "use at least 10 characters for the package",
             ));
         }
-        let request = request.map(|r| self.request(r)).transpose()?;
-        if let Some(r) = &request {
-            let kind_ok = matches!(
-                r.kind,
-                crate::requests::RequestKind::Access | crate::requests::RequestKind::Portability
-            );
-            if !kind_ok || r.person.is_some_and(|p| p != package.data.person) {
-                return Err(Error::invalid(
-                    "request",
-                    format!(
-                        "{} is not an access or portability request of this person",
-                        r.reference
-                    ),
-                ));
-            }
-        }
+        use crate::requests::RequestKind;
+        let request = request
+            .map(|r| {
+                self.request_for(
+                    r,
+                    package.data.person,
+                    &[RequestKind::Access, RequestKind::Portability],
+                )
+            })
+            .transpose()?;
         let bytes = build_zip(&package.files, passphrase)?;
         crate::vault::write_atomic(path, &bytes)?;
         let back = std::fs::read(path).map_err(Error::io(path))?;

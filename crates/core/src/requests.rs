@@ -192,6 +192,36 @@ impl Session {
             })
     }
 
+    /// A request that an action on `person` may cite: about that person (or
+    /// about nobody found yet) and of one of the `kinds`.
+    pub(crate) fn request_for(
+        &self,
+        reference: &str,
+        person: RecordId,
+        kinds: &[RequestKind],
+    ) -> Result<DsRequest> {
+        let req = self.request(reference)?;
+        if req.person.is_some_and(|p| p != person) {
+            return Err(Error::invalid(
+                "request",
+                format!("{} is about another person", req.reference),
+            ));
+        }
+        if !kinds.contains(&req.kind) {
+            let wanted: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            return Err(Error::invalid(
+                "request",
+                format!(
+                    "{} is a request for {}, not for {}",
+                    req.reference,
+                    req.kind.as_str(),
+                    wanted.join(" or ")
+                ),
+            ));
+        }
+        Ok(req)
+    }
+
     /// Opens a request; the deadline is one month after receipt.
     pub fn open_request(&mut self, input: &NewRequest) -> Result<DsRequest> {
         self.require(Action::HandleRequests)?;

@@ -302,19 +302,7 @@ impl Session {
     pub fn restrict(&mut self, person: RecordId, request: &str) -> Result<Restriction> {
         self.require(Action::HandleRequests)?;
         self.person_exists(person)?;
-        let req = self.request(request)?;
-        if req.person.is_some_and(|p| p != person) {
-            return Err(Error::invalid(
-                "request",
-                format!("{} is about another person", req.reference),
-            ));
-        }
-        if req.kind != RequestKind::Restriction {
-            return Err(Error::invalid(
-                "request",
-                format!("{} is not a restriction request", req.reference),
-            ));
-        }
+        let req = self.request_for(request, person, &[RequestKind::Restriction])?;
         if self.restriction(person)?.is_some() {
             return Err(Error::invalid(
                 "contact",
@@ -353,19 +341,7 @@ impl Session {
     pub fn object(&mut self, person: RecordId, purpose: &str, request: &str) -> Result<u32> {
         self.require(Action::HandleRequests)?;
         self.person_exists(person)?;
-        let req = self.request(request)?;
-        if req.person.is_some_and(|p| p != person) {
-            return Err(Error::invalid(
-                "request",
-                format!("{} is about another person", req.reference),
-            ));
-        }
-        if req.kind != RequestKind::Objection {
-            return Err(Error::invalid(
-                "request",
-                format!("{} is not an objection", req.reference),
-            ));
-        }
+        let req = self.request_for(request, person, &[RequestKind::Objection])?;
         let purpose = self.purpose(purpose)?;
         let now = self.now();
         for channel in Channel::ALL {

@@ -88,6 +88,8 @@ export function sessionFor(user: string, role: Role): SessionInfo {
     may_manage_settings: mayDo(role, 'manage_settings'),
     may_export_mailing: mayDo(role, 'export_mailing'),
     may_export_records: mayDo(role, 'export_records'),
+    may_view_requests: mayDo(role, 'view_requests'),
+    may_handle_requests: mayDo(role, 'handle_requests') && mayDo(role, 'erase') && mayDo(role, 'export_package'),
     readable: ALL_CATEGORIES.filter((c) => canRead(role, c)),
   };
 }

@@ -1,7 +1,7 @@
 // Data-subject requests (Art. 15–21 GDPR) as the UI sees them: the kinds,
-// who may see and handle them (as crates/core/src/roles.rs; SessionInfo has
-// no flags for them, so they follow from the role), and the list order.
-import type { RequestKind, RequestRow, Role } from './types';
+// who may see and handle them (flags of SessionInfo, set by the core's
+// permission matrix), and the list order.
+import type { RequestKind, RequestRow, SessionInfo } from './types';
 
 export const REQUEST_KINDS: readonly RequestKind[] = [
   'access',
@@ -12,17 +12,17 @@ export const REQUEST_KINDS: readonly RequestKind[] = [
   'portability',
 ] as const;
 
-/** May see the requests (ViewRequests): admin, dpo, auditor. */
-export function maySeeRequests(role: Role): boolean {
-  return role === 'admin' || role === 'dpo' || role === 'auditor';
+/** May see the requests: the core's permission matrix decides. */
+export function maySeeRequests(session: SessionInfo): boolean {
+  return session.may_view_requests;
 }
 
 /**
- * May handle requests, restrict, object, erase and release access packages
- * (HandleRequests, Erase, ExportPackage): admin and dpo.
+ * May handle requests, restrict, object, erase and release access packages:
+ * the core's permission matrix decides.
  */
-export function mayHandleRequests(role: Role): boolean {
-  return role === 'admin' || role === 'dpo';
+export function mayHandleRequests(session: SessionInfo): boolean {
+  return session.may_handle_requests;
 }
 
 /** Open requests first, by deadline; then closed ones, newest deadline first. */

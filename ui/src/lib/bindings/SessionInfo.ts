@@ -56,6 +56,14 @@ may_export_mailing: boolean,
  */
 may_export_records: boolean, 
 /**
+ * May see data-subject requests.
+ */
+may_view_requests: boolean, 
+/**
+ * May handle requests: restrict, object, erase, release access packages.
+ */
+may_handle_requests: boolean, 
+/**
  * Categories whose fields this user can read.
  */
 readable: Array<Category>, };
