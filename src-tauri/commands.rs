@@ -265,6 +265,7 @@ pub fn add_interaction(
         summary: interaction.summary,
         text: interaction.text.filter(|t| !t.trim().is_empty()),
         at,
+        keep: interaction.keep.filter(|k| !k.trim().is_empty()),
     };
     with_session(&state, |s| s.add_interaction(contact, &input))
 }

@@ -85,6 +85,9 @@ pub struct NewInteraction {
     pub text: Option<String>,
     /// RFC 3339 time; now if absent.
     pub at: Option<String>,
+    /// business_letter or invoice: kept for its legal period.
+    #[serde(default)]
+    pub keep: Option<String>,
 }
 
 /// A data-subject request with its deadline state today.

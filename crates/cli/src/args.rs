@@ -97,6 +97,65 @@ pub enum Command {
     /// Access packages (Art. 15, Art. 20).
     #[command(subcommand)]
     Dsar(DsarCmd),
+    /// Retention rules, what falls due, the sweep and its log.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+    /// Legal holds (litigation, audit): no deletion until lifted.
+    #[command(subcommand)]
+    Hold(HoldCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCmd {
+    /// The rules in force, each with its reason.
+    Rules,
+    /// Change a rule: people (identity), communication, business-letters,
+    /// invoices, consent or requests.
+    Set {
+        /// The rule, or the data category it covers.
+        category: String,
+        /// e.g. 2y, 6m, 30d, 1y6m.
+        #[arg(long)]
+        period: Option<String>,
+        /// last-contact, contract-end, consent-withdrawal, creation or relationship-end.
+        #[arg(long)]
+        from: Option<String>,
+        /// delete or anonymise.
+        #[arg(long)]
+        action: Option<String>,
+        /// The law that requires keeping (empty to remove).
+        #[arg(long)]
+        law: Option<String>,
+    },
+    /// What will be deleted up to a date (default: the next 30 days), and why.
+    Preview {
+        /// YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+    /// Run the sweep now.
+    Run,
+    /// The deletion log: which rule removed how many records of which kind.
+    Log,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldCmd {
+    /// Put a person under a legal hold.
+    Add {
+        /// The person's id.
+        contact: Id,
+        /// Why (litigation, tax audit, …).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a legal hold.
+    Remove {
+        /// The person's id.
+        contact: Id,
+    },
+    /// Everyone under a legal hold.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -431,6 +490,9 @@ pub enum ContactCmd {
         /// Add even if an email or phone is suppressed; the reason is recorded.
         #[arg(long, value_name = "REASON")]
         allow_suppressed: Option<String>,
+        /// When the business last had contact (YYYY-MM-DD), if before today.
+        #[arg(long, value_name = "DATE")]
+        last_contact: Option<String>,
     },
     /// Show a person or company.
     Show {
@@ -463,6 +525,12 @@ pub enum ContactCmd {
         id: Id,
         #[command(flatten)]
         fields: EditFields,
+        /// Why: a correction (Art. 16) is recorded with its reason.
+        #[arg(long)]
+        reason: Option<String>,
+        /// The rectification request it answers (REQ-…); needs --reason.
+        #[arg(long, requires = "reason")]
+        request: Option<String>,
     },
     /// Who changed what, when.
     History {
@@ -477,6 +545,9 @@ pub enum ContactCmd {
         /// The erasure request (REQ-…).
         #[arg(long)]
         request: String,
+        /// Erase only these fields, e.g. --fields phones,birthday.
+        #[arg(long, value_delimiter = ',', conflicts_with = "suppress")]
+        fields: Vec<String>,
         /// Keep keyed hashes of the email addresses and phone numbers so the
         /// person is flagged if added again ("do not contact me again").
         #[arg(long)]
@@ -581,9 +652,12 @@ pub enum InteractionCmd {
         /// Free text (notes compartment).
         #[arg(long)]
         text: Option<String>,
-        /// When (RFC 3339); default now.
+        /// When (YYYY-MM-DD or RFC 3339); default now.
         #[arg(long)]
         at: Option<String>,
+        /// A record the law requires to keep: business-letter or invoice.
+        #[arg(long)]
+        keep: Option<String>,
     },
 }
 

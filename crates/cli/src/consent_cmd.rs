@@ -185,7 +185,7 @@ fn print_view(out: &Out, v: &LegalBasisView) {
     }
 }
 
-fn parse_at(s: &str) -> Res<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn parse_at(s: &str) -> Res<chrono::DateTime<chrono::Utc>> {
     tresor_core::contacts::parse_time(s)
         .or_else(|| {
             chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")

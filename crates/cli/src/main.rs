@@ -7,6 +7,7 @@ mod args;
 mod consent_cmd;
 mod print;
 mod request_cmd;
+mod retention_cmd;
 mod secrets;
 
 use std::path::PathBuf;
@@ -133,16 +134,10 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             summary,
             text,
             at,
+            keep,
         }) => {
             let mut s = open(cli)?;
-            let at = at
-                .as_deref()
-                .map(|t| {
-                    chrono::DateTime::parse_from_rfc3339(t)
-                        .map(|t| t.with_timezone(&chrono::Utc))
-                        .map_err(|_| Failure::Usage(format!("--at '{t}' is not an RFC 3339 time")))
-                })
-                .transpose()?;
+            let at = at.as_deref().map(consent_cmd::parse_at).transpose()?;
             let id = s.add_interaction(
                 *contact,
                 &InteractionInput {
@@ -150,6 +145,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                     summary: summary.clone(),
                     text: text.clone(),
                     at,
+                    keep: keep.clone(),
                 },
             )?;
             out.id(id);
@@ -173,6 +169,8 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
         Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
+        Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
+        Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),
         Command::Dsar(args::DsarCmd::Export {
             contact,
             out: path,
@@ -347,9 +345,13 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             note,
             tag,
             allow_suppressed,
+            last_contact,
         } => {
             let mut s = open(cli)?;
             let mut p = PersonInput::default().with_name(name);
+            if let Some(d) = last_contact {
+                p = p.with("last_contact", FieldInput::Text(d.clone()));
+            }
             if !email.is_empty() {
                 p = p.with("emails", FieldInput::List(email.clone()));
             }
@@ -421,7 +423,12 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             let s = open(cli)?;
             out.rows(&s.search(query, *limit)?);
         }
-        ContactCmd::Edit { id, fields } => {
+        ContactCmd::Edit {
+            id,
+            fields,
+            reason,
+            request,
+        } => {
             let changes = person_changes(fields)?;
             if changes.is_empty() && fields.company.is_none() {
                 return Err(Failure::Usage(
@@ -433,8 +440,16 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                 all.push(("company".into(), FieldInput::Text(c.clone())));
             }
             let mut s = open(cli)?;
-            s.edit(*id, &all)?;
-            out.done("Saved.");
+            match reason {
+                Some(reason) => {
+                    s.rectify(*id, &all, reason, request.as_deref())?;
+                    out.done("Corrected; the reason is recorded and the old values stay in the history.");
+                }
+                None => {
+                    s.edit(*id, &all)?;
+                    out.done("Saved.");
+                }
+            }
         }
         ContactCmd::History { id } => {
             let s = open(cli)?;
@@ -443,17 +458,50 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
         ContactCmd::Erase {
             id,
             request,
+            fields,
             suppress,
         } => {
             let mut s = open(cli)?;
+            if !fields.is_empty() {
+                let r = s.erase_fields(*id, fields, request)?;
+                if out.json {
+                    println!("{}", serde_json::json!(r));
+                } else {
+                    println!(
+                        "Erased {} of {} with {} old values; the database compacted.",
+                        r.fields.join(", "),
+                        r.person,
+                        r.changes
+                    );
+                }
+                return Ok(());
+            }
             let r = s.erase_person(*id, request, *suppress)?;
             if out.json {
                 println!("{}", serde_json::json!(r));
-            } else {
+            } else if r.kept.is_empty() {
                 println!(
                     "Erased {}: {} records and {} changes removed, the key destroyed, the database compacted. Kept: the id, the date and {}.",
                     r.person, r.records, r.changes, r.request
                 );
+            } else {
+                println!(
+                    "Erased {} as far as the law allows: {} records and {} changes removed, the database compacted.",
+                    r.person, r.records, r.changes
+                );
+                println!("Kept, restricted, because a law requires it (with name and address only):");
+                for k in &r.kept {
+                    println!(
+                        "  {} of {}: {}, until {}",
+                        k.class.replace('_', " "),
+                        k.at.format("%Y-%m-%d"),
+                        k.law,
+                        k.until
+                    );
+                }
+                if let Some(d) = r.erase_after {
+                    println!("The rest is erased on {d} by the retention sweep.");
+                }
             }
         }
     }

@@ -131,7 +131,12 @@ impl Out {
         if !c.interactions.is_empty() {
             println!("\n  Interactions");
             for i in &c.interactions {
-                println!("    {}  {:<8} {}  — {}", i.at, i.kind, i.summary, i.by);
+                let keep = i
+                    .keep
+                    .as_deref()
+                    .map(|k| format!(" [kept by law: {}]", k.replace('_', " ")))
+                    .unwrap_or_default();
+                println!("    {}  {:<8} {}{keep}  — {}", i.at, i.kind, i.summary, i.by);
                 if !matches!(i.text, FieldValue::Empty) {
                     println!("        {}", value_text(&i.text));
                 }

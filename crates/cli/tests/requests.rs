@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::Vault;
+use support::{Vault, unzip};
 
 fn days_ago(n: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(n))
@@ -512,22 +512,6 @@ fn restriction_objection_and_suppression() {
         "{}",
         String::from_utf8_lossy(&clean.stdout)
     );
-}
-
-fn unzip(path: &std::path::Path, passphrase: Option<&str>) -> Vec<(String, String)> {
-    use std::io::Read as _;
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).expect("zip")).expect("a zip");
-    (0..z.len())
-        .map(|i| {
-            let mut f = match passphrase {
-                Some(p) => z.by_index_decrypt(i, p.as_bytes()).expect("decrypt"),
-                None => z.by_index(i).expect("file"),
-            };
-            let mut s = String::new();
-            f.read_to_string(&mut s).expect("utf8");
-            (f.name().expect("name").into_owned(), s)
-        })
-        .collect()
 }
 
 #[test]

@@ -202,6 +202,7 @@ fn dsar_package(session: &mut Session, out: &Path) -> f64 {
                     summary: format!("Anruf {i}"),
                     text: Some(format!("Gesprächsnotiz {i}")),
                     at: None,
+                    keep: None,
                 },
             )
         })

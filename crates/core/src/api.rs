@@ -608,6 +608,12 @@ impl Session {
         if let Some(text) = &input.text {
             fields.push(("text".into(), FieldInput::Text(text.clone())));
         }
+        if let Some(keep) = input.keep.as_deref().filter(|k| !k.trim().is_empty()) {
+            fields.push((
+                "keep".into(),
+                FieldInput::Text(keep.trim().replace('-', "_")),
+            ));
+        }
         let mut ops = vec![self.create_op(id, RecordKind::Interaction, Some(person))];
         ops.extend(self.field_ops(id, RecordKind::Interaction, &fields)?);
         Ok(ops)
@@ -806,6 +812,7 @@ impl Session {
             by: open("by"),
             summary: open("summary"),
             text,
+            keep: Some(open("keep")).filter(|k| !k.is_empty()),
         })
     }
 

@@ -38,6 +38,17 @@ pub enum RecordKind {
     Suppression,
     /// The release of an access package: who, when, SHA-256.
     PackageRelease,
+    /// A legal hold on a person (litigation, audit) set or lifted.
+    Hold,
+    /// A person kept only for records the law requires, to be erased
+    /// when the last of them may go.
+    PendingErasure,
+    /// A retention rule (configuration; every change is an op).
+    RetentionRule,
+    /// One sweep's deletion counts per rule and kind: no personal data.
+    DeletionLog,
+    /// A rectification (Art. 16): which fields, why, for which request.
+    Rectification,
 }
 
 impl RecordKind {
@@ -57,6 +68,11 @@ impl RecordKind {
             RecordKind::Restriction => "restriction",
             RecordKind::Suppression => "suppression",
             RecordKind::PackageRelease => "package_release",
+            RecordKind::Hold => "hold",
+            RecordKind::PendingErasure => "pending_erasure",
+            RecordKind::RetentionRule => "retention_rule",
+            RecordKind::DeletionLog => "deletion_log",
+            RecordKind::Rectification => "rectification",
         }
     }
 
@@ -76,6 +92,11 @@ impl RecordKind {
             Self::Restriction,
             Self::Suppression,
             Self::PackageRelease,
+            Self::Hold,
+            Self::PendingErasure,
+            Self::RetentionRule,
+            Self::DeletionLog,
+            Self::Rectification,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -147,32 +168,32 @@ impl Category {
     pub fn retention(self, lang: Lang) -> &'static str {
         let (de, en) = match self {
             Category::Identity | Category::ContactDetails | Category::Segmentation => (
-                "bis zur Löschung auf Verlangen oder 2 Jahre nach dem letzten Kontakt ohne Geschäftsbeziehung",
-                "until erasure is requested or 2 years after the last contact without a business relationship",
+                "bis zur Löschung auf Verlangen, spätestens nach der Regel „people“ (Standard: 2 Jahre nach dem letzten Kontakt); Name und Anschrift zu aufbewahrungspflichtigen Unterlagen gesperrt bis zu deren Fristende",
+                "until erasure is requested, at the latest by the rule “people” (default: 2 years after the last contact); name and address of records the law requires are kept, restricted, until those records may go",
             ),
             Category::Business | Category::Deal => (
-                "Dauer der Geschäftsbeziehung; Handelsbriefe 6 Jahre (HGB §257, AO §147)",
-                "duration of the business relationship; business letters 6 years (HGB §257, AO §147)",
+                "Dauer der Geschäftsbeziehung, gelöscht mit der Person",
+                "the duration of the business relationship; deleted with the person",
             ),
             Category::Communication | Category::Notes => (
-                "2 Jahre nach dem Kontakt, Handelsbriefe 6 Jahre (HGB §257)",
-                "2 years after the contact, business letters 6 years (HGB §257)",
+                "Standard: 3 Jahre ab Ende des Jahres des Kontakts; Geschäftsbriefe 6, Rechnungen 8 Jahre ab Jahresende (HGB §257, AO §147)",
+                "default: 3 years from the end of the contact's year; business letters 6, invoices 8 years from the year end (HGB §257, AO §147)",
             ),
             Category::Special => (
                 "nur solange der konkrete Zweck besteht; Löschung auf Verlangen",
                 "only while the specific purpose lasts; erased on request",
             ),
             Category::Disclosures => (
-                "3 Jahre nach der Weitergabe (Auskunft über Empfänger, Art. 15 Abs. 1 lit. c)",
-                "3 years after the disclosure (to name recipients in access requests, Art. 15(1)(c))",
+                "solange die Person gespeichert ist (Auskunft über Empfänger, Art. 15 Abs. 1 lit. c)",
+                "as long as the person is kept (to name recipients in access requests, Art. 15(1)(c))",
             ),
             Category::Requests => (
-                "3 Jahre nach Abschluss der Anfrage (Nachweis, Verjährung §195 BGB)",
-                "3 years after the request was closed (proof, limitation §195 BGB)",
+                "3 Jahre ab Ende des Jahres der Anfrage (Nachweis, §§ 195, 199 BGB)",
+                "3 years from the end of the request's year (proof, BGB §§ 195, 199)",
             ),
             Category::Consent => (
-                "3 Jahre nach Widerruf oder Ende der Einwilligung (Nachweispflicht Art. 7 Abs. 1, Verjährung §195 BGB)",
-                "3 years after withdrawal or end of the consent (proof under Art. 7(1), limitation §195 BGB)",
+                "solange die Person gespeichert ist (Nachweis, Art. 7 Abs. 1); wer nur wegen einer Einwilligung gespeichert ist: 1 Monat nach dem Widerruf",
+                "as long as the person is kept (proof under Art. 7(1)); people kept only because of a consent: one month after they withdraw it",
             ),
             Category::Configuration => (
                 "unbegrenzt (keine personenbezogenen Daten)",
@@ -353,6 +374,9 @@ impl FieldDef {
 
 /// Kinds of interaction.
 pub const INTERACTION_KINDS: &[&str] = &["call", "meeting", "email", "letter", "note"];
+/// Records the law requires to be kept (HGB §257, AO §147): a business
+/// letter sent or received, or an invoice (a booking voucher).
+pub const KEEP_CLASSES: &[&str] = &["business_letter", "invoice"];
 /// Salutations.
 pub const SALUTATIONS: &[&str] = &["mr", "ms", "mx", "none"];
 
@@ -443,6 +467,14 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Tags,
         "Schlagwörter",
         "Tags"
+    ),
+    field!(
+        Person,
+        "last_contact",
+        Communication,
+        ValueType::Date,
+        "Letzter Kontakt",
+        "Last contact"
     ),
     field!(Person, "note", Notes, ValueType::LongText, "Notiz", "Note"),
     field!(
@@ -560,6 +592,14 @@ pub const FIELDS: &[FieldDef] = &[
     ),
     field!(
         Interaction,
+        "keep",
+        Communication,
+        ValueType::OneOf(KEEP_CLASSES),
+        "Aufbewahrungspflichtig als",
+        "Kept by law as"
+    ),
+    field!(
+        Interaction,
         "text",
         Notes,
         ValueType::LongText,
@@ -637,6 +677,46 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Document,
         "Herausgabe",
         "Release"
+    ),
+    field!(
+        Hold,
+        "hold",
+        Requests,
+        ValueType::Document,
+        "Sperre (Rechtsstreit, Prüfung)",
+        "Legal hold"
+    ),
+    field!(
+        PendingErasure,
+        "pending",
+        Requests,
+        ValueType::Document,
+        "Löschung nach Aufbewahrungsfrist",
+        "Erasure after the retention period"
+    ),
+    field!(
+        RetentionRule,
+        "rule",
+        Configuration,
+        ValueType::Document,
+        "Aufbewahrungsregel",
+        "Retention rule"
+    ),
+    field!(
+        DeletionLog,
+        "entry",
+        Configuration,
+        ValueType::Document,
+        "Löschprotokoll",
+        "Deletion log"
+    ),
+    field!(
+        Rectification,
+        "rectification",
+        Requests,
+        ValueType::Document,
+        "Berichtigung",
+        "Rectification"
     ),
     field!(
         RegisterVersion,

@@ -23,7 +23,7 @@ use crate::roles::Action;
 
 /// Namespace of the deterministic ids of purposes and settings, so two
 /// laptops that create the same default get the same record.
-const NAMESPACE: Uuid = Uuid::from_u128(0x5d1c_7a8e_3b0f_4c52_9e61_2f7d_84a0_c3b9);
+pub(crate) const NAMESPACE: Uuid = Uuid::from_u128(0x5d1c_7a8e_3b0f_4c52_9e61_2f7d_84a0_c3b9);
 
 /// Art. 6(1) GDPR: the closed set of legal bases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -109,7 +109,7 @@ impl PersonInput {
 }
 
 /// Input for a new interaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct InteractionInput {
     /// call, meeting, email, letter or note.
     pub kind: String,
@@ -119,6 +119,8 @@ pub struct InteractionInput {
     pub text: Option<String>,
     /// When it happened; now if absent.
     pub at: Option<DateTime<Utc>>,
+    /// A record the law requires to keep: business_letter or invoice.
+    pub keep: Option<String>,
 }
 
 /// What a reader sees of a field.
@@ -205,6 +207,8 @@ pub struct InteractionView {
     pub summary: String,
     /// Free text, or locked.
     pub text: FieldValue,
+    /// Kept by law as business_letter or invoice.
+    pub keep: Option<String>,
 }
 
 /// A person or company as shown.

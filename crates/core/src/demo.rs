@@ -312,6 +312,7 @@ pub fn generate(n: usize, seed: u64) -> Vec<DemoPerson> {
                     summary: pick(&mut rng, SUMMARIES).into(),
                     text: rng.gen_bool(0.4).then(|| pick(&mut rng, NOTES).to_owned()),
                     at: Some(base + Duration::minutes(rng.gen_range(0..(60 * 24 * 300)))),
+                    keep: None,
                 })
                 .collect();
             DemoPerson {

@@ -19,15 +19,20 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use chrono::NaiveDate;
+use uuid::Uuid;
+
 use crate::api::Session;
-use crate::categories::RecordKind;
+use crate::categories::{self, RecordKind};
 use crate::contacts::RecordId;
 use crate::error::{Error, Result};
 use crate::ops::OpValue;
 use crate::requests::RequestKind;
+use crate::retention::{KeptRecord, PendingErasure, RuleKey};
+use crate::rights::Restriction;
 use crate::roles::Action;
 
-/// What an erasure removed.
+/// What an erasure removed, and what the law made it keep.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErasureReport {
@@ -39,7 +44,42 @@ pub struct ErasureReport {
     pub records: u32,
     /// Changes removed from the history.
     pub changes: u32,
+    /// Records a law requires to keep: they stay, restricted, with the
+    /// name and address they need, and go when their period ends.
+    pub kept: Vec<KeptRecord>,
+    /// When the rest of the person is erased (the last kept record's end).
+    pub erase_after: Option<NaiveDate>,
 }
+
+/// What erasing single fields removed.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldErasureReport {
+    /// The person.
+    pub person: RecordId,
+    /// The request reference.
+    pub request: String,
+    /// The fields erased.
+    pub fields: Vec<String>,
+    /// Changes removed from the history.
+    pub changes: u32,
+}
+
+/// Person fields the records kept by law need (who the letter or invoice
+/// was for); everything else goes at once.
+const NEEDED_FOR_KEPT: &[&str] = &["salutation", "title", "given_name", "family_name", "addresses"];
+
+/// Record kinds that belong to a person and go with them.
+const SUBJECT_KINDS: &[RecordKind] = &[
+    RecordKind::Affiliation,
+    RecordKind::Interaction,
+    RecordKind::Consent,
+    RecordKind::Restriction,
+    RecordKind::PackageRelease,
+    RecordKind::Hold,
+    RecordKind::PendingErasure,
+    RecordKind::Rectification,
+];
 
 /// Matches of the searched texts in one place.
 #[derive(Debug, Clone, Serialize)]
@@ -81,11 +121,16 @@ fn add(into: &mut [u32], more: &[u32]) {
     }
 }
 
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl Session {
-    /// Erases a person for an erasure request. Everything of theirs goes;
-    /// the request keeps naming the random id.
-    /// With `suppress`, the person's addresses are kept as keyed hashes
-    /// first, so a re-import is flagged ("do not contact me again").
+    /// Erases a person for an erasure request. Everything of theirs goes
+    /// but what a law requires to keep (see [`Session::erase_subject`]);
+    /// the request keeps naming the random id. With `suppress`, the
+    /// person's addresses are kept as keyed hashes first, so a re-import
+    /// is flagged ("do not contact me again").
     pub fn erase_person(
         &mut self,
         person: RecordId,
@@ -94,28 +139,218 @@ impl Session {
     ) -> Result<ErasureReport> {
         self.require(Action::Erase)?;
         self.person_exists(person)?;
+        self.refuse_if_held(person)?;
         let req = self.request_for(request, person, &[RequestKind::Erasure])?;
-        let mut records = vec![person];
-        for kind in [
-            RecordKind::Affiliation,
-            RecordKind::Interaction,
-            RecordKind::Consent,
-            RecordKind::Restriction,
-            RecordKind::PackageRelease,
-        ] {
-            records.extend(self.store.records_of_subject(person, kind)?);
-        }
         if suppress {
             self.suppress_person(person, &req.reference)?;
         }
-        let at = self.now().timestamp_millis();
-        let changes = self.store.erase(&records, person, at, &req.reference)?;
+        let (report, _) = self.erase_subject(person, &req.reference)?;
         self.store.compact()?;
-        Ok(ErasureReport {
+        Ok(report)
+    }
+
+    /// Erases a person, or — when invoices or business letters of theirs
+    /// are still within their legal period (HGB §257, AO §147) — everything
+    /// but those records and the name and address they need, which stay
+    /// restricted and are erased by the retention sweep when the last
+    /// period ends. Returns the report and the records removed per kind.
+    /// Does not compact: the caller does, once.
+    pub(crate) fn erase_subject(
+        &mut self,
+        person: RecordId,
+        reference: &str,
+    ) -> Result<(ErasureReport, Vec<(RecordKind, u32)>)> {
+        let now = self.now();
+        let kept = self.kept_by_law(person)?;
+        let kept_ids: Vec<Uuid> = kept.iter().map(|k| k.record).collect();
+        let mut by_kind = Vec::new();
+        let mut records = Vec::new();
+        for kind in SUBJECT_KINDS {
+            let ids: Vec<Uuid> = self
+                .store
+                .records_of_subject(person, *kind)?
+                .into_iter()
+                .filter(|id| !kept_ids.contains(id))
+                .collect();
+            if !ids.is_empty() {
+                by_kind.push((*kind, count(ids.len())));
+            }
+            records.extend(ids);
+        }
+        if kept.is_empty() {
+            by_kind.insert(0, (RecordKind::Person, 1));
+            records.insert(0, person);
+            self.scrub_requests(person)?;
+            let changes = self
+                .store
+                .erase(&records, person, now.timestamp_millis(), reference)?;
+            let report = ErasureReport {
+                person,
+                request: reference.to_owned(),
+                records: count(records.len()),
+                changes: count(changes),
+                kept,
+                erase_after: None,
+            };
+            return Ok((report, by_kind));
+        }
+        let mut changes = self.store.delete_records(&records)?;
+        let drop: Vec<&str> = categories::fields_of(RecordKind::Person)
+            .map(|f| f.name)
+            .filter(|f| !NEEDED_FOR_KEPT.contains(f))
+            .collect();
+        changes += self.store.erase_fields(person, &drop)?;
+        changes += self.store.prune_history(person)?;
+        for id in &kept_ids {
+            changes += self.store.prune_history(*id)?;
+        }
+        let restriction = Restriction {
+            active: true,
+            request: Some(reference.to_owned()),
+            at: now,
+            by: self.user().to_owned(),
+        };
+        self.write_restriction(person, &restriction)?;
+        let pending = PendingErasure {
+            reference: reference.to_owned(),
+            at: now,
+            kept: kept.clone(),
+        };
+        let id = Uuid::now_v7();
+        let ops = vec![
+            self.create_op(id, RecordKind::PendingErasure, Some(person)),
+            self.op(
+                id,
+                RecordKind::PendingErasure,
+                "pending",
+                OpValue::Open(serde_json::to_string(&pending).unwrap_or_default()),
+            ),
+        ];
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        let report = ErasureReport {
+            person,
+            request: reference.to_owned(),
+            records: count(records.len()),
+            changes: count(changes),
+            erase_after: kept.iter().map(|k| k.until).max(),
+            kept,
+        };
+        Ok((report, by_kind))
+    }
+
+    /// The person's invoices and business letters whose legal period has
+    /// not ended.
+    fn kept_by_law(&self, person: RecordId) -> Result<Vec<KeptRecord>> {
+        let now = self.now();
+        let mut kept = Vec::new();
+        for row in self.store.due_of(person)? {
+            let Some(key) = RuleKey::parse(&row.rule) else {
+                continue;
+            };
+            let (Some(class), true) = (key.keep_class(), row.due > now) else {
+                continue;
+            };
+            let rule = self.store.retention_rules().iter().find(|r| r.key == key);
+            let at = self
+                .store
+                .fields(row.record)?
+                .into_iter()
+                .find(|(f, _)| f == "at")
+                .and_then(|(_, v)| match v {
+                    OpValue::Open(json) => serde_json::from_str::<String>(&json).ok(),
+                    _ => None,
+                })
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+                .map_or(now, |t| t.with_timezone(&chrono::Utc));
+            kept.push(KeptRecord {
+                record: row.record,
+                class: class.to_owned(),
+                at,
+                law: rule
+                    .and_then(|r| r.law.clone())
+                    .unwrap_or_else(|| key.as_str().to_owned()),
+                until: row.due.date_naive(),
+            });
+        }
+        Ok(kept)
+    }
+
+    /// Rewrites the requests about an erased person without the free text
+    /// that may name them (identity check, outcome, extension reason), and
+    /// drops the old versions from the history.
+    fn scrub_requests(&mut self, person: RecordId) -> Result<()> {
+        for mut r in self.requests_unchecked()? {
+            if r.person != Some(person) {
+                continue;
+            }
+            let had_text =
+                r.identity_check.is_some() || r.outcome.is_some() || r.extension_reason.is_some();
+            r.identity_check = None;
+            r.outcome = None;
+            r.extension_reason = r.extension_reason.map(|_| "—".to_owned());
+            if had_text {
+                self.store.erase_fields(r.id, &["request"])?;
+                self.write_request(&r, false)?;
+            } else {
+                self.store.prune_history(r.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Erases single fields of a person for an erasure request, with every
+    /// old value of them. The person keeps at least one name.
+    pub fn erase_fields(
+        &mut self,
+        person: RecordId,
+        fields: &[String],
+        request: &str,
+    ) -> Result<FieldErasureReport> {
+        self.require(Action::Erase)?;
+        self.person_exists(person)?;
+        self.refuse_if_held(person)?;
+        let req = self.request_for(request, person, &[RequestKind::Erasure])?;
+        if fields.is_empty() {
+            return Err(Error::invalid("fields", "name at least one field"));
+        }
+        let mut names: Vec<&'static str> = Vec::new();
+        for f in fields {
+            let def = categories::field(RecordKind::Person, f.trim()).ok_or_else(|| {
+                let all: Vec<_> = categories::fields_of(RecordKind::Person)
+                    .map(|d| d.name)
+                    .collect();
+                Error::invalid(
+                    "fields",
+                    format!("'{f}' is not a field of a person; use {}", all.join(", ")),
+                )
+            })?;
+            if !names.contains(&def.name) {
+                names.push(def.name);
+            }
+        }
+        let current = self.store.fields(person)?;
+        let has = |n: &str| {
+            current
+                .iter()
+                .any(|(f, v)| f == n && !matches!(v, OpValue::Cleared))
+        };
+        let name_left = ["given_name", "family_name"]
+            .iter()
+            .any(|n| has(n) && !names.contains(n));
+        if !name_left {
+            return Err(Error::invalid(
+                "fields",
+                "a person keeps a given or a family name; erase the whole person instead",
+            ));
+        }
+        let changes = self.store.erase_fields(person, &names)?;
+        self.store.compact()?;
+        Ok(FieldErasureReport {
             person,
             request: req.reference,
-            records: u32::try_from(records.len()).unwrap_or(u32::MAX),
-            changes: u32::try_from(changes).unwrap_or(u32::MAX),
+            fields: names.iter().map(|n| (*n).to_owned()).collect(),
+            changes: count(changes),
         })
     }
 

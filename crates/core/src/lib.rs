@@ -19,9 +19,11 @@ pub mod ops;
 pub mod package;
 pub mod register;
 pub mod requests;
+pub mod retention;
 pub mod rights;
 pub mod roles;
 pub mod store;
+pub mod sweep;
 pub mod vault;
 
 pub use api::Session;

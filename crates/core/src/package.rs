@@ -69,6 +69,10 @@ pub struct PackageData {
     pub change_history: Vec<HistoryEntry>,
     /// Data-subject requests about the person.
     pub requests: Vec<DsRequest>,
+    /// Corrections of the person's data (Art. 16), with their reasons.
+    pub rectifications: Vec<crate::sweep::Rectification>,
+    /// The retention rules in force when the package was made.
+    pub retention_rules: Vec<crate::retention::RetentionRule>,
 }
 
 /// A package ready to review and release.
@@ -309,6 +313,31 @@ fn report_html(d: &PackageData, lang: Lang) -> String {
         ));
     }
     h.push_str("</table>\n");
+    h.push_str(&format!(
+        "<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        l(
+            "Diese Löschregeln gelten zurzeit:",
+            "These deletion rules apply at present:"
+        ),
+        l("Daten", "Data"),
+        l("Frist", "Period"),
+        l("Grund", "Reason")
+    ));
+    for r in &d.retention_rules {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{} ({} {})</td><td>{}{}</td></tr>\n",
+            html_escape(r.key.as_str()),
+            html_escape(&r.period().words(lang)),
+            l("ab", "from"),
+            html_escape(r.from.label(lang)),
+            html_escape(r.reason(lang)),
+            r.law
+                .as_deref()
+                .map(|law| format!(" ({})", html_escape(law)))
+                .unwrap_or_default()
+        ));
+    }
+    h.push_str("</table>\n");
     if !d.withheld_categories.is_empty() {
         let names: Vec<&str> = d
             .withheld_categories
@@ -533,6 +562,8 @@ impl Session {
             legal_basis: self.legal_basis(person)?,
             change_history: self.history(person)?,
             requests,
+            rectifications: self.rectifications(person)?,
+            retention_rules: self.store.retention_rules().to_vec(),
         };
         let json = serde_json::to_vec_pretty(&data).map_err(|e| Error::Store(e.to_string()))?;
         let files = vec![

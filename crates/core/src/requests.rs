@@ -151,7 +151,7 @@ fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<Stri
 }
 
 impl Session {
-    fn write_request(&mut self, r: &DsRequest, create: bool) -> Result<()> {
+    pub(crate) fn write_request(&mut self, r: &DsRequest, create: bool) -> Result<()> {
         let mut ops = Vec::new();
         if create {
             ops.push(self.create_op(r.id, RecordKind::Request, None));
@@ -165,6 +165,11 @@ impl Session {
     /// Every request, oldest first.
     pub fn requests(&self) -> Result<Vec<DsRequest>> {
         self.require(Action::ViewRequests)?;
+        self.requests_unchecked()
+    }
+
+    /// Every request, for the core's own use (erasure, retention).
+    pub(crate) fn requests_unchecked(&self) -> Result<Vec<DsRequest>> {
         Ok(self
             .store
             .records_with_field(RecordKind::Request, "request")?

@@ -282,7 +282,7 @@ impl Session {
         }
     }
 
-    fn write_restriction(&mut self, person: RecordId, r: &Restriction) -> Result<()> {
+    pub(crate) fn write_restriction(&mut self, person: RecordId, r: &Restriction) -> Result<()> {
         let id = Uuid::now_v7();
         let json = serde_json::to_string(r).unwrap_or_default();
         let ops = vec![

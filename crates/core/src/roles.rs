@@ -72,6 +72,10 @@ pub enum Action {
     Erase,
     /// Make and release a person's access package.
     ExportPackage,
+    /// See retention rules, what falls due, legal holds and the deletion log.
+    ViewRetention,
+    /// Change retention rules, run the sweep, set and lift legal holds.
+    ManageRetention,
 }
 
 impl Action {
@@ -96,6 +100,8 @@ impl Action {
             Action::HandleRequests => "handle data-subject requests",
             Action::Erase => "erase people",
             Action::ExportPackage => "export access packages",
+            Action::ViewRetention => "see retention rules and legal holds",
+            Action::ManageRetention => "change retention rules or legal holds",
         }
     }
 }
@@ -154,7 +160,13 @@ impl Role {
             ),
             Role::Auditor => matches!(
                 action,
-                ReadContacts | ViewHistory | RunDoctor | ViewConsent | ExportRecords | ViewRequests
+                ReadContacts
+                    | ViewHistory
+                    | RunDoctor
+                    | ViewConsent
+                    | ExportRecords
+                    | ViewRequests
+                    | ViewRetention
             ),
         }
     }

@@ -123,3 +123,20 @@ pub fn all_bytes_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Every file of a ZIP as (name, text), decrypting with the passphrase.
+pub fn unzip(path: &std::path::Path, passphrase: Option<&str>) -> Vec<(String, String)> {
+    use std::io::Read as _;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).expect("zip")).expect("a zip");
+    (0..z.len())
+        .map(|i| {
+            let mut f = match passphrase {
+                Some(p) => z.by_index_decrypt(i, p.as_bytes()).expect("decrypt"),
+                None => z.by_index(i).expect("file"),
+            };
+            let mut s = String::new();
+            f.read_to_string(&mut s).expect("utf8");
+            (f.name().expect("name").into_owned(), s)
+        })
+        .collect()
+}

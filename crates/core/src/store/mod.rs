@@ -18,6 +18,8 @@ use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
+pub mod due;
+
 /// A row of the contact directory (list and search results).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -51,6 +53,8 @@ pub struct OpRow {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The retention rules in force (reloaded when one changes).
+    rules: Vec<crate::retention::RetentionRule>,
 }
 
 impl std::fmt::Debug for Store {
@@ -131,8 +135,21 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            rules: Vec::new(),
         };
         store.migrate()?;
+        store.rules = due::load_rules(&store.conn)?;
+        if store.meta("due_built")?.is_none() {
+            // A vault from before retention: compute every due date once.
+            let tx = store.conn.transaction()?;
+            due::rebuild(&tx, &store.rules)?;
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('due_built', '1')
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [],
+            )?;
+            tx.commit()?;
+        }
         Ok(store)
     }
 
@@ -319,8 +336,35 @@ impl Store {
                 touched.insert(op.record);
             }
         }
+        let mut rules_changed = false;
+        let mut people = BTreeSet::new();
         for id in touched {
             reindex(&tx, id)?;
+            match record_in(&tx, id)? {
+                Some((RecordKind::RetentionRule, _)) => rules_changed = true,
+                Some((RecordKind::Request, _)) => due::refresh_request(&tx, &self.rules, id)?,
+                Some((RecordKind::Person, _)) => {
+                    people.insert(id);
+                }
+                Some((
+                    RecordKind::Interaction
+                    | RecordKind::Consent
+                    | RecordKind::Hold
+                    | RecordKind::PendingErasure,
+                    Some(subject),
+                )) => {
+                    people.insert(subject);
+                }
+                _ => {}
+            }
+        }
+        if rules_changed {
+            self.rules = due::load_rules(&tx)?;
+            due::rebuild(&tx, &self.rules)?;
+        } else {
+            for p in people {
+                due::refresh_person(&tx, &self.rules, p)?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -595,9 +639,10 @@ impl Store {
         Ok(())
     }
 
-    /// Removes records with every op, field, directory and search entry,
-    /// destroys the subject's key and leaves only the tombstone
-    /// (id, time, request). One transaction: all or nothing.
+    /// Erases a subject: deletes the records (their ops, fields, directory
+    /// and search entries, due dates), destroys the subject key and leaves
+    /// the tombstone (id, date, request reference). Returns the number of
+    /// changes removed from the history.
     pub fn erase(
         &mut self,
         records: &[Uuid],
@@ -606,37 +651,96 @@ impl Store {
         request: &str,
     ) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let mut ops_removed = 0;
-        {
-            let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
-            let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
-            let mut del_record = tx.prepare_cached("DELETE FROM records WHERE id = ?1")?;
-            let mut dir_rid = tx.prepare_cached("SELECT rid FROM directory WHERE id = ?1")?;
-            let mut del_fts = tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?;
-            let mut del_dir = tx.prepare_cached("DELETE FROM directory WHERE id = ?1")?;
-            for id in records {
-                let id = id.to_string();
-                ops_removed += del_ops.execute([&id])?;
-                del_fields.execute([&id])?;
-                del_record.execute([&id])?;
-                let rid: Option<i64> = dir_rid.query_row([&id], |r| r.get(0)).optional()?;
-                if let Some(rid) = rid {
-                    del_fts.execute([rid])?;
-                }
-                del_dir.execute([&id])?;
-            }
-            tx.execute(
-                "DELETE FROM subject_keys WHERE subject = ?1",
-                [subject.to_string()],
-            )?;
-            tx.execute(
-                "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(id) DO NOTHING",
-                params![subject.to_string(), at_ms, request],
-            )?;
-        }
+        let removed = delete_in(&tx, records)?;
+        let sid = subject.to_string();
+        tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
+        tx.execute("DELETE FROM due WHERE subject = ?1", [&sid])?;
+        tx.execute(
+            "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO NOTHING",
+            params![sid, at_ms, request],
+        )?;
         tx.commit()?;
-        Ok(ops_removed)
+        Ok(removed)
+    }
+
+    /// Deletes records with their history (no tombstone: for records that
+    /// are not a subject, such as one interaction or a closed request).
+    /// Returns the number of changes removed.
+    pub fn delete_records(&mut self, records: &[Uuid]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let removed = delete_in(&tx, records)?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Deletes single fields of a record with every old value of them,
+    /// and refreshes its directory entry. Returns the changes removed.
+    pub fn erase_fields(&mut self, record: Uuid, fields: &[&str]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let id = record.to_string();
+        let mut removed = 0;
+        for f in fields {
+            removed += tx
+                .prepare_cached("DELETE FROM ops WHERE record = ?1 AND field = ?2")?
+                .execute(params![id, f])?;
+            tx.prepare_cached("DELETE FROM fields WHERE record = ?1 AND field = ?2")?
+                .execute(params![id, f])?;
+        }
+        reindex(&tx, record)?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Removes the old values of a record's fields from the history: only
+    /// the creation and the change that set each current value stay.
+    pub fn prune_history(&mut self, record: Uuid) -> Result<usize> {
+        let id = record.to_string();
+        Ok(self.conn.execute(
+            "DELETE FROM ops WHERE record = ?1 AND field <> ?2
+             AND id NOT IN (SELECT op FROM fields WHERE record = ?1)",
+            params![id, CREATE_FIELD],
+        )?)
+    }
+
+    /// Marks a subject or record as carrying no personal data any more (anonymised):
+    /// destroys its key, drops it from the directory and its due dates,
+    /// and keeps the tombstone so nothing brings it back.
+    pub fn mark_anonymised(&mut self, subject: Uuid, at_ms: i64, reference: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let sid = subject.to_string();
+        tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
+        tx.execute(
+            "DELETE FROM due WHERE subject = ?1 OR record = ?1",
+            [&sid],
+        )?;
+        tx.execute(
+            "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO NOTHING",
+            params![sid, at_ms, reference],
+        )?;
+        drop_directory(&tx, &sid)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether an id was erased or anonymised.
+    pub fn is_erased(&self, id: Uuid) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
+            .query_row([id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// After deletions without a vacuum: merges the search index (so no
+    /// deleted term stays in an old segment) and checkpoints the WAL.
+    /// `secure_delete` has already overwritten the deleted content.
+    pub fn purge(&self) -> Result<()> {
+        self.conn
+            .execute_batch("INSERT INTO directory_fts(directory_fts) VALUES('optimize');")?;
+        self.full_checkpoint()
     }
 
     /// Merges the search index (a deleted entry's terms otherwise stay in
@@ -879,6 +983,37 @@ fn fts_query(query: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let rid: Option<i64> = tx
+        .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if let Some(rid) = rid {
+        tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+            .execute([rid])?;
+    }
+    tx.prepare_cached("DELETE FROM directory WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize> {
+    let mut removed = 0;
+    let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
+    let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
+    let mut del_record = tx.prepare_cached("DELETE FROM records WHERE id = ?1")?;
+    let mut del_due = tx.prepare_cached("DELETE FROM due WHERE record = ?1")?;
+    for id in records {
+        let id = id.to_string();
+        removed += del_ops.execute([&id])?;
+        del_fields.execute([&id])?;
+        del_record.execute([&id])?;
+        del_due.execute([&id])?;
+        drop_directory(tx, &id)?;
+    }
+    Ok(removed)
+}
+
 fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
     let Some((kind, subject)) = record_in(tx, id)? else {
         return Ok(());
@@ -914,7 +1049,12 @@ fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
         | RecordKind::Request
         | RecordKind::Restriction
         | RecordKind::Suppression
-        | RecordKind::PackageRelease => Ok(()),
+        | RecordKind::PackageRelease
+        | RecordKind::Hold
+        | RecordKind::PendingErasure
+        | RecordKind::RetentionRule
+        | RecordKind::DeletionLog
+        | RecordKind::Rectification => Ok(()),
     }
 }
 
@@ -983,6 +1123,14 @@ fn company_names_of(tx: &Transaction<'_>, person: Uuid) -> Result<Vec<(String, O
 }
 
 fn index_person(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let anonymised = tx
+        .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
+        .query_row([id.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if anonymised {
+        return drop_directory(tx, &id.to_string());
+    }
     let f = open_strings(tx, id)?;
     let given = first(&f, "given_name").map(String::as_str).unwrap_or("");
     let family = first(&f, "family_name").map(String::as_str).unwrap_or("");

@@ -1,0 +1,374 @@
+//! The `due` table: when each record falls due under the retention rules.
+//!
+//! Derived from records and rules, refreshed per person (and per request)
+//! whenever a change touches them, and rebuilt entirely when a rule
+//! changes. Everything it reads is open (not compartmented), so it needs no
+//! key and stays current for changes from any source.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use super::{Store, value_from_sql};
+use crate::error::Result;
+use crate::ops::{Hlc, OpValue};
+use crate::retention::{
+    Hold, PendingErasure, RetentionEvent, RetentionRule, RuleKey, default_rules,
+};
+
+/// The rule name of a person kept after an erasure for records the law
+/// requires; due when the last of them may go.
+pub const ERASURE_RULE: &str = "erasure";
+
+/// One row of the due table.
+#[derive(Debug, Clone)]
+pub struct DueRow {
+    /// The record that falls due.
+    pub record: Uuid,
+    /// The rule name.
+    pub rule: String,
+    /// The person it belongs to.
+    pub subject: Option<Uuid>,
+    /// When.
+    pub due: DateTime<Utc>,
+    /// Under a legal hold.
+    pub held: bool,
+}
+
+/// The rules in force: the stored ones over the defaults.
+pub(crate) fn load_rules(conn: &rusqlite::Connection) -> Result<Vec<RetentionRule>> {
+    let mut rules = default_rules();
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.value, f.compartment FROM records r
+         JOIN fields f ON f.record = r.id AND f.field = 'rule'
+         WHERE r.kind = 'retention_rule'",
+    )?;
+    let stored = stmt
+        .query_map([], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for v in stored {
+        if let OpValue::Open(json) = v {
+            if let Ok(rule) = serde_json::from_str::<RetentionRule>(&json) {
+                if let Some(slot) = rules.iter_mut().find(|r| r.key == rule.key) {
+                    *slot = rule;
+                }
+            }
+        }
+    }
+    Ok(rules)
+}
+
+fn rule_of(rules: &[RetentionRule], key: RuleKey) -> Option<&RetentionRule> {
+    rules.iter().find(|r| r.key == key)
+}
+
+fn json_str(v: &OpValue) -> Option<String> {
+    match v {
+        OpValue::Open(json) => serde_json::from_str::<String>(json).ok(),
+        _ => None,
+    }
+}
+
+fn date_start(d: NaiveDate) -> Option<DateTime<Utc>> {
+    d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t))
+}
+
+#[derive(Default)]
+struct Interaction {
+    at: Option<DateTime<Utc>>,
+    keep: Option<String>,
+}
+
+/// Recomputes the due rows of one person.
+pub(crate) fn refresh_person(
+    tx: &Transaction<'_>,
+    rules: &[RetentionRule],
+    person: Uuid,
+) -> Result<()> {
+    let pid = person.to_string();
+    tx.prepare_cached("DELETE FROM due WHERE subject = ?1")?
+        .execute([&pid])?;
+    let created: Option<i64> = tx
+        .prepare_cached(
+            "SELECT created_hlc FROM records WHERE id = ?1 AND kind = 'person'
+             AND NOT EXISTS (SELECT 1 FROM erased WHERE erased.id = ?1)",
+        )?
+        .query_row([&pid], |r| r.get(0))
+        .optional()?;
+    let Some(created) = created else {
+        return Ok(());
+    };
+    let created = Hlc::from_sql(created).to_datetime();
+    let recorded_contact = tx
+        .prepare_cached("SELECT value, compartment FROM fields WHERE record = ?1 AND field = 'last_contact'")?
+        .query_row([&pid], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))
+        .optional()?
+        .and_then(|v| json_str(&v))
+        .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+        .and_then(date_start);
+
+    let mut interactions: BTreeMap<String, Interaction> = BTreeMap::new();
+    let mut consent: BTreeMap<(String, String), (DateTime<Utc>, String)> = BTreeMap::new();
+    let mut hold: Option<Hold> = None;
+    let mut pending: Option<PendingErasure> = None;
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT r.id, r.kind, f.field, f.value, f.compartment FROM records r
+             JOIN fields f ON f.record = r.id
+             WHERE r.subject = ?1 AND r.kind IN ('interaction', 'consent', 'hold', 'pending_erasure')
+               AND f.field IN ('at', 'keep', 'entry', 'hold', 'pending')
+               AND NOT EXISTS (SELECT 1 FROM erased e WHERE e.id = r.id)
+             ORDER BY r.created_hlc",
+        )?;
+        let mut rows = stmt.query([&pid])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let kind: String = row.get(1)?;
+            let field: String = row.get(2)?;
+            let value = value_from_sql(row.get(3)?, row.get(4)?);
+            match (kind.as_str(), field.as_str()) {
+                ("interaction", "at") => {
+                    interactions.entry(id).or_default().at = json_str(&value)
+                        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                        .map(|t| t.with_timezone(&Utc));
+                }
+                ("interaction", "keep") => interactions.entry(id).or_default().keep = json_str(&value),
+                ("consent", "entry") => {
+                    if let OpValue::Open(json) = &value {
+                        let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+                        let at = v["at"]
+                            .as_str()
+                            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                            .map(|t| t.with_timezone(&Utc));
+                        if let Some(at) = at {
+                            let key = (
+                                v["purpose"].as_str().unwrap_or_default().to_owned(),
+                                v["channel"].as_str().unwrap_or_default().to_owned(),
+                            );
+                            let state = v["state"].as_str().unwrap_or_default().to_owned();
+                            // The latest entry by when it happened counts.
+                            if consent.get(&key).is_none_or(|(t, _)| at >= *t) {
+                                consent.insert(key, (at, state));
+                            }
+                        }
+                    }
+                }
+                ("hold", "hold") => {
+                    if let OpValue::Open(json) = &value {
+                        hold = serde_json::from_str(json).ok();
+                    }
+                }
+                ("pending_erasure", "pending") => {
+                    if let OpValue::Open(json) = &value {
+                        pending = serde_json::from_str(json).ok();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let held = i64::from(hold.is_some_and(|h| h.active));
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO due(record, rule, subject, due, held) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(record, rule) DO UPDATE SET due = excluded.due, held = excluded.held",
+    )?;
+
+    let mut last_contact = recorded_contact;
+    let mut last_business: Option<DateTime<Utc>> = None;
+    for (id, i) in &interactions {
+        let Some(at) = i.at else { continue };
+        last_contact = last_contact.max(Some(at));
+        let key = RuleKey::for_keep_class(i.keep.as_deref());
+        if key != RuleKey::Communication {
+            last_business = last_business.max(Some(at));
+        }
+        if let Some(rule) = rule_of(rules, key) {
+            insert.execute(params![
+                id,
+                key.as_str(),
+                pid,
+                rule.due(at).timestamp_millis(),
+                held
+            ])?;
+        }
+    }
+
+    if let Some(p) = pending {
+        let until = p.kept.iter().map(|k| k.until).max();
+        let due = until.and_then(date_start).unwrap_or(p.at);
+        insert.execute(params![
+            pid,
+            ERASURE_RULE,
+            pid,
+            due.timestamp_millis(),
+            held
+        ])?;
+        return Ok(());
+    }
+
+    let last_contact = last_contact.unwrap_or(created);
+    if let Some(rule) = rule_of(rules, RuleKey::People) {
+        let event = match rule.from {
+            RetentionEvent::Creation => created,
+            RetentionEvent::ContractEnd => last_business.unwrap_or(last_contact),
+            _ => last_contact,
+        };
+        insert.execute(params![
+            pid,
+            RuleKey::People.as_str(),
+            pid,
+            rule.due(event).timestamp_millis(),
+            held
+        ])?;
+    }
+    // Kept only because of a consent: no contact, no business, and no
+    // consent given or pending any more.
+    let consent_only = interactions.is_empty() && recorded_contact.is_none();
+    let none_left = consent
+        .values()
+        .all(|(_, state)| state != "given" && state != "pending");
+    let withdrawn = consent
+        .values()
+        .filter(|(_, s)| s == "withdrawn")
+        .map(|(t, _)| *t)
+        .max();
+    if let (true, true, Some(withdrawn), Some(rule)) = (
+        consent_only,
+        none_left,
+        withdrawn,
+        rule_of(rules, RuleKey::Consent),
+    ) {
+        insert.execute(params![
+            pid,
+            RuleKey::Consent.as_str(),
+            pid,
+            rule.due(withdrawn).timestamp_millis(),
+            held
+        ])?;
+    }
+    Ok(())
+}
+
+/// Recomputes the due row of one request: closed requests fall due.
+pub(crate) fn refresh_request(
+    tx: &Transaction<'_>,
+    rules: &[RetentionRule],
+    request: Uuid,
+) -> Result<()> {
+    let rid = request.to_string();
+    tx.prepare_cached("DELETE FROM due WHERE record = ?1")?
+        .execute([&rid])?;
+    let anonymised = tx
+        .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
+        .query_row([&rid], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if anonymised {
+        return Ok(());
+    }
+    let value = tx
+        .prepare_cached(
+            "SELECT value, compartment FROM fields WHERE record = ?1 AND field = 'request'",
+        )?
+        .query_row([&rid], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some(OpValue::Open(json)) = value else {
+        return Ok(());
+    };
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    if v["status"].as_str() != Some("closed") {
+        return Ok(());
+    }
+    let received = v["received"]
+        .as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .and_then(date_start);
+    if let (Some(received), Some(rule)) = (received, rule_of(rules, RuleKey::Requests)) {
+        tx.prepare_cached(
+            "INSERT INTO due(record, rule, subject, due, held) VALUES (?1, ?2, NULL, ?3, 0)
+             ON CONFLICT(record, rule) DO UPDATE SET due = excluded.due",
+        )?
+        .execute(params![
+            rid,
+            RuleKey::Requests.as_str(),
+            rule.due(received).timestamp_millis()
+        ])?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole table (after a rule changed).
+pub(crate) fn rebuild(tx: &Transaction<'_>, rules: &[RetentionRule]) -> Result<()> {
+    tx.execute("DELETE FROM due", [])?;
+    let ids: Vec<(String, String)> = tx
+        .prepare("SELECT id, kind FROM records WHERE kind IN ('person', 'request')")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, kind) in ids {
+        let Ok(id) = Uuid::parse_str(&id) else {
+            continue;
+        };
+        if kind == "person" {
+            refresh_person(tx, rules, id)?;
+        } else {
+            refresh_request(tx, rules, id)?;
+        }
+    }
+    Ok(())
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DueRow>> {
+    let record: String = r.get(0)?;
+    let subject: Option<String> = r.get(2)?;
+    let due: i64 = r.get(3)?;
+    let held: i64 = r.get(4)?;
+    Ok(Uuid::parse_str(&record).ok().map(|record| DueRow {
+        record,
+        rule: r.get(1).unwrap_or_default(),
+        subject: subject.and_then(|s| Uuid::parse_str(&s).ok()),
+        due: Utc.timestamp_millis_opt(due).single().unwrap_or_default(),
+        held: held != 0,
+    }))
+}
+
+impl Store {
+    /// The retention rules in force.
+    pub fn retention_rules(&self) -> &[RetentionRule] {
+        &self.rules
+    }
+
+    /// Everything due at or before `until`, earliest first.
+    pub fn due_until(&self, until: DateTime<Utc>) -> Result<Vec<DueRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT record, rule, subject, due, held FROM due WHERE due <= ?1 ORDER BY due, record",
+        )?;
+        let rows = stmt
+            .query_map([until.timestamp_millis()], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// The due rows of one person and their records.
+    pub fn due_of(&self, person: Uuid) -> Result<Vec<DueRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT record, rule, subject, due, held FROM due WHERE subject = ?1 ORDER BY due, record",
+        )?;
+        let rows = stmt
+            .query_map([person.to_string()], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// Whether anything is due at or before `until` and not held: one probe
+    /// of the date index.
+    pub fn anything_due(&self, until: DateTime<Utc>) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM due WHERE due <= ?1 AND held = 0 LIMIT 1")?
+            .query_row([until.timestamp_millis()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
