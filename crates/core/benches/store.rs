@@ -182,6 +182,118 @@ fn main() {
         "dsar_package_10k ms={te:.1} plain_ms={tp:.1} ratio={:.3}",
         te / tp
     );
+    drop(enc);
+    drop(plain);
+
+    // The retention sweep over 1,000,000 records (people with nine
+    // interactions each), once with 1 % due and once with nothing due.
+    let records: usize = std::env::var("TRESOR_BENCH_RETENTION_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut results = Vec::new();
+    for (name, plain) in [("retention-encrypted", false), ("retention-plain", true)] {
+        let dir = tmp.path().join(name);
+        let mut s = if plain {
+            vault::open_plain_baseline(&dir, clock()).expect("plain")
+        } else {
+            vault::create(&dir, "bench", PASS, KdfParams::FLOOR, clock())
+                .expect("create")
+                .0
+        };
+        results.push(retention_sweeps(&mut s, records));
+    }
+    let m = records / 1_000_000;
+    let label = if m > 0 { format!("{m}m") } else { format!("{}k", records / 1000) };
+    let ((e1, en), (p1, pn)) = (results[0], results[1]);
+    println!(
+        "retention_sweep_{label}_1pct ms={e1:.1} plain_ms={p1:.1} ratio={:.3}",
+        e1 / p1
+    );
+    println!(
+        "retention_sweep_{label}_none ms={en:.3} plain_ms={pn:.3} ratio={:.3}",
+        en / pn.max(1e-9)
+    );
+}
+
+/// Fills the vault with `records` records (a tenth people, each with nine
+/// interactions), 1 % of them past their retention; returns the time of a
+/// sweep that deletes them and of a sweep with nothing due (median of 5).
+fn retention_sweeps(s: &mut Session, records: usize) -> (f64, f64) {
+    let people = records / 10;
+    let lapsed = people / 100;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(3 * 365);
+    let day = long_ago.format("%Y-%m-%d").to_string();
+    let inputs: Vec<PersonInput> = (0..people)
+        .map(|i| {
+            let mut p = PersonInput::default()
+                .with_name(&format!("Person{i} Nachname{}", i % 977))
+                .with("emails", FieldInput::List(vec![format!("p{i}@example.de")]));
+            if i < lapsed {
+                p = p.with("last_contact", FieldInput::Text(day.clone()));
+            }
+            p
+        })
+        .collect();
+    s.add_people(&inputs, &mut |_, _| {}).expect("people");
+    let ids: Vec<_> = {
+        let mut ids = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = s.list(offset, 10_000).expect("list");
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len();
+            ids.extend(page);
+        }
+        ids
+    };
+    let lapsed_ids: std::collections::HashSet<_> = ids
+        .iter()
+        .filter(|r| {
+            r.display
+                .strip_prefix("Person")
+                .and_then(|x| x.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n < lapsed)
+        })
+        .map(|r| r.id)
+        .collect();
+    for chunk in ids.chunks(2000) {
+        let items: Vec<_> = chunk
+            .iter()
+            .flat_map(|r| {
+                let old = lapsed_ids.contains(&r.id);
+                (0..9).map(move |k| {
+                    (
+                        r.id,
+                        InteractionInput {
+                            kind: "call".into(),
+                            summary: format!("Anruf {k}"),
+                            at: old.then_some(long_ago),
+                            ..Default::default()
+                        },
+                    )
+                })
+            })
+            .collect();
+        s.add_interactions(&items).expect("interactions");
+    }
+    s.checkpoint().expect("checkpoint");
+    let t = Instant::now();
+    let report = s.run_retention().expect("sweep");
+    let one_pct = ms(t.elapsed());
+    assert_eq!(report.total() as usize, lapsed * 10, "1 % removed");
+    let mut none: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            assert!(s.sweep_if_due().expect("sweep").is_none());
+            ms(t.elapsed())
+        })
+        .collect();
+    none.sort_by(f64::total_cmp);
+    (one_pct, none[2])
 }
 
 /// Median of three packages for one person with 10,000 interactions.
