@@ -51,6 +51,18 @@ const COMMANDS: &[&str] = &[
     "object_contact",
     "erase_contact",
     "verify_erasure",
+    "retention_rules",
+    "set_retention_rule",
+    "retention_preview",
+    "run_retention",
+    "deletion_log",
+    "legal_holds",
+    "contact_hold",
+    "add_hold",
+    "remove_hold",
+    "erase_fields",
+    "rectify_contact",
+    "contact_rectifications",
 ];
 
 fn main() {

@@ -173,12 +173,17 @@ pub fn open_demo(state: State<'_, AppState>) -> Res<AppStatus> {
 pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> Res<SessionInfo> {
     let mut inner = state.lock();
     inner.session = None;
-    let session = vault::unlock(
+    let mut session = vault::unlock(
         &inner.vault_dir,
         &user,
         passphrase.as_bytes(),
         state.clock.clone(),
     )?;
+    // The retention rules are enforced at every unlock, whoever signs in.
+    // A failure must not keep anyone out; the daily sweep tries again.
+    if let Err(e) = session.sweep_if_due() {
+        eprintln!("tresor: the retention sweep at unlock failed: {e}");
+    }
     let info = session.info();
     inner.session = Some(session);
     Ok(info)

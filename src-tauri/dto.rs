@@ -202,6 +202,13 @@ mod bindings {
         tresor_core::register::RegisterVersionInfo::export_all(&cfg).expect("RegisterVersionInfo");
         tresor_core::export::ExportFormat::export_all(&cfg).expect("ExportFormat");
         tresor_core::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
+        tresor_core::retention::RetentionRule::export_all(&cfg).expect("RetentionRule");
+        tresor_core::retention::DueItem::export_all(&cfg).expect("DueItem");
+        tresor_core::retention::SweepReport::export_all(&cfg).expect("SweepReport");
+        tresor_core::retention::HeldPerson::export_all(&cfg).expect("HeldPerson");
+        tresor_core::erasure::FieldErasureReport::export_all(&cfg).expect("FieldErasureReport");
+        tresor_core::sweep::Rectification::export_all(&cfg).expect("Rectification");
+        tresor_core::sweep::RuleChange::export_all(&cfg).expect("RuleChange");
     }
 
     /// Every file below `dir` (relative name, content), sorted.

@@ -7,6 +7,7 @@
 mod commands;
 mod consent;
 mod dto;
+mod retention;
 mod rights;
 
 fn main() {
@@ -62,7 +63,23 @@ fn main() {
             rights::object_contact,
             rights::erase_contact,
             rights::verify_erasure,
+            retention::retention_rules,
+            retention::set_retention_rule,
+            retention::retention_preview,
+            retention::run_retention,
+            retention::deletion_log,
+            retention::legal_holds,
+            retention::contact_hold,
+            retention::add_hold,
+            retention::remove_hold,
+            retention::erase_fields,
+            retention::rectify_contact,
+            retention::contact_rectifications,
         ])
+        .setup(|app| {
+            retention::spawn_daily_sweep(app.handle());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("tresor: the app window could not start: {e}");

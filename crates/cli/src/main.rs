@@ -443,7 +443,9 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             match reason {
                 Some(reason) => {
                     s.rectify(*id, &all, reason, request.as_deref())?;
-                    out.done("Corrected; the reason is recorded and the old values stay in the history.");
+                    out.done(
+                        "Corrected; the reason is recorded and the old values stay in the history.",
+                    );
                 }
                 None => {
                     s.edit(*id, &all)?;
@@ -489,7 +491,9 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                     "Erased {} as far as the law allows: {} records and {} changes removed, the database compacted.",
                     r.person, r.records, r.changes
                 );
-                println!("Kept, restricted, because a law requires it (with name and address only):");
+                println!(
+                    "Kept, restricted, because a law requires it (with name and address only):"
+                );
                 for k in &r.kept {
                     println!(
                         "  {} of {}: {}, until {}",

@@ -136,7 +136,10 @@ impl Out {
                     .as_deref()
                     .map(|k| format!(" [kept by law: {}]", k.replace('_', " ")))
                     .unwrap_or_default();
-                println!("    {}  {:<8} {}{keep}  — {}", i.at, i.kind, i.summary, i.by);
+                println!(
+                    "    {}  {:<8} {}{keep}  — {}",
+                    i.at, i.kind, i.summary, i.by
+                );
                 if !matches!(i.text, FieldValue::Empty) {
                     println!("        {}", value_text(&i.text));
                 }

@@ -29,7 +29,10 @@ fn print_sweep(out: &Out, r: &SweepReport) {
         println!(
             "{}: {} {}",
             e.rule,
-            e.action.as_str().replace("delete", "deleted").replace("anonymise", "anonymised"),
+            e.action
+                .as_str()
+                .replace("delete", "deleted")
+                .replace("anonymise", "anonymised"),
             counts.join(", ")
         );
     }
@@ -56,7 +59,10 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
                     r.from.as_str(),
                     if r.year_end { " (year end)" } else { "" },
                     r.action.as_str(),
-                    r.law.as_deref().map(|l| format!("  [{l}]")).unwrap_or_default()
+                    r.law
+                        .as_deref()
+                        .map(|l| format!("  [{l}]"))
+                        .unwrap_or_default()
                 );
                 println!("  {}", r.reason(Lang::En));
                 if let (Some(by), Some(at)) = (&r.changed_by, r.changed_at) {
@@ -116,9 +122,8 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
         RetentionCmd::Preview { as_of } => {
             let s = open(cli)?;
             let as_of = match as_of {
-                Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
-                    Failure::Usage(format!("--as-of '{d}': use YYYY-MM-DD"))
-                })?,
+                Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| Failure::Usage(format!("--as-of '{d}': use YYYY-MM-DD")))?,
                 None => chrono::Utc::now().date_naive() + chrono::Duration::days(30),
             };
             let items = s.retention_preview(as_of, Lang::En)?;

@@ -34,7 +34,12 @@ fn verify_counts(v: &Vault, texts: &[&str]) -> (i32, Vec<u64>) {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let mut totals = vec![0u64; texts.len()];
     for place in report["places"].as_array().expect("places") {
-        for (i, c) in place["counts"].as_array().expect("counts").iter().enumerate() {
+        for (i, c) in place["counts"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .enumerate()
+        {
             totals[i] += c.as_u64().unwrap_or(0);
         }
     }
@@ -61,7 +66,12 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     let v = Vault::new();
     v.init();
     let old = days_ago(3 * 365);
-    let gone = add(&v, "Quaxel Zyxwvprospekt", "zyxwv.prospekt@example.de", Some(&old));
+    let gone = add(
+        &v,
+        "Quaxel Zyxwvprospekt",
+        "zyxwv.prospekt@example.de",
+        Some(&old),
+    );
     v.admin(&[
         "interaction",
         "add",
@@ -78,7 +88,10 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
 
     // A hold needs a reason and someone allowed to set it.
     v.add_user("ag", "agent", "agent.pw");
-    let refused = v.run_as("agent.pw", &["--user", "ag", "hold", "add", &held, "--reason", "audit"]);
+    let refused = v.run_as(
+        "agent.pw",
+        &["--user", "ag", "hold", "add", &held, "--reason", "audit"],
+    );
     assert_eq!(refused.status.code(), Some(1));
     let empty = v.run_as("admin.pw", &["hold", "add", &held, "--reason", " "]);
     assert_eq!(empty.status.code(), Some(1));
@@ -87,7 +100,10 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
 
     // The preview names both, with the rule and its reason; the hold shows.
     let preview = v.admin(&["retention", "preview"]);
-    assert!(preview.contains(&gone) && preview.contains("people"), "{preview}");
+    assert!(
+        preview.contains(&gone) && preview.contains("people"),
+        "{preview}"
+    );
     assert!(preview.contains("no contact for 2 years"), "{preview}");
     let held_line = preview
         .lines()
@@ -102,13 +118,24 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     assert!(before.iter().all(|c| *c > 0), "{before:?}");
 
     let run = v.admin(&["retention", "run"]);
-    let line = run.lines().find(|l| l.starts_with("people: deleted")).unwrap_or_default();
-    assert!(line.contains("1 person") && line.contains("1 interaction"), "{run}");
+    let line = run
+        .lines()
+        .find(|l| l.starts_with("people: deleted"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("1 person") && line.contains("1 interaction"),
+        "{run}"
+    );
     assert!(run.contains("1 due items left alone"), "{run}");
 
     let (code, after) = verify_counts(&v, &texts);
     assert_eq!((code, after), (0, vec![0, 0, 0]), "no trace on disk");
-    assert_eq!(v.run_as("admin.pw", &["contact", "show", &gone]).status.code(), Some(1));
+    assert_eq!(
+        v.run_as("admin.pw", &["contact", "show", &gone])
+            .status
+            .code(),
+        Some(1)
+    );
     assert!(v.admin(&["contact", "show", &held]).contains("Gehalten"));
     assert!(v.admin(&["contact", "show", &fresh]).contains("Frisch"));
     // A held person cannot be erased either.
@@ -125,8 +152,16 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     // Lifting the hold lets the next sweep take the person.
     v.admin(&["hold", "remove", &held]);
     let run = v.admin(&["retention", "run"]);
-    assert!(run.starts_with("people: deleted") && run.contains("1 person"), "{run}");
-    assert_eq!(v.run_as("admin.pw", &["contact", "show", &held]).status.code(), Some(1));
+    assert!(
+        run.starts_with("people: deleted") && run.contains("1 person"),
+        "{run}"
+    );
+    assert_eq!(
+        v.run_as("admin.pw", &["contact", "show", &held])
+            .status
+            .code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -134,23 +169,65 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     let v = Vault::new();
     v.init();
     let id = add(&v, "Rita Zyxwvrechnung", "zyxwv.rita@example.de", None);
-    v.admin(&["contact", "edit", &id, "--address", "Hauptstr. 1, 10115 Berlin", "--note", "Zyxwvnotiz"]);
+    v.admin(&[
+        "contact",
+        "edit",
+        &id,
+        "--address",
+        "Hauptstr. 1, 10115 Berlin",
+        "--note",
+        "Zyxwvnotiz",
+    ]);
     // An invoice from two years ago must be kept 8 years from its year end;
     // one from eleven years ago is past its period; the call has no duty.
     v.admin(&[
-        "interaction", "add", &id, "--kind", "letter", "--summary", "Rechnung 2024-113",
-        "--keep", "invoice", "--at", &years_ago(2),
+        "interaction",
+        "add",
+        &id,
+        "--kind",
+        "letter",
+        "--summary",
+        "Rechnung 2024-113",
+        "--keep",
+        "invoice",
+        "--at",
+        &years_ago(2),
     ]);
     v.admin(&[
-        "interaction", "add", &id, "--kind", "letter", "--summary", "Zyxwvaltrechnung 2015-7",
-        "--keep", "invoice", "--at", &years_ago(11),
+        "interaction",
+        "add",
+        &id,
+        "--kind",
+        "letter",
+        "--summary",
+        "Zyxwvaltrechnung 2015-7",
+        "--keep",
+        "invoice",
+        "--at",
+        &years_ago(11),
     ]);
     v.admin(&[
-        "interaction", "add", &id, "--kind", "call", "--summary", "Zyxwvgespraech",
+        "interaction",
+        "add",
+        &id,
+        "--kind",
+        "call",
+        "--summary",
+        "Zyxwvgespraech",
     ]);
     let bad = v.run_as(
         "admin.pw",
-        &["interaction", "add", &id, "--kind", "call", "--summary", "x", "--keep", "receipt"],
+        &[
+            "interaction",
+            "add",
+            &id,
+            "--kind",
+            "call",
+            "--summary",
+            "x",
+            "--keep",
+            "receipt",
+        ],
     );
     assert_eq!(bad.status.code(), Some(1));
 
@@ -160,7 +237,13 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     let kept = r["kept"].as_array().expect("kept");
     assert_eq!(kept.len(), 1, "{out}");
     assert_eq!(kept[0]["class"], "invoice");
-    assert!(kept[0]["law"].as_str().unwrap_or_default().contains("HGB §257"), "{out}");
+    assert!(
+        kept[0]["law"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("HGB §257"),
+        "{out}"
+    );
     use chrono::Datelike;
     let until_year = chrono::Utc::now().year() - 2 + 1 + 8;
     assert_eq!(kept[0]["until"], format!("{until_year}-01-01"), "{out}");
@@ -168,8 +251,14 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
 
     // What stays: the name and address the invoice needs, restricted.
     let shown = v.admin(&["contact", "show", &id]);
-    assert!(shown.contains("Zyxwvrechnung") && shown.contains("Hauptstr. 1"), "{shown}");
-    assert!(shown.contains("Rechnung 2024-113") && shown.contains("invoice"), "{shown}");
+    assert!(
+        shown.contains("Zyxwvrechnung") && shown.contains("Hauptstr. 1"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Rechnung 2024-113") && shown.contains("invoice"),
+        "{shown}"
+    );
     let show = v.run_as("admin.pw", &["contact", "show", &id]);
     assert!(String::from_utf8_lossy(&show.stderr).contains("RESTRICTED"));
     assert!(!shown.contains("zyxwv.rita@example.de"), "{shown}");
@@ -178,13 +267,28 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     // Everything else is gone from every byte.
     let (_, counts) = verify_counts(
         &v,
-        &["zyxwv.rita@example.de", "Zyxwvnotiz", "Zyxwvgespraech", "Zyxwvaltrechnung"],
+        &[
+            "zyxwv.rita@example.de",
+            "Zyxwvnotiz",
+            "Zyxwvgespraech",
+            "Zyxwvaltrechnung",
+        ],
     );
     assert_eq!(counts, vec![0, 0, 0, 0]);
     // The sweep erases the rest when the period ends, and says so ahead.
-    let preview = v.admin(&["retention", "preview", "--as-of", &format!("{until_year}-01-02")]);
-    let line = preview.lines().find(|l| l.contains(&id) && l.contains("erasure"));
-    assert!(line.is_some_and(|l| l.starts_with(&format!("{until_year}-01-01"))), "{preview}");
+    let preview = v.admin(&[
+        "retention",
+        "preview",
+        "--as-of",
+        &format!("{until_year}-01-02"),
+    ]);
+    let line = preview
+        .lines()
+        .find(|l| l.contains(&id) && l.contains("erasure"));
+    assert!(
+        line.is_some_and(|l| l.starts_with(&format!("{until_year}-01-01"))),
+        "{preview}"
+    );
     assert!(preview.contains(&req), "{preview}");
     assert!(!v.admin(&["retention", "preview"]).contains(&id));
 }
@@ -195,16 +299,41 @@ fn consent_only_people_are_scheduled_after_withdrawal_and_rules_are_recorded() {
     v.init();
     let only = add(&v, "Nora Newsletter", "nora@example.de", None);
     let customer = add(&v, "Kurt Kunde", "kurt@example.de", None);
-    v.admin(&["interaction", "add", &customer, "--kind", "meeting", "--summary", "Offer"]);
+    v.admin(&[
+        "interaction",
+        "add",
+        &customer,
+        "--kind",
+        "meeting",
+        "--summary",
+        "Offer",
+    ]);
     for id in [&only, &customer] {
         v.admin(&[
-            "consent", "give", id, "--purpose", "e-marketing", "--channel", "email",
-            "--source", "web_form",
+            "consent",
+            "give",
+            id,
+            "--purpose",
+            "e-marketing",
+            "--channel",
+            "email",
+            "--source",
+            "web_form",
         ]);
-        v.admin(&["consent", "withdraw", id, "--purpose", "e-marketing", "--channel", "email"]);
+        v.admin(&[
+            "consent",
+            "withdraw",
+            id,
+            "--purpose",
+            "e-marketing",
+            "--channel",
+            "email",
+        ]);
     }
     let preview = v.admin(&["--json", "retention", "preview", "--as-of", &{
-        (chrono::Utc::now() + chrono::Duration::days(40)).format("%Y-%m-%d").to_string()
+        (chrono::Utc::now() + chrono::Duration::days(40))
+            .format("%Y-%m-%d")
+            .to_string()
     }]);
     let items: serde_json::Value = serde_json::from_str(&preview).expect("json");
     let consent: Vec<&serde_json::Value> = items
@@ -216,29 +345,60 @@ fn consent_only_people_are_scheduled_after_withdrawal_and_rules_are_recorded() {
     assert_eq!(consent.len(), 1, "{preview}");
     assert_eq!(consent[0]["person"], only.as_str());
     let in_a_month = (chrono::Utc::now() + chrono::Months::new(1)).date_naive();
-    let due = chrono::NaiveDate::parse_from_str(consent[0]["due"].as_str().expect("due"), "%Y-%m-%d")
-        .expect("date");
-    assert!((due - in_a_month).num_days().abs() <= 1, "{due} vs {in_a_month}");
+    let due =
+        chrono::NaiveDate::parse_from_str(consent[0]["due"].as_str().expect("due"), "%Y-%m-%d")
+            .expect("date");
+    assert!(
+        (due - in_a_month).num_days().abs() <= 1,
+        "{due} vs {in_a_month}"
+    );
 
     // Changing a rule is recorded; a period below the law is refused.
-    let short = v.run_as("admin.pw", &["retention", "set", "invoices", "--period", "5y"]);
+    let short = v.run_as(
+        "admin.pw",
+        &["retention", "set", "invoices", "--period", "5y"],
+    );
     assert_eq!(short.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&short.stderr).contains("HGB §257"));
-    let from = v.run_as("admin.pw", &["retention", "set", "identity", "--from", "withdrawal"]);
+    let from = v.run_as(
+        "admin.pw",
+        &["retention", "set", "identity", "--from", "withdrawal"],
+    );
     assert_eq!(from.status.code(), Some(2));
-    v.admin(&["retention", "set", "identity", "--period", "6m", "--from", "creation"]);
+    v.admin(&[
+        "retention",
+        "set",
+        "identity",
+        "--period",
+        "6m",
+        "--from",
+        "creation",
+    ]);
     let rules = v.admin(&["retention", "rules"]);
-    assert!(rules.contains("people            6m") && rules.contains("changed by ada"), "{rules}");
-    assert!(rules.contains("People are deleted 6 months after their creation."), "{rules}");
+    assert!(
+        rules.contains("people            6m") && rules.contains("changed by ada"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("People are deleted 6 months after their creation."),
+        "{rules}"
+    );
     // With 6 months from creation, everyone falls due within the year.
     let year = v.admin(&["retention", "preview", "--as-of", &{
-        (chrono::Utc::now() + chrono::Duration::days(200)).format("%Y-%m-%d").to_string()
+        (chrono::Utc::now() + chrono::Duration::days(200))
+            .format("%Y-%m-%d")
+            .to_string()
     }]);
     assert!(year.contains(&customer) && year.contains(&only), "{year}");
     v.add_user("au", "auditor", "sales.pw");
-    assert!(v.ok("sales.pw", &["--user", "au", "retention", "rules"]).contains("people"));
+    assert!(
+        v.ok("sales.pw", &["--user", "au", "retention", "rules"])
+            .contains("people")
+    );
     assert_eq!(
-        v.run_as("sales.pw", &["--user", "au", "retention", "run"]).status.code(),
+        v.run_as("sales.pw", &["--user", "au", "retention", "run"])
+            .status
+            .code(),
         Some(1)
     );
 }
@@ -248,38 +408,95 @@ fn single_fields_are_erased_with_their_history_and_corrections_keep_a_reason() {
     let v = Vault::new();
     v.init();
     let id = add(&v, "Paula Feld", "paula@example.de", None);
-    v.admin(&["contact", "edit", &id, "--phone", "+49 171 9990001", "--birthday", "1980-02-03"]);
+    v.admin(&[
+        "contact",
+        "edit",
+        &id,
+        "--phone",
+        "+49 171 9990001",
+        "--birthday",
+        "1980-02-03",
+    ]);
     v.admin(&["contact", "edit", &id, "--phone", "+49 171 9990002"]);
     let req = erasure_request(&v, &id);
     let names = v.run_as(
         "admin.pw",
-        &["contact", "erase", &id, "--fields", "given_name,family_name", "--request", &req],
+        &[
+            "contact",
+            "erase",
+            &id,
+            "--fields",
+            "given_name,family_name",
+            "--request",
+            &req,
+        ],
     );
     assert_eq!(names.status.code(), Some(1));
-    let unknown = v.run_as("admin.pw", &["contact", "erase", &id, "--fields", "shoe", "--request", &req]);
+    let unknown = v.run_as(
+        "admin.pw",
+        &[
+            "contact",
+            "erase",
+            &id,
+            "--fields",
+            "shoe",
+            "--request",
+            &req,
+        ],
+    );
     assert_eq!(unknown.status.code(), Some(1));
-    v.admin(&["contact", "erase", &id, "--fields", "phones,birthday", "--request", &req]);
+    v.admin(&[
+        "contact",
+        "erase",
+        &id,
+        "--fields",
+        "phones,birthday",
+        "--request",
+        &req,
+    ]);
     let shown = v.admin(&["contact", "show", &id]);
-    assert!(shown.contains("paula@example.de") && !shown.contains("9990002"), "{shown}");
+    assert!(
+        shown.contains("paula@example.de") && !shown.contains("9990002"),
+        "{shown}"
+    );
     let history = v.admin(&["contact", "history", &id]);
-    assert!(!history.contains("999000") && !history.contains("1980"), "{history}");
+    assert!(
+        !history.contains("999000") && !history.contains("1980"),
+        "{history}"
+    );
     let (code, counts) = verify_counts(&v, &["9990001", "9990002", "1980-02-03"]);
     assert_eq!((code, counts), (0, vec![0, 0, 0]));
 
     // A correction with a reason, for a rectification request.
     let rect = v
         .admin(&[
-            "request", "open", "--kind", "rectification", "--contact", &id, "--received",
+            "request",
+            "open",
+            "--kind",
+            "rectification",
+            "--contact",
+            &id,
+            "--received",
             &days_ago(1),
         ])
         .trim()
         .to_owned();
     v.admin(&[
-        "contact", "edit", &id, "--family-name", "Feldmann", "--reason",
-        "Name misspelt on the business card", "--request", &rect,
+        "contact",
+        "edit",
+        &id,
+        "--family-name",
+        "Feldmann",
+        "--reason",
+        "Name misspelt on the business card",
+        "--request",
+        &rect,
     ]);
     let history = v.admin(&["contact", "history", &id]);
-    assert!(history.contains("Feldmann") && history.contains("Feld"), "{history}");
+    assert!(
+        history.contains("Feldmann") && history.contains("Feld"),
+        "{history}"
+    );
     let zip = v.file("paula.zip");
     v.admin(&["dsar", "export", &id, "--out", zip.to_str().expect("path")]);
     let text = unzip(&zip, None)
@@ -287,10 +504,27 @@ fn single_fields_are_erased_with_their_history_and_corrections_keep_a_reason() {
         .find(|(n, _)| n.ends_with(".json"))
         .expect("json in package")
         .1;
-    assert!(text.contains("Feldmann") && text.contains("Name misspelt on the business card"), "{text}");
+    assert!(
+        text.contains("Feldmann") && text.contains("Name misspelt on the business card"),
+        "{text}"
+    );
     let wrong = v.run_as(
         "admin.pw",
-        &["contact", "edit", &id, "--given-name", "P", "--reason", "x", "--request", &req],
+        &[
+            "contact",
+            "edit",
+            &id,
+            "--given-name",
+            "P",
+            "--reason",
+            "x",
+            "--request",
+            &req,
+        ],
     );
-    assert_eq!(wrong.status.code(), Some(1), "an erasure request is not a rectification");
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "an erasure request is not a rectification"
+    );
 }

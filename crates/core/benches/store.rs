@@ -204,7 +204,11 @@ fn main() {
         results.push(retention_sweeps(&mut s, records));
     }
     let m = records / 1_000_000;
-    let label = if m > 0 { format!("{m}m") } else { format!("{}k", records / 1000) };
+    let label = if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{}k", records / 1000)
+    };
     let ((e1, en), (p1, pn)) = (results[0], results[1]);
     println!(
         "retention_sweep_{label}_1pct ms={e1:.1} plain_ms={p1:.1} ratio={:.3}",

@@ -74,6 +74,10 @@ pub struct SessionInfo {
     pub may_view_requests: bool,
     /// May handle requests: restrict, object, erase, release access packages.
     pub may_handle_requests: bool,
+    /// May see retention rules, what falls due, legal holds, the log.
+    pub may_view_retention: bool,
+    /// May change rules, run the sweep, set and lift legal holds.
+    pub may_manage_retention: bool,
     /// Categories whose fields this user can read.
     pub readable: Vec<Category>,
 }
@@ -216,6 +220,8 @@ impl Session {
             may_handle_requests: self.role.may(Action::HandleRequests)
                 && self.role.may(Action::Erase)
                 && self.role.may(Action::ExportPackage),
+            may_view_retention: self.role.may(Action::ViewRetention),
+            may_manage_retention: self.role.may(Action::ManageRetention),
             readable: Category::ALL
                 .into_iter()
                 .filter(|c| self.role.can_read(*c))

@@ -67,7 +67,13 @@ pub struct FieldErasureReport {
 
 /// Person fields the records kept by law need (who the letter or invoice
 /// was for); everything else goes at once.
-const NEEDED_FOR_KEPT: &[&str] = &["salutation", "title", "given_name", "family_name", "addresses"];
+const NEEDED_FOR_KEPT: &[&str] = &[
+    "salutation",
+    "title",
+    "given_name",
+    "family_name",
+    "addresses",
+];
 
 /// Record kinds that belong to a person and go with them.
 const SUBJECT_KINDS: &[RecordKind] = &[

@@ -194,9 +194,10 @@ impl RetentionEvent {
                 lang.pick("Widerruf der Einwilligung", "withdrawal of consent")
             }
             RetentionEvent::Creation => lang.pick("Entstehung", "creation"),
-            RetentionEvent::RelationshipEnd => {
-                lang.pick("Ende der Geschäftsbeziehung", "end of the business relationship")
-            }
+            RetentionEvent::RelationshipEnd => lang.pick(
+                "Ende der Geschäftsbeziehung",
+                "end of the business relationship",
+            ),
         }
     }
 }
@@ -694,15 +695,18 @@ mod tests {
 
     #[test]
     fn periods_parse_and_print() {
-        assert_eq!(Period::parse("2y").unwrap(), Period::years(2));
-        let p = Period::parse("1y6m").unwrap();
+        assert_eq!(Period::parse("2y").expect("valid"), Period::years(2));
+        let p = Period::parse("1y6m").expect("valid");
         assert_eq!((p.years, p.months, p.days), (1, 6, 0));
         assert_eq!(p.to_string(), "1y6m");
-        assert_eq!(Period::parse("30d").unwrap().days, 30);
+        assert_eq!(Period::parse("30d").expect("valid").days, 30);
         for bad in ["", "2", "y", "2x", "0d", "2y2y", "101y", "-1y"] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Period::parse("6m").unwrap().words(Lang::De), "6 Monate");
+        assert_eq!(
+            Period::parse("6m").expect("valid").words(Lang::De),
+            "6 Monate"
+        );
     }
 
     #[test]
@@ -710,16 +714,23 @@ mod tests {
         let mut r = default_rules()
             .into_iter()
             .find(|r| r.key == RuleKey::Invoices)
-            .unwrap();
-        let written = Utc.with_ymd_and_hms(2018, 5, 3, 10, 0, 0).unwrap();
+            .expect("valid");
+        let written = Utc
+            .with_ymd_and_hms(2018, 5, 3, 10, 0, 0)
+            .single()
+            .expect("valid");
         assert_eq!(
             r.due(written),
-            Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
+            Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid")
         );
         r.year_end = false;
         assert_eq!(
             r.due(written),
-            Utc.with_ymd_and_hms(2026, 5, 3, 10, 0, 0).unwrap()
+            Utc.with_ymd_and_hms(2026, 5, 3, 10, 0, 0)
+                .single()
+                .expect("valid")
         );
     }
 
@@ -728,10 +739,10 @@ mod tests {
         let mut r = default_rules()
             .into_iter()
             .find(|r| r.key == RuleKey::BusinessLetters)
-            .unwrap();
+            .expect("valid");
         assert!(r.validate().is_ok());
         r.period = "5y".into();
-        let e = r.validate().unwrap_err().to_string();
+        let e = r.validate().expect_err("invalid").to_string();
         assert!(e.contains("HGB §257"), "{e}");
         r.period = "10y".into();
         r.from = RetentionEvent::LastContact;
@@ -741,7 +752,7 @@ mod tests {
     #[test]
     fn every_default_rule_is_valid() {
         for r in default_rules() {
-            r.validate().unwrap();
+            r.validate().expect("valid");
             assert!(!r.reason_de.is_empty() && !r.reason_en.is_empty());
         }
         assert_eq!(RuleKey::parse("identity"), Some(RuleKey::People));

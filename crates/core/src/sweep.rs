@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 use crate::ops::OpValue;
 use crate::requests::RequestKind;
 use crate::retention::{
-    DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction,
-    RetentionEvent, RetentionRule, RuleKey, SweepReport,
+    DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionEvent,
+    RetentionRule, RuleKey, SweepReport,
 };
 use crate::roles::Action;
 use crate::store::due::{DueRow, ERASURE_RULE};
@@ -76,7 +76,11 @@ impl Session {
 
     /// Changes a rule. The change is an op (who, when) and every due date is
     /// computed again.
-    pub fn set_retention_rule(&mut self, key: RuleKey, change: &RuleChange) -> Result<RetentionRule> {
+    pub fn set_retention_rule(
+        &mut self,
+        key: RuleKey,
+        change: &RuleChange,
+    ) -> Result<RetentionRule> {
         self.require(Action::ManageRetention)?;
         let mut rule = self
             .store
@@ -122,7 +126,12 @@ impl Session {
     pub fn hold_of(&self, person: RecordId) -> Result<Option<Hold>> {
         let mut latest = None;
         for id in self.store.records_of_subject(person, RecordKind::Hold)? {
-            if let Some((_, v)) = self.store.fields(id)?.into_iter().find(|(f, _)| f == "hold") {
+            if let Some((_, v)) = self
+                .store
+                .fields(id)?
+                .into_iter()
+                .find(|(f, _)| f == "hold")
+            {
                 latest = doc::<Hold>(&v);
             }
         }
@@ -161,14 +170,18 @@ impl Session {
         self.require(Action::ManageRetention)?;
         self.person_exists(person)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control)
+        {
             return Err(Error::invalid(
                 "reason",
                 "say why in 1–500 characters (e.g. 'lawsuit 3 O 123/26')",
             ));
         }
         if self.hold_of(person)?.is_some() {
-            return Err(Error::invalid("contact", "the person is already under a legal hold"));
+            return Err(Error::invalid(
+                "contact",
+                "the person is already under a legal hold",
+            ));
         }
         let hold = Hold {
             active: true,
@@ -185,7 +198,10 @@ impl Session {
         self.require(Action::ManageRetention)?;
         self.person_exists(person)?;
         let Some(current) = self.hold_of(person)? else {
-            return Err(Error::invalid("contact", "the person is not under a legal hold"));
+            return Err(Error::invalid(
+                "contact",
+                "the person is not under a legal hold",
+            ));
         };
         let lifted = Hold {
             active: false,
@@ -227,8 +243,16 @@ impl Session {
 
     fn pending_of(&self, person: RecordId) -> Result<Option<PendingErasure>> {
         let mut latest = None;
-        for id in self.store.records_of_subject(person, RecordKind::PendingErasure)? {
-            if let Some((_, v)) = self.store.fields(id)?.into_iter().find(|(f, _)| f == "pending") {
+        for id in self
+            .store
+            .records_of_subject(person, RecordKind::PendingErasure)?
+        {
+            if let Some((_, v)) = self
+                .store
+                .fields(id)?
+                .into_iter()
+                .find(|(f, _)| f == "pending")
+            {
                 latest = doc::<PendingErasure>(&v);
             }
         }
@@ -294,7 +318,10 @@ impl Session {
         let until = as_of
             .succ_opt()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map_or_else(|| self.now(), |t| Utc.from_utc_datetime(&t) - chrono::Duration::milliseconds(1));
+            .map_or_else(
+                || self.now(),
+                |t| Utc.from_utc_datetime(&t) - chrono::Duration::milliseconds(1),
+            );
         let mut out = Vec::new();
         for row in self.store.due_until(until)? {
             if let Some(item) = self.describe_due(&row, lang)? {
@@ -357,7 +384,9 @@ impl Session {
                 }
                 _ => continue,
             };
-            let entry = tally.entry(row.rule.clone()).or_insert((action, BTreeMap::new()));
+            let entry = tally
+                .entry(row.rule.clone())
+                .or_insert((action, BTreeMap::new()));
             for (k, n) in removed {
                 *entry.1.entry(k.as_str()).or_default() += n;
             }
@@ -389,7 +418,11 @@ impl Session {
             self.persist_clock()?;
         }
         self.store.set_meta("last_sweep", &now.to_rfc3339())?;
-        Ok(SweepReport { at: now, entries, held })
+        Ok(SweepReport {
+            at: now,
+            entries,
+            held,
+        })
     }
 
     fn sweep_person(
@@ -420,12 +453,9 @@ impl Session {
         reference: &str,
     ) -> Result<Option<Vec<(RecordKind, u32)>>> {
         let now = self.now();
-        if self
-            .store
-            .due_of(person)?
-            .iter()
-            .any(|r| RuleKey::parse(&r.rule).is_some_and(|k| k.keep_class().is_some()) && r.due > now)
-        {
+        if self.store.due_of(person)?.iter().any(|r| {
+            RuleKey::parse(&r.rule).is_some_and(|k| k.keep_class().is_some()) && r.due > now
+        }) {
             return Ok(None);
         }
         let mut gone = Vec::new();
@@ -445,7 +475,9 @@ impl Session {
             .collect();
         self.store.erase_fields(person, &identifying)?;
         self.store.prune_history(person)?;
-        let interactions = self.store.records_of_subject(person, RecordKind::Interaction)?;
+        let interactions = self
+            .store
+            .records_of_subject(person, RecordKind::Interaction)?;
         for i in &interactions {
             self.store.erase_fields(*i, &["summary", "text", "by"])?;
             self.store.prune_history(*i)?;
@@ -454,7 +486,10 @@ impl Session {
             .mark_anonymised(person, now.timestamp_millis(), reference)?;
         Ok(Some(vec![
             (RecordKind::Person, 1),
-            (RecordKind::Interaction, u32::try_from(interactions.len()).unwrap_or(u32::MAX)),
+            (
+                RecordKind::Interaction,
+                u32::try_from(interactions.len()).unwrap_or(u32::MAX),
+            ),
         ]))
     }
 
@@ -510,14 +545,18 @@ impl Session {
         self.require(Action::WriteContacts)?;
         self.person_exists(person)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control)
+        {
             return Err(Error::invalid(
                 "reason",
                 "say why the data was wrong in 1–500 characters",
             ));
         }
         if changes.is_empty() {
-            return Err(Error::invalid("fields", "name at least one field to correct"));
+            return Err(Error::invalid(
+                "fields",
+                "name at least one field to correct",
+            ));
         }
         let request = match request {
             Some(r) => {
@@ -556,7 +595,10 @@ impl Session {
     pub fn rectifications(&self, person: RecordId) -> Result<Vec<Rectification>> {
         self.require(Action::ReadContacts)?;
         let mut out = Vec::new();
-        for id in self.store.records_of_subject(person, RecordKind::Rectification)? {
+        for id in self
+            .store
+            .records_of_subject(person, RecordKind::Rectification)?
+        {
             if let Some((_, v)) = self
                 .store
                 .fields(id)?

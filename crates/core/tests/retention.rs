@@ -18,7 +18,9 @@ use tresor_core::vault;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).single().expect("date")
+    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0)
+        .single()
+        .expect("date")
 }
 
 fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Session) {
@@ -36,11 +38,10 @@ fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Session) {
 }
 
 fn person(s: &mut Session, name: &str) -> uuid::Uuid {
-    s.add_person(
-        &PersonInput::default()
-            .with_name(name)
-            .with("emails", FieldInput::List(vec![format!("{}@example.de", name.len())])),
-    )
+    s.add_person(&PersonInput::default().with_name(name).with(
+        "emails",
+        FieldInput::List(vec![format!("{}@example.de", name.len())]),
+    ))
     .expect("person")
 }
 
@@ -79,7 +80,12 @@ fn a_kept_invoice_holds_the_person_until_its_period_ends_then_the_sweep_erases_a
     assert!(s.contact(p).is_ok(), "kept, restricted");
     assert!(s.restriction(p).expect("restriction").is_some());
     // The identity check still names her while she is kept.
-    assert!(s.request(&req.reference).expect("req").identity_check.is_some());
+    assert!(
+        s.request(&req.reference)
+            .expect("req")
+            .identity_check
+            .is_some()
+    );
 
     // Years pass: a sweep before the end keeps her (only her old person
     // rule would fire, and a pending erasure replaces it).
@@ -95,7 +101,10 @@ fn a_kept_invoice_holds_the_person_until_its_period_ends_then_the_sweep_erases_a
         .iter()
         .find(|e| e.rule == "erasure")
         .expect("erasure entry");
-    assert!(entry.counts.contains(&("person".to_owned(), 1)), "{entry:?}");
+    assert!(
+        entry.counts.contains(&("person".to_owned(), 1)),
+        "{entry:?}"
+    );
     assert!(s.contact(p).is_err());
     let after = s.request(&req.reference).expect("req");
     assert_eq!(after.person, Some(p), "the request keeps the id");
@@ -126,10 +135,14 @@ fn withdrawing_the_only_basis_deletes_a_month_later_and_anonymising_keeps_statis
     }
     clock.advance_ms(10 * DAY_MS);
     for p in [nora, kurt] {
-        s.withdraw_consent(p, "e-marketing", "email", None).expect("withdraw");
+        s.withdraw_consent(p, "e-marketing", "email", None)
+            .expect("withdraw");
     }
     clock.advance_ms(20 * DAY_MS);
-    assert!(s.sweep_if_due().expect("sweep").is_none(), "not yet a month");
+    assert!(
+        s.sweep_if_due().expect("sweep").is_none(),
+        "not yet a month"
+    );
     clock.advance_ms(12 * DAY_MS);
     let report = s.sweep_if_due().expect("sweep").expect("due");
     assert_eq!(report.entries.len(), 1);
@@ -153,7 +166,10 @@ fn withdrawing_the_only_basis_deletes_a_month_later_and_anonymising_keeps_statis
     assert_eq!(report.entries[0].action, RetentionAction::Anonymise);
     assert!(s.search("Kunde", 10).expect("search").is_empty());
     assert_eq!(s.list(0, 10).expect("list").len(), 0);
-    assert!(s.sweep_if_due().expect("sweep").is_none(), "anonymised once");
+    assert!(
+        s.sweep_if_due().expect("sweep").is_none(),
+        "anonymised once"
+    );
     let log = s.deletion_log().expect("log");
     assert_eq!(log.len(), 2);
 }

@@ -26,7 +26,7 @@ describe('TauriBackend', () => {
     await b.contactHistory('id1');
     await b.addContact([{ field: 'given_name', values: ['A'] }]);
     await b.editContact('id1', []);
-    await b.addInteraction('id1', { kind: 'call', summary: 's', text: null, at: null });
+    await b.addInteraction('id1', { kind: 'call', summary: 's', text: null, at: null, keep: null });
     await b.listUsers();
     await b.addUser('carl', 'agent', 'pw');
     await b.setUserRole('carl', 'sales');
@@ -45,7 +45,7 @@ describe('TauriBackend', () => {
       ['contact_history', { id: 'id1' }],
       ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],
       ['edit_contact', { id: 'id1', changes: [] }],
-      ['add_interaction', { contact: 'id1', interaction: { kind: 'call', summary: 's', text: null, at: null } }],
+      ['add_interaction', { contact: 'id1', interaction: { kind: 'call', summary: 's', text: null, at: null, keep: null } }],
       ['list_users', undefined],
       ['add_user', { name: 'carl', roleName: 'agent', passphrase: 'pw' }],
       ['set_user_role', { name: 'carl', roleName: 'sales' }],

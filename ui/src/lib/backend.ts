@@ -3,6 +3,12 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  DeletionLogEntry,
+  DueItem,
+  HeldPerson,
+  Hold,
+  RetentionRule,
+  SweepReport,
   Channel,
   ConsentEntry,
   ConsentInput,
@@ -97,6 +103,15 @@ export interface Backend {
   objectContact(id: string, purpose: string, request: string): Promise<number>;
   eraseContact(id: string, request: string, suppress: boolean): Promise<ErasureReport>;
   verifyErasure(texts: string[]): Promise<VerifyReport>;
+  // Retention rules, the sweep and legal holds.
+  retentionRules(): Promise<RetentionRule[]>;
+  /** What falls due in the next `days` days, and why. */
+  retentionPreview(days: number, lang: Lang): Promise<DueItem[]>;
+  runRetention(): Promise<SweepReport>;
+  deletionLog(): Promise<DeletionLogEntry[]>;
+  legalHolds(): Promise<HeldPerson[]>;
+  addHold(id: string, reason: string): Promise<Hold>;
+  removeHold(id: string): Promise<null>;
 }
 
 /** Error codes the core reports; the UI matches these, never message text. */
@@ -293,6 +308,27 @@ export class TauriBackend implements Backend {
   }
   verifyErasure(texts: string[]) {
     return call<VerifyReport>('verify_erasure', { texts });
+  }
+  retentionRules() {
+    return call<RetentionRule[]>('retention_rules');
+  }
+  retentionPreview(days: number, lang: Lang) {
+    return call<DueItem[]>('retention_preview', { days, lang });
+  }
+  runRetention() {
+    return call<SweepReport>('run_retention');
+  }
+  deletionLog() {
+    return call<DeletionLogEntry[]>('deletion_log');
+  }
+  legalHolds() {
+    return call<HeldPerson[]>('legal_holds');
+  }
+  addHold(id: string, reason: string) {
+    return call<Hold>('add_hold', { id, reason });
+  }
+  removeHold(id: string) {
+    return call<null>('remove_hold', { id });
   }
 }
 

@@ -8,6 +8,7 @@ import { ALL_CATEGORIES } from './consent';
 import { PERSON_FIELDS, SALUTATIONS, INTERACTION_KINDS, ROLES, personField } from './fields';
 import { fromBase64 } from './files';
 import { fakeSha256, MockConsent, type PersonSource, type SentMail } from './mock-consent';
+import { MockRetention } from './mock-retention';
 import { MockRights } from './mock-rights';
 import { canRead, mayDo, requireAction } from './mock-roles';
 import type {
@@ -49,6 +50,12 @@ import type {
   SmtpSettings,
   UserInfo,
   VerifyReport,
+  DeletionLogEntry,
+  DueItem,
+  HeldPerson,
+  Hold,
+  RetentionRule,
+  SweepReport,
 } from './types';
 import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from './validate';
 
@@ -90,6 +97,8 @@ export function sessionFor(user: string, role: Role): SessionInfo {
     may_export_records: mayDo(role, 'export_records'),
     may_view_requests: mayDo(role, 'view_requests'),
     may_handle_requests: mayDo(role, 'handle_requests') && mayDo(role, 'erase') && mayDo(role, 'export_package'),
+    may_view_retention: mayDo(role, 'view_retention'),
+    may_manage_retention: mayDo(role, 'manage_retention'),
     readable: ALL_CATEGORIES.filter((c) => canRead(role, c)),
   };
 }
@@ -265,6 +274,7 @@ class MockVault implements PersonSource {
   companies = new Map<string, CompanyRec>();
   readonly consent: MockConsent;
   readonly rights: MockRights;
+  readonly retention = new MockRetention();
   /** Access packages released (the core's PackageRelease records). */
   readonly releases: PackageRelease[] = [];
   private order: PersonRec[] | null = null;
@@ -889,6 +899,7 @@ export class MockBackend implements Backend {
           by: i.by,
           summary: i.summary,
           text: this.view(role, 'notes', i.text),
+          keep: null,
         }));
       return {
         id: p.id,
@@ -1349,7 +1360,88 @@ export class MockBackend implements Backend {
     const records = 1 + p.links.length + v.interactionsOf(p).length + v.consent.forget(id) + r.forget(id);
     v.persons.delete(id);
     v.dirty();
-    return { person: id, request: req.reference, records, changes };
+    return { person: id, request: req.reference, records, changes, kept: [], erase_after: null };
+  }
+
+  private retentionPeople(v: MockVault) {
+    return [...v.persons.values()].map((p) => {
+      const lc = p.fields.last_contact;
+      return {
+        id: p.id,
+        display: [p.fields.given_name, p.fields.family_name].filter(Boolean).join(' '),
+        lastContact: typeof lc === 'string' ? lc : null,
+      };
+    });
+  }
+
+  async retentionRules(): Promise<RetentionRule[]> {
+    await this.tick('retention_rules');
+    const { v, role } = this.open();
+    requireAction(role, 'view_retention');
+    return structuredClone(v.retention.rules);
+  }
+
+  async retentionPreview(days: number, lang: Lang): Promise<DueItem[]> {
+    await this.tick('retention_preview');
+    const { v, role } = this.open();
+    requireAction(role, 'view_retention');
+    const until = new Date(Date.now() + days * 86_400_000);
+    return v.retention.due(this.retentionPeople(v), until, lang);
+  }
+
+  async runRetention(): Promise<SweepReport> {
+    await this.tick('run_retention');
+    const { v, user, role } = this.open();
+    requireAction(role, 'manage_retention');
+    const at = new Date().toISOString();
+    const due = v.retention.due(this.retentionPeople(v), new Date(), 'en');
+    const gone = due.filter((d) => !d.held);
+    for (const d of gone) v.persons.delete(d.record);
+    if (gone.length > 0) v.dirty();
+    const entries = gone.length
+      ? [{ at, rule: 'people', action: 'delete' as const, counts: [['person', gone.length] as [string, number]], by: user }]
+      : [];
+    v.retention.log.unshift(...entries);
+    return { at, entries, held: due.length - gone.length };
+  }
+
+  async deletionLog(): Promise<DeletionLogEntry[]> {
+    await this.tick('deletion_log');
+    const { v, role } = this.open();
+    requireAction(role, 'view_retention');
+    return structuredClone(v.retention.log);
+  }
+
+  async legalHolds(): Promise<HeldPerson[]> {
+    await this.tick('legal_holds');
+    const { v, role } = this.open();
+    requireAction(role, 'view_retention');
+    return v.retention.held((id) => {
+      const p = v.persons.get(id);
+      return p ? [p.fields.given_name, p.fields.family_name].filter(Boolean).join(' ') : '';
+    });
+  }
+
+  async addHold(id: string, reason: string): Promise<Hold> {
+    await this.tick('add_hold');
+    const { v, user, role } = this.open();
+    requireAction(role, 'manage_retention');
+    this.person(v, id);
+    if (!reason.trim()) throw fail('invalid', "reason: say why in 1–500 characters (e.g. 'lawsuit 3 O 123/26')", 'reason');
+    if (v.retention.holds.get(id)?.active) throw fail('invalid', 'contact: the person is already under a legal hold', 'contact');
+    const hold: Hold = { active: true, reason: reason.trim(), at: new Date().toISOString(), by: user };
+    v.retention.holds.set(id, hold);
+    return hold;
+  }
+
+  async removeHold(id: string): Promise<null> {
+    await this.tick('remove_hold');
+    const { v, user, role } = this.open();
+    requireAction(role, 'manage_retention');
+    const h = v.retention.holds.get(id);
+    if (!h?.active) throw fail('invalid', 'contact: the person is not under a legal hold', 'contact');
+    v.retention.holds.set(id, { ...h, active: false, at: new Date().toISOString(), by: user });
+    return null;
   }
 
   async verifyErasure(texts: string[]): Promise<VerifyReport> {

@@ -20,7 +20,9 @@ export type Action =
   | 'view_requests'
   | 'handle_requests'
   | 'erase'
-  | 'export_package';
+  | 'export_package'
+  | 'view_retention'
+  | 'manage_retention';
 
 const DESCRIBE: Record<Action, string> = {
   read_contacts: 'read contacts',
@@ -41,6 +43,8 @@ const DESCRIBE: Record<Action, string> = {
   handle_requests: 'handle data-subject requests',
   erase: 'erase people',
   export_package: 'export access packages',
+  view_retention: 'see retention rules and legal holds',
+  manage_retention: 'change retention rules or legal holds',
 };
 
 const SALES: readonly Action[] = [
@@ -68,6 +72,7 @@ const AUDITOR: readonly Action[] = [
   'view_consent',
   'export_records',
   'view_requests',
+  'view_retention',
 ];
 
 export function mayDo(role: Role, action: Action): boolean {

@@ -227,7 +227,7 @@ describe('data-subject requests', () => {
     await fireEvent.click(screen.getByTestId('form-save'));
     await waitFor(() => expect(screen.getByTestId('form-error').textContent).toContain('This person is restricted (Art. 18 GDPR)'));
     expect(mock.consentStore().entries).toHaveLength(0);
-    await expect(mock.addInteraction(id, { kind: 'call', summary: 'x', text: null, at: null })).rejects.toMatchObject({ code: 'restricted' });
+    await expect(mock.addInteraction(id, { kind: 'call', summary: 'x', text: null, at: null, keep: null })).rejects.toMatchObject({ code: 'restricted' });
 
     // Lifting it (after confirming) allows editing again.
     await fireEvent.click(screen.getByTestId('form-cancel'));

@@ -102,7 +102,9 @@ pub(crate) fn refresh_person(
     };
     let created = Hlc::from_sql(created).to_datetime();
     let recorded_contact = tx
-        .prepare_cached("SELECT value, compartment FROM fields WHERE record = ?1 AND field = 'last_contact'")?
+        .prepare_cached(
+            "SELECT value, compartment FROM fields WHERE record = ?1 AND field = 'last_contact'",
+        )?
         .query_row([&pid], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))
         .optional()?
         .and_then(|v| json_str(&v))
@@ -134,7 +136,9 @@ pub(crate) fn refresh_person(
                         .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                         .map(|t| t.with_timezone(&Utc));
                 }
-                ("interaction", "keep") => interactions.entry(id).or_default().keep = json_str(&value),
+                ("interaction", "keep") => {
+                    interactions.entry(id).or_default().keep = json_str(&value)
+                }
                 ("consent", "entry") => {
                     if let OpValue::Open(json) = &value {
                         let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();

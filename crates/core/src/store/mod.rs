@@ -710,10 +710,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let sid = subject.to_string();
         tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
-        tx.execute(
-            "DELETE FROM due WHERE subject = ?1 OR record = ?1",
-            [&sid],
-        )?;
+        tx.execute("DELETE FROM due WHERE subject = ?1 OR record = ?1", [&sid])?;
         tx.execute(
             "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
              ON CONFLICT(id) DO NOTHING",

@@ -28,4 +28,8 @@ summary: string,
 /**
  * Free text, or locked.
  */
-text: FieldValue, };
+text: FieldValue, 
+/**
+ * Kept by law as business_letter or invoice.
+ */
+keep: string | null, };

@@ -19,4 +19,8 @@ text: string | null,
 /**
  * RFC 3339 time; now if absent.
  */
-at: string | null, };
+at: string | null, 
+/**
+ * business_letter or invoice: kept for its legal period.
+ */
+keep: string | null, };

@@ -64,6 +64,14 @@ may_view_requests: boolean,
  */
 may_handle_requests: boolean, 
 /**
+ * May see retention rules, what falls due, legal holds, the log.
+ */
+may_view_retention: boolean, 
+/**
+ * May change rules, run the sweep, set and lift legal holds.
+ */
+may_manage_retention: boolean, 
+/**
  * Categories whose fields this user can read.
  */
 readable: Array<Category>, };
