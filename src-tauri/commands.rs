@@ -179,9 +179,16 @@ pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> R
         passphrase.as_bytes(),
         state.clock.clone(),
     )?;
-    // The retention rules are enforced at every unlock, whoever signs in.
-    // A failure must not keep anyone out; the daily sweep tries again.
-    if let Err(e) = session.sweep_if_due() {
+    // The retention rules are enforced at every unlock, whoever signs in
+    // (not in the demo vault, whose generated data should stay as it is and
+    // whose preview shows what a sweep would do). A failure must not keep
+    // anyone out; the daily sweep tries again.
+    let swept = if inner.is_demo {
+        Ok(None)
+    } else {
+        session.sweep_if_due()
+    };
+    if let Err(e) = swept {
         eprintln!("tresor: the retention sweep at unlock failed: {e}");
     }
     let info = session.info();
