@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Vault, unzip};
+use support::{Vault, unzip, verify_totals};
 
 fn days_ago(n: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(n))
@@ -215,18 +215,7 @@ fn erasure_removes_every_trace_and_verify_proves_it() {
         Some(1),
         "markers must be found before"
     );
-    let report: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json");
-    let mut totals = [0u64; 5];
-    for place in report["places"].as_array().expect("places") {
-        for (i, c) in place["counts"]
-            .as_array()
-            .expect("counts")
-            .iter()
-            .enumerate()
-        {
-            totals[i] += c.as_u64().unwrap_or(0);
-        }
-    }
+    let totals = verify_totals(&before.stdout, 5);
     assert!(
         totals.iter().all(|t| *t > 0),
         "each marker found before: {totals:?}"

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Vault, unzip};
+use support::{Vault, unzip, verify_totals};
 
 fn days_ago(n: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(n))
@@ -31,18 +31,7 @@ fn verify_counts(v: &Vault, texts: &[&str]) -> (i32, Vec<u64>) {
         args.extend(["--text", *t]);
     }
     let out = v.run_as("admin.pw", &args);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let mut totals = vec![0u64; texts.len()];
-    for place in report["places"].as_array().expect("places") {
-        for (i, c) in place["counts"]
-            .as_array()
-            .expect("counts")
-            .iter()
-            .enumerate()
-        {
-            totals[i] += c.as_u64().unwrap_or(0);
-        }
-    }
+    let totals = verify_totals(&out.stdout, texts.len());
     (out.status.code().unwrap_or(-1), totals)
 }
 

@@ -650,7 +650,8 @@ fn expiry(entry: &ConsentEntry, purpose: Option<&Purpose>) -> Option<DateTime<Ut
     entry.at.checked_add_months(Months::new(months))
 }
 
-fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
+/// A record's JSON document field, decoded.
+pub(crate) fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
     match value {
         OpValue::Open(json) => serde_json::from_str(json).ok(),
         _ => None,

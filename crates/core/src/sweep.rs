@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::api::Session;
 use crate::categories::{Category, Lang, RecordKind};
+use crate::consent::doc;
 use crate::contacts::{FieldInput, RecordId};
 use crate::error::{Error, Result};
 use crate::ops::OpValue;
@@ -59,13 +60,6 @@ const IDENTIFYING: &[Category] = &[
     Category::Notes,
     Category::Special,
 ];
-
-fn doc<T: for<'de> Deserialize<'de>>(v: &OpValue) -> Option<T> {
-    match v {
-        OpValue::Open(json) => serde_json::from_str(json).ok(),
-        _ => None,
-    }
-}
 
 impl Session {
     /// The retention rules in force.

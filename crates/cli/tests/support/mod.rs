@@ -140,3 +140,21 @@ pub fn unzip(path: &std::path::Path, passphrase: Option<&str>) -> Vec<(String, S
         })
         .collect()
 }
+
+/// Per searched text, the matches an `erasure verify --json` report counts
+/// over every place.
+pub fn verify_totals(report: &[u8], texts: usize) -> Vec<u64> {
+    let report: serde_json::Value = serde_json::from_slice(report).expect("json");
+    let mut totals = vec![0u64; texts];
+    for place in report["places"].as_array().expect("places") {
+        for (i, c) in place["counts"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .enumerate()
+        {
+            totals[i] += c.as_u64().unwrap_or(0);
+        }
+    }
+    totals
+}
