@@ -133,7 +133,7 @@ fn count(n: usize) -> u32 {
 
 impl Session {
     /// Erases a person for an erasure request. Everything of theirs goes
-    /// but what a law requires to keep (see [`Session::erase_subject`]);
+    /// but what a law requires to keep (invoices, business letters: see `erase_subject`);
     /// the request keeps naming the random id. With `suppress`, the
     /// person's addresses are kept as keyed hashes first, so a re-import
     /// is flagged ("do not contact me again").
