@@ -22,7 +22,7 @@ use crate::contacts::{
 use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset, Rotation};
-use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
 use crate::roles::{Action, Role};
 use crate::store::{DirectoryRow, SealedCell, Store};
 use crate::vault::VaultDir;
@@ -167,12 +167,27 @@ impl Session {
         role: Role,
         clock: Arc<dyn Clock>,
     ) -> Result<Session> {
+        let mut session = Self::unseeded(vault, store, keys, user, role, clock)?;
+        session.seed_consent_defaults()?;
+        Ok(session)
+    }
+
+    /// A session without the default purposes and rules written yet (a
+    /// laptop joining a team receives them from the others first).
+    pub(crate) fn unseeded(
+        vault: VaultDir,
+        store: Store,
+        keys: Keyset,
+        user: String,
+        role: Role,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Session> {
         let device = store.meta("device_id")?.unwrap_or_else(|| "unknown".into());
         let last = Hlc(store
             .meta("hlc_last")?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0));
-        let mut session = Session {
+        Ok(Session {
             vault,
             store,
             keys,
@@ -181,9 +196,7 @@ impl Session {
             clock,
             device,
             last,
-        };
-        session.seed_consent_defaults()?;
-        Ok(session)
+        })
     }
 
     /// The signed-in user's name.
@@ -331,7 +344,22 @@ impl Session {
         )
     }
 
-    fn tick(&mut self) -> Hlc {
+    /// This device's id.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// Moves the clock past a stamp received from another device (which
+    /// sync has already checked is not far in the future).
+    pub(crate) fn observe(&mut self, seen: Hlc) -> Result<()> {
+        if seen > self.last {
+            self.last = seen;
+            self.persist_clock()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn tick(&mut self) -> Hlc {
         let now = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
         self.last = Hlc::tick(self.last, now);
         self.last
@@ -348,6 +376,18 @@ impl Session {
             field: field.into(),
             value,
         }
+    }
+
+    /// Removes data through the journal (see [`Forget`]), stamped now.
+    pub(crate) fn forget(&mut self, forget: Forget) -> Result<usize> {
+        let stamp = Stamp {
+            id: Uuid::now_v7(),
+            hlc: self.tick(),
+            device: self.device.clone(),
+        };
+        let removed = self.store.forget(&forget, &stamp)?;
+        self.persist_clock()?;
+        Ok(removed)
     }
 
     pub(crate) fn persist_clock(&self) -> Result<()> {

@@ -61,6 +61,19 @@ impl Key32 {
         }
         s
     }
+
+    /// From 64 hex digits (as written by [`Key32::to_hex`]).
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut out = Zeroizing::new([0u8; 32]);
+        for (i, chunk) in hex.as_bytes().chunks(2).enumerate() {
+            let s = std::str::from_utf8(chunk).ok()?;
+            out[i] = u8::from_str_radix(s, 16).ok()?;
+        }
+        Some(Self(*out))
+    }
 }
 
 impl std::fmt::Debug for Key32 {

@@ -26,7 +26,7 @@ use crate::api::Session;
 use crate::categories::{self, RecordKind};
 use crate::contacts::RecordId;
 use crate::error::{Error, Result};
-use crate::ops::OpValue;
+use crate::ops::{Forget, OpValue};
 use crate::requests::RequestKind;
 use crate::retention::{KeptRecord, PendingErasure, RuleKey};
 use crate::rights::Restriction;
@@ -187,9 +187,12 @@ impl Session {
             by_kind.insert(0, (RecordKind::Person, 1));
             records.insert(0, person);
             self.scrub_requests(person)?;
-            let changes = self
-                .store
-                .erase(&records, person, now.timestamp_millis(), reference)?;
+            let changes = self.forget(Forget::Subject {
+                subject: person,
+                records: records.clone(),
+                at_ms: now.timestamp_millis(),
+                request: reference.to_owned(),
+            })?;
             let report = ErasureReport {
                 person,
                 request: reference.to_owned(),
@@ -200,15 +203,17 @@ impl Session {
             };
             return Ok((report, by_kind));
         }
-        let mut changes = self.store.delete_records(&records)?;
+        let mut changes = self.forget(Forget::Records {
+            records: records.clone(),
+        })?;
         let drop: Vec<&str> = categories::fields_of(RecordKind::Person)
             .map(|f| f.name)
             .filter(|f| !NEEDED_FOR_KEPT.contains(f))
             .collect();
-        changes += self.store.erase_fields(person, &drop)?;
-        changes += self.store.prune_history(person)?;
+        changes += self.forget(Forget::fields(person, &drop))?;
+        changes += self.forget(Forget::History { record: person })?;
         for id in &kept_ids {
-            changes += self.store.prune_history(*id)?;
+            changes += self.forget(Forget::History { record: *id })?;
         }
         let restriction = Restriction {
             active: true,
@@ -296,10 +301,10 @@ impl Session {
             r.outcome = None;
             r.extension_reason = r.extension_reason.map(|_| "—".to_owned());
             if had_text {
-                self.store.erase_fields(r.id, &["request"])?;
+                self.forget(Forget::fields(r.id, &["request"]))?;
                 self.write_request(&r, false)?;
             } else {
-                self.store.prune_history(r.id)?;
+                self.forget(Forget::History { record: r.id })?;
             }
         }
         Ok(())
@@ -350,7 +355,7 @@ impl Session {
                 "a person keeps a given or a family name; erase the whole person instead",
             ));
         }
-        let changes = self.store.erase_fields(person, &names)?;
+        let changes = self.forget(Forget::fields(person, &names))?;
         self.store.compact()?;
         Ok(FieldErasureReport {
             person,
@@ -426,6 +431,17 @@ impl Session {
                 place: f.display().to_string(),
                 counts: count_all(&String::from_utf8_lossy(&bytes), &needles),
             });
+        }
+        // Every segment and snapshot in the shared folder, opened as far
+        // as this vault's keys reach (a destroyed subject key reaches nothing).
+        if self.store.meta("sync_folder")?.is_some() {
+            for (place, texts) in self.open_folder_files()? {
+                let mut counts = vec![0; needles.len()];
+                for t in &texts {
+                    add(&mut counts, &count_all(t, &needles));
+                }
+                places.push(PlaceHits { place, counts });
+            }
         }
         Ok(VerifyReport { places })
     }

@@ -120,6 +120,19 @@ pub enum Error {
     /// The mail server refused or could not be reached.
     #[error("the mail could not be sent ({0}); nothing was recorded")]
     Mail(String),
+    /// This vault does not sync yet.
+    #[error(
+        "this vault does not sync with a shared folder yet; an admin sets it up with `tresor sync setup --folder DIR`"
+    )]
+    SyncNotSetUp,
+    /// The shared folder is missing, foreign or unusable.
+    #[error("the shared folder {} cannot be used: {detail}", path.display())]
+    SyncFolder {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        detail: String,
+    },
     /// The store failed in a way the user cannot fix by changing input.
     #[error(
         "the database reported an error ({0}); try again, and run `tresor doctor` if it persists"
@@ -147,6 +160,8 @@ impl Error {
             Error::Mail(_) => "mail",
             Error::Suppressed { .. } => "suppressed",
             Error::Restricted { .. } => "restricted",
+            Error::SyncNotSetUp => "sync_not_set_up",
+            Error::SyncFolder { .. } => "sync_folder",
             Error::Store(_) => "store",
         }
     }

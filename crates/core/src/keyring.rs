@@ -490,6 +490,40 @@ impl Keyring {
         }
     }
 
+    /// Adds the users of `other` (the same vault's keyring as another
+    /// laptop last wrote it) that this one lacks, and re-computes the MAC.
+    /// Both must be of the same key generation and verify under `keys`.
+    /// Returns whether a user was added.
+    pub fn merge_users(&mut self, other: &Keyring, keys: &Keyset, path: &Path) -> Result<bool> {
+        if other.vault_id != self.vault_id {
+            return Err(Error::KeyringDamaged {
+                path: path.to_path_buf(),
+                detail: "it belongs to another vault".into(),
+            });
+        }
+        other.verify_mac(keys, path)?;
+        if other.generation != self.generation {
+            return Err(Error::KeyringDamaged {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "its keys are of generation {}, this laptop's of {}: keys were changed on another laptop; join the team again with `tresor join`",
+                    other.generation, self.generation
+                ),
+            });
+        }
+        let mut added = false;
+        for u in &other.users {
+            if self.user(&u.name).is_none() {
+                self.users.push(u.clone());
+                added = true;
+            }
+        }
+        if added {
+            self.update_mac(keys);
+        }
+        Ok(added)
+    }
+
     /// True when the MAC verifies under this keyset (for `doctor`).
     pub fn mac_ok(&self, keys: &Keyset) -> bool {
         self.verify_mac(keys, Path::new("")).is_ok()

@@ -24,6 +24,7 @@ pub mod rights;
 pub mod roles;
 pub mod store;
 pub mod sweep;
+pub mod sync;
 pub mod vault;
 
 pub use api::Session;

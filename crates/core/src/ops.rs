@@ -91,3 +91,80 @@ pub struct Op {
     /// The new value.
     pub value: OpValue,
 }
+
+/// A change that removes data rather than writing it: erasure, deletion by
+/// a retention rule, single-field erasure, pruning of old values. It is
+/// journaled like an op and travels with the device's log, so every laptop
+/// removes the same data, and it leaves tombstones so a late or replayed op
+/// cannot bring the data back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Forget {
+    /// A data subject erased: its records, its key, every op; the id stays
+    /// on the erased list with the date and the request reference.
+    Subject {
+        /// The person.
+        subject: Uuid,
+        /// The records the eraser knew of (a receiver adds its own).
+        records: Vec<Uuid>,
+        /// When, in milliseconds since the epoch.
+        at_ms: i64,
+        /// The request reference.
+        request: String,
+    },
+    /// Records deleted with their history.
+    Records {
+        /// The records.
+        records: Vec<Uuid>,
+    },
+    /// Single fields erased with every old value.
+    Fields {
+        /// The record.
+        record: Uuid,
+        /// The fields.
+        fields: Vec<String>,
+    },
+    /// Old values of a record's fields removed from the history.
+    History {
+        /// The record.
+        record: Uuid,
+    },
+    /// A person anonymised: key destroyed, out of the directory.
+    Anonymised {
+        /// The person.
+        subject: Uuid,
+        /// When, in milliseconds since the epoch.
+        at_ms: i64,
+        /// The reference recorded on the erased list.
+        reference: String,
+    },
+}
+
+impl Forget {
+    /// Erasure of single fields.
+    pub fn fields(record: Uuid, fields: &[&str]) -> Forget {
+        Forget::Fields {
+            record,
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+
+    /// True for removals that must be applied before the ops of the same
+    /// batch (so those ops are filtered), false for those applied after.
+    pub fn goes_first(&self) -> bool {
+        matches!(
+            self,
+            Forget::Subject { .. } | Forget::Records { .. } | Forget::Fields { .. }
+        )
+    }
+}
+
+/// Who made a [`Forget`], and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// Unique id (UUIDv7).
+    pub id: Uuid,
+    /// When, in causal order.
+    pub hlc: Hlc,
+    /// The device.
+    pub device: String,
+}

@@ -12,7 +12,7 @@ use crate::categories::{Category, Lang, RecordKind};
 use crate::consent::doc;
 use crate::contacts::{FieldInput, RecordId};
 use crate::error::{Error, Result};
-use crate::ops::OpValue;
+use crate::ops::{Forget, OpValue};
 use crate::requests::RequestKind;
 use crate::retention::{
     DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionEvent,
@@ -372,7 +372,9 @@ impl Session {
                     if action == RetentionAction::Anonymise {
                         self.anonymise_record(row.record, kind)?;
                     } else {
-                        self.store.delete_records(&[row.record])?;
+                        self.forget(Forget::Records {
+                            records: vec![row.record],
+                        })?;
                     }
                     vec![(kind, 1)]
                 }
@@ -462,22 +464,25 @@ impl Session {
         ] {
             gone.extend(self.store.records_of_subject(person, kind)?);
         }
-        self.store.delete_records(&gone)?;
+        self.forget(Forget::Records { records: gone })?;
         let identifying: Vec<&str> = crate::categories::fields_of(RecordKind::Person)
             .filter(|f| IDENTIFYING.contains(&f.category))
             .map(|f| f.name)
             .collect();
-        self.store.erase_fields(person, &identifying)?;
-        self.store.prune_history(person)?;
+        self.forget(Forget::fields(person, &identifying))?;
+        self.forget(Forget::History { record: person })?;
         let interactions = self
             .store
             .records_of_subject(person, RecordKind::Interaction)?;
         for i in &interactions {
-            self.store.erase_fields(*i, &["summary", "text", "by"])?;
-            self.store.prune_history(*i)?;
+            self.forget(Forget::fields(*i, &["summary", "text", "by"]))?;
+            self.forget(Forget::History { record: *i })?;
         }
-        self.store
-            .mark_anonymised(person, now.timestamp_millis(), reference)?;
+        self.forget(Forget::Anonymised {
+            subject: person,
+            at_ms: now.timestamp_millis(),
+            reference: reference.to_owned(),
+        })?;
         Ok(Some(vec![
             (RecordKind::Person, 1),
             (
@@ -490,18 +495,22 @@ impl Session {
     fn anonymise_record(&mut self, id: Uuid, kind: RecordKind) -> Result<()> {
         let now = self.now();
         if kind == RecordKind::Interaction {
-            self.store.erase_fields(id, &["summary", "text", "by"])?;
+            self.forget(Forget::fields(id, &["summary", "text", "by"]))?;
         } else if let Some(mut r) = self.requests_unchecked()?.into_iter().find(|r| r.id == id) {
             r.person = None;
             r.identity_check = None;
             r.outcome = None;
             r.extension_reason = None;
-            self.store.erase_fields(id, &["request"])?;
+            self.forget(Forget::fields(id, &["request"]))?;
             self.write_request(&r, false)?;
         }
-        self.store.prune_history(id)?;
-        self.store
-            .mark_anonymised(id, now.timestamp_millis(), "retention:anonymised")
+        self.forget(Forget::History { record: id })?;
+        self.forget(Forget::Anonymised {
+            subject: id,
+            at_ms: now.timestamp_millis(),
+            reference: "retention:anonymised".into(),
+        })
+        .map(|_| ())
     }
 
     /// The deletion log, newest first: counts per rule and kind, no

@@ -19,6 +19,9 @@ use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 pub mod due;
+mod sync;
+
+pub use sync::{ForgetRow, SnapshotParts};
 
 /// A row of the contact directory (list and search results).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -266,8 +269,22 @@ impl Store {
     /// Applies ops atomically, idempotently and order-independently, stores
     /// wrapped subject keys for new subjects, and refreshes the directory.
     pub fn apply(&mut self, ops: &[Op], subject_keys: &[(Uuid, Vec<u8>)]) -> Result<()> {
+        self.apply_ops(ops, subject_keys, false).map(|_| ())
+    }
+
+    /// Applies ops, as [`Store::apply`]; with `foreign`, ops another device
+    /// made are first checked against the tombstones: none for a record or
+    /// subject deleted for good, none older than a field's erasure. Returns
+    /// the number of ops newly applied.
+    pub(crate) fn apply_ops(
+        &mut self,
+        ops: &[Op],
+        subject_keys: &[(Uuid, Vec<u8>)],
+        foreign: bool,
+    ) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut touched = BTreeSet::new();
+        let mut applied = 0;
         {
             let mut ins_op = tx.prepare_cached(
                 "INSERT OR IGNORE INTO ops(id, hlc, device, author, record, kind, field, value, compartment)
@@ -292,6 +309,9 @@ impl Store {
                 ins_key.execute(params![subject.to_string(), wrapped])?;
             }
             for op in ops {
+                if foreign && !sync::admissible(&tx, op)? {
+                    continue;
+                }
                 let (value, compartment) = value_to_sql(&op.value);
                 let id = op.id.to_string();
                 let record = op.record.to_string();
@@ -309,6 +329,7 @@ impl Store {
                 if inserted == 0 {
                     continue; // already applied: ops are idempotent
                 }
+                applied += 1;
                 if op.field == CREATE_FIELD {
                     let subject = match &op.value {
                         OpValue::Open(json) => {
@@ -367,7 +388,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(applied)
     }
 
     /// Kind and subject of a record.
@@ -639,88 +660,6 @@ impl Store {
         Ok(())
     }
 
-    /// Erases a subject: deletes the records (their ops, fields, directory
-    /// and search entries, due dates), destroys the subject key and leaves
-    /// the tombstone (id, date, request reference). Returns the number of
-    /// changes removed from the history.
-    pub fn erase(
-        &mut self,
-        records: &[Uuid],
-        subject: Uuid,
-        at_ms: i64,
-        request: &str,
-    ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let removed = delete_in(&tx, records)?;
-        let sid = subject.to_string();
-        tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
-        tx.execute("DELETE FROM due WHERE subject = ?1", [&sid])?;
-        tx.execute(
-            "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO NOTHING",
-            params![sid, at_ms, request],
-        )?;
-        tx.commit()?;
-        Ok(removed)
-    }
-
-    /// Deletes records with their history (no tombstone: for records that
-    /// are not a subject, such as one interaction or a closed request).
-    /// Returns the number of changes removed.
-    pub fn delete_records(&mut self, records: &[Uuid]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let removed = delete_in(&tx, records)?;
-        tx.commit()?;
-        Ok(removed)
-    }
-
-    /// Deletes single fields of a record with every old value of them,
-    /// and refreshes its directory entry. Returns the changes removed.
-    pub fn erase_fields(&mut self, record: Uuid, fields: &[&str]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let id = record.to_string();
-        let mut removed = 0;
-        for f in fields {
-            removed += tx
-                .prepare_cached("DELETE FROM ops WHERE record = ?1 AND field = ?2")?
-                .execute(params![id, f])?;
-            tx.prepare_cached("DELETE FROM fields WHERE record = ?1 AND field = ?2")?
-                .execute(params![id, f])?;
-        }
-        reindex(&tx, record)?;
-        tx.commit()?;
-        Ok(removed)
-    }
-
-    /// Removes the old values of a record's fields from the history: only
-    /// the creation and the change that set each current value stay.
-    pub fn prune_history(&mut self, record: Uuid) -> Result<usize> {
-        let id = record.to_string();
-        Ok(self.conn.execute(
-            "DELETE FROM ops WHERE record = ?1 AND field <> ?2
-             AND id NOT IN (SELECT op FROM fields WHERE record = ?1)",
-            params![id, CREATE_FIELD],
-        )?)
-    }
-
-    /// Marks a subject or record as carrying no personal data any more (anonymised):
-    /// destroys its key, drops it from the directory and its due dates,
-    /// and keeps the tombstone so nothing brings it back.
-    pub fn mark_anonymised(&mut self, subject: Uuid, at_ms: i64, reference: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let sid = subject.to_string();
-        tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
-        tx.execute("DELETE FROM due WHERE subject = ?1 OR record = ?1", [&sid])?;
-        tx.execute(
-            "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO NOTHING",
-            params![sid, at_ms, reference],
-        )?;
-        drop_directory(&tx, &sid)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Whether an id was erased or anonymised.
     pub fn is_erased(&self, id: Uuid) -> Result<bool> {
         Ok(self
@@ -829,7 +768,7 @@ pub struct SealedCell {
     pub bytes: Vec<u8>,
 }
 
-fn value_to_sql(v: &OpValue) -> (Option<Vec<u8>>, Option<&'static str>) {
+pub(super) fn value_to_sql(v: &OpValue) -> (Option<Vec<u8>>, Option<&'static str>) {
     match v {
         OpValue::Open(json) => (Some(json.as_bytes().to_vec()), None),
         OpValue::Sealed { compartment, bytes } => (Some(bytes.clone()), Some(compartment.as_str())),
@@ -837,7 +776,7 @@ fn value_to_sql(v: &OpValue) -> (Option<Vec<u8>>, Option<&'static str>) {
     }
 }
 
-fn value_from_sql(value: Option<Vec<u8>>, compartment: Option<String>) -> OpValue {
+pub(super) fn value_from_sql(value: Option<Vec<u8>>, compartment: Option<String>) -> OpValue {
     match (value, compartment.as_deref().and_then(Compartment::parse)) {
         (None, _) => OpValue::Cleared,
         (Some(bytes), Some(compartment)) => OpValue::Sealed { compartment, bytes },
@@ -845,7 +784,7 @@ fn value_from_sql(value: Option<Vec<u8>>, compartment: Option<String>) -> OpValu
     }
 }
 
-fn row_to_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+pub(super) fn row_to_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
     let id: String = r.get(0)?;
     let record: String = r.get(4)?;
     let kind: String = r.get(5)?;
@@ -885,7 +824,7 @@ fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryR
     }))
 }
 
-fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
+pub(super) fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
     let row: Option<(String, Option<String>)> = conn
         .prepare_cached("SELECT kind, subject FROM records WHERE id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -980,7 +919,7 @@ fn fts_query(query: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
+pub(super) fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
     let rid: Option<i64> = tx
         .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -994,7 +933,7 @@ fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize> {
+pub(super) fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize> {
     let mut removed = 0;
     let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
     let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
@@ -1011,7 +950,7 @@ fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize> {
     Ok(removed)
 }
 
-fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+pub(super) fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
     let Some((kind, subject)) = record_in(tx, id)? else {
         return Ok(());
     };

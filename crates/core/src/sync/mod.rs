@@ -1,0 +1,1334 @@
+//! Sync between laptops through a folder they already share.
+//!
+//! Each device appends immutable, signed, sealed segments of its own ops
+//! and removals to `log/<device>/<seq>.seg`; every device reads the others'
+//! segments and applies them (last writer wins per field, by HLC, device
+//! and op id). Values about a person are sealed a second time under a key
+//! derived from that person's subject key, so destroying it on erasure
+//! leaves nothing decryptable, and compaction replaces what every device
+//! has acknowledged by a snapshot without the erased. The format is
+//! specified in `docs/sync-format.md`.
+
+mod file;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::Session;
+use crate::categories::{Compartment, RecordKind};
+use crate::clock::Clock;
+use crate::crypto::{self, Context, Key32};
+use crate::error::{Error, Result};
+use crate::keyring::Keyring;
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
+use crate::roles::Action;
+use crate::store::{SnapshotParts, Store};
+use crate::vault::{VaultDir, write_atomic};
+
+use file::{Kind, Layout};
+
+/// Ops per segment: a first sync of a large vault writes several.
+const CHUNK: usize = 20_000;
+/// Changes dated further ahead than this are held back, not trusted.
+const FUTURE_SLACK_MS: u64 = 5 * 60 * 1000;
+/// Compact once the folder holds this many segments (or after an erasure).
+const COMPACT_AFTER: usize = 64;
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncReport {
+    /// Changes written to the folder.
+    pub sent_changes: u64,
+    /// Removals (erasures, deletions) written.
+    pub sent_removals: u64,
+    /// Segments written.
+    pub sent_segments: u64,
+    /// Changes received and applied (not counting those already here).
+    pub received_changes: u64,
+    /// Removals received.
+    pub received_removals: u64,
+    /// Segments read and applied.
+    pub received_segments: u64,
+    /// Whether this sync compacted the folder.
+    pub compacted: bool,
+    /// Files skipped and why.
+    pub problems: Vec<SyncProblem>,
+}
+
+/// A file of the folder that was skipped, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncProblem {
+    /// Stable code: damaged, forged, unknown_device, cloned_device,
+    /// clock_ahead, keyring.
+    pub code: String,
+    /// The file, relative to the folder.
+    pub file: String,
+    /// What happened and what it means.
+    pub message: String,
+}
+
+/// The sync state, for the status bar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncStatus {
+    /// The shared folder, when set up.
+    pub folder: Option<String>,
+    /// This device.
+    pub device: String,
+    /// When the last sync finished.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Local changes not yet in the folder.
+    pub pending_changes: u64,
+    /// Problems of the last sync.
+    pub problems: Vec<SyncProblem>,
+}
+
+/// A device of the team.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceInfo {
+    /// Device id.
+    pub id: String,
+    /// The user who set it up.
+    pub user: String,
+    /// Its computer name.
+    pub host: String,
+    /// When it joined.
+    pub created: DateTime<Utc>,
+    /// When it last acknowledged what it read.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Its last segment applied here.
+    pub last_segment: u64,
+    /// Retired by an admin.
+    pub retired: bool,
+    /// This laptop.
+    pub this_device: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireValue {
+    Open(Vec<u8>),
+    Sealed(String, Vec<u8>),
+    Cleared,
+    /// Sealed again under the subject's sync key.
+    Subject {
+        subject: Uuid,
+        compartment: Option<String>,
+        bytes: Vec<u8>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireOp {
+    id: Uuid,
+    hlc: u64,
+    device: String,
+    author: String,
+    record: Uuid,
+    kind: String,
+    field: String,
+    value: WireValue,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireForget {
+    id: Uuid,
+    hlc: u64,
+    device: String,
+    forget: Forget,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Body {
+    ops: Vec<WireOp>,
+    keys: Vec<(Uuid, Vec<u8>)>,
+    forgets: Vec<WireForget>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Card {
+    public: [u8; 32],
+    user: String,
+    host: String,
+    created_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AckBody {
+    heads: Vec<(Uuid, u64)>,
+    at_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RetireBody {
+    device: Uuid,
+    by: String,
+    at_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SnapshotBody {
+    covers: Vec<(Uuid, u64, [u8; 32])>,
+    body: Body,
+    erased: Vec<(Uuid, i64, String)>,
+    gone: Vec<Uuid>,
+    forgotten: Vec<(Uuid, String, u64)>,
+}
+
+/// The devices with valid cards in the folder.
+#[derive(Default)]
+struct Team {
+    cards: BTreeMap<Uuid, Card>,
+    retired: BTreeSet<Uuid>,
+}
+
+impl Team {
+    fn key(&self, d: Uuid) -> Option<VerifyingKey> {
+        self.cards
+            .get(&d)
+            .and_then(|c| VerifyingKey::from_bytes(&c.public).ok())
+    }
+}
+
+fn rel(layout: &Layout, path: &Path) -> String {
+    path.strip_prefix(layout.root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn problem(code: &str, file: String, message: impl Into<String>) -> SyncProblem {
+    SyncProblem {
+        code: code.into(),
+        file,
+        message: message.into(),
+    }
+}
+
+fn folder_err(path: &Path, detail: impl Into<String>) -> Error {
+    Error::SyncFolder {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    }
+}
+
+fn read_dir_names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    write_atomic(path, bytes)
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "computer".into())
+}
+
+fn value_ctx<'a>(op: &'a str, field: &'a str) -> Context<'a> {
+    Context {
+        domain: "sync-value",
+        owner: op,
+        slot: field,
+        schema: 1,
+    }
+}
+
+fn ms_to_time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Joins the team in the shared folder as an existing user: builds a new
+/// local vault in `dir` (never inside the folder) from the folder's keyring
+/// and everything the devices have written, and signs in.
+pub fn join(
+    folder: &Path,
+    dir: &Path,
+    user: &str,
+    passphrase: &[u8],
+    clock: Arc<dyn Clock>,
+) -> Result<(Session, SyncReport)> {
+    let layout = Layout::new(folder);
+    let ring_path = layout.keyring();
+    let bytes = std::fs::read(&ring_path).map_err(|_| {
+        folder_err(
+            folder,
+            "it holds no Tresor team (team/keyring.json is missing); check that the folder is shared and complete, or set it up on the first laptop with `tresor sync setup`",
+        )
+    })?;
+    let ring = Keyring::parse(&bytes, &ring_path)?;
+    let keys = ring.unlock(user, passphrase, &ring_path)?;
+    let vault = VaultDir::new(dir);
+    let folder_abs = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    if let Ok(d) = std::fs::canonicalize(dir.parent().unwrap_or(dir))
+        && d.starts_with(&folder_abs)
+    {
+        return Err(Error::invalid(
+            "vault",
+            "the local vault must not be inside the shared folder; choose a directory outside it",
+        ));
+    }
+    if vault.exists() || vault.db_path().exists() {
+        return Err(Error::VaultExists {
+            path: dir.to_path_buf(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let role = ring
+        .user(user)
+        .map_or(crate::roles::Role::Auditor, |u| u.role);
+    let store = Store::create(&vault.db_path(), &keys.db)?;
+    store.set_meta("vault_id", &ring.vault_id)?;
+    store.set_meta("key_generation", &ring.generation.to_string())?;
+    store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
+    store.set_meta("sync_folder", &folder_abs.display().to_string())?;
+    vault.write_keyring(&ring)?;
+    let mut session = Session::unseeded(vault, store, keys, user.into(), role, clock)?;
+    let report = session.sync()?;
+    session.seed_consent_defaults()?;
+    Ok((session, report))
+}
+
+impl Session {
+    fn team_key(&self) -> Key32 {
+        crypto::expand(self.keys.subject_wrap.expose(), "tresor sync team v1")
+    }
+
+    fn device_uuid(&self) -> Result<Uuid> {
+        Uuid::try_parse(self.device()).map_err(|_| {
+            Error::invalid(
+                "device",
+                "this vault has no device id that can sync (a benchmark baseline?)",
+            )
+        })
+    }
+
+    fn signing_key(&self) -> Result<SigningKey> {
+        if let Some(hex) = self.store.meta("device_signing_key")?
+            && let Some(k) = Key32::from_hex(&hex)
+        {
+            return Ok(SigningKey::from_bytes(k.expose()));
+        }
+        let key = Key32::random();
+        self.store
+            .set_meta("device_signing_key", key.to_hex().as_str())?;
+        Ok(SigningKey::from_bytes(key.expose()))
+    }
+
+    fn layout(&self) -> Result<Layout> {
+        let folder = self.store.meta("sync_folder")?.ok_or(Error::SyncNotSetUp)?;
+        let path = PathBuf::from(folder);
+        if !path.is_dir() {
+            return Err(folder_err(
+                &path,
+                "it is not there; check that the shared drive is connected",
+            ));
+        }
+        Ok(Layout::new(&path))
+    }
+
+    /// Publishes this vault's team to a shared folder (empty, or holding
+    /// the same vault's team) and sends every change. Admins only.
+    pub fn sync_setup(&mut self, folder: &Path) -> Result<SyncReport> {
+        self.require(Action::ManageUsers)?;
+        self.device_uuid()?;
+        std::fs::create_dir_all(folder).map_err(Error::io(folder))?;
+        let abs = std::fs::canonicalize(folder).map_err(Error::io(folder))?;
+        let vault_abs = std::fs::canonicalize(self.vault().dir())
+            .unwrap_or_else(|_| self.vault().dir().to_path_buf());
+        if vault_abs.starts_with(&abs) {
+            return Err(Error::invalid(
+                "folder",
+                "the shared folder must not contain the vault itself; the database stays on this laptop",
+            ));
+        }
+        let layout = Layout::new(&abs);
+        if layout.keyring().exists() {
+            let bytes = std::fs::read(layout.keyring()).map_err(Error::io(layout.keyring()))?;
+            let theirs = Keyring::parse(&bytes, &layout.keyring())?;
+            if theirs.vault_id != self.vault().keyring()?.vault_id {
+                return Err(folder_err(
+                    &abs,
+                    "it already holds another vault's team; choose an empty folder",
+                ));
+            }
+        } else if std::fs::read_dir(&abs).map_err(Error::io(&abs))?.any(|e| {
+            e.ok()
+                .and_then(|e| e.file_name().to_str().map(|n| !n.starts_with('.')))
+                .unwrap_or(false)
+        }) {
+            return Err(folder_err(
+                &abs,
+                "it is not empty; choose an empty folder for the team",
+            ));
+        }
+        self.store
+            .set_meta("sync_folder", &abs.display().to_string())?;
+        self.sync()
+    }
+
+    /// Pushes and pulls once: reads what the other devices wrote, applies
+    /// it, writes this device's new changes, acknowledges, and compacts
+    /// when every device has read everything. Any role.
+    pub fn sync(&mut self) -> Result<SyncReport> {
+        self.sync_with(false)
+    }
+
+    /// As [`Session::sync`]; with `compact`, compacts whenever every
+    /// active device has acknowledged everything.
+    pub fn sync_with(&mut self, compact: bool) -> Result<SyncReport> {
+        let layout = self.layout()?;
+        let me = self.device_uuid()?;
+        let team_key = self.team_key();
+        let signer = self.signing_key()?;
+        let mut report = SyncReport::default();
+        self.sync_keyring(&layout, &mut report)?;
+        self.publish_card(&layout, me, &team_key, &signer)?;
+        let team = self.read_team(&layout, &team_key, &mut report)?;
+        let erased = self.pull(&layout, &team, &team_key, &mut report)?;
+        if team.retired.contains(&me) {
+            report.problems.push(problem(
+                "retired",
+                rel(&layout, &layout.retirement(me)),
+                "an admin retired this laptop: it still receives, but what is changed here is not sent; join the team again with `tresor join` to take part",
+            ));
+        } else {
+            self.push(&layout, me, &team_key, &signer, &mut report)?;
+        }
+        self.write_ack(&layout, me, &team_key, &signer)?;
+        report.compacted = self.maybe_compact(&layout, &team, me, &team_key, &signer, compact)?;
+        if erased {
+            self.store.compact()?;
+        }
+        let now = self.now().timestamp_millis();
+        self.store.set_meta("sync_last", &now.to_string())?;
+        self.store.set_meta(
+            "sync_problems",
+            &serde_json::to_string(&report.problems).unwrap_or_default(),
+        )?;
+        Ok(report)
+    }
+
+    /// The sync state: folder, last sync, changes waiting, problems.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let folder = self.store.meta("sync_folder")?;
+        let pushed = Hlc(self
+            .store
+            .meta("sync_pushed_hlc")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0));
+        let pending_changes = if folder.is_some() {
+            self.store.count_ops_of_device(self.device(), pushed)?
+        } else {
+            0
+        };
+        Ok(SyncStatus {
+            folder,
+            device: self.device().to_owned(),
+            last_sync: self
+                .store
+                .meta("sync_last")?
+                .and_then(|s| s.parse().ok())
+                .map(ms_to_time),
+            pending_changes,
+            problems: self
+                .store
+                .meta("sync_problems")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The devices of the team as the folder shows them.
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
+        let layout = self.layout()?;
+        let team_key = self.team_key();
+        let mut ignore = SyncReport::default();
+        let team = self.read_team(&layout, &team_key, &mut ignore)?;
+        let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        let mut out = Vec::new();
+        for (id, card) in &team.cards {
+            let hex = id.simple().to_string();
+            let last_seen = self
+                .read_ack(&layout, &team, *id, &team_key)
+                .map(|a| ms_to_time(a.at_ms));
+            out.push(DeviceInfo {
+                last_segment: heads.get(&hex).copied().unwrap_or(0),
+                this_device: hex == self.device(),
+                id: hex,
+                user: card.user.clone(),
+                host: card.host.clone(),
+                created: ms_to_time(card.created_ms),
+                last_seen,
+                retired: team.retired.contains(id),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Retires a device that has gone silent, so compaction no longer
+    /// waits for it. Admins only; a retired device must join again.
+    pub fn retire_device(&mut self, id: &str) -> Result<()> {
+        self.require(Action::ManageUsers)?;
+        let layout = self.layout()?;
+        let me = self.device_uuid()?;
+        let team_key = self.team_key();
+        let mut ignore = SyncReport::default();
+        let team = self.read_team(&layout, &team_key, &mut ignore)?;
+        let target = team
+            .cards
+            .keys()
+            .find(|d| d.simple().to_string().starts_with(id) && id.len() >= 4)
+            .copied()
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                id: id.into(),
+            })?;
+        if target == me {
+            return Err(Error::invalid(
+                "device",
+                "this laptop cannot retire itself; retire it from another laptop",
+            ));
+        }
+        let body = postcard::to_stdvec(&RetireBody {
+            device: target,
+            by: self.user().to_owned(),
+            at_ms: self.now().timestamp_millis(),
+        })
+        .unwrap_or_default();
+        let signer = self.signing_key()?;
+        let bytes = file::write(Kind::Retire, me, 0, [0; 32], &body, &team_key, &signer);
+        write_file(&layout.retirement(target), &bytes)
+    }
+
+    fn sync_keyring(&mut self, layout: &Layout, report: &mut SyncReport) -> Result<()> {
+        let path = layout.keyring();
+        let mut ours = self.vault().keyring()?;
+        if let Ok(bytes) = std::fs::read(&path) {
+            match Keyring::parse(&bytes, &path).and_then(|theirs| {
+                ours.merge_users(&theirs, &self.keys, &path)
+                    .map(|a| (a, theirs))
+            }) {
+                Ok((added, theirs)) => {
+                    if added {
+                        self.vault().write_keyring(&ours)?;
+                    }
+                    let names = |r: &Keyring| {
+                        r.users
+                            .iter()
+                            .map(|u| u.name.clone())
+                            .collect::<BTreeSet<_>>()
+                    };
+                    if names(&theirs) == names(&ours) {
+                        return Ok(());
+                    }
+                }
+                Err(e) => {
+                    report.problems.push(problem(
+                        "keyring",
+                        rel(layout, &path),
+                        format!("the team keyring was not taken over: {e}"),
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+        write_file(&path, &ours.to_bytes())
+    }
+
+    fn publish_card(
+        &self,
+        layout: &Layout,
+        me: Uuid,
+        team_key: &Key32,
+        signer: &SigningKey,
+    ) -> Result<()> {
+        let path = layout.device_card(me);
+        if path.exists() {
+            return Ok(());
+        }
+        let card = Card {
+            public: signer.verifying_key().to_bytes(),
+            user: self.user().to_owned(),
+            host: host_name(),
+            created_ms: self.now().timestamp_millis(),
+        };
+        let body = postcard::to_stdvec(&card).unwrap_or_default();
+        let bytes = file::write(Kind::Device, me, 0, [0; 32], &body, team_key, signer);
+        write_file(&path, &bytes)
+    }
+
+    fn read_team(
+        &self,
+        layout: &Layout,
+        team_key: &Key32,
+        report: &mut SyncReport,
+    ) -> Result<Team> {
+        let mut team = Team::default();
+        let dir = layout.devices();
+        let mut retirements = Vec::new();
+        for name in read_dir_names(&dir) {
+            let path = dir.join(&name);
+            if let Some(stem) = name.strip_suffix(".device")
+                && let Some(d) = file::device_of_name(stem)
+            {
+                let card = std::fs::read(&path).ok().and_then(|b| {
+                    let env = file::parse(&b)?;
+                    let card: Card = postcard::from_bytes(&env.open(team_key)?).ok()?;
+                    let key = VerifyingKey::from_bytes(&card.public).ok()?;
+                    (env.kind == Kind::Device && env.device == d && env.signed_by(&key))
+                        .then_some(card)
+                });
+                let Some(card) = card else {
+                    report.problems.push(problem(
+                        "forged",
+                        rel(layout, &path),
+                        "a device card that does not verify under the team's key was ignored",
+                    ));
+                    continue;
+                };
+                let hex = d.simple().to_string();
+                match self.store.device_key(&hex)? {
+                    Some(public) if public != card.public => {
+                        report.problems.push(problem(
+                            "forged",
+                            rel(layout, &path),
+                            "this device card shows a different signing key than when the device was first seen; its files are ignored",
+                        ));
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => self.store.pin_device(
+                        &hex,
+                        &card.public,
+                        &card.user,
+                        &card.host,
+                        card.created_ms,
+                    )?,
+                }
+                team.cards.insert(d, card);
+            } else if let Some(stem) = name.strip_suffix(".retired")
+                && let Some(d) = file::device_of_name(stem)
+            {
+                retirements.push((d, path));
+            }
+        }
+        for (d, path) in retirements {
+            let ok = std::fs::read(&path).ok().and_then(|b| {
+                let env = file::parse(&b)?;
+                let body: RetireBody = postcard::from_bytes(&env.open(team_key)?).ok()?;
+                let key = team.key(env.device)?;
+                (env.kind == Kind::Retire && body.device == d && env.signed_by(&key)).then_some(())
+            });
+            if ok.is_some() {
+                team.retired.insert(d);
+            }
+        }
+        Ok(team)
+    }
+
+    fn read_ack(&self, layout: &Layout, team: &Team, d: Uuid, team_key: &Key32) -> Option<AckBody> {
+        let bytes = std::fs::read(layout.ack(d)).ok()?;
+        let env = file::parse(&bytes)?;
+        let key = team.key(d)?;
+        if env.kind != Kind::Ack || env.device != d || !env.signed_by(&key) {
+            return None;
+        }
+        postcard::from_bytes(&env.open(team_key)?).ok()
+    }
+
+    /// Wire form of an op: values of a subject's records sealed again
+    /// under the subject's sync key.
+    fn wire_op(
+        &self,
+        op: Op,
+        subject: Option<Uuid>,
+        cache: &mut HashMap<Uuid, Option<Key32>>,
+    ) -> WireOp {
+        let key = match subject {
+            Some(s) if op.field != CREATE_FIELD && !matches!(op.value, OpValue::Cleared) => cache
+                .entry(s)
+                .or_insert_with(|| self.subject_sync_key(s, None))
+                .clone()
+                .map(|k| (s, k)),
+            _ => None,
+        };
+        let id = op.id.to_string();
+        let value = match (op.value, key) {
+            (OpValue::Cleared, _) => WireValue::Cleared,
+            (OpValue::Open(json), None) => WireValue::Open(json.into_bytes()),
+            (OpValue::Sealed { compartment, bytes }, None) => {
+                WireValue::Sealed(compartment.as_str().into(), bytes)
+            }
+            (OpValue::Open(json), Some((subject, k))) => WireValue::Subject {
+                subject,
+                compartment: None,
+                bytes: crypto::seal(&k, &value_ctx(&id, &op.field), json.as_bytes()),
+            },
+            (OpValue::Sealed { compartment, bytes }, Some((subject, k))) => WireValue::Subject {
+                subject,
+                compartment: Some(compartment.as_str().into()),
+                bytes: crypto::seal(&k, &value_ctx(&id, &op.field), &bytes),
+            },
+        };
+        WireOp {
+            id: op.id,
+            hlc: op.hlc.0,
+            device: op.device,
+            author: op.author,
+            record: op.record,
+            kind: op.kind.as_str().into(),
+            field: op.field,
+            value,
+        }
+    }
+
+    /// The sync key of a subject: from its wrapped key in `wrapped` or here.
+    fn subject_sync_key(&self, subject: Uuid, wrapped: Option<&Vec<u8>>) -> Option<Key32> {
+        let stored;
+        let wrapped = match wrapped {
+            Some(w) => w,
+            None => {
+                stored = self.store.subject_key(subject).ok().flatten()?;
+                &stored
+            }
+        };
+        let sid = subject.to_string();
+        let ctx = Context {
+            domain: "subject-key",
+            owner: &sid,
+            slot: "",
+            schema: 1,
+        };
+        let dsk = crypto::open(&self.keys.subject_wrap, &ctx, wrapped)?;
+        Some(crypto::expand(&dsk, "tresor sync value v1"))
+    }
+
+    fn unwire(
+        &self,
+        w: WireOp,
+        keys: &HashMap<Uuid, Vec<u8>>,
+        cache: &mut HashMap<Uuid, Option<Key32>>,
+    ) -> Option<Op> {
+        let kind = RecordKind::parse(&w.kind)?;
+        let id = w.id.to_string();
+        let value = match w.value {
+            WireValue::Cleared => OpValue::Cleared,
+            WireValue::Open(bytes) => OpValue::Open(String::from_utf8(bytes).ok()?),
+            WireValue::Sealed(c, bytes) => OpValue::Sealed {
+                compartment: Compartment::parse(&c)?,
+                bytes,
+            },
+            WireValue::Subject {
+                subject,
+                compartment,
+                bytes,
+            } => {
+                let key = cache
+                    .entry(subject)
+                    .or_insert_with(|| self.subject_sync_key(subject, keys.get(&subject)))
+                    .clone()?;
+                let inner = crypto::open(&key, &value_ctx(&id, &w.field), &bytes)?;
+                match compartment {
+                    None => OpValue::Open(String::from_utf8(inner.to_vec()).ok()?),
+                    Some(c) => OpValue::Sealed {
+                        compartment: Compartment::parse(&c)?,
+                        bytes: inner.to_vec(),
+                    },
+                }
+            }
+        };
+        Some(Op {
+            id: w.id,
+            hlc: Hlc(w.hlc),
+            device: w.device,
+            author: w.author,
+            record: w.record,
+            kind,
+            field: w.field,
+            value,
+        })
+    }
+
+    /// Applies a body: removals that filter first, then the ops, then
+    /// the rest. Returns (changes applied, removals applied, any erasure).
+    fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool)> {
+        let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
+        let (first, after): (Vec<_>, Vec<_>) = body
+            .forgets
+            .into_iter()
+            .partition(|f| f.forget.goes_first());
+        let mut removals = 0;
+        let mut erased = false;
+        let mut forget = |s: &mut Session, f: WireForget| -> Result<()> {
+            erased |= matches!(f.forget, Forget::Subject { .. } | Forget::Records { .. });
+            let stamp = Stamp {
+                id: f.id,
+                hlc: Hlc(f.hlc),
+                device: f.device,
+            };
+            s.store.forget(&f.forget, &stamp)?;
+            removals += 1;
+            Ok(())
+        };
+        for f in first {
+            forget(self, f)?;
+        }
+        let mut cache = HashMap::new();
+        let ops: Vec<Op> = body
+            .ops
+            .into_iter()
+            .filter_map(|w| self.unwire(w, &keys, &mut cache))
+            .collect();
+        let max = ops.iter().map(|o| o.hlc).max();
+        let applied = self.store.apply_ops(&ops, &body.keys, true)?;
+        for f in after {
+            forget(self, f)?;
+        }
+        if let Some(max) = max {
+            self.observe(max)?;
+        }
+        Ok((applied as u64, removals, erased))
+    }
+
+    fn too_far_ahead(&self, body: &Body) -> Option<u64> {
+        let now = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+        let max = body
+            .ops
+            .iter()
+            .map(|o| Hlc(o.hlc).wall_ms())
+            .chain(body.forgets.iter().map(|f| Hlc(f.hlc).wall_ms()))
+            .max()?;
+        (max > now + FUTURE_SLACK_MS).then(|| (max - now) / 60_000)
+    }
+
+    fn pull(
+        &mut self,
+        layout: &Layout,
+        team: &Team,
+        team_key: &Key32,
+        report: &mut SyncReport,
+    ) -> Result<bool> {
+        let mut erased = self.apply_snapshot_if_needed(layout, team, team_key, report)?;
+        let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        for dname in read_dir_names(&layout.logs()) {
+            let Some(device) = file::device_of_name(&dname) else {
+                continue;
+            };
+            let mut seqs: Vec<u64> = read_dir_names(&layout.log(device))
+                .iter()
+                .filter_map(|n| file::seq_of_name(n))
+                .collect();
+            seqs.sort_unstable();
+            let head = heads.get(&dname).copied().unwrap_or(0);
+            // The last applied segment must still read the same.
+            if head > 0
+                && seqs.contains(&head)
+                && let (Ok(bytes), Some(seen)) = (
+                    std::fs::read(layout.segment(device, head)),
+                    self.store.seen_segment(&dname, head)?,
+                )
+                && file::hash(&bytes).as_slice() != seen.as_slice()
+            {
+                report.problems.push(problem(
+                    "cloned_device",
+                    rel(layout, &layout.segment(device, head)),
+                    "this segment differs from the one applied here under the same number: a copy of that laptop's vault is writing as the same device; retire one of them and let it join again",
+                ));
+                continue;
+            }
+            for seq in seqs.into_iter().filter(|s| *s > head) {
+                let path = layout.segment(device, seq);
+                match self.read_segment(layout, team, team_key, device, seq, &path)? {
+                    Ok((body, hash)) => {
+                        if let Some(minutes) = self.too_far_ahead(&body) {
+                            report.problems.push(problem(
+                                "clock_ahead",
+                                rel(layout, &path),
+                                format!("the changes are dated {minutes} minutes ahead of this laptop's clock; they are held back until then — check the clock of the laptop that wrote them"),
+                            ));
+                            break;
+                        }
+                        let (changes, removals, e) = self.apply_body(body)?;
+                        self.store.mark_seen(&dname, seq, &hash)?;
+                        erased |= e;
+                        report.received_changes += changes;
+                        report.received_removals += removals;
+                        report.received_segments += 1;
+                    }
+                    Err(Some(p)) => {
+                        report.problems.push(p);
+                        break;
+                    }
+                    Err(None) => break, // an earlier segment has not arrived yet
+                }
+            }
+        }
+        Ok(erased)
+    }
+
+    /// Reads and checks one segment: frame, signature, chain, seal.
+    /// `Err(None)` means "not yet" (its predecessor is missing).
+    #[allow(clippy::type_complexity)]
+    fn read_segment(
+        &self,
+        layout: &Layout,
+        team: &Team,
+        team_key: &Key32,
+        device: Uuid,
+        seq: u64,
+        path: &Path,
+    ) -> Result<std::result::Result<(Body, [u8; 32]), Option<SyncProblem>>> {
+        let name = rel(layout, path);
+        let damaged = |what: &str| {
+            Err(Some(problem(
+                "damaged",
+                name.clone(),
+                format!("{what}; it was not applied and will be read again at the next sync"),
+            )))
+        };
+        let Ok(bytes) = std::fs::read(path) else {
+            return Ok(damaged("it cannot be read"));
+        };
+        let Some(env) = file::parse(&bytes) else {
+            return Ok(damaged("it is truncated or not a Tresor segment"));
+        };
+        if env.kind != Kind::Segment || env.device != device || env.seq != seq {
+            return Ok(damaged("its header does not match its name"));
+        }
+        if team.retired.contains(&device) {
+            return Ok(Err(Some(problem(
+                "retired",
+                name,
+                "written by a retired device; it was not applied",
+            ))));
+        }
+        let Some(key) = team.key(device) else {
+            return Ok(Err(Some(problem(
+                "unknown_device",
+                name,
+                "written by a device without a valid card in the folder; it was not applied",
+            ))));
+        };
+        if !env.signed_by(&key) {
+            return Ok(Err(Some(problem(
+                "forged",
+                name,
+                "its signature does not verify: it was altered or forged, and was not applied",
+            ))));
+        }
+        let dname = device.simple().to_string();
+        let expected = if seq == 1 {
+            Some(vec![0u8; 32])
+        } else {
+            self.store.seen_segment(&dname, seq - 1)?
+        };
+        match expected {
+            None => return Ok(Err(None)),
+            Some(prev) if prev.as_slice() != env.prev.as_slice() => {
+                return Ok(Err(Some(problem(
+                    "cloned_device",
+                    name,
+                    "it does not follow the segment before it: a copy of that laptop's vault is writing as the same device; retire one of them and let it join again",
+                ))));
+            }
+            Some(_) => {}
+        }
+        let Some(plain) = env.open(team_key) else {
+            return Ok(damaged("it does not open with the team's key"));
+        };
+        let Ok(body) = postcard::from_bytes::<Body>(&plain) else {
+            return Ok(damaged("its content cannot be read"));
+        };
+        Ok(Ok((body, file::hash(&bytes))))
+    }
+
+    fn push(
+        &mut self,
+        layout: &Layout,
+        me: Uuid,
+        team_key: &Key32,
+        signer: &SigningKey,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let hex = me.simple().to_string();
+        let head = self
+            .store
+            .seen_heads()?
+            .into_iter()
+            .find(|(d, _)| *d == hex)
+            .map_or(0, |(_, s)| s);
+        let in_folder = read_dir_names(&layout.log(me))
+            .iter()
+            .filter_map(|n| file::seq_of_name(n))
+            .max()
+            .unwrap_or(0);
+        if in_folder > head {
+            report.problems.push(problem(
+                "cloned_device",
+                rel(layout, &layout.log(me)),
+                "the folder holds segments of this laptop that this vault has not written (a restored backup or a copied vault?); nothing was sent",
+            ));
+            return Ok(());
+        }
+        let mut pushed = Hlc(self
+            .store
+            .meta("sync_pushed_hlc")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0));
+        let pushed_forget: i64 = self
+            .store
+            .meta("sync_pushed_forget")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut forgets = self.store.forgets_of_device(&hex, pushed_forget)?;
+        let mut seq = head;
+        let mut cache = HashMap::new();
+        loop {
+            let ops = self.store.ops_of_device(&hex, pushed, CHUNK)?;
+            if ops.is_empty() && forgets.is_empty() {
+                break;
+            }
+            let last_forget = forgets.last().map(|f| f.seq);
+            let mut ids = BTreeSet::new();
+            let mut body = Body::default();
+            let last_hlc = ops.last().map(|(o, _)| o.hlc);
+            for (op, subject) in ops {
+                ids.insert(op.record);
+                ids.extend(subject);
+                body.ops.push(self.wire_op(op, subject, &mut cache));
+            }
+            body.keys = self.store.wrapped_keys(&ids)?;
+            body.forgets = forgets
+                .drain(..)
+                .map(|f| WireForget {
+                    id: f.stamp.id,
+                    hlc: f.stamp.hlc.0,
+                    device: f.stamp.device,
+                    forget: f.forget,
+                })
+                .collect();
+            let prev: [u8; 32] = if seq == 0 {
+                [0; 32]
+            } else {
+                self.store
+                    .seen_segment(&hex, seq)?
+                    .and_then(|h| h.try_into().ok())
+                    .unwrap_or([0; 32])
+            };
+            let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&body).unwrap_or_default());
+            seq += 1;
+            let bytes = file::write(Kind::Segment, me, seq, prev, &plain, team_key, signer);
+            write_file(&layout.segment(me, seq), &bytes)?;
+            self.store.mark_seen(&hex, seq, &file::hash(&bytes))?;
+            report.sent_changes += body.ops.len() as u64;
+            report.sent_removals += body.forgets.len() as u64;
+            report.sent_segments += 1;
+            if body
+                .forgets
+                .iter()
+                .any(|f| matches!(f.forget, Forget::Subject { .. }))
+            {
+                self.store.set_meta("sync_compact_wanted", "1")?;
+            }
+            if let Some(h) = last_hlc {
+                pushed = h;
+                self.store.set_meta("sync_pushed_hlc", &h.0.to_string())?;
+            }
+            if let Some(f) = last_forget {
+                self.store.set_meta("sync_pushed_forget", &f.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_ack(
+        &self,
+        layout: &Layout,
+        me: Uuid,
+        team_key: &Key32,
+        signer: &SigningKey,
+    ) -> Result<()> {
+        let heads: Vec<(Uuid, u64)> = self
+            .store
+            .seen_heads()?
+            .into_iter()
+            .filter_map(|(d, s)| Some((file::device_of_name(&d)?, s)))
+            .collect();
+        let key = format!("{heads:?}");
+        if self.store.meta("sync_acked")?.as_deref() == Some(key.as_str())
+            && layout.ack(me).exists()
+        {
+            return Ok(());
+        }
+        let at_ms = self.now().timestamp_millis();
+        let body = postcard::to_stdvec(&AckBody { heads, at_ms }).unwrap_or_default();
+        let bytes = file::write(
+            Kind::Ack,
+            me,
+            u64::try_from(at_ms).unwrap_or(0),
+            [0; 32],
+            &body,
+            team_key,
+            signer,
+        );
+        write_file(&layout.ack(me), &bytes)?;
+        self.store.set_meta("sync_acked", &key)
+    }
+
+    /// The newest snapshot that verifies, with its name.
+    fn latest_snapshot(
+        &self,
+        layout: &Layout,
+        team: &Team,
+        team_key: &Key32,
+    ) -> Option<(String, SnapshotBody)> {
+        let mut names: Vec<(u64, Uuid, String)> = read_dir_names(&layout.snapshots())
+            .into_iter()
+            .filter_map(|n| file::snapshot_of_name(&n).map(|(k, d)| (k, d, n)))
+            .collect();
+        names.sort();
+        names.into_iter().rev().find_map(|(k, d, name)| {
+            let bytes = std::fs::read(layout.snapshots().join(&name)).ok()?;
+            let env = file::parse(&bytes)?;
+            let key = team.key(d)?;
+            if env.kind != Kind::Snapshot || env.device != d || env.seq != k || !env.signed_by(&key)
+            {
+                return None;
+            }
+            let body = postcard::from_bytes(&env.open(team_key)?).ok()?;
+            Some((name, body))
+        })
+    }
+
+    /// A device that missed segments now compacted (a new laptop, or one
+    /// away for long) starts from the snapshot.
+    fn apply_snapshot_if_needed(
+        &mut self,
+        layout: &Layout,
+        team: &Team,
+        team_key: &Key32,
+        report: &mut SyncReport,
+    ) -> Result<bool> {
+        let Some((name, snap)) = self.latest_snapshot(layout, team, team_key) else {
+            return Ok(false);
+        };
+        if self.store.meta("sync_snapshot")?.as_deref() == Some(name.as_str()) {
+            return Ok(false);
+        }
+        let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        let behind = snap
+            .covers
+            .iter()
+            .any(|(d, s, _)| heads.get(&d.simple().to_string()).copied().unwrap_or(0) < *s);
+        // Even when not behind, its tombstones are adopted: an erasure
+        // reaches a laptop that was away while the segments were compacted.
+        let parts = SnapshotParts {
+            erased: snap.erased.clone(),
+            gone: snap.gone.clone(),
+            forgotten: snap
+                .forgotten
+                .iter()
+                .map(|(r, f, h)| (*r, f.clone(), Hlc(*h)))
+                .collect(),
+        };
+        let mut erased = self.store.adopt_tombstones(&parts)?;
+        if behind {
+            let (changes, _, e) = self.apply_body(snap.body)?;
+            erased |= e;
+            report.received_changes += changes;
+            report.received_segments += 1;
+            for (d, s, h) in &snap.covers {
+                self.store.mark_seen(&d.simple().to_string(), *s, h)?;
+            }
+        }
+        self.store.set_meta("sync_snapshot", &name)?;
+        Ok(erased)
+    }
+
+    /// Every segment and snapshot of the folder, opened as far as this
+    /// vault's keys reach: per file, its decrypted content and every value
+    /// inside that opens. Files that do not open yield nothing readable.
+    pub(crate) fn open_folder_files(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let layout = self.layout()?;
+        let team_key = self.team_key();
+        let mut files = Vec::new();
+        for dname in read_dir_names(&layout.logs()) {
+            let dir = layout.logs().join(&dname);
+            files.extend(read_dir_names(&dir).into_iter().map(|n| dir.join(n)));
+        }
+        files.extend(
+            read_dir_names(&layout.snapshots())
+                .into_iter()
+                .map(|n| layout.snapshots().join(n)),
+        );
+        files.sort();
+        let mut out = Vec::new();
+        for path in files {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let mut texts = vec![String::from_utf8_lossy(&bytes).into_owned()];
+            let env = file::parse(&bytes);
+            if let Some((kind, plain)) = env.and_then(|e| Some((e.kind, e.open(&team_key)?))) {
+                texts.push(String::from_utf8_lossy(&plain).into_owned());
+                let body = match kind {
+                    Kind::Segment => postcard::from_bytes::<Body>(&plain).ok(),
+                    Kind::Snapshot => postcard::from_bytes::<SnapshotBody>(&plain)
+                        .ok()
+                        .map(|s| s.body),
+                    _ => None,
+                };
+                if let Some(body) = body {
+                    let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
+                    let mut cache = HashMap::new();
+                    for w in body.ops {
+                        let record = w.record.to_string();
+                        if let Some(op) = self.unwire(w, &keys, &mut cache) {
+                            match &op.value {
+                                OpValue::Open(json) => texts.push(json.clone()),
+                                sealed @ OpValue::Sealed { .. } => {
+                                    texts.extend(self.open_sealed(&record, &op.field, sealed));
+                                }
+                                OpValue::Cleared => {}
+                            }
+                        }
+                    }
+                }
+            }
+            out.push((path.display().to_string(), texts));
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn maybe_compact(
+        &mut self,
+        layout: &Layout,
+        team: &Team,
+        me: Uuid,
+        team_key: &Key32,
+        signer: &SigningKey,
+        force: bool,
+    ) -> Result<bool> {
+        let mut folder_heads: BTreeMap<Uuid, (u64, usize)> = BTreeMap::new();
+        for dname in read_dir_names(&layout.logs()) {
+            let Some(d) = file::device_of_name(&dname) else {
+                continue;
+            };
+            let seqs: Vec<u64> = read_dir_names(&layout.log(d))
+                .iter()
+                .filter_map(|n| file::seq_of_name(n))
+                .collect();
+            if let Some(max) = seqs.iter().max() {
+                folder_heads.insert(d, (*max, seqs.len()));
+            }
+        }
+        let segments: usize = folder_heads.values().map(|(_, n)| n).sum();
+        let wanted = force
+            || segments >= COMPACT_AFTER
+            || self.store.meta("sync_compact_wanted")?.as_deref() == Some("1");
+        if !wanted || segments == 0 {
+            return Ok(false);
+        }
+        // Everything in the folder must be applied here and acknowledged by
+        // every active device.
+        let mut covers = Vec::new();
+        for (d, (max, _)) in &folder_heads {
+            let Some(hash) = self.store.seen_segment(&d.simple().to_string(), *max)? else {
+                return Ok(false);
+            };
+            let hash: [u8; 32] = hash.try_into().unwrap_or([0; 32]);
+            covers.push((*d, *max, hash));
+        }
+        for d in team.cards.keys().filter(|d| !team.retired.contains(d)) {
+            if *d == me {
+                continue;
+            }
+            let Some(ack) = self.read_ack(layout, team, *d, team_key) else {
+                return Ok(false);
+            };
+            let acked: HashMap<Uuid, u64> = ack.heads.into_iter().collect();
+            if covers
+                .iter()
+                .any(|(dev, max, _)| acked.get(dev).copied().unwrap_or(0) < *max)
+            {
+                return Ok(false);
+            }
+        }
+        let mut body = Body::default();
+        let mut cache = HashMap::new();
+        let mut ops = Vec::new();
+        self.store.each_op(|op, subject| {
+            ops.push((op, subject));
+            Ok(())
+        })?;
+        for (op, subject) in ops {
+            body.ops.push(self.wire_op(op, subject, &mut cache));
+        }
+        body.keys = self
+            .store
+            .subject_keys()?
+            .into_iter()
+            .filter_map(|(s, w)| Some((Uuid::parse_str(&s).ok()?, w)))
+            .collect();
+        let parts = self.store.snapshot_parts()?;
+        let snap = SnapshotBody {
+            covers,
+            body,
+            erased: parts.erased,
+            gone: parts.gone,
+            forgotten: parts
+                .forgotten
+                .into_iter()
+                .map(|(r, f, h)| (r, f, h.0))
+                .collect(),
+        };
+        let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&snap).unwrap_or_default());
+        let n = self.tick().0;
+        let bytes = file::write(Kind::Snapshot, me, n, [0; 32], &plain, team_key, signer);
+        let path = layout.snapshot(n, me);
+        write_file(&path, &bytes)?;
+        let name = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.store.set_meta("sync_snapshot", &name)?;
+        // Now the covered segments and older snapshots can go.
+        for (d, max, _) in &snap.covers {
+            for n in read_dir_names(&layout.log(*d)) {
+                if file::seq_of_name(&n).is_some_and(|s| s <= *max) {
+                    let _ = std::fs::remove_file(layout.log(*d).join(n));
+                }
+            }
+        }
+        for old in read_dir_names(&layout.snapshots()) {
+            if old != name && file::snapshot_of_name(&old).is_some() {
+                let _ = std::fs::remove_file(layout.snapshots().join(old));
+            }
+        }
+        self.store.set_meta("sync_compact_wanted", "0")?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,340 @@
+//! Sync through a plain shared directory, with real SQLCipher vaults in
+//! separate directories: joining, merging, erasure reaching every laptop
+//! and the folder, damaged and forged files, clocks ahead, old laptops.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use tresor_core::Session;
+use tresor_core::clock::{Clock, FixedClock, SystemClock};
+use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
+use tresor_core::crypto::KdfParams;
+use tresor_core::requests::{NewRequest, RequestKind};
+use tresor_core::roles::Role;
+use tresor_core::sync;
+use tresor_core::vault;
+
+const DORA: &[u8] = b"dora passphrase one";
+const EVE: &[u8] = b"eve passphrase two";
+const MARKER: &str = "Zebraquokka";
+
+struct Team {
+    tmp: tempfile::TempDir,
+}
+
+impl Team {
+    fn new() -> Team {
+        Team {
+            tmp: tempfile::tempdir().expect("tmp"),
+        }
+    }
+    fn folder(&self) -> PathBuf {
+        self.tmp.path().join("shared")
+    }
+    fn dir(&self, laptop: &str) -> PathBuf {
+        self.tmp.path().join(laptop).join("vault")
+    }
+    fn first(&self, clock: Arc<dyn Clock>) -> Session {
+        let (mut s, _) =
+            vault::create(&self.dir("a"), "dora", DORA, KdfParams::FLOOR, clock).expect("create");
+        s.sync_setup(&self.folder()).expect("setup");
+        s
+    }
+    fn join(&self, laptop: &str, user: &str, pw: &[u8], clock: Arc<dyn Clock>) -> Session {
+        let (s, report) =
+            sync::join(&self.folder(), &self.dir(laptop), user, pw, clock).expect("join");
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        s
+    }
+}
+
+fn system() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn person(s: &mut Session, given: &str, family: &str) -> uuid::Uuid {
+    s.add_person(
+        &PersonInput::default()
+            .with("given_name", FieldInput::Text(given.into()))
+            .with("family_name", FieldInput::Text(family.into()))
+            .with(
+                "emails",
+                FieldInput::List(vec![format!("{}@example.de", given.to_lowercase())]),
+            )
+            .with("note", FieldInput::Text(format!("{given} prefers letters"))),
+    )
+    .expect("person")
+}
+
+fn text(s: &Session, id: uuid::Uuid, field: &str) -> Option<String> {
+    match &s.contact(id).ok()?.field(field)?.value {
+        FieldValue::Value { value } => Some(value.as_str().unwrap_or_default().to_owned()),
+        _ => None,
+    }
+}
+
+/// Everything a user sees: every contact with every field.
+fn state(s: &Session) -> String {
+    let rows = s.list(0, 10_000).expect("list");
+    let views: Vec<_> = rows
+        .iter()
+        .map(|r| s.contact(r.id).expect("contact"))
+        .collect();
+    serde_json::to_string(&views).expect("json")
+}
+
+fn verify_total(s: &Session, needle: &str) -> (u32, u32) {
+    let report = s.verify_erasure(&[needle.to_owned()]).expect("verify");
+    let folder: u32 = report
+        .places
+        .iter()
+        .filter(|p| p.place.contains("shared"))
+        .map(|p| p.counts[0])
+        .sum();
+    let all: u32 = report.places.iter().map(|p| p.counts[0]).sum();
+    (all, folder)
+}
+
+fn erasure_request(s: &mut Session, p: uuid::Uuid) -> String {
+    s.open_request(&NewRequest {
+        kind: RequestKind::Erasure,
+        person: Some(p),
+        received: Utc::now().date_naive(),
+        identity_check: None,
+    })
+    .expect("request")
+    .reference
+}
+
+#[test]
+fn laptops_join_merge_and_an_erasure_leaves_nothing_anywhere() {
+    let team = Team::new();
+    let mut a = team.first(system());
+    let p = person(&mut a, MARKER, "Ahlers");
+    // An admin adds an agent on laptop A; the agent joins from laptop B.
+    a.add_user("eve", Role::Agent, EVE).expect("add eve");
+    a.sync().expect("sync a");
+    let mut b = team.join("b", "eve", EVE, system());
+    let mut c = team.join("c", "dora", DORA, system());
+    assert_eq!(text(&b, p, "given_name").as_deref(), Some(MARKER));
+    assert_eq!(
+        text(&c, p, "note").as_deref(),
+        Some("Zebraquokka prefers letters")
+    );
+    // The agent's laptop holds the note only sealed: no key, no plaintext.
+    assert!(matches!(
+        b.contact(p)
+            .expect("contact")
+            .field("note")
+            .map(|f| &f.value),
+        Some(FieldValue::Locked { .. })
+    ));
+
+    // Concurrent edits of the same field on A and C: last writer wins everywhere.
+    a.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Ahlers-A".into()))],
+    )
+    .expect("edit a");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    c.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Ahlers-C".into()))],
+    )
+    .expect("edit c");
+    let q = person(&mut c, "Quirin", "Quast");
+    for s in [&mut a, &mut c, &mut b] {
+        let r = s.sync().expect("sync");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+    a.sync().expect("sync a");
+    assert_eq!(text(&a, p, "family_name").as_deref(), Some("Ahlers-C"));
+    assert_eq!(text(&b, q, "given_name").as_deref(), Some("Quirin"));
+    assert_eq!(state(&a), state(&c));
+
+    // Before: the marker is in the folder, readable to the team.
+    let (_, in_folder) = verify_total(&a, MARKER);
+    assert!(
+        in_folder > 0,
+        "the marker should be found in the folder first"
+    );
+
+    // Erasure on C reaches every laptop; compaction leaves nothing decryptable.
+    let reference = erasure_request(&mut c, p);
+    c.erase_person(p, &reference, false).expect("erase");
+    c.sync().expect("sync c");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    let report = c.sync().expect("sync c again");
+    assert!(report.compacted, "every device acknowledged: compacted");
+    a.sync().expect("sync a");
+    for s in [&a, &c] {
+        assert!(s.contact(p).is_err(), "erased everywhere");
+        assert_eq!(
+            verify_total(s, MARKER),
+            (0, 0),
+            "no trace on disk or in the folder"
+        );
+        assert_eq!(text(s, q, "given_name").as_deref(), Some("Quirin"));
+    }
+    assert!(b.contact(p).is_err());
+    assert_eq!(state(&a), state(&c));
+    let segs = std::fs::read_dir(team.folder().join("snap"))
+        .expect("snap dir")
+        .count();
+    assert_eq!(segs, 1, "one snapshot replaces the acknowledged segments");
+}
+
+fn segment_path(folder: &Path, s: &Session, seq: u64) -> PathBuf {
+    folder
+        .join("log")
+        .join(s.device())
+        .join(format!("{seq:010}.seg"))
+}
+
+#[test]
+fn damaged_forged_and_conflict_copy_files_are_skipped_never_half_applied() {
+    let team = Team::new();
+    let mut a = team.first(system());
+    let mut b = team.join("b", "dora", DORA, system());
+    let p = person(&mut a, "Gustav", "Gans");
+    let q = person(&mut a, "Hanna", "Huhn");
+    a.sync().expect("sync");
+    let path = segment_path(&team.folder(), &a, 2);
+    let good = std::fs::read(&path).expect("segment 2");
+    // Sync tools leave conflict copies and temp files beside it: ignored.
+    let dir = path.parent().expect("dir");
+    std::fs::write(
+        dir.join("0000000002.sync-conflict-20261124-101010-ABCDEFG.seg"),
+        b"junk",
+    )
+    .expect("conflict copy");
+    std::fs::write(dir.join(".syncthing.0000000003.seg.tmp"), b"junk").expect("temp");
+
+    // Truncated: nothing of it applied, reported.
+    std::fs::write(&path, &good[..good.len() / 2]).expect("truncate");
+    let r = b.sync().expect("sync b");
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].code, "damaged");
+    assert!(b.contact(p).is_err() && b.contact(q).is_err());
+
+    // One bit flipped inside the sealed body: forged, not applied.
+    let mut flipped = good.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x10;
+    std::fs::write(&path, &flipped).expect("flip");
+    let r = b.sync().expect("sync b");
+    assert_eq!(r.problems[0].code, "forged");
+    assert!(b.contact(p).is_err());
+
+    // Whole again: applied, both people, no problem.
+    std::fs::write(&path, &good).expect("restore");
+    let r = b.sync().expect("sync b");
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(text(&b, q, "given_name").as_deref(), Some("Hanna"));
+    assert_eq!(state(&a), state(&b));
+
+    // A cloned device: the same number with different content.
+    person(&mut a, "Ida", "Igel");
+    a.sync().expect("sync a");
+    let third = segment_path(&team.folder(), &a, 3);
+    let _ = b.sync().expect("sync b");
+    let other = std::fs::read(segment_path(&team.folder(), &a, 2)).expect("seg");
+    std::fs::write(&third, &other).expect("overwrite");
+    let r = b.sync().expect("sync b");
+    assert!(
+        r.problems.iter().any(|p| p.code == "cloned_device"),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn changes_from_a_clock_far_ahead_are_held_back_until_it_is_time() {
+    let team = Team::new();
+    let now = Utc::now();
+    let ahead = Arc::new(FixedClock::new(now + chrono::Duration::hours(2)));
+    let here = Arc::new(FixedClock::new(now));
+    let mut a = team.first(here.clone());
+    let mut b = team.join("b", "dora", DORA, ahead);
+    let p = person(&mut b, "Zukunft", "Zeitreise");
+    b.sync().expect("sync b");
+    let r = a.sync().expect("sync a");
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].code, "clock_ahead");
+    assert!(a.contact(p).is_err(), "held back");
+    here.advance_ms(2 * 3600 * 1000);
+    let r = a.sync().expect("sync a");
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(text(&a, p, "given_name").as_deref(), Some("Zukunft"));
+    // The local clock moved past what it received: a new change wins.
+    a.edit(
+        p,
+        &[("given_name".into(), FieldInput::Text("Gegenwart".into()))],
+    )
+    .expect("edit");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    assert_eq!(text(&b, p, "given_name").as_deref(), Some("Gegenwart"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
+    let team = Team::new();
+    let mut a = team.first(system());
+    let p = person(&mut a, MARKER, "Alt");
+    a.sync().expect("sync a");
+    let mut b = team.join("b", "dora", DORA, system());
+    assert!(b.contact(p).is_ok());
+    // A backup of laptop A, taken while the person was there.
+    drop(a);
+    let backup = team.tmp.path().join("backup-a");
+    copy_dir(&team.dir("a"), &backup);
+    let mut a = vault::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
+
+    // B goes away for months and edits the person meanwhile.
+    b.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Offline".into()))],
+    )
+    .expect("edit b");
+    let b_device = b.device().to_owned();
+    drop(b);
+
+    let reference = erasure_request(&mut a, p);
+    a.erase_person(p, &reference, false).expect("erase");
+    a.sync().expect("sync a");
+    // B is silent: compaction waits for it ...
+    assert!(!a.sync_with(true).expect("sync").compacted);
+    // ... until an admin retires it.
+    a.retire_device(&b_device).expect("retire");
+    assert!(a.sync_with(true).expect("sync").compacted);
+
+    // B comes back: the person goes there too, and nothing comes back to A.
+    let mut b = vault::unlock(&team.dir("b"), "dora", DORA, system()).expect("unlock b");
+    b.sync().expect("sync b");
+    assert!(b.contact(p).is_err(), "erased on the returning laptop");
+    a.sync().expect("sync a");
+    assert!(a.contact(p).is_err(), "not revived by the returning laptop");
+
+    // The old backup of A is restored on a laptop: the snapshot erases it there.
+    let mut restored = vault::unlock(&backup, "dora", DORA, system()).expect("unlock backup");
+    assert!(
+        restored.contact(p).is_ok(),
+        "the backup still has the person"
+    );
+    restored.sync().expect("sync restored");
+    assert!(restored.contact(p).is_err(), "erased on sync");
+    assert_eq!(verify_total(&restored, MARKER).0, 0);
+    a.sync().expect("sync a");
+    assert!(a.contact(p).is_err());
+}
