@@ -103,6 +103,51 @@ pub enum Command {
     /// Legal holds (litigation, audit): no deletion until lifted.
     #[command(subcommand)]
     Hold(HoldCmd),
+    /// Sync with the team through a shared folder: once, or `setup`, `status`.
+    Sync(SyncArgs),
+    /// Join a team from its shared folder: builds this laptop's vault (in
+    /// --vault or the OS data directory) and signs in as an existing user.
+    Join {
+        /// The shared folder.
+        #[arg(long, value_name = "DIR")]
+        folder: PathBuf,
+    },
+    /// The team's devices (laptops).
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    /// Compact the folder now if every active device has read everything.
+    #[arg(long)]
+    pub compact: bool,
+    #[command(subcommand)]
+    pub cmd: Option<SyncCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Publish this vault's team to a shared folder (admin).
+    Setup {
+        /// An empty folder that every laptop of the team shares.
+        #[arg(long, value_name = "DIR")]
+        folder: PathBuf,
+    },
+    /// Last sync, changes waiting, problems.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// Every device with its user, computer, last acknowledgement.
+    List,
+    /// Retire a silent device so compaction no longer waits for it (admin).
+    Retire {
+        /// Device id (or enough of its start to be unique).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

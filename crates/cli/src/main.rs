@@ -9,6 +9,7 @@ mod print;
 mod request_cmd;
 mod retention_cmd;
 mod secrets;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn vault_dir(cli: &Cli) -> Res<PathBuf> {
+pub(crate) fn vault_dir(cli: &Cli) -> Res<PathBuf> {
     if let Some(dir) = &cli.vault {
         return Ok(dir.clone());
     }
@@ -86,7 +87,7 @@ fn vault_dir(cli: &Cli) -> Res<PathBuf> {
         .ok_or_else(|| Failure::Usage("cannot find the data directory; pass --vault DIR".into()))
 }
 
-fn clock() -> Arc<dyn Clock> {
+pub(crate) fn clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 
@@ -171,6 +172,9 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),
+        Command::Sync(args) => sync_cmd::sync(cli, out, args),
+        Command::Join { folder } => sync_cmd::join(cli, out, folder),
+        Command::Device(cmd) => sync_cmd::device(cli, out, cmd),
         Command::Dsar(args::DsarCmd::Export {
             contact,
             out: path,

@@ -1,6 +1,8 @@
 //! The real `tresor` binary on a real vault in a temporary directory.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod syncthing;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

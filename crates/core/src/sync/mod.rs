@@ -259,6 +259,34 @@ fn ms_to_time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+fn team_keyring(folder: &Path) -> Result<(Keyring, PathBuf)> {
+    let path = Layout::new(folder).keyring();
+    let bytes = std::fs::read(&path).map_err(|_| {
+        folder_err(
+            folder,
+            "it holds no Tresor team (team/keyring.json is missing); check that the folder is shared and complete, or set it up on the first laptop with `tresor sync setup`",
+        )
+    })?;
+    Ok((Keyring::parse(&bytes, &path)?, path))
+}
+
+/// The user to join as when none is named: the team's only user, else its
+/// first admin.
+pub fn default_user(folder: &Path) -> Result<String> {
+    let (ring, _) = team_keyring(folder)?;
+    if let [only] = ring.users.as_slice() {
+        return Ok(only.name.clone());
+    }
+    ring.users
+        .iter()
+        .find(|u| u.role == crate::roles::Role::Admin)
+        .map(|u| u.name.clone())
+        .ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: "admin".into(),
+        })
+}
+
 /// Joins the team in the shared folder as an existing user: builds a new
 /// local vault in `dir` (never inside the folder) from the folder's keyring
 /// and everything the devices have written, and signs in.
@@ -269,15 +297,7 @@ pub fn join(
     passphrase: &[u8],
     clock: Arc<dyn Clock>,
 ) -> Result<(Session, SyncReport)> {
-    let layout = Layout::new(folder);
-    let ring_path = layout.keyring();
-    let bytes = std::fs::read(&ring_path).map_err(|_| {
-        folder_err(
-            folder,
-            "it holds no Tresor team (team/keyring.json is missing); check that the folder is shared and complete, or set it up on the first laptop with `tresor sync setup`",
-        )
-    })?;
-    let ring = Keyring::parse(&bytes, &ring_path)?;
+    let (ring, ring_path) = team_keyring(folder)?;
     let keys = ring.unlock(user, passphrase, &ring_path)?;
     let vault = VaultDir::new(dir);
     let folder_abs = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
@@ -496,15 +516,27 @@ impl Session {
         let team_key = self.team_key();
         let mut ignore = SyncReport::default();
         let team = self.read_team(&layout, &team_key, &mut ignore)?;
-        let target = team
+        let matching: Vec<Uuid> = team
             .cards
             .keys()
-            .find(|d| d.simple().to_string().starts_with(id) && id.len() >= 4)
+            .filter(|d| id.len() >= 4 && d.simple().to_string().starts_with(id))
             .copied()
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                id: id.into(),
-            })?;
+            .collect();
+        let target = match matching.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(Error::NotFound {
+                    what: "device",
+                    id: id.into(),
+                });
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "device",
+                    "several devices start with this; give the whole id from `tresor device list`",
+                ));
+            }
+        };
         if target == me {
             return Err(Error::invalid(
                 "device",
