@@ -237,7 +237,7 @@ impl Out {
 
     /// Progress of long work, on stderr.
     pub fn progress(&self, done: usize, total: usize) {
-        if !self.json && (done == total || done % 10_000 == 0) {
+        if !self.json && (done == total || done.is_multiple_of(10_000)) {
             eprintln!("  {done} / {total}");
         }
     }

@@ -5,7 +5,8 @@
 //! seals of compartmented values (about a third of the demo people have a
 //! note) happen in both, so the ratio shows what the database encryption
 //! costs. Prints `<workload> tresor_ms=<x> plain_ms=<y> ratio=<x/y>`.
-//! Set TRESOR_BENCH_N to change the number of contacts (default 100000).
+//! Set TRESOR_BENCH_N to change the number of contacts (default 100000);
+//! TRESOR_BENCH_ONLY=sync runs only `sync_apply_100k`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -133,6 +134,10 @@ fn main() {
         .unwrap_or(100_000);
     let k = n / 1000;
     let tmp = tempfile::tempdir().expect("tmp");
+    if std::env::var("TRESOR_BENCH_ONLY").as_deref() == Ok("sync") {
+        sync_apply(tmp.path());
+        return;
+    }
     let enc_dir = tmp.path().join("encrypted");
     let plain_dir = tmp.path().join("plain");
     let data = people(n);
@@ -210,6 +215,7 @@ fn main() {
         format!("{}k", records / 1000)
     };
     let ((e1, en), (p1, pn)) = (results[0], results[1]);
+    sync_apply(tmp.path());
     println!(
         "retention_sweep_{label}_1pct ms={e1:.1} plain_ms={p1:.1} ratio={:.3}",
         e1 / p1
@@ -217,6 +223,68 @@ fn main() {
     println!(
         "retention_sweep_{label}_none ms={en:.3} plain_ms={pn:.3} ratio={:.3}",
         en / pn.max(1e-9)
+    );
+}
+
+/// Applying 100,000 changes another laptop made: read, verify and open
+/// the segments, then merge, index and date them. Once into an encrypted
+/// vault, once into plain SQLite (the same segments, the same code).
+fn sync_apply(root: &Path) {
+    let target: u64 = std::env::var("TRESOR_BENCH_SYNC_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let folder = root.join("sync-folder");
+    let (mut a, _) = vault::create(
+        &root.join("sync-a"),
+        "bench",
+        PASS,
+        KdfParams::FLOOR,
+        clock(),
+    )
+    .expect("create");
+    a.sync_setup(&folder).expect("setup");
+    let (mut enc, _) =
+        tresor_core::sync::join(&folder, &root.join("sync-enc"), "bench", PASS, clock())
+            .expect("join");
+    let (mut plain, _) = tresor_core::sync::join_plain_baseline(
+        &folder,
+        &root.join("sync-plain"),
+        "bench",
+        PASS,
+        clock(),
+    )
+    .expect("join plain");
+    // The joiners' own first changes (defaults) go out first.
+    for _ in 0..2 {
+        for s in [&mut enc, &mut plain, &mut a] {
+            s.sync().expect("settle");
+        }
+    }
+    let mut seed = 7;
+    while a.sync_status().expect("status").pending_changes < target {
+        let batch: Vec<PersonInput> = tresor_core::demo::generate(1000, seed)
+            .into_iter()
+            .map(|p| p.person)
+            .collect();
+        a.add_people(&batch, &mut |_, _| {}).expect("people");
+        seed += 1;
+    }
+    let sent = a.sync().expect("push").sent_changes;
+    let mut rate = Vec::new();
+    for s in [&mut enc, &mut plain] {
+        let started = Instant::now();
+        let r = s.sync().expect("pull");
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(r.received_changes, sent, "every change applied");
+        rate.push(r.received_changes as f64 / secs);
+    }
+    println!(
+        "sync_apply_{}k ops_per_s={:.0} plain_ops_per_s={:.0} ratio={:.3} changes={sent}",
+        target / 1000,
+        rate[0],
+        rate[1],
+        rate[1] / rate[0]
     );
 }
 

@@ -952,17 +952,16 @@ impl Session {
             .into_iter()
             .rev()
             .find(|e| e.purpose == purpose.key && e.channel == channel)
+            && at < last.at
         {
-            if at < last.at {
-                return Err(Error::invalid(
-                    "at",
-                    format!(
-                        "a newer entry ({}, {}) exists for this purpose and channel; record a consent dated after it",
-                        last.state.label(Lang::En),
-                        last.at.format("%Y-%m-%d")
-                    ),
-                ));
-            }
+            return Err(Error::invalid(
+                "at",
+                format!(
+                    "a newer entry ({}, {}) exists for this purpose and channel; record a consent dated after it",
+                    last.state.label(Lang::En),
+                    last.at.format("%Y-%m-%d")
+                ),
+            ));
         }
         let file_meta = match file {
             Some((name, bytes)) => {
@@ -1311,14 +1310,14 @@ impl Session {
             .into_iter()
             .rev()
             .find(|e| e.purpose == pending.purpose && e.channel == pending.channel);
-        if let Some(l) = &latest {
-            if l.id != pending.id {
-                let msg = match l.state {
-                    ConsentState::Given => "this consent is already confirmed",
-                    _ => "a newer request or a withdrawal replaced this code; send a new request",
-                };
-                return Err(Error::invalid("token", msg));
-            }
+        if let Some(l) = &latest
+            && l.id != pending.id
+        {
+            let msg = match l.state {
+                ConsentState::Given => "this consent is already confirmed",
+                _ => "a newer request or a withdrawal replaced this code; send a new request",
+            };
+            return Err(Error::invalid("token", msg));
         }
         if self.now() - pending.at > chrono::Duration::days(30) {
             return Err(Error::invalid(

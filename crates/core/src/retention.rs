@@ -468,22 +468,22 @@ impl RetentionRule {
                 ),
             ));
         }
-        if let Some((min, law)) = self.key.statutory_minimum() {
-            if period < min {
-                return Err(Error::invalid(
-                    "period",
-                    format!(
-                        "{law} requires keeping {} for at least {}",
-                        self.key.as_str(),
-                        min.words(Lang::En)
-                    ),
-                ));
-            }
+        if let Some((min, law)) = self.key.statutory_minimum()
+            && period < min
+        {
+            return Err(Error::invalid(
+                "period",
+                format!(
+                    "{law} requires keeping {} for at least {}",
+                    self.key.as_str(),
+                    min.words(Lang::En)
+                ),
+            ));
         }
-        if let Some(law) = &self.law {
-            if law.chars().count() > 200 || law.chars().any(char::is_control) {
-                return Err(Error::invalid("law", "use at most 200 characters"));
-            }
+        if let Some(law) = &self.law
+            && (law.chars().count() > 200 || law.chars().any(char::is_control))
+        {
+            return Err(Error::invalid("law", "use at most 200 characters"));
         }
         Ok(())
     }

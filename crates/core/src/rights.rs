@@ -240,10 +240,10 @@ impl Session {
             .store
             .records_with_field(RecordKind::Restriction, "restriction")?
         {
-            if let (Some(p), OpValue::Open(json)) = (subject, v) {
-                if let Ok(r) = serde_json::from_str::<Restriction>(&json) {
-                    latest.insert(p, r.active);
-                }
+            if let (Some(p), OpValue::Open(json)) = (subject, v)
+                && let Ok(r) = serde_json::from_str::<Restriction>(&json)
+            {
+                latest.insert(p, r.active);
             }
         }
         Ok(latest

@@ -431,10 +431,11 @@ impl Session {
             Some(p) if rule == ERASURE_RULE => p.reference,
             _ => format!("retention:{rule}"),
         };
-        if action == RetentionAction::Anonymise && self.pending_of(person)?.is_none() {
-            if let Some(counts) = self.anonymise_person(person, &reference)? {
-                return Ok(counts);
-            }
+        if action == RetentionAction::Anonymise
+            && self.pending_of(person)?.is_none()
+            && let Some(counts) = self.anonymise_person(person, &reference)?
+        {
+            return Ok(counts);
         }
         Ok(self.erase_subject(person, &reference)?.1)
     }

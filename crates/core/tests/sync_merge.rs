@@ -139,13 +139,13 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
     deliver(&folder(0), &folder(1), None);
     deliver(&folder(0), &folder(2), None);
     let mut s = vec![a];
-    for i in 1..3 {
+    for (i, clock) in clocks.iter().enumerate().skip(1) {
         let (joined, _) = sync::join(
             &folder(i),
             &tmp.path().join(format!("v{i}")),
             "dora",
             PW,
-            clocks[i].clone(),
+            clock.clone(),
         )
         .expect("join");
         s.push(joined);

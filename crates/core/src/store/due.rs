@@ -49,12 +49,11 @@ pub(crate) fn load_rules(conn: &rusqlite::Connection) -> Result<Vec<RetentionRul
         .query_map([], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for v in stored {
-        if let OpValue::Open(json) = v {
-            if let Ok(rule) = serde_json::from_str::<RetentionRule>(&json) {
-                if let Some(slot) = rules.iter_mut().find(|r| r.key == rule.key) {
-                    *slot = rule;
-                }
-            }
+        if let OpValue::Open(json) = v
+            && let Ok(rule) = serde_json::from_str::<RetentionRule>(&json)
+            && let Some(slot) = rules.iter_mut().find(|r| r.key == rule.key)
+        {
+            *slot = rule;
         }
     }
     Ok(rules)

@@ -308,8 +308,10 @@ impl Store {
             for (subject, wrapped) in subject_keys {
                 ins_key.execute(params![subject.to_string(), wrapped])?;
             }
+            // Without tombstones there is nothing to filter.
+            let filter = foreign && sync::any_tombstone(&tx)?;
             for op in ops {
-                if foreign && !sync::admissible(&tx, op)? {
+                if filter && !sync::admissible(&tx, op)? {
                     continue;
                 }
                 let (value, compartment) = value_to_sql(&op.value);
@@ -359,13 +361,23 @@ impl Store {
         }
         let mut rules_changed = false;
         let mut people = BTreeSet::new();
+        // Each person's directory entry is rebuilt once, however many of
+        // its records (affiliations, its companies) changed.
+        let mut to_index = BTreeSet::new();
         for id in touched {
-            reindex(&tx, id)?;
             match record_in(&tx, id)? {
                 Some((RecordKind::RetentionRule, _)) => rules_changed = true,
                 Some((RecordKind::Request, _)) => due::refresh_request(&tx, &self.rules, id)?,
                 Some((RecordKind::Person, _)) => {
                     people.insert(id);
+                    to_index.insert(id);
+                }
+                Some((RecordKind::Company, _)) => {
+                    index_company(&tx, id)?;
+                    to_index.extend(linked_people(&tx, id)?);
+                }
+                Some((RecordKind::Affiliation, Some(subject))) => {
+                    to_index.insert(subject);
                 }
                 Some((
                     RecordKind::Interaction
@@ -378,6 +390,9 @@ impl Store {
                 }
                 _ => {}
             }
+        }
+        for p in to_index {
+            index_person(&tx, p)?;
         }
         if rules_changed {
             self.rules = due::load_rules(&tx)?;
@@ -950,6 +965,26 @@ pub(super) fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize>
     Ok(removed)
 }
 
+/// The people linked to a company (their directory entries show its name).
+fn linked_people(tx: &Transaction<'_>, company: Uuid) -> Result<Vec<Uuid>> {
+    let linked: Vec<String> = tx
+        .prepare_cached(
+            "SELECT r.subject FROM fields f JOIN records r ON r.id = f.record
+             WHERE f.field = 'company' AND f.value = ?1 AND r.subject IS NOT NULL",
+        )?
+        .query_map(
+            [serde_json::to_string(&company.to_string())
+                .unwrap_or_default()
+                .into_bytes()],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(linked
+        .iter()
+        .filter_map(|s| Uuid::parse_str(s).ok())
+        .collect())
+}
+
 pub(super) fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
     let Some((kind, subject)) = record_in(tx, id)? else {
         return Ok(());
@@ -958,19 +993,7 @@ pub(super) fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
         RecordKind::Person => index_person(tx, id),
         RecordKind::Company => {
             index_company(tx, id)?;
-            let linked: Vec<String> = tx
-                .prepare_cached(
-                    "SELECT r.subject FROM fields f JOIN records r ON r.id = f.record
-                     WHERE f.field = 'company' AND f.value = ?1 AND r.subject IS NOT NULL",
-                )?
-                .query_map(
-                    [serde_json::to_string(&id.to_string())
-                        .unwrap_or_default()
-                        .into_bytes()],
-                    |r| r.get(0),
-                )?
-                .collect::<rusqlite::Result<_>>()?;
-            for p in linked.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
+            for p in linked_people(tx, id)? {
                 index_person(tx, p)?;
             }
             Ok(())

@@ -34,6 +34,15 @@ pub struct SnapshotParts {
     pub forgotten: Vec<(Uuid, String, Hlc)>,
 }
 
+/// Whether any record was deleted for good or any field erased.
+pub(super) fn any_tombstone(tx: &Transaction<'_>) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM gone) OR EXISTS(SELECT 1 FROM forgotten)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Whether an op from another device may be applied: not for a record or
 /// subject deleted for good, not older than the erasure of its field.
 pub(super) fn admissible(tx: &Transaction<'_>, op: &Op) -> Result<bool> {
@@ -166,23 +175,26 @@ impl Store {
         Ok(removed)
     }
 
-    /// Ops `device` made after `after`, oldest first, at most `limit`,
-    /// each with the subject of its record.
+    /// Ops `device` made after `after` (by HLC, then id: two programs on
+    /// one vault can stamp alike), oldest first, at most `limit`, each
+    /// with the subject of its record.
     pub fn ops_of_device(
         &self,
         device: &str,
-        after: Hlc,
+        after: (Hlc, Uuid),
         limit: usize,
     ) -> Result<Vec<(Op, Option<Uuid>)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.id, o.hlc, o.device, o.author, o.record, o.kind, o.field, o.value,
                     o.compartment, r.subject
              FROM ops o LEFT JOIN records r ON r.id = o.record
-             WHERE o.device = ?1 AND o.hlc > ?2 ORDER BY o.hlc, o.id LIMIT ?3",
+             WHERE o.device = ?1 AND o.hlc >= ?2 AND (o.hlc > ?2 OR o.id > ?3)
+             ORDER BY o.hlc, o.id LIMIT ?4",
         )?;
-        let rows = stmt.query_map(params![device, after.to_sql(), limit as i64], |r| {
-            Ok((row_to_op(r)?, r.get::<_, Option<String>>(9)?))
-        })?;
+        let rows = stmt.query_map(
+            params![device, after.0.to_sql(), after.1.to_string(), limit as i64],
+            |r| Ok((row_to_op(r)?, r.get::<_, Option<String>>(9)?)),
+        )?;
         let mut out = Vec::new();
         for row in rows {
             let (op, subject) = row?;

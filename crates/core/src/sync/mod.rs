@@ -297,6 +297,35 @@ pub fn join(
     passphrase: &[u8],
     clock: Arc<dyn Clock>,
 ) -> Result<(Session, SyncReport)> {
+    join_with(folder, dir, user, passphrase, clock, |path, keys| {
+        Store::create(path, &keys.db)
+    })
+}
+
+/// Benchmarks only: joins into an unencrypted SQLite store, so applying
+/// received changes can be measured against plain SQLite in the same run.
+#[cfg(feature = "bench-baseline")]
+#[doc(hidden)]
+pub fn join_plain_baseline(
+    folder: &Path,
+    dir: &Path,
+    user: &str,
+    passphrase: &[u8],
+    clock: Arc<dyn Clock>,
+) -> Result<(Session, SyncReport)> {
+    join_with(folder, dir, user, passphrase, clock, |path, _| {
+        Store::open_plain_baseline(path)
+    })
+}
+
+fn join_with(
+    folder: &Path,
+    dir: &Path,
+    user: &str,
+    passphrase: &[u8],
+    clock: Arc<dyn Clock>,
+    create: impl FnOnce(&Path, &crate::keyring::Keyset) -> Result<Store>,
+) -> Result<(Session, SyncReport)> {
     let (ring, ring_path) = team_keyring(folder)?;
     let keys = ring.unlock(user, passphrase, &ring_path)?;
     let vault = VaultDir::new(dir);
@@ -318,7 +347,7 @@ pub fn join(
     let role = ring
         .user(user)
         .map_or(crate::roles::Role::Auditor, |u| u.role);
-    let store = Store::create(&vault.db_path(), &keys.db)?;
+    let store = create(&vault.db_path(), &keys)?;
     store.set_meta("vault_id", &ring.vault_id)?;
     store.set_meta("key_generation", &ring.generation.to_string())?;
     store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
@@ -419,6 +448,11 @@ impl Session {
     /// active device has acknowledged everything.
     pub fn sync_with(&mut self, compact: bool) -> Result<SyncReport> {
         let layout = self.layout()?;
+        // One sync at a time per vault (the app and the command line may
+        // both run): two would write the same segment number.
+        let lock_path = self.vault().dir().join("sync.lock");
+        let lock = std::fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+        lock.lock().map_err(Error::io(&lock_path))?;
         let me = self.device_uuid()?;
         let team_key = self.team_key();
         let signer = self.signing_key()?;
@@ -1029,6 +1063,11 @@ impl Session {
             .meta("sync_pushed_hlc")?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0));
+        let mut pushed_id = self
+            .store
+            .meta("sync_pushed_op")?
+            .and_then(|s| Uuid::try_parse(&s).ok())
+            .unwrap_or(Uuid::nil());
         let pushed_forget: i64 = self
             .store
             .meta("sync_pushed_forget")?
@@ -1038,14 +1077,14 @@ impl Session {
         let mut seq = head;
         let mut cache = HashMap::new();
         loop {
-            let ops = self.store.ops_of_device(&hex, pushed, CHUNK)?;
+            let ops = self.store.ops_of_device(&hex, (pushed, pushed_id), CHUNK)?;
             if ops.is_empty() && forgets.is_empty() {
                 break;
             }
             let last_forget = forgets.last().map(|f| f.seq);
             let mut ids = BTreeSet::new();
             let mut body = Body::default();
-            let last_hlc = ops.last().map(|(o, _)| o.hlc);
+            let last = ops.last().map(|(o, _)| (o.hlc, o.id));
             for (op, subject) in ops {
                 ids.insert(op.record);
                 ids.extend(subject);
@@ -1084,9 +1123,10 @@ impl Session {
             {
                 self.store.set_meta("sync_compact_wanted", "1")?;
             }
-            if let Some(h) = last_hlc {
-                pushed = h;
+            if let Some((h, id)) = last {
+                (pushed, pushed_id) = (h, id);
                 self.store.set_meta("sync_pushed_hlc", &h.0.to_string())?;
+                self.store.set_meta("sync_pushed_op", &id.to_string())?;
             }
             if let Some(f) = last_forget {
                 self.store.set_meta("sync_pushed_forget", &f.to_string())?;
