@@ -63,6 +63,12 @@ const COMMANDS: &[&str] = &[
     "erase_fields",
     "rectify_contact",
     "contact_rectifications",
+    "sync_status",
+    "sync_now",
+    "sync_devices",
+    "sync_setup",
+    "retire_device",
+    "join_team",
 ];
 
 fn main() {

@@ -2,7 +2,7 @@
 //! map the result. State is one mutex around the open session; locking
 //! drops the session, which closes the database and wipes the keys.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::State;
@@ -24,6 +24,9 @@ const DEMO_PEOPLE: usize = 2_000;
 
 struct Inner {
     vault_dir: PathBuf,
+    /// The app's own vault directory (TRESOR_VAULT or the OS data
+    /// directory), whichever vault is open now.
+    home_dir: PathBuf,
     demo_dir: PathBuf,
     is_demo: bool,
     /// Open the demo vault at the first status request if no vault exists.
@@ -51,6 +54,7 @@ impl AppState {
             .map_or_else(|| data.join("tresor-demo"), PathBuf::from);
         AppState {
             inner: Mutex::new(Inner {
+                home_dir: vault_dir.clone(),
                 vault_dir,
                 demo_dir,
                 is_demo: false,
@@ -69,10 +73,44 @@ impl AppState {
         }
     }
 
+    /// A state whose own vault directory is `dir`, nothing open (tests).
+    #[cfg(test)]
+    pub(crate) fn at(dir: PathBuf) -> AppState {
+        AppState {
+            inner: Mutex::new(Inner {
+                home_dir: dir.clone(),
+                demo_dir: dir.join("demo"),
+                export_dir: dir.join("exports"),
+                vault_dir: dir,
+                is_demo: false,
+                start_demo: false,
+                session: None,
+            }),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
     /// The folder exports are written to: TRESOR_EXPORT_DIR, else
     /// Documents/Tresor.
     pub fn export_dir(&self) -> PathBuf {
         self.lock().export_dir.clone()
+    }
+
+    /// Signs in to a vault that `make` builds in the app's own vault
+    /// directory, which becomes the vault in use.
+    pub(crate) fn sign_in_new<R>(
+        &self,
+        make: impl FnOnce(&Path, Arc<dyn Clock>) -> tresor_core::Result<(Session, R)>,
+    ) -> Res<(SessionInfo, R)> {
+        let mut inner = self.lock();
+        inner.session = None;
+        let home = inner.home_dir.clone();
+        let (session, made) = make(&home, self.clock.clone())?;
+        let info = session.info();
+        inner.session = Some(session);
+        inner.vault_dir = home;
+        inner.is_demo = false;
+        Ok((info, made))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -96,6 +134,7 @@ fn status(inner: &Inner) -> AppStatus {
     let vault = VaultDir::new(&inner.vault_dir);
     AppStatus {
         vault_dir: inner.vault_dir.display().to_string(),
+        default_vault_dir: inner.home_dir.display().to_string(),
         vault_exists: vault.exists(),
         is_demo: inner.is_demo,
         users: vault

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 /// An error as the UI sees it: a stable code, a message, and the input
 /// field it is about (for validation messages next to the field).
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
     /// Stable machine code; the UI matches on this, never on the message.
     pub code: String,
@@ -44,6 +44,9 @@ impl IpcError {
 pub struct AppStatus {
     /// The vault directory in use.
     pub vault_dir: String,
+    /// The app's own vault directory, where joining a team builds the
+    /// local vault.
+    pub default_vault_dir: String,
     /// Whether a vault exists there.
     pub vault_exists: bool,
     /// Whether the open vault is the demo vault.
@@ -164,6 +167,16 @@ pub struct ExportedFile {
     pub count: Option<u32>,
 }
 
+/// The sync state for the status bar: the core's, and why the last sync
+/// failed, if it did (the core keeps only the problems of a sync that ran).
+#[derive(Debug, Serialize, TS)]
+pub struct SyncState {
+    /// Folder, device, last sync, changes waiting, problems.
+    pub status: tresor_core::sync::SyncStatus,
+    /// The error of the last sync, until one succeeds.
+    pub error: Option<IpcError>,
+}
+
 #[cfg(test)]
 mod bindings {
     //! Writes the TypeScript declarations to ui/src/lib/bindings (with
@@ -174,7 +187,9 @@ mod bindings {
     use ts_rs::{Config, TS};
 
     fn export_all(dir: &Path) {
-        let cfg = Config::new().with_out_dir(dir);
+        // 64-bit counts cross IPC as JSON numbers (serde_json), so that is
+        // what the webview holds, not a bigint.
+        let cfg = Config::new().with_out_dir(dir).with_large_int("number");
         super::AppStatus::export_all(&cfg).expect("AppStatus");
         super::Created::export_all(&cfg).expect("Created");
         super::ContactPage::export_all(&cfg).expect("ContactPage");
@@ -209,6 +224,9 @@ mod bindings {
         tresor_core::erasure::FieldErasureReport::export_all(&cfg).expect("FieldErasureReport");
         tresor_core::sweep::Rectification::export_all(&cfg).expect("Rectification");
         tresor_core::sweep::RuleChange::export_all(&cfg).expect("RuleChange");
+        super::SyncState::export_all(&cfg).expect("SyncState");
+        tresor_core::sync::SyncReport::export_all(&cfg).expect("SyncReport");
+        tresor_core::sync::DeviceInfo::export_all(&cfg).expect("DeviceInfo");
     }
 
     /// Every file below `dir` (relative name, content), sorted.

@@ -9,11 +9,13 @@ mod consent;
 mod dto;
 mod retention;
 mod rights;
+mod sync;
 
 fn main() {
     let state = commands::AppState::from_env();
     tauri::Builder::default()
         .manage(state)
+        .manage(sync::SyncFailures::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::create_vault,
@@ -75,9 +77,16 @@ fn main() {
             retention::erase_fields,
             retention::rectify_contact,
             retention::contact_rectifications,
+            sync::sync_status,
+            sync::sync_now,
+            sync::sync_devices,
+            sync::sync_setup,
+            sync::retire_device,
+            sync::join_team,
         ])
         .setup(|app| {
             retention::spawn_daily_sweep(app.handle());
+            sync::spawn_auto_sync(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!())

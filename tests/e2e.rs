@@ -408,3 +408,95 @@ fn access_package_released_then_person_erased_in_the_window() {
         .expect("verify");
     assert!(report.clean(), "{:?}", report.places);
 }
+
+#[test]
+fn two_laptops_sync_through_a_shared_folder_and_a_third_joins_in_the_window() {
+    let (tmp, vault, _) = vault_with(&[PersonInput::default().with_name("Ines Ordner")], None);
+    let team = tmp.path().join("Nextcloud").join("Tresor");
+    let app = App::launch("sync", &vault);
+    app.unlock("ada", "admin passphrase");
+    let kind = |a: &App| a.attr("[data-testid=sync-state]", "data-kind");
+    app.wait_until("the sync state", |a| kind(a).as_deref() == Some("off"));
+
+    // An administrator publishes the team to the shared folder.
+    app.click("[data-testid=nav-team]");
+    app.type_in("#team-folder", &team.display().to_string());
+    app.click("[data-testid=team-setup-submit]");
+    app.find("[data-testid=team-notice]");
+    assert!(team.join("team").exists(), "the team is in the folder");
+    app.wait_until("synced", |a| kind(a).as_deref() == Some("synced"));
+    assert_eq!(app.count("[data-testid=device-row]"), 1);
+
+    // A second laptop joins (through the core), adds a person and syncs;
+    // the window's laptop picks it up.
+    let (mut other, _) = tresor_core::sync::join(
+        &team,
+        &tmp.path().join("laptop-b"),
+        "ada",
+        b"admin passphrase",
+        Arc::new(SystemClock),
+    )
+    .expect("join");
+    other
+        .add_person(&PersonInput::default().with_name("Bruno Zweitgeraet"))
+        .expect("person");
+    other.sync().expect("sync b");
+    app.click("[data-testid=team-sync-now]");
+    app.wait_until("the second laptop", |a| {
+        a.count("[data-testid=device-row]") == 2
+    });
+    app.screenshot("11-team-devices");
+
+    // Retiring asks first and says what it does.
+    app.click("[data-testid=retire]");
+    assert!(!app.text("[data-testid=retire-effect]").trim().is_empty());
+    app.click("[data-testid=retire-confirm]");
+    app.wait_until("the retired laptop", |a| {
+        a.try_find("[data-testid=device-row][data-retired=true]")
+            .is_some()
+    });
+
+    app.click("[data-testid=nav-contacts]");
+    app.type_in("#search", "zweit");
+    app.wait_until("the person from the other laptop", |a| {
+        a.try_find("[data-testid=contact-row]").is_some()
+            && a.text("[data-testid=contact-row]").contains("Bruno")
+    });
+    app.screenshot("12-synced-contact");
+    drop(app);
+
+    // A third laptop joins in the window: folder, user and passphrase.
+    let third = tmp.path().join("laptop-c");
+    let app = App::launch("sync-join", &third);
+    app.click("[data-testid=start-join]");
+    app.type_in("#join-folder", &team.display().to_string());
+    app.type_in("#join-user", "ada");
+    app.type_in("#join-passphrase", "admin passphrase");
+    app.click("[data-testid=join-submit]");
+    assert!(app.text("[data-testid=whoami]").contains("ada"));
+    assert!(
+        third.join("keyring.json").exists(),
+        "the local vault is where the app keeps its vault"
+    );
+    app.wait_until("synced", |a| kind(a).as_deref() == Some("synced"));
+    app.type_in("#search", "ordner");
+    app.wait_until("the team's people", |a| {
+        a.try_find("[data-testid=contact-row]").is_some()
+            && a.text("[data-testid=contact-row]").contains("Ines")
+    });
+    app.screenshot("13-joined");
+    // What the retired laptop wrote before its retirement reached it too.
+    app.clear("#search");
+    app.type_in("#search", "zweit");
+    app.wait_until("the retired laptop's earlier person", |a| {
+        a.try_find("[data-testid=contact-row]").is_some()
+            && a.text("[data-testid=contact-row]").contains("Bruno")
+    });
+
+    // Nobody presses a button: the shell's own sync sends what waits.
+    app.click("[data-testid=nav-team]");
+    app.wait_until("the background sync", |a| {
+        a.try_find("[data-testid=team-pending]").is_some()
+            && a.text("[data-testid=team-pending]").trim() == "0"
+    });
+}

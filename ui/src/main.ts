@@ -10,7 +10,16 @@ async function pickBackend(): Promise<Backend | null> {
   if (inTauri()) return new TauriBackend();
   if (import.meta.env.DEV || import.meta.env.VITE_TRESOR_MOCK === '1') {
     const { MockBackend } = await import('./lib/mock-backend');
-    return new MockBackend({ latencyMs: 40, unlockMs: 500, demoMs: 1500, demoPeople: 5000 });
+    return new MockBackend({
+      latencyMs: 40,
+      unlockMs: 500,
+      demoMs: 1500,
+      demoPeople: 5000,
+      syncMs: 300,
+      // A team to try "Join a team" with, and a folder that sync setup refuses.
+      teams: [{ folder: '/home/anna/Nextcloud/Tresor', users: [{ name: 'ben', role: 'sales', passphrase: 'demo-passphrase' }] }],
+      nonEmptyFolders: ['/home/anna/Documents'],
+    });
   }
   return null;
 }

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
-const { TauriBackend, guardLocked, inTauri, toIpcError } = await import('./backend');
+const { CHANGES_VAULT, TauriBackend, guardLocked, inTauri, notifyChanges, toIpcError } = await import('./backend');
 const { MockBackend } = await import('./mock-backend');
 
 beforeEach(() => {
@@ -142,6 +142,24 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  it('calls the sync commands with camelCase argument keys', async () => {
+    const b = new TauriBackend();
+    await b.syncStatus();
+    await b.syncNow();
+    await b.syncDevices();
+    await b.syncSetup('/home/anna/Nextcloud/Tresor');
+    await b.retireDevice('0190f3a2');
+    await b.joinTeam('/srv/team', 'ben', 'pass phrase 1');
+    expect(invoke.mock.calls).toEqual([
+      ['sync_status', undefined],
+      ['sync_now', undefined],
+      ['sync_devices', undefined],
+      ['sync_setup', { folder: '/home/anna/Nextcloud/Tresor' }],
+      ['retire_device', { id: '0190f3a2' }],
+      ['join_team', { folder: '/srv/team', user: 'ben', passphrase: 'pass phrase 1' }],
+    ]);
+  });
+
   it('rejects with an IpcError, whatever the bridge rejected with', async () => {
     const b = new TauriBackend();
     invoke.mockRejectedValueOnce({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });
@@ -170,5 +188,28 @@ describe('guardLocked', () => {
     expect(onLocked).toHaveBeenCalledTimes(1);
     await guarded.unlock('a', 'p'.repeat(10));
     expect((await guarded.listContacts(0, 10)).total).toBe(0);
+  });
+});
+
+describe('notifyChanges', () => {
+  it('reports each change that succeeded, and no read or failed change', async () => {
+    const mock = new MockBackend({ users: [{ name: 'a', role: 'admin', passphrase: 'p'.repeat(10) }] });
+    const onChange = vi.fn();
+    const b = notifyChanges(mock, onChange);
+    await b.unlock('a', 'p'.repeat(10));
+    await b.listContacts(0, 10);
+    await b.syncStatus();
+    expect(onChange).not.toHaveBeenCalled();
+    await b.addContact([{ field: 'given_name', values: ['Ada'] }]);
+    expect(onChange).toHaveBeenCalledTimes(1);
+    await expect(b.addContact([{ field: 'email', values: ['not an address'] }])).rejects.toMatchObject({ code: 'invalid' });
+    expect(onChange).toHaveBeenCalledTimes(1);
+    await b.addHold((await b.listContacts(0, 1)).rows[0].id, 'Klage');
+    expect(onChange).toHaveBeenCalledTimes(2);
+  });
+
+  it('knows every command of the backend', () => {
+    const methods = Object.getOwnPropertyNames(TauriBackend.prototype).filter((m) => m !== 'constructor');
+    expect(Object.keys(CHANGES_VAULT).sort()).toEqual(methods.sort());
   });
 });

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
   DeletionLogEntry,
+  DeviceInfo,
   DueItem,
   HeldPerson,
   Hold,
@@ -38,6 +39,8 @@ import type {
   Role,
   SessionInfo,
   SmtpSettings,
+  SyncReport,
+  SyncState,
   UserInfo,
   VerifyReport,
 } from './types';
@@ -112,7 +115,86 @@ export interface Backend {
   legalHolds(): Promise<HeldPerson[]>;
   addHold(id: string, reason: string): Promise<Hold>;
   removeHold(id: string): Promise<null>;
+  // Sync through a shared folder.
+  /** Folder, last sync, changes waiting, problems, and why the last sync failed. */
+  syncStatus(): Promise<SyncState>;
+  syncNow(): Promise<SyncReport>;
+  syncDevices(): Promise<DeviceInfo[]>;
+  /** Publishes the vault's team to an empty shared folder (administrators). */
+  syncSetup(folder: string): Promise<SyncReport>;
+  /** Retires a silent device (administrators). */
+  retireDevice(id: string): Promise<null>;
+  /** Builds a local vault in the app's own vault folder from a team's shared folder, and signs in. */
+  joinTeam(folder: string, user: string, passphrase: string): Promise<SessionInfo>;
 }
+
+/**
+ * Which commands change the vault, and so leave something to sync. A
+ * record, so that a new command cannot be added without deciding.
+ */
+export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
+  appStatus: false,
+  createVault: false,
+  openVault: false,
+  openDemo: false,
+  unlock: false,
+  lock: false,
+  listContacts: false,
+  searchContacts: false,
+  getContact: false,
+  contactHistory: false,
+  addContact: true,
+  editContact: true,
+  addInteraction: true,
+  listUsers: false,
+  addUser: true,
+  setUserRole: true,
+  removeUser: true,
+  changePassphrase: true,
+  listPurposes: false,
+  savePurpose: true,
+  consentSources: false,
+  setConsentSources: true,
+  legalBasis: false,
+  giveConsent: true,
+  saveEvidence: false,
+  withdrawConsent: true,
+  requestConsent: true,
+  confirmConsent: true,
+  reconsentList: false,
+  registerVersions: false,
+  getRegister: false,
+  exportLegalBasis: false,
+  exportRegister: false,
+  exportMailing: true,
+  smtpSettings: false,
+  saveSmtp: true,
+  listRequests: false,
+  openRequest: true,
+  extendRequest: true,
+  closeRequest: true,
+  previewPackage: false,
+  releasePackage: true,
+  contactRestriction: false,
+  restrictContact: true,
+  unrestrictContact: true,
+  objectContact: true,
+  eraseContact: true,
+  verifyErasure: false,
+  retentionRules: false,
+  retentionPreview: false,
+  runRetention: true,
+  deletionLog: false,
+  legalHolds: false,
+  addHold: true,
+  removeHold: true,
+  syncStatus: false,
+  syncNow: false,
+  syncDevices: false,
+  syncSetup: false,
+  retireDevice: false,
+  joinTeam: false,
+};
 
 /** Error codes the core reports; the UI matches these, never message text. */
 export const ERROR_CODES = [
@@ -134,6 +216,8 @@ export const ERROR_CODES = [
   'locked',
   'restricted',
   'suppressed',
+  'sync_not_set_up',
+  'sync_folder',
 ] as const;
 
 export function isIpcError(e: unknown): e is IpcError {
@@ -330,6 +414,24 @@ export class TauriBackend implements Backend {
   removeHold(id: string) {
     return call<null>('remove_hold', { id });
   }
+  syncStatus() {
+    return call<SyncState>('sync_status');
+  }
+  syncNow() {
+    return call<SyncReport>('sync_now');
+  }
+  syncDevices() {
+    return call<DeviceInfo[]>('sync_devices');
+  }
+  syncSetup(folder: string) {
+    return call<SyncReport>('sync_setup', { folder });
+  }
+  retireDevice(id: string) {
+    return call<null>('retire_device', { id });
+  }
+  joinTeam(folder: string, user: string, passphrase: string) {
+    return call<SessionInfo>('join_team', { folder, user, passphrase });
+  }
 }
 
 /**
@@ -346,6 +448,25 @@ export function guardLocked(inner: Backend, onLocked: () => void): Backend {
           const err = toIpcError(e);
           if (err.code === 'locked' && prop !== 'lock') onLocked();
           throw err;
+        });
+    },
+  });
+}
+
+/**
+ * Wraps a backend so that `onChange` runs after every command that changed
+ * the vault succeeded (the app syncs then).
+ */
+export function notifyChanges(inner: Backend, onChange: () => void): Backend {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      const changes = Object.prototype.hasOwnProperty.call(CHANGES_VAULT, prop) && CHANGES_VAULT[prop as keyof Backend];
+      if (typeof value !== 'function' || !changes) return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).then((result) => {
+          onChange();
+          return result;
         });
     },
   });

@@ -2,8 +2,9 @@
 // and for the component tests. It follows the core's rules closely: roles
 // and the categories they can read, locked fields, validation errors naming
 // the field, wrong passphrases, prefix search, paging and history; the
-// consent part (purposes, consents, register, exports) is in mock-consent.ts.
-import type { Backend, EvidencePick } from './backend';
+// consent part (purposes, consents, register, exports) is in mock-consent.ts,
+// sync through a shared folder in mock-sync.ts.
+import { CHANGES_VAULT, type Backend, type EvidencePick } from './backend';
 import { ALL_CATEGORIES } from './consent';
 import { PERSON_FIELDS, SALUTATIONS, INTERACTION_KINDS, ROLES, personField } from './fields';
 import { fromBase64 } from './files';
@@ -11,6 +12,7 @@ import { fakeSha256, MockConsent, type PersonSource, type SentMail } from './moc
 import { MockRetention } from './mock-retention';
 import { MockRights } from './mock-rights';
 import { canRead, mayDo, requireAction } from './mock-roles';
+import { MockSync, type MockDevice, type MockSyncOptions } from './mock-sync';
 import type {
   AppStatus,
   Category,
@@ -51,11 +53,14 @@ import type {
   UserInfo,
   VerifyReport,
   DeletionLogEntry,
+  DeviceInfo,
   DueItem,
   HeldPerson,
   Hold,
   RetentionRule,
   SweepReport,
+  SyncReport,
+  SyncState,
 } from './types';
 import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from './validate';
 
@@ -265,6 +270,14 @@ export interface MockOptions {
   seed?: number;
   /** The clock of consents, expiry and exports (default: the real time). */
   now?: () => Date;
+  /** The existing vault syncs with this shared folder. */
+  sync?: MockSyncOptions;
+  /** Shared folders of teams that this computer can join. */
+  teams?: { folder: string; users: { name: string; role: Role; passphrase: string }[]; devices?: MockDevice[] }[];
+  /** Folders that hold other files (sync setup refuses them). */
+  nonEmptyFolders?: string[];
+  /** Delay of a sync, in ms. */
+  syncMs?: number;
 }
 
 /** One vault's content. */
@@ -275,6 +288,7 @@ class MockVault implements PersonSource {
   readonly consent: MockConsent;
   readonly rights: MockRights;
   readonly retention = new MockRetention();
+  readonly sync: MockSync;
   /** Access packages released (the core's PackageRelease records). */
   readonly releases: PackageRelease[] = [];
   private order: PersonRec[] | null = null;
@@ -287,6 +301,7 @@ class MockVault implements PersonSource {
   ) {
     this.consent = new MockConsent(this, now);
     this.rights = new MockRights(now);
+    this.sync = new MockSync(now ?? (() => new Date()));
   }
 
   display(id: string): string | null {
@@ -476,6 +491,10 @@ export class MockBackend implements Backend {
   private readonly demoPeople: number;
   private readonly seed: number;
   private readonly now: (() => Date) | undefined;
+  /** Team folders by path: the vault whose team is in them. */
+  private readonly teams = new Map<string, MockVault>();
+  private readonly nonEmpty: Set<string>;
+  private readonly syncMs: number;
   /** Every command called, in order (for tests). */
   readonly calls: string[] = [];
 
@@ -486,13 +505,39 @@ export class MockBackend implements Backend {
     this.demoPeople = opts.demoPeople ?? 2000;
     this.seed = opts.seed ?? 1;
     this.now = opts.now;
+    this.syncMs = opts.syncMs ?? this.latency;
+    this.nonEmpty = new Set(opts.nonEmptyFolders ?? []);
     this.current = MOCK_VAULT_DIR;
+    const created = new Date(Date.UTC(2026, 0, 5, 9, 0)).toISOString();
     if (opts.users && opts.users.length > 0) {
       const v = new MockVault(MOCK_VAULT_DIR, false, this.now);
-      const created = new Date(Date.UTC(2026, 0, 5, 9, 0)).toISOString();
       v.users = opts.users.map((u) => ({ ...u, created }));
       v.generate(opts.people ?? 0, this.seed);
       this.vaults.set(MOCK_VAULT_DIR, v);
+      if (opts.sync) {
+        v.sync.seed(opts.sync, v.users.find((u) => u.role === 'admin')?.name ?? v.users[0].name);
+        this.teams.set(opts.sync.folder, v);
+      }
+    }
+    for (const team of opts.teams ?? []) {
+      // A vault on another laptop; only its shared folder is here.
+      const v = new MockVault(`(${team.folder})`, false, this.now);
+      v.users = team.users.map((u) => ({ ...u, created }));
+      v.generate(opts.people ?? 0, this.seed);
+      v.sync.seed({ folder: team.folder, devices: team.devices }, team.users[0].name);
+      v.sync.devices = v.sync.devices.filter((d) => !d.this_device);
+      this.teams.set(team.folder, v);
+    }
+    // Every change leaves something for the next sync, as in the core.
+    const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of Object.keys(CHANGES_VAULT) as (keyof Backend)[]) {
+      if (!CHANGES_VAULT[name]) continue;
+      const run = self[name].bind(this);
+      self[name] = async (...args: unknown[]) => {
+        const result = await run(...args);
+        this.vault()?.sync.changed();
+        return result;
+      };
     }
   }
 
@@ -518,6 +563,7 @@ export class MockBackend implements Backend {
     const v = this.vault();
     return {
       vault_dir: this.current,
+      default_vault_dir: MOCK_VAULT_DIR,
       vault_exists: v !== undefined,
       is_demo: v?.isDemo ?? false,
       users: v ? v.users.map((u) => u.name).sort() : [],
@@ -751,6 +797,13 @@ export class MockBackend implements Backend {
   /** The double opt-in mails sent so far in the open vault. */
   sentMails(): SentMail[] {
     return this.consentStore().sent;
+  }
+
+  /** The open (or default) vault's sync model, for tests to steer. */
+  syncModel(): MockSync {
+    const v = this.vault();
+    if (!v) throw new Error('no vault');
+    return v.sync;
   }
 
   /** Drops the session as the core does when it locks itself. */
@@ -1471,5 +1524,85 @@ export class MockBackend implements Backend {
         return { place, counts: needles.map((n) => count(hay, n)) };
       }),
     };
+  }
+
+  // ----- sync through a shared folder -------------------------------------
+
+  async syncStatus(): Promise<SyncState> {
+    await this.tick('sync_status');
+    const { v } = this.open();
+    return v.sync.state();
+  }
+
+  async syncNow(): Promise<SyncReport> {
+    await this.tick('sync_now', this.syncMs);
+    const { v } = this.open();
+    return v.sync.sync();
+  }
+
+  async syncDevices(): Promise<DeviceInfo[]> {
+    await this.tick('sync_devices');
+    const { v } = this.open();
+    if (!v.sync.folder) throw fail('sync_not_set_up', 'this vault does not sync with a shared folder yet');
+    return structuredClone(v.sync.devices);
+  }
+
+  async syncSetup(folder: string): Promise<SyncReport> {
+    await this.tick('sync_setup', this.syncMs);
+    const { v, user, role } = this.open();
+    requireAction(role, 'manage_users');
+    const f = folder.trim();
+    const refuse = (detail: string) => fail('sync_folder', `the shared folder ${f} cannot be used: ${detail}`);
+    if (v.dir === f || v.dir.startsWith(`${f}/`)) {
+      throw fail('invalid', 'folder: the shared folder must not contain the vault itself; the database stays on this laptop', 'folder');
+    }
+    const team = this.teams.get(f);
+    if (team && team !== v) throw refuse("it already holds another vault's team; choose an empty folder");
+    if (!team && this.nonEmpty.has(f)) throw refuse('it is not empty; choose an empty folder for the team');
+    v.sync.folder = f;
+    v.sync.addThisDevice(user);
+    this.teams.set(f, v);
+    return v.sync.sync();
+  }
+
+  async retireDevice(id: string): Promise<null> {
+    await this.tick('retire_device');
+    const { v, role } = this.open();
+    requireAction(role, 'manage_users');
+    v.sync.retire(id);
+    return null;
+  }
+
+  async joinTeam(folder: string, user: string, passphrase: string): Promise<SessionInfo> {
+    await this.tick('join_team', this.unlockMs);
+    this.session = null;
+    const f = folder.trim();
+    const team = this.teams.get(f);
+    if (!team) {
+      throw fail(
+        'sync_folder',
+        `the shared folder ${f} cannot be used: it holds no Tresor team (team/keyring.json is missing); check that the folder is shared and complete, or set it up on the first laptop with \`tresor sync setup\``,
+      );
+    }
+    const u = team.users.find((x) => x.name === user.trim());
+    if (!u || u.passphrase !== passphrase) throw fail('wrong_passphrase', 'wrong passphrase');
+    if (this.vaults.has(MOCK_VAULT_DIR)) {
+      throw fail('vault_exists', `a vault already exists in ${MOCK_VAULT_DIR}`);
+    }
+    // A new local vault with everything the team's devices wrote.
+    const v = new MockVault(MOCK_VAULT_DIR, false, this.now);
+    v.users = team.users.map((x) => ({ ...x }));
+    v.persons = new Map(team.persons);
+    v.companies = new Map(team.companies);
+    v.dirty();
+    v.sync.folder = f;
+    v.sync.devices = team.sync.devices.map((d) => ({ ...d, this_device: false }));
+    v.sync.folderProblems = [...team.sync.folderProblems];
+    v.sync.addThisDevice(u.name);
+    v.sync.sync();
+    this.vaults.set(MOCK_VAULT_DIR, v);
+    this.current = MOCK_VAULT_DIR;
+    this.session = { user: u.name, role: u.role };
+    return sessionFor(u.name, u.role);
   }
 }

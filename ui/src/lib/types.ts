@@ -62,3 +62,8 @@ export type { HeldPerson } from './bindings/HeldPerson';
 export type { Hold } from './bindings/Hold';
 export type { RetentionRule } from './bindings/RetentionRule';
 export type { SweepReport } from './bindings/SweepReport';
+export type { DeviceInfo } from './bindings/DeviceInfo';
+export type { SyncProblem } from './bindings/SyncProblem';
+export type { SyncReport } from './bindings/SyncReport';
+export type { SyncState } from './bindings/SyncState';
+export type { SyncStatus } from './bindings/SyncStatus';

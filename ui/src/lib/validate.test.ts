@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formFieldsFor } from './fields';
-import { checkBirthday, isEmail, isPhone, passphraseStrength, splitAddresses, splitList } from './validate';
+import { checkBirthday, folderProblem, isEmail, isPhone, joinProblems, passphraseStrength, splitAddresses, splitList } from './validate';
 
 describe('validation', () => {
   it('checks emails like the core', () => {
@@ -51,5 +51,21 @@ describe('validation', () => {
     expect(formFieldsFor('family_name')).toEqual(['family_name']);
     expect(formFieldsFor('edit')).toEqual([]);
     expect(formFieldsFor(null)).toEqual([]);
+  });
+
+  it('wants a full path for a shared folder', () => {
+    for (const ok of ['/home/anna/Nextcloud/Tresor', 'C:\\Users\\anna\\Tresor', 'D:/Team', '\\\\server\\team', ' /srv/team ']) {
+      expect(folderProblem(ok), ok).toBeNull();
+    }
+    expect(folderProblem('  ')).toBe('err.dir_required');
+    for (const bad of ['Nextcloud/Tresor', './team', '~/Tresor', 'C:team']) {
+      expect(folderProblem(bad), bad).toBe('err.dir_absolute');
+    }
+  });
+
+  it('checks the join form', () => {
+    expect(joinProblems('', '', '')).toEqual({ folder: 'err.dir_required', user: 'err.user_required', pass: 'err.passphrase_required' });
+    expect(joinProblems('/srv/team', 'ben tester', 'x')).toEqual({ user: 'err.user_name' });
+    expect(joinProblems('/srv/team', ' ben ', 'any passphrase')).toEqual({});
   });
 });

@@ -110,3 +110,32 @@ export function passphraseStrength(p: string): 0 | 1 | 2 | 3 | 4 {
   if (bits < 80) return 3;
   return 4;
 }
+
+/** A full path: `/…`, a drive `C:\…` or a network share `\\server\…` (a relative one would depend on where the app runs). */
+export function isAbsolutePath(s: string): boolean {
+  return /^(\/|[A-Za-z]:[\\/]|\\\\[^\\])/.test(s.trim());
+}
+
+/** A shared folder's path: what is wrong with it (a translation key), if anything. */
+export function folderProblem(s: string): 'err.dir_required' | 'err.dir_absolute' | null {
+  if (!s.trim()) return 'err.dir_required';
+  return isAbsolutePath(s) ? null : 'err.dir_absolute';
+}
+
+/** Which part of a join-a-team form is wrong (translation keys). */
+export interface JoinProblems {
+  folder?: 'err.dir_required' | 'err.dir_absolute';
+  user?: 'err.user_required' | 'err.user_name';
+  pass?: 'err.passphrase_required';
+}
+
+export function joinProblems(folder: string, user: string, pass: string): JoinProblems {
+  const e: JoinProblems = {};
+  const f = folderProblem(folder);
+  if (f) e.folder = f;
+  const n = user.trim();
+  if (!n) e.user = 'err.user_required';
+  else if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(n)) e.user = 'err.user_name';
+  if (!pass) e.pass = 'err.passphrase_required';
+  return e;
+}

@@ -10,6 +10,11 @@ export type AppStatus = {
  */
 vault_dir: string, 
 /**
+ * The app's own vault directory, where joining a team builds the
+ * local vault.
+ */
+default_vault_dir: string, 
+/**
  * Whether a vault exists there.
  */
 vault_exists: boolean, 
