@@ -191,8 +191,22 @@ fn two_laptops_through_a_shared_directory() {
             .iter()
             .any(|d| d["id"] == b_id.as_str() && d["retired"] == true)
     );
+    // What B wrote before its retirement still reaches a laptop that
+    // joins later; what B writes afterwards is not even sent.
+    add_person(&b, "eve", "sales.pw", "Carla", "Spät");
     let retired = sync(&b, "eve", "sales.pw");
     assert_eq!(retired["problems"][0]["code"], "retired", "{retired}");
+    let c = Vault::new();
+    ok(on(&c, "ada", "admin.pw", &["join", "--folder", f]));
+    assert_eq!(
+        names(&c, "ada", "admin.pw"),
+        vec!["Anton Adler", "Berta Biber"]
+    );
+    sync(&a, "ada", "admin.pw");
+    assert_eq!(
+        names(&a, "ada", "admin.pw"),
+        vec!["Anton Adler", "Berta Biber"]
+    );
 }
 
 /// Relative paths of the Tresor files under a folder (no Syncthing markers).

@@ -172,6 +172,10 @@ struct RetireBody {
     device: Uuid,
     by: String,
     at_ms: i64,
+    /// Its last segment the retiring laptop had applied: segments up to
+    /// it are still applied everywhere (a laptop joining later needs
+    /// them), later ones never.
+    upto: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -187,7 +191,8 @@ struct SnapshotBody {
 #[derive(Default)]
 struct Team {
     cards: BTreeMap<Uuid, Card>,
-    retired: BTreeSet<Uuid>,
+    /// Retired devices with the last segment still accepted.
+    retired: BTreeMap<Uuid, u64>,
 }
 
 impl Team {
@@ -343,20 +348,40 @@ fn join_with(
             path: dir.to_path_buf(),
         });
     }
+    let existed = dir.exists();
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let role = ring
         .user(user)
         .map_or(crate::roles::Role::Auditor, |u| u.role);
-    let store = create(&vault.db_path(), &keys)?;
-    store.set_meta("vault_id", &ring.vault_id)?;
-    store.set_meta("key_generation", &ring.generation.to_string())?;
-    store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
-    store.set_meta("sync_folder", &folder_abs.display().to_string())?;
-    vault.write_keyring(&ring)?;
-    let mut session = Session::unseeded(vault, store, keys, user.into(), role, clock)?;
-    let report = session.sync()?;
-    session.seed_consent_defaults()?;
-    Ok((session, report))
+    let built = (|| {
+        let store = create(&vault.db_path(), &keys)?;
+        store.set_meta("vault_id", &ring.vault_id)?;
+        store.set_meta("key_generation", &ring.generation.to_string())?;
+        store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
+        store.set_meta("sync_folder", &folder_abs.display().to_string())?;
+        vault.write_keyring(&ring)?;
+        let mut session = Session::unseeded(vault.clone(), store, keys, user.into(), role, clock)?;
+        let report = session.sync()?;
+        session.seed_consent_defaults()?;
+        Ok((session, report))
+    })();
+    if built.is_err() {
+        // A join that failed half-way leaves nothing: the next try starts clean.
+        if existed {
+            for name in [
+                "tresor.db",
+                "tresor.db-wal",
+                "tresor.db-shm",
+                "keyring.json",
+                "sync.lock",
+            ] {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    built
 }
 
 impl Session {
@@ -461,7 +486,7 @@ impl Session {
         self.publish_card(&layout, me, &team_key, &signer)?;
         let team = self.read_team(&layout, &team_key, &mut report)?;
         let erased = self.pull(&layout, &team, &team_key, &mut report)?;
-        if team.retired.contains(&me) {
+        if team.retired.contains_key(&me) {
             report.problems.push(problem(
                 "retired",
                 rel(&layout, &layout.retirement(me)),
@@ -535,7 +560,7 @@ impl Session {
                 host: card.host.clone(),
                 created: ms_to_time(card.created_ms),
                 last_seen,
-                retired: team.retired.contains(id),
+                retired: team.retired.contains_key(id),
             });
         }
         Ok(out)
@@ -577,10 +602,17 @@ impl Session {
                 "this laptop cannot retire itself; retire it from another laptop",
             ));
         }
+        let upto = self
+            .store
+            .seen_heads()?
+            .into_iter()
+            .find(|(d, _)| *d == target.simple().to_string())
+            .map_or(0, |(_, s)| s);
         let body = postcard::to_stdvec(&RetireBody {
             device: target,
             by: self.user().to_owned(),
             at_ms: self.now().timestamp_millis(),
+            upto,
         })
         .unwrap_or_default();
         let signer = self.signing_key()?;
@@ -701,14 +733,15 @@ impl Session {
             }
         }
         for (d, path) in retirements {
-            let ok = std::fs::read(&path).ok().and_then(|b| {
+            let upto = std::fs::read(&path).ok().and_then(|b| {
                 let env = file::parse(&b)?;
                 let body: RetireBody = postcard::from_bytes(&env.open(team_key)?).ok()?;
                 let key = team.key(env.device)?;
-                (env.kind == Kind::Retire && body.device == d && env.signed_by(&key)).then_some(())
+                (env.kind == Kind::Retire && body.device == d && env.signed_by(&key))
+                    .then_some(body.upto)
             });
-            if ok.is_some() {
-                team.retired.insert(d);
+            if let Some(upto) = upto {
+                team.retired.insert(d, upto);
             }
         }
         Ok(team)
@@ -983,11 +1016,11 @@ impl Session {
         if env.kind != Kind::Segment || env.device != device || env.seq != seq {
             return Ok(damaged("its header does not match its name"));
         }
-        if team.retired.contains(&device) {
+        if team.retired.get(&device).is_some_and(|upto| seq > *upto) {
             return Ok(Err(Some(problem(
                 "retired",
                 name,
-                "written by a retired device; it was not applied",
+                "written by a retired device after its retirement; it was not applied",
             ))));
         }
         let Some(key) = team.key(device) else {
@@ -1328,13 +1361,19 @@ impl Session {
         // every active device.
         let mut covers = Vec::new();
         for (d, (max, _)) in &folder_heads {
+            // A retired device's later segments are never applied: covered,
+            // so they go with the rest.
+            let max = &team.retired.get(d).map_or(*max, |upto| (*upto).min(*max));
+            if *max == 0 {
+                continue;
+            }
             let Some(hash) = self.store.seen_segment(&d.simple().to_string(), *max)? else {
                 return Ok(false);
             };
             let hash: [u8; 32] = hash.try_into().unwrap_or([0; 32]);
             covers.push((*d, *max, hash));
         }
-        for d in team.cards.keys().filter(|d| !team.retired.contains(d)) {
+        for d in team.cards.keys().filter(|d| !team.retired.contains_key(d)) {
             if *d == me {
                 continue;
             }
@@ -1389,8 +1428,9 @@ impl Session {
         self.store.set_meta("sync_snapshot", &name)?;
         // Now the covered segments and older snapshots can go.
         for (d, max, _) in &snap.covers {
+            let retired = team.retired.contains_key(d);
             for n in read_dir_names(&layout.log(*d)) {
-                if file::seq_of_name(&n).is_some_and(|s| s <= *max) {
+                if file::seq_of_name(&n).is_some_and(|s| s <= *max || retired) {
                     let _ = std::fs::remove_file(layout.log(*d).join(n));
                 }
             }
