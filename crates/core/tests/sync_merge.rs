@@ -14,6 +14,7 @@ use tresor_core::Session;
 use tresor_core::clock::FixedClock;
 use tresor_core::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
+use tresor_core::requests::{NewRequest, RequestKind};
 use tresor_core::{sync, vault};
 
 const PW: &[u8] = b"dora passphrase one";
@@ -37,7 +38,16 @@ enum Step {
         device: usize,
         ms: i64,
     },
+    /// Erasure of one field (Art. 17) on one laptop, racing edits elsewhere.
+    EraseField {
+        device: usize,
+        person: usize,
+        field: usize,
+    },
 }
+
+/// Fields that may be erased alone (a name must stay).
+const ERASABLE: &[&str] = &["note", "tags", "emails"];
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
@@ -47,6 +57,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..3usize).prop_map(Step::Sync),
         2 => (0..3usize, 0..3usize, any::<u64>()).prop_map(|(from, to, seed)| Step::Deliver { from, to, seed }),
         1 => (0..3usize, -2000..2000i64).prop_map(|(device, ms)| Step::Tick { device, ms }),
+        1 => (0..3usize, 0..3usize, 0..ERASABLE.len()).prop_map(|(device, person, field)| Step::EraseField { device, person, field }),
     ]
 }
 
@@ -180,6 +191,24 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
             }
             Step::Deliver { .. } => {}
             Step::Tick { device, ms } => clocks[*device].advance_ms(*ms),
+            Step::EraseField {
+                device,
+                person,
+                field,
+            } => {
+                let s = &mut s[*device];
+                let reference = s
+                    .open_request(&NewRequest {
+                        kind: RequestKind::Erasure,
+                        person: Some(people[*person]),
+                        received: start.date_naive(),
+                        identity_check: None,
+                    })
+                    .expect("request")
+                    .reference;
+                s.erase_fields(people[*person], &[ERASABLE[*field].into()], &reference)
+                    .expect("erase field");
+            }
         }
     }
     // Everything arrives everywhere.

@@ -306,6 +306,11 @@ impl Store {
                 "INSERT INTO subject_keys(subject, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             )?;
             for (subject, wrapped) in subject_keys {
+                // An erased or anonymised subject's key stays destroyed,
+                // whatever late segment still carries it.
+                if foreign && sync::is_erased_in(&tx, *subject)? {
+                    continue;
+                }
                 ins_key.execute(params![subject.to_string(), wrapped])?;
             }
             // Without tombstones there is nothing to filter.

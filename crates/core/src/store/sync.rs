@@ -34,6 +34,32 @@ pub struct SnapshotParts {
     pub forgotten: Vec<(Uuid, String, Hlc)>,
 }
 
+/// Whether a subject was erased or anonymised.
+pub(super) fn is_erased_in(tx: &Transaction<'_>, id: Uuid) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
+        .exists([id.to_string()])?)
+}
+
+/// Erases a field's values made up to `bound` (the HLC of the erasure):
+/// its old values in the history and the current one if not newer; a
+/// value written after the erasure stays. Records the bound so later
+/// arrivals of older values are dropped. Returns the changes removed.
+fn forget_field(tx: &Transaction<'_>, record: Uuid, field: &str, bound: Hlc) -> Result<usize> {
+    let id = record.to_string();
+    let removed = tx
+        .prepare_cached("DELETE FROM ops WHERE record = ?1 AND field = ?2 AND hlc <= ?3")?
+        .execute(params![id, field, bound.to_sql()])?;
+    tx.prepare_cached("DELETE FROM fields WHERE record = ?1 AND field = ?2 AND hlc <= ?3")?
+        .execute(params![id, field, bound.to_sql()])?;
+    tx.prepare_cached(
+        "INSERT INTO forgotten(record, field, hlc) VALUES (?1, ?2, ?3)
+         ON CONFLICT(record, field) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
+    )?
+    .execute(params![id, field, bound.to_sql()])?;
+    Ok(removed)
+}
+
 /// Whether any record was deleted for good or any field erased.
 pub(super) fn any_tombstone(tx: &Transaction<'_>) -> Result<bool> {
     Ok(tx.query_row(
@@ -76,6 +102,14 @@ pub(super) fn admissible(tx: &Transaction<'_>, op: &Op) -> Result<bool> {
     Ok(bound.is_none_or(|b| op.hlc.to_sql() > b))
 }
 
+fn prune(tx: &Transaction<'_>, record: Uuid) -> Result<usize> {
+    Ok(tx.execute(
+        "DELETE FROM ops WHERE record = ?1 AND field <> ?2
+         AND id NOT IN (SELECT op FROM fields WHERE record = ?1)",
+        params![record.to_string(), CREATE_FIELD],
+    )?)
+}
+
 fn mark_gone(tx: &Transaction<'_>, ids: impl IntoIterator<Item = Uuid>) -> Result<()> {
     let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO gone(id) VALUES (?1)")?;
     for id in ids {
@@ -109,6 +143,12 @@ impl Store {
             params![stamp.id.to_string(), stamp.hlc.to_sql(), stamp.device, body],
         )?;
         if new == 0 {
+            // Already applied. Pruning is repeated: a segment replayed after
+            // a stop may have brought the old values back.
+            if let Forget::History { record } = forget {
+                prune(&tx, *record)?;
+                tx.commit()?;
+            }
             return Ok(0);
         }
         let removed = match forget {
@@ -139,28 +179,14 @@ impl Store {
                 removed
             }
             Forget::Fields { record, fields } => {
-                let id = record.to_string();
                 let mut removed = 0;
                 for f in fields {
-                    removed += tx
-                        .prepare_cached("DELETE FROM ops WHERE record = ?1 AND field = ?2")?
-                        .execute(params![id, f])?;
-                    tx.prepare_cached("DELETE FROM fields WHERE record = ?1 AND field = ?2")?
-                        .execute(params![id, f])?;
-                    tx.prepare_cached(
-                        "INSERT INTO forgotten(record, field, hlc) VALUES (?1, ?2, ?3)
-                         ON CONFLICT(record, field) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
-                    )?
-                    .execute(params![id, f, stamp.hlc.to_sql()])?;
+                    removed += forget_field(&tx, *record, f, stamp.hlc)?;
                 }
                 reindex(&tx, *record)?;
                 removed
             }
-            Forget::History { record } => tx.execute(
-                "DELETE FROM ops WHERE record = ?1 AND field <> ?2
-                 AND id NOT IN (SELECT op FROM fields WHERE record = ?1)",
-                params![record.to_string(), CREATE_FIELD],
-            )?,
+            Forget::History { record } => prune(&tx, *record)?,
             Forget::Anonymised {
                 subject,
                 at_ms,
@@ -359,11 +385,11 @@ impl Store {
         }
         mark_gone(&tx, parts.gone.iter().copied())?;
         for (record, field, hlc) in &parts.forgotten {
-            tx.execute(
-                "INSERT INTO forgotten(record, field, hlc) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(record, field) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
-                params![record.to_string(), field, hlc.to_sql()],
-            )?;
+            // Values this laptop still holds from before the erasure go now.
+            if forget_field(&tx, *record, field, *hlc)? > 0 {
+                reindex(&tx, *record)?;
+                erased_any = true;
+            }
         }
         tx.commit()?;
         Ok(erased_any)

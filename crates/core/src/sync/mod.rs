@@ -67,7 +67,7 @@ pub struct SyncReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProblem {
     /// Stable code: damaged, forged, unknown_device, cloned_device,
-    /// clock_ahead, keyring.
+    /// clock_ahead, keyring, retired, other_keys.
     pub code: String,
     /// The file, relative to the folder.
     pub file: String,
@@ -496,7 +496,10 @@ impl Session {
             self.push(&layout, me, &team_key, &signer, &mut report)?;
         }
         self.write_ack(&layout, me, &team_key, &signer)?;
-        report.compacted = self.maybe_compact(&layout, &team, me, &team_key, &signer, compact)?;
+        if !team.retired.contains_key(&me) {
+            report.compacted =
+                self.maybe_compact(&layout, &team, me, &team_key, &signer, compact)?;
+        }
         if erased {
             self.store.compact()?;
         }
@@ -732,13 +735,27 @@ impl Session {
                 retirements.push((d, path));
             }
         }
+        let admins: BTreeSet<String> = self
+            .vault()
+            .keyring()?
+            .users
+            .iter()
+            .filter(|u| u.role == crate::roles::Role::Admin)
+            .map(|u| u.name.clone())
+            .collect();
         for (d, path) in retirements {
             let upto = std::fs::read(&path).ok().and_then(|b| {
                 let env = file::parse(&b)?;
                 let body: RetireBody = postcard::from_bytes(&env.open(team_key)?).ok()?;
                 let key = team.key(env.device)?;
-                (env.kind == Kind::Retire && body.device == d && env.signed_by(&key))
-                    .then_some(body.upto)
+                // Only an admin's laptop retires others.
+                let signer_is_admin = admins.contains(&team.cards.get(&env.device)?.user);
+                (env.kind == Kind::Retire
+                    && body.device == d
+                    && env.device != d
+                    && signer_is_admin
+                    && env.signed_by(&key))
+                .then_some(body.upto)
             });
             if let Some(upto) = upto {
                 team.retired.insert(d, upto);
@@ -871,8 +888,9 @@ impl Session {
     }
 
     /// Applies a body: removals that filter first, then the ops, then
-    /// the rest. Returns (changes applied, removals applied, any erasure).
-    fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool)> {
+    /// the rest. Returns (changes applied, removals applied, any erasure,
+    /// changes that could not be read).
+    fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool, u64)> {
         let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
         let (first, after): (Vec<_>, Vec<_>) = body
             .forgets
@@ -895,11 +913,23 @@ impl Session {
             forget(self, f)?;
         }
         let mut cache = HashMap::new();
-        let ops: Vec<Op> = body
-            .ops
-            .into_iter()
-            .filter_map(|w| self.unwire(w, &keys, &mut cache))
-            .collect();
+        let mut ops = Vec::with_capacity(body.ops.len());
+        let mut unreadable = 0;
+        for w in body.ops {
+            let subject = match &w.value {
+                WireValue::Subject { subject, .. } => Some(*subject),
+                _ => None,
+            };
+            match self.unwire(w, &keys, &mut cache) {
+                Some(op) => ops.push(op),
+                // An erased person's changes do not open any more: expected.
+                None if subject.is_some_and(|s| {
+                    self.store.is_erased(s).unwrap_or(false)
+                        || self.store.is_gone(s).unwrap_or(false)
+                }) => {}
+                None => unreadable += 1,
+            }
+        }
         let max = ops.iter().map(|o| o.hlc).max();
         let applied = self.store.apply_ops(&ops, &body.keys, true)?;
         for f in after {
@@ -908,7 +938,7 @@ impl Session {
         if let Some(max) = max {
             self.observe(max)?;
         }
-        Ok((applied as u64, removals, erased))
+        Ok((applied as u64, removals, erased, unreadable))
     }
 
     fn too_far_ahead(&self, body: &Body) -> Option<u64> {
@@ -969,7 +999,29 @@ impl Session {
                             ));
                             break;
                         }
-                        let (changes, removals, e) = self.apply_body(body)?;
+                        // A device writes only its own changes.
+                        if body.ops.iter().any(|o| o.device != dname)
+                            || body.forgets.iter().any(|f| f.device != dname)
+                        {
+                            report.problems.push(problem(
+                                "forged",
+                                rel(layout, &path),
+                                "it carries changes in another device's name; it was not applied",
+                            ));
+                            break;
+                        }
+                        let (changes, removals, e, unreadable) = self.apply_body(body)?;
+                        if unreadable > 0 {
+                            report.problems.push(problem(
+                                "unreadable",
+                                rel(layout, &path),
+                                format!("{unreadable} changes in it could not be read (written by a newer Tresor?); the rest was applied, and it is read again at every sync until they can be"),
+                            ));
+                            break;
+                        }
+                        if removals > 0 {
+                            self.store.set_meta("sync_compact_wanted", "1")?;
+                        }
                         self.store.mark_seen(&dname, seq, &hash)?;
                         erased |= e;
                         report.received_changes += changes;
@@ -1055,7 +1107,11 @@ impl Session {
             Some(_) => {}
         }
         let Some(plain) = env.open(team_key) else {
-            return Ok(damaged("it does not open with the team's key"));
+            return Ok(Err(Some(problem(
+                "other_keys",
+                name,
+                "it is sealed with team keys this laptop does not hold: keys were changed on one of the laptops (a user was removed or a role changed); the laptops that did not change them must join the team again with `tresor join`",
+            ))));
         };
         let Ok(body) = postcard::from_bytes::<Body>(&plain) else {
             return Ok(damaged("its content cannot be read"));
@@ -1078,9 +1134,19 @@ impl Session {
             .into_iter()
             .find(|(d, _)| *d == hex)
             .map_or(0, |(_, s)| s);
+        // Only a segment this device's key signed counts: a stray file
+        // under its name must not stop it from sending.
+        let mine = signer.verifying_key();
         let in_folder = read_dir_names(&layout.log(me))
             .iter()
             .filter_map(|n| file::seq_of_name(n))
+            .filter(|s| *s > head)
+            .filter(|s| {
+                std::fs::read(layout.segment(me, *s))
+                    .ok()
+                    .and_then(|b| file::parse(&b))
+                    .is_some_and(|e| e.signed_by(&mine))
+            })
             .max()
             .unwrap_or(0);
         if in_folder > head {
@@ -1149,11 +1215,8 @@ impl Session {
             report.sent_changes += body.ops.len() as u64;
             report.sent_removals += body.forgets.len() as u64;
             report.sent_segments += 1;
-            if body
-                .forgets
-                .iter()
-                .any(|f| matches!(f.forget, Forget::Subject { .. }))
-            {
+            if !body.forgets.is_empty() {
+                // Removed data stays readable in older segments until compacted.
                 self.store.set_meta("sync_compact_wanted", "1")?;
             }
             if let Some((h, id)) = last {
@@ -1218,7 +1281,11 @@ impl Session {
             let bytes = std::fs::read(layout.snapshots().join(&name)).ok()?;
             let env = file::parse(&bytes)?;
             let key = team.key(d)?;
-            if env.kind != Kind::Snapshot || env.device != d || env.seq != k || !env.signed_by(&key)
+            if env.kind != Kind::Snapshot
+                || env.device != d
+                || env.seq != k
+                || team.retired.contains_key(&d)
+                || !env.signed_by(&key)
             {
                 return None;
             }
@@ -1260,7 +1327,7 @@ impl Session {
         };
         let mut erased = self.store.adopt_tombstones(&parts)?;
         if behind {
-            let (changes, _, e) = self.apply_body(snap.body)?;
+            let (changes, _, e, _) = self.apply_body(snap.body)?;
             erased |= e;
             report.received_changes += changes;
             report.received_segments += 1;
@@ -1360,7 +1427,19 @@ impl Session {
         // Everything in the folder must be applied here and acknowledged by
         // every active device.
         let mut covers = Vec::new();
+        // Every device this laptop has applied anything of, also those whose
+        // segments an earlier compaction removed: a laptop starting from
+        // this snapshot needs each chain's last link.
+        let mut heads: BTreeMap<Uuid, u64> = self
+            .store
+            .seen_heads()?
+            .into_iter()
+            .filter_map(|(d, s)| Some((file::device_of_name(&d)?, s)))
+            .collect();
         for (d, (max, _)) in &folder_heads {
+            heads.insert(*d, *max);
+        }
+        for (d, max) in &heads {
             // A retired device's later segments are never applied: covered,
             // so they go with the rest.
             let max = &team.retired.get(d).map_or(*max, |upto| (*upto).min(*max));
@@ -1436,7 +1515,7 @@ impl Session {
             }
         }
         for old in read_dir_names(&layout.snapshots()) {
-            if old != name && file::snapshot_of_name(&old).is_some() {
+            if file::snapshot_of_name(&old).is_some_and(|(k, _)| k < n) {
                 let _ = std::fs::remove_file(layout.snapshots().join(old));
             }
         }
