@@ -24,8 +24,14 @@ CREATE TABLE forgotten (
     PRIMARY KEY (record, field)
 ) WITHOUT ROWID;
 
--- The ops this device made, found without a scan when they are sent.
-CREATE INDEX ops_by_device ON ops(device, hlc);
+-- The ops made here and not yet sent, in the order they were committed
+-- (two programs on one vault may stamp out of order; commits are not).
+-- Everything a vault holds before its first sync was made here.
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    op  TEXT NOT NULL
+);
+INSERT INTO outbox(op) SELECT id FROM ops ORDER BY hlc, id;
 
 -- Every segment applied, by device and sequence number, with its hash: a
 -- chain check and the detection of a cloned device.

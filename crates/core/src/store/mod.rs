@@ -302,6 +302,7 @@ impl Store {
                     hlc = excluded.hlc, device = excluded.device, op = excluded.op
                  WHERE (excluded.hlc, excluded.device, excluded.op) > (fields.hlc, fields.device, fields.op)",
             )?;
+            let mut ins_outbox = tx.prepare_cached("INSERT INTO outbox(op) VALUES (?1)")?;
             let mut ins_key = tx.prepare_cached(
                 "INSERT INTO subject_keys(subject, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             )?;
@@ -337,6 +338,9 @@ impl Store {
                     continue; // already applied: ops are idempotent
                 }
                 applied += 1;
+                if !foreign {
+                    ins_outbox.execute([&id])?;
+                }
                 if op.field == CREATE_FIELD {
                     let subject = match &op.value {
                         OpValue::Open(json) => {

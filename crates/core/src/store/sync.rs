@@ -201,34 +201,39 @@ impl Store {
         Ok(removed)
     }
 
-    /// Ops `device` made after `after` (by HLC, then id: two programs on
-    /// one vault can stamp alike), oldest first, at most `limit`, each
-    /// with the subject of its record.
-    pub fn ops_of_device(
-        &self,
-        device: &str,
-        after: (Hlc, Uuid),
-        limit: usize,
-    ) -> Result<Vec<(Op, Option<Uuid>)>> {
+    /// Ops made here and not yet sent, in commit order, at most `limit`,
+    /// each with the subject of its record, and the outbox position of the
+    /// last (to pass to [`Store::sent`]). Ops removed since are skipped.
+    #[allow(clippy::type_complexity)]
+    pub fn outbox(&self, limit: usize) -> Result<(Vec<(Op, Option<Uuid>)>, Option<i64>)> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.id, o.hlc, o.device, o.author, o.record, o.kind, o.field, o.value,
-                    o.compartment, r.subject
-             FROM ops o LEFT JOIN records r ON r.id = o.record
-             WHERE o.device = ?1 AND o.hlc >= ?2 AND (o.hlc > ?2 OR o.id > ?3)
-             ORDER BY o.hlc, o.id LIMIT ?4",
+                    o.compartment, r.subject, x.seq
+             FROM outbox x LEFT JOIN ops o ON o.id = x.op LEFT JOIN records r ON r.id = o.record
+             ORDER BY x.seq LIMIT ?1",
         )?;
-        let rows = stmt.query_map(
-            params![device, after.0.to_sql(), after.1.to_string(), limit as i64],
-            |r| Ok((row_to_op(r)?, r.get::<_, Option<String>>(9)?)),
-        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            let present = r.get::<_, Option<String>>(0)?.is_some();
+            let op = if present { row_to_op(r)? } else { None };
+            Ok((op, r.get::<_, Option<String>>(9)?, r.get::<_, i64>(10)?))
+        })?;
         let mut out = Vec::new();
+        let mut last = None;
         for row in rows {
-            let (op, subject) = row?;
+            let (op, subject, seq) = row?;
+            last = Some(seq);
             if let Some(op) = op {
                 out.push((op, subject.and_then(|s| Uuid::parse_str(&s).ok())));
             }
         }
-        Ok(out)
+        Ok((out, last))
+    }
+
+    /// Takes sent ops (up to outbox position `upto`) out of the outbox.
+    pub fn sent(&self, upto: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM outbox WHERE seq <= ?1", [upto])?;
+        Ok(())
     }
 
     /// Every op in the store with the subject of its record, in (hlc, id)
@@ -282,13 +287,11 @@ impl Store {
             .collect())
     }
 
-    /// Number of ops `device` made after `after`.
-    pub fn count_ops_of_device(&self, device: &str, after: Hlc) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM ops WHERE device = ?1 AND hlc > ?2",
-            params![device, after.to_sql()],
-            |r| r.get(0),
-        )?;
+    /// Number of ops made here and not yet sent.
+    pub fn outbox_len(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -453,15 +456,5 @@ impl Store {
             params![device, public, user, host, created],
         )?;
         Ok(())
-    }
-
-    /// The highest HLC of any op (to move the local clock past what was received).
-    pub fn max_hlc_of_device(&self, device: &str) -> Result<Hlc> {
-        let v: Option<i64> = self.conn.query_row(
-            "SELECT max(hlc) FROM ops WHERE device = ?1",
-            [device],
-            |r| r.get(0),
-        )?;
-        Ok(Hlc::from_sql(v.unwrap_or(0)))
     }
 }

@@ -515,13 +515,8 @@ impl Session {
     /// The sync state: folder, last sync, changes waiting, problems.
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let folder = self.store.meta("sync_folder")?;
-        let pushed = Hlc(self
-            .store
-            .meta("sync_pushed_hlc")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0));
         let pending_changes = if folder.is_some() {
-            self.store.count_ops_of_device(self.device(), pushed)?
+            self.store.outbox_len()?
         } else {
             0
         };
@@ -1157,16 +1152,6 @@ impl Session {
             ));
             return Ok(());
         }
-        let mut pushed = Hlc(self
-            .store
-            .meta("sync_pushed_hlc")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0));
-        let mut pushed_id = self
-            .store
-            .meta("sync_pushed_op")?
-            .and_then(|s| Uuid::try_parse(&s).ok())
-            .unwrap_or(Uuid::nil());
         let pushed_forget: i64 = self
             .store
             .meta("sync_pushed_forget")?
@@ -1176,14 +1161,18 @@ impl Session {
         let mut seq = head;
         let mut cache = HashMap::new();
         loop {
-            let ops = self.store.ops_of_device(&hex, (pushed, pushed_id), CHUNK)?;
-            if ops.is_empty() && forgets.is_empty() {
+            let (ops, last) = self.store.outbox(CHUNK)?;
+            if last.is_none() && forgets.is_empty() {
                 break;
+            }
+            if ops.is_empty() && forgets.is_empty() {
+                // Only ops removed since they were made: nothing to send.
+                self.store.sent(last.unwrap_or(0))?;
+                continue;
             }
             let last_forget = forgets.last().map(|f| f.seq);
             let mut ids = BTreeSet::new();
             let mut body = Body::default();
-            let last = ops.last().map(|(o, _)| (o.hlc, o.id));
             for (op, subject) in ops {
                 ids.insert(op.record);
                 ids.extend(subject);
@@ -1219,10 +1208,8 @@ impl Session {
                 // Removed data stays readable in older segments until compacted.
                 self.store.set_meta("sync_compact_wanted", "1")?;
             }
-            if let Some((h, id)) = last {
-                (pushed, pushed_id) = (h, id);
-                self.store.set_meta("sync_pushed_hlc", &h.0.to_string())?;
-                self.store.set_meta("sync_pushed_op", &id.to_string())?;
+            if let Some(upto) = last {
+                self.store.sent(upto)?;
             }
             if let Some(f) = last_forget {
                 self.store.set_meta("sync_pushed_forget", &f.to_string())?;
