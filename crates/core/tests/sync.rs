@@ -118,6 +118,11 @@ fn laptops_join_merge_and_an_erasure_leaves_nothing_anywhere() {
     let mut b = team.join("b", "eve", EVE, system());
     let mut c = team.join("c", "dora", DORA, system());
     assert_eq!(text(&b, p, "given_name").as_deref(), Some(MARKER));
+    // The app reloads its views when changes from elsewhere arrived.
+    let received = c.sync_status().expect("status").last_received;
+    assert!(received.is_some(), "joining received the team's changes");
+    c.sync().expect("nothing new");
+    assert_eq!(c.sync_status().expect("status").last_received, received);
     assert_eq!(
         text(&c, p, "note").as_deref(),
         Some("Zebraquokka prefers letters")

@@ -46,6 +46,8 @@ export class MockSync {
   folder: string | null = null;
   readonly device = mockDeviceId();
   lastSync: string | null = null;
+  /** When a sync last brought another laptop's changes (ISO). */
+  lastReceived: string | null = null;
   pending = 0;
   /** The problems of the last sync. */
   problems: SyncProblem[] = [];
@@ -105,6 +107,7 @@ export class MockSync {
         folder: this.folder,
         device: this.device,
         last_sync: this.lastSync,
+        last_received: this.lastReceived,
         pending_changes: this.pending,
         problems: structuredClone(this.problems),
       },

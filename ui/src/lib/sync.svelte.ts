@@ -36,6 +36,11 @@ export class SyncMonitor {
     this.#timing = timing;
   }
 
+  /** When a sync last brought another laptop's changes: views reload when it moves. */
+  get receivedAt(): string | null {
+    return this.state?.status.last_received ?? null;
+  }
+
   /** Whether the vault syncs with a shared folder (false while unknown). */
   get setUp(): boolean {
     return Boolean(this.state?.status.folder);

@@ -147,6 +147,27 @@ describe('sync status bar', () => {
     await fireEvent.click(screen.getByTestId('sync-now'));
     await waitFor(() => expect(byTestId('sync-problems')).toHaveLength(0));
   });
+
+  it('reloads the contact list when a sync brings another laptop’s changes', async () => {
+    const mock = synced([['anna', 'admin']], { pending: 0 });
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(state().getAttribute('data-kind')).toBe('synced'));
+    const names = () => byTestId('contact-row').map((r) => r.textContent ?? '');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(names().some((n) => n.includes('Fernweh'))).toBe(false);
+
+    // Another laptop's person arrives with a sync (not through this window).
+    await mock.addContact([
+      { field: 'given_name', values: ['Frieda'] },
+      { field: 'family_name', values: ['Fernweh'] },
+    ]);
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(names().some((n) => n.includes('Fernweh'))).toBe(false);
+    mock.syncModel().lastReceived = new Date().toISOString();
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await waitFor(() => expect(names().some((n) => n.includes('Fernweh'))).toBe(true));
+  });
 });
 
 describe('join a team', () => {

@@ -85,6 +85,9 @@ pub struct SyncStatus {
     pub device: String,
     /// When the last sync finished.
     pub last_sync: Option<DateTime<Utc>>,
+    /// When a sync last brought changes from another laptop (views that
+    /// show data refresh when it moves).
+    pub last_received: Option<DateTime<Utc>>,
     /// Local changes not yet in the folder.
     pub pending_changes: u64,
     /// Problems of the last sync.
@@ -505,6 +508,10 @@ impl Session {
         }
         let now = self.now().timestamp_millis();
         self.store.set_meta("sync_last", &now.to_string())?;
+        if report.received_changes + report.received_removals > 0 {
+            self.store
+                .set_meta("sync_last_received", &now.to_string())?;
+        }
         self.store.set_meta(
             "sync_problems",
             &serde_json::to_string(&report.problems).unwrap_or_default(),
@@ -526,6 +533,11 @@ impl Session {
             last_sync: self
                 .store
                 .meta("sync_last")?
+                .and_then(|s| s.parse().ok())
+                .map(ms_to_time),
+            last_received: self
+                .store
+                .meta("sync_last_received")?
                 .and_then(|s| s.parse().ok())
                 .map(ms_to_time),
             pending_changes,

@@ -18,6 +18,11 @@ device: string,
  */
 last_sync: string | null, 
 /**
+ * When a sync last brought changes from another laptop (views that
+ * show data refresh when it moves).
+ */
+last_received: string | null, 
+/**
  * Local changes not yet in the folder.
  */
 pending_changes: number, 
