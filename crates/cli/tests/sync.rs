@@ -45,28 +45,27 @@ fn add_person(v: &Vault, user: &str, pw: &str, given: &str, family: &str) -> Str
         .to_owned()
 }
 
-fn names(v: &Vault, user: &str, pw: &str) -> Vec<String> {
-    let rows = json(&ok(on(v, user, pw, &["--json", "contact", "list"])));
-    let mut names: Vec<String> = rows
+/// One text field of every row a `--json` listing prints, sorted.
+fn listed(v: &Vault, user: &str, pw: &str, what: &[&str], key: &str) -> Vec<String> {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(what);
+    let rows = json(&ok(on(v, user, pw, &args)));
+    let mut out: Vec<String> = rows
         .as_array()
-        .expect("rows")
+        .expect("a list")
         .iter()
-        .map(|r| r["display"].as_str().unwrap_or_default().to_owned())
+        .map(|r| r[key].as_str().unwrap_or_default().to_owned())
         .collect();
-    names.sort();
-    names
+    out.sort();
+    out
+}
+
+fn names(v: &Vault, user: &str, pw: &str) -> Vec<String> {
+    listed(v, user, pw, &["contact", "list"], "display")
 }
 
 fn users(v: &Vault, user: &str, pw: &str) -> Vec<String> {
-    let list = json(&ok(on(v, user, pw, &["--json", "user", "list"])));
-    let mut names: Vec<String> = list
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u["name"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    names.sort();
-    names
+    listed(v, user, pw, &["user", "list"], "name")
 }
 
 fn sync(v: &Vault, user: &str, pw: &str) -> Value {

@@ -149,7 +149,7 @@ fn values_of(changes: &[(String, FieldInput)], name: &str) -> Vec<String> {
 
 /// Context of a key or secret that belongs to one owner (a subject or a
 /// vault secret), not to a field.
-fn owned_ctx<'a>(domain: &'a str, owner: &'a str) -> Context<'a> {
+pub(crate) fn owned_ctx<'a>(domain: &'a str, owner: &'a str) -> Context<'a> {
     Context {
         domain,
         owner,

@@ -838,12 +838,7 @@ impl Session {
             }
         };
         let sid = subject.to_string();
-        let ctx = Context {
-            domain: "subject-key",
-            owner: &sid,
-            slot: "",
-            schema: 1,
-        };
+        let ctx = crate::api::owned_ctx("subject-key", &sid);
         let dsk = crypto::open(&self.keys.subject_wrap, &ctx, wrapped)?;
         Some(crypto::expand(&dsk, "tresor sync value v1"))
     }
