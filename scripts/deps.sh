@@ -5,10 +5,10 @@
 set -euo pipefail
 
 TRESOR_APT_PACKAGES=(pkg-config libssl-dev libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev xvfb webkit2gtk-driver)
-# Only the tests need these: a real SMTP server on loopback, and LibreOffice
-# to read exported spreadsheets back, and Syncthing to sync two vaults
-# through real shared folders on loopback.
-TRESOR_TEST_APT_PACKAGES=(python3-aiosmtpd libreoffice-calc-nogui syncthing)
+# Only the tests need these: a real SMTP server on loopback, LibreOffice to
+# read exported spreadsheets back, Syncthing to sync two vaults through real
+# shared folders on loopback, and xdotool to answer the native save dialog.
+TRESOR_TEST_APT_PACKAGES=(python3-aiosmtpd libreoffice-calc-nogui syncthing xdotool)
 
 tresor_install_apt() {
     local missing=()

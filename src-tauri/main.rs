@@ -14,6 +14,7 @@ mod sync;
 fn main() {
     let state = commands::AppState::from_env();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .manage(sync::SyncFailures::default())
         .invoke_handler(tauri::generate_handler![

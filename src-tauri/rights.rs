@@ -1,7 +1,10 @@
 //! Commands for data-subject requests, access packages, restriction,
 //! objection and erasure. Each calls one core operation.
 
-use tauri::State;
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
 use tresor_core::categories::Lang;
 use tresor_core::contacts::RecordId;
 use tresor_core::erasure::{ErasureReport, VerifyReport};
@@ -9,7 +12,7 @@ use tresor_core::requests::{DsRequest, NewRequest};
 use tresor_core::rights::Restriction;
 
 use crate::commands::{AppState, Res, with_session};
-use crate::consent::{free_path, slug};
+use crate::consent::slug;
 use crate::dto::{PackagePreview, PreviewField, ReleasedPackage, RequestRow};
 
 /// Every request with its deadline state.
@@ -95,35 +98,78 @@ pub fn preview_package(
     })
 }
 
-/// Releases the package: one ZIP in the export folder (AES-256 with a
-/// passphrase), read back and checked; the release is recorded.
+/// Releases the package: asks where to save it in the native save dialog
+/// (the export folder first, typically a USB stick in the end), then writes
+/// one ZIP there (AES-256 with a passphrase), reads it back and checks it,
+/// and records the release. `None` when the dialog was cancelled: nothing
+/// is written or recorded.
 #[tauri::command(async)]
 pub fn release_package(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: RecordId,
     lang: Lang,
+    ui_lang: Lang,
     request: Option<String>,
     passphrase: Option<String>,
-) -> Res<ReleasedPackage> {
+) -> Res<Option<ReleasedPackage>> {
     let dir = state.export_dir();
     std::fs::create_dir_all(&dir).map_err(tresor_core::Error::io(&dir))?;
     let passphrase = passphrase.filter(|p| !p.is_empty());
     let request = request.filter(|r| !r.trim().is_empty());
+    // The package is built as the user asked for it, then the session is
+    // let go while the dialog is open, so background sync is not held up.
+    let package = with_session(&state, |s| s.access_package(id, lang))?;
+    let stem = format!(
+        "{}-{}-{}",
+        lang.pick("auskunft", "access"),
+        slug(&package.data.display),
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title(ui_lang.pick("Auskunftspaket speichern", "Save access package"))
+        .set_directory(&dir)
+        .set_file_name(format!("{stem}.zip"))
+        .add_filter(ui_lang.pick("ZIP-Archiv", "ZIP archive"), &["zip"]);
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let Some(chosen) = dialog.blocking_save_file() else {
+        return Ok(None);
+    };
+    let path = with_zip_extension(
+        chosen
+            .into_path()
+            .map_err(|e| tresor_core::Error::Invalid {
+                field: "path".into(),
+                message: format!("the chosen place is not a file ({e})"),
+            })?,
+    );
     with_session(&state, |s| {
-        let p = s.access_package(id, lang)?;
-        let stem = format!(
-            "{}-{}-{}",
-            lang.pick("auskunft", "access"),
-            slug(&p.data.display),
-            chrono::Utc::now().format("%Y-%m-%d")
-        );
-        let path = free_path(&dir, &stem, "zip");
-        let release = s.release_package(&p, &path, passphrase.as_deref(), request.as_deref())?;
-        Ok(ReleasedPackage {
+        let release =
+            s.release_package(&package, &path, passphrase.as_deref(), request.as_deref())?;
+        Ok(Some(ReleasedPackage {
             path: path.display().to_string(),
             release,
-        })
+        }))
     })
+}
+
+/// The path with `.zip` added when the name typed in the dialog has no
+/// extension of that name.
+fn with_zip_extension(path: PathBuf) -> PathBuf {
+    let is_zip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if is_zip {
+        path
+    } else {
+        let mut name = path.into_os_string();
+        name.push(".zip");
+        PathBuf::from(name)
+    }
 }
 
 /// The person's restriction, if any.
@@ -174,4 +220,25 @@ pub fn erase_contact(
 #[tauri::command(async)]
 pub fn verify_erasure(state: State<'_, AppState>, texts: Vec<String>) -> Res<VerifyReport> {
     with_session(&state, |s| s.verify_erasure(&texts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_typed_without_zip_gets_it_and_zip_in_any_case_is_kept() {
+        assert_eq!(
+            with_zip_extension(PathBuf::from("/media/usb/erika")),
+            PathBuf::from("/media/usb/erika.zip")
+        );
+        assert_eq!(
+            with_zip_extension(PathBuf::from("/media/usb/erika.v2")),
+            PathBuf::from("/media/usb/erika.v2.zip")
+        );
+        assert_eq!(
+            with_zip_extension(PathBuf::from("/media/usb/ERIKA.ZIP")),
+            PathBuf::from("/media/usb/ERIKA.ZIP")
+        );
+    }
 }

@@ -366,12 +366,28 @@ fn access_package_released_then_person_erased_in_the_window() {
         app.text("[data-testid=package-preview]")
             .contains("loeschmich@example.de")
     );
+    // Cancelled in the native save dialog: nothing is written.
     app.click("[data-testid=package-release]");
+    let usb = tmp.path().join("usb-stick");
+    std::fs::create_dir_all(&usb).expect("usb dir");
+    app.answer_save_dialog("Auskunftspaket speichern", None);
+    app.wait_until("the cancelled release", |a| {
+        a.try_find("[data-testid=package-not-saved]").is_some()
+    });
+    assert_eq!(std::fs::read_dir(&usb).expect("usb").count(), 0);
+    assert!(!exports.exists() || std::fs::read_dir(&exports).expect("exports").count() == 0);
+
+    // Saved onto the "USB stick", typed into the dialog without the extension.
+    app.click("[data-testid=package-release]");
+    app.answer_save_dialog(
+        "Auskunftspaket speichern",
+        Some(&usb.join("auskunft-loeschmich")),
+    );
     app.wait_until("the released package", |a| {
         a.try_find("[data-testid=package-path]").is_some()
     });
     let path = PathBuf::from(app.text("[data-testid=package-path]").trim());
-    assert!(path.starts_with(&exports), "{}", path.display());
+    assert_eq!(path, usb.join("auskunft-loeschmich.zip"));
     let zip = std::fs::read(&path).expect("the package exists");
     let shown = app.text("[data-testid=package-sha256]");
     use sha2::Digest as _;

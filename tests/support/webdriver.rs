@@ -111,7 +111,7 @@ pub struct App {
     session: String,
     http: ureq::Agent,
     name: &'static str,
-    _display: Display,
+    display: Display,
     // Dropped last: the next test's app starts only after this one is gone.
     _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
@@ -157,6 +157,9 @@ impl App {
             .env("TRESOR_VAULT", vault)
             .env("TRESOR_DEMO_VAULT", vault.with_extension("demo"))
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            // GTK's file chooser keeps its settings in memory, not in the
+            // tester's dconf.
+            .env("GSETTINGS_BACKEND", "memory")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -175,7 +178,7 @@ impl App {
             session: String::new(),
             http,
             name,
-            _display: display,
+            display,
         };
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "tauri:options": { "application": binary }
@@ -369,6 +372,46 @@ impl App {
             Some(json!({ "script": script, "args": [] })),
         )["value"]
             .clone()
+    }
+
+    /// Answers the app's native (GTK) save dialog titled `title` the way a
+    /// person would: waits for it, then types `path` into its name field and
+    /// presses Enter, or presses Escape for `None`. Driven with xdotool
+    /// (Debian package xdotool) on the app's X display, since WebDriver
+    /// reaches only the web view.
+    pub fn answer_save_dialog(&self, title: &str, path: Option<&Path>) {
+        let started = Instant::now();
+        let window = loop {
+            let found = self.xdotool(&["search", "--onlyvisible", "--name", title]);
+            if let Some(w) = found.lines().next().filter(|w| !w.trim().is_empty()) {
+                break w.trim().to_owned();
+            }
+            if started.elapsed() > WAIT {
+                self.screenshot(&format!("{}-no-dialog", self.name));
+                panic!("no save dialog titled {title:?} appeared");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // No window manager under Xvfb: give the dialog the keyboard focus
+        // directly, then select the suggested name and type over it.
+        self.xdotool(&["windowfocus", "--sync", &window]);
+        std::thread::sleep(Duration::from_millis(300));
+        let Some(path) = path else {
+            self.xdotool(&["key", "Escape"]);
+            return;
+        };
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+        self.xdotool(&["type", "--delay", "5", &path.display().to_string()]);
+        self.xdotool(&["key", "Return"]);
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display.name)
+            .output()
+            .expect("xdotool (Debian package xdotool) must be installed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Waits until `check` holds, re-evaluating it.

@@ -98,7 +98,12 @@ export interface Backend {
   extendRequest(reference: string, reason: string): Promise<DsRequest>;
   closeRequest(reference: string, outcome: string | null): Promise<DsRequest>;
   previewPackage(id: string, lang: Lang): Promise<PackagePreview>;
-  releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage>;
+  /**
+   * Asks where to save the package in the native save dialog, then writes,
+   * checks and records it; null when the dialog was cancelled (nothing written).
+   * `uiLang` is the language of the dialog, `lang` that of the package.
+   */
+  releasePackage(id: string, lang: Lang, uiLang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage | null>;
   contactRestriction(id: string): Promise<Restriction | null>;
   restrictContact(id: string, request: string): Promise<Restriction>;
   unrestrictContact(id: string): Promise<null>;
@@ -372,8 +377,8 @@ export class TauriBackend implements Backend {
   previewPackage(id: string, lang: Lang) {
     return call<PackagePreview>('preview_package', { id, lang });
   }
-  releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null) {
-    return call<ReleasedPackage>('release_package', { id, lang, request, passphrase });
+  releasePackage(id: string, lang: Lang, uiLang: Lang, request: string | null, passphrase: string | null) {
+    return call<ReleasedPackage | null>('release_package', { id, lang, uiLang, request, passphrase });
   }
   contactRestriction(id: string) {
     return call<Restriction | null>('contact_restriction', { id });

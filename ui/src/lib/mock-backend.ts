@@ -497,6 +497,12 @@ export class MockBackend implements Backend {
   private readonly syncMs: number;
   /** Every command called, in order (for tests). */
   readonly calls: string[] = [];
+  /**
+   * Stands in for the native save dialog: given the suggested path, the
+   * chosen one, or null for Cancel. Accepts the suggestion unless a test
+   * replaces it.
+   */
+  saveDialog: (suggested: string) => string | null = (suggested) => suggested;
 
   constructor(opts: MockOptions = {}) {
     this.latency = opts.latencyMs ?? 0;
@@ -1333,7 +1339,7 @@ export class MockBackend implements Backend {
     return this.preview(v, role, id, lang);
   }
 
-  async releasePackage(id: string, lang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage> {
+  async releasePackage(id: string, lang: Lang, _uiLang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage | null> {
     await this.tick('release_package');
     const { v, r, user, role } = this.rights();
     const preview = this.preview(v, role, id, lang);
@@ -1347,6 +1353,9 @@ export class MockBackend implements Backend {
     for (let n = 2; v.releases.some((x) => x.file === file); n++) {
       file = `${lang === 'de' ? 'auskunft' : 'access'}-${slug}-${r.today()}-${n}.zip`;
     }
+    const chosen = this.saveDialog(`/exports/${file}`);
+    if (chosen === null) return null;
+    file = chosen.slice(chosen.lastIndexOf('/') + 1);
     const bytes = new TextEncoder().encode(JSON.stringify({ preview, pass: pass !== null, n: v.releases.length }));
     const release = {
       person: id,
@@ -1359,7 +1368,7 @@ export class MockBackend implements Backend {
       by: user,
     };
     v.releases.push(release);
-    return { path: `/exports/${file}`, release: { ...release } };
+    return { path: chosen, release: { ...release } };
   }
 
   async contactRestriction(id: string): Promise<Restriction | null> {
@@ -1410,7 +1419,10 @@ export class MockBackend implements Backend {
     }
     if (suppress) r.suppress(list(p.fields.emails), list(p.fields.phones));
     const changes = v.historyOf(p).length;
-    const records = 1 + p.links.length + v.interactionsOf(p).length + v.consent.forget(id) + r.forget(id);
+    // As in the core, the records of released packages go with the person.
+    const releases = v.releases.filter((x) => x.person === id).length;
+    v.releases.splice(0, v.releases.length, ...v.releases.filter((x) => x.person !== id));
+    const records = 1 + p.links.length + v.interactionsOf(p).length + v.consent.forget(id) + r.forget(id) + releases;
     v.persons.delete(id);
     v.dirty();
     return { person: id, request: req.reference, records, changes, kept: [], erase_after: null };

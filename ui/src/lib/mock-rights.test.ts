@@ -107,9 +107,19 @@ describe('mock rights', () => {
 
     const preview = await b.previewPackage(id, 'en');
     expect(preview).toMatchObject({ display: 'Erika Mustermann', companies: 1, interactions: 1, consent_entries: 1, requests: 2, withheld: [] });
-    await expect(b.releasePackage(id, 'en', null, 'short')).rejects.toMatchObject({ code: 'invalid', field: 'passphrase' });
-    const released = await b.releasePackage(id, 'en', access.reference, null);
-    expect(released.path).toBe('/exports/access-erika-mustermann-2026-03-10.zip');
+    await expect(b.releasePackage(id, 'en', 'en', null, 'short')).rejects.toMatchObject({ code: 'invalid', field: 'passphrase' });
+    // Cancel in the save dialog: nothing is written or recorded.
+    b.saveDialog = () => null;
+    expect(await b.releasePackage(id, 'en', 'en', access.reference, null)).toBeNull();
+    const suggested: string[] = [];
+    b.saveDialog = (s) => {
+      suggested.push(s);
+      return '/media/usb/erika.zip';
+    };
+    const released = (await b.releasePackage(id, 'en', 'en', access.reference, null))!;
+    expect(suggested).toEqual(['/exports/access-erika-mustermann-2026-03-10.zip']);
+    expect(released.path).toBe('/media/usb/erika.zip');
+    expect(released.release.file).toBe('erika.zip');
     expect(released.release).toMatchObject({ person: id, request: access.reference, encrypted: false, by: 'anna' });
     expect(released.release.sha256).toMatch(/^[0-9a-f]{64}$/);
     await b.unlock('ida', PASS);
@@ -119,17 +129,15 @@ describe('mock rights', () => {
     const erasure = await b.openRequest(req('erasure', id, '2026-03-01'));
     await expect(b.eraseContact(id, access.reference, false)).rejects.toMatchObject({ code: 'invalid', field: 'request' });
     const report = await b.eraseContact(id, erasure.reference, true);
-    // The person, the link, the interaction, the consent entry and two restriction entries.
-    expect(report).toMatchObject({ person: id, request: erasure.reference, records: 6 });
+    // The person, the link, the interaction, the consent entry, two restriction entries and the release.
+    expect(report).toMatchObject({ person: id, request: erasure.reference, records: 7 });
     expect(report.changes).toBeGreaterThan(3);
     await expect(b.getContact(id)).rejects.toMatchObject({ code: 'not_found' });
     expect(b.consentStore().entries.filter((e) => e.person === id)).toHaveLength(0);
     const check = await b.verifyErasure(['MUSTERMANN', 'erika@example.de', 'Beispiel AG']);
     const totals = [0, 1, 2].map((i) => check.places.reduce((n, p) => n + p.counts[i], 0));
-    // As in the core, the release record keeps its file name (access-erika-mustermann-…),
-    // and the company stays: the check shows both.
-    expect(totals).toEqual([1, 0, 1]);
-    expect(check.places.find((p) => p.counts[0] > 0)?.place).toBe('vault.db: requests');
+    // The release record went with the person; the company stays.
+    expect(totals).toEqual([0, 0, 1]);
     await expect(b.verifyErasure(['ab'])).rejects.toMatchObject({ code: 'invalid', field: 'text' });
     await expect(b.addContact([{ field: 'family_name', values: ['Neu'] }, { field: 'emails', values: ['Erika@Example.de'] }])).rejects.toMatchObject({
       code: 'suppressed',

@@ -196,12 +196,18 @@ describe('data-subject requests', () => {
     await fireEvent.input(document.getElementById('pkg-passphrase')!, { target: { value: 'a long package passphrase' } });
     expect(screen.getByTestId('package-effect').textContent).toContain('encrypted with the passphrase');
     expect(screen.getByTestId('package-effect').textContent).toContain(`for ${r.reference}`);
+    // Cancel in the save dialog: the review stays, nothing is recorded.
+    mock.saveDialog = () => null;
+    await fireEvent.click(screen.getByTestId('package-release'));
+    expect((await screen.findByTestId('package-not-saved')).textContent).toContain('Nothing was written or recorded');
+    expect(screen.queryByTestId('package-path')).toBeNull();
+    mock.saveDialog = (suggested) => suggested;
     await fireEvent.click(screen.getByTestId('package-release'));
 
     const path = await screen.findByTestId('package-path');
     expect(path.textContent).toMatch(/^\/exports\/auskunft-erika-mustermann-\d{4}-\d{2}-\d{2}\.zip$/);
     expect(screen.getByTestId('package-sha256').textContent).toMatch(/^[0-9a-f]{64}$/);
-    expect(release).toHaveBeenCalledWith(id, 'de', r.reference, 'a long package passphrase');
+    expect(release).toHaveBeenCalledWith(id, 'de', 'en', r.reference, 'a long package passphrase');
   });
 
   it('restricts a person: the banner shows and editing is refused with the restricted error', async () => {
