@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{Store, value_from_sql};
@@ -81,11 +81,7 @@ struct Interaction {
 }
 
 /// Recomputes the due rows of one person.
-pub(crate) fn refresh_person(
-    tx: &Transaction<'_>,
-    rules: &[RetentionRule],
-    person: Uuid,
-) -> Result<()> {
+pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: Uuid) -> Result<()> {
     let pid = person.to_string();
     tx.prepare_cached("DELETE FROM due WHERE subject = ?1")?
         .execute([&pid])?;
@@ -256,7 +252,7 @@ pub(crate) fn refresh_person(
 
 /// Recomputes the due row of one request: closed requests fall due.
 pub(crate) fn refresh_request(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     rules: &[RetentionRule],
     request: Uuid,
 ) -> Result<()> {
@@ -303,7 +299,7 @@ pub(crate) fn refresh_request(
 }
 
 /// Rebuilds the whole table (after a rule changed).
-pub(crate) fn rebuild(tx: &Transaction<'_>, rules: &[RetentionRule]) -> Result<()> {
+pub(crate) fn rebuild(tx: &Connection, rules: &[RetentionRule]) -> Result<()> {
     tx.execute("DELETE FROM due", [])?;
     let ids: Vec<(String, String)> = tx
         .prepare("SELECT id, kind FROM records WHERE kind IN ('person', 'request')")?

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::categories::{Compartment, RecordKind};
@@ -282,7 +282,8 @@ impl Store {
         subject_keys: &[(Uuid, Vec<u8>)],
         foreign: bool,
     ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or a part of a batch.
+        let tx = self.conn.savepoint()?;
         let mut touched = BTreeSet::new();
         let mut applied = 0;
         {
@@ -413,6 +414,34 @@ impl Store {
         }
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// Starts a batch: one transaction around several of the store's own
+    /// writes, so what they apply becomes visible (and durable) together
+    /// and pages they touch again are written once. The store's writes
+    /// inside are savepoints, so an error in one undoes just that one.
+    /// Ends with [`Store::end_batch`] or [`Store::abort_batch`].
+    pub(crate) fn begin_batch(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Commits the batch.
+    pub(crate) fn end_batch(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Undoes the whole batch.
+    pub(crate) fn abort_batch(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
+    /// Inside a batch: commits what was done so far and goes on in a new
+    /// transaction, so a long batch does not grow without bound.
+    pub(crate) fn batch_commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
+        Ok(())
     }
 
     /// Kind and subject of a record.
@@ -943,7 +972,7 @@ fn fts_query(query: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-pub(super) fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
+pub(super) fn drop_directory(tx: &Connection, id: &str) -> Result<()> {
     let rid: Option<i64> = tx
         .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -957,7 +986,7 @@ pub(super) fn drop_directory(tx: &Transaction<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize> {
+pub(super) fn delete_in(tx: &Connection, records: &[Uuid]) -> Result<usize> {
     let mut removed = 0;
     let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
     let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
@@ -975,7 +1004,7 @@ pub(super) fn delete_in(tx: &Transaction<'_>, records: &[Uuid]) -> Result<usize>
 }
 
 /// The people linked to a company (their directory entries show its name).
-fn linked_people(tx: &Transaction<'_>, company: Uuid) -> Result<Vec<Uuid>> {
+fn linked_people(tx: &Connection, company: Uuid) -> Result<Vec<Uuid>> {
     let linked: Vec<String> = tx
         .prepare_cached(
             "SELECT r.subject FROM fields f JOIN records r ON r.id = f.record
@@ -994,7 +1023,7 @@ fn linked_people(tx: &Transaction<'_>, company: Uuid) -> Result<Vec<Uuid>> {
         .collect())
 }
 
-pub(super) fn reindex(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
     let Some((kind, subject)) = record_in(tx, id)? else {
         return Ok(());
     };
@@ -1037,41 +1066,51 @@ struct DirEntry<'a> {
     text: &'a str,
 }
 
-fn write_directory(tx: &Transaction<'_>, e: &DirEntry<'_>) -> Result<()> {
+/// Writes a directory row and its search terms. Plain single-row INSERT
+/// and UPDATE on purpose: an upsert (or RETURNING) makes SQLite open a
+/// statement savepoint, and FTS5 writes its pending terms out as a new
+/// segment at every savepoint, so a batch of people would become one tiny
+/// segment per person (and merges to match) instead of one at commit.
+fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
+    let id = e.id.to_string();
     let old: Option<i64> = tx
         .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
-        .query_row([e.id.to_string()], |r| r.get(0))
+        .query_row([&id], |r| r.get(0))
         .optional()?;
-    if let Some(rid) = old {
-        tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
-            .execute([rid])?;
-    }
-    let rid: i64 = tx
-        .prepare_cached(
-            "INSERT INTO directory(id, kind, display, sort_key, company, email, phone)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(id) DO UPDATE SET display = excluded.display, sort_key = excluded.sort_key,
-                company = excluded.company, email = excluded.email, phone = excluded.phone
-             RETURNING rid",
-        )?
-        .query_row(
-            params![
-                e.id.to_string(),
+    let rid = match old {
+        Some(rid) => {
+            tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+                .execute([rid])?;
+            tx.prepare_cached(
+                "UPDATE directory SET display = ?2, sort_key = ?3, company = ?4, email = ?5, phone = ?6
+                 WHERE rid = ?1",
+            )?
+            .execute(params![rid, e.display, e.sort_key, e.company, e.email, e.phone])?;
+            rid
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO directory(id, kind, display, sort_key, company, email, phone)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                id,
                 e.kind.as_str(),
                 e.display,
                 e.sort_key,
                 e.company,
                 e.email,
                 e.phone
-            ],
-            |r| r.get(0),
-        )?;
+            ])?;
+            tx.last_insert_rowid()
+        }
+    };
     tx.prepare_cached("INSERT INTO directory_fts(rowid, text) VALUES (?1, ?2)")?
         .execute(params![rid, fold(e.text)])?;
     Ok(())
 }
 
-fn company_names_of(tx: &Transaction<'_>, person: Uuid) -> Result<Vec<(String, Option<String>)>> {
+fn company_names_of(tx: &Connection, person: Uuid) -> Result<Vec<(String, Option<String>)>> {
     let mut out = Vec::new();
     let links: Vec<String> = tx
         .prepare_cached("SELECT id FROM records WHERE subject = ?1 AND kind = 'affiliation' ORDER BY created_hlc")?
@@ -1090,7 +1129,7 @@ fn company_names_of(tx: &Transaction<'_>, person: Uuid) -> Result<Vec<(String, O
     Ok(out)
 }
 
-fn index_person(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
     let anonymised = tx
         .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
         .query_row([id.to_string()], |_| Ok(()))
@@ -1145,7 +1184,7 @@ fn index_person(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
     )
 }
 
-fn index_company(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+fn index_company(tx: &Connection, id: Uuid) -> Result<()> {
     let f = open_strings(tx, id)?;
     let name = first(&f, "name").map(String::as_str).unwrap_or("");
     let mut text = name.to_owned();

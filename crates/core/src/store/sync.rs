@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{Store, delete_in, drop_directory, record_in, reindex, row_to_op};
@@ -35,7 +35,7 @@ pub struct SnapshotParts {
 }
 
 /// Whether a subject was erased or anonymised.
-pub(super) fn is_erased_in(tx: &Transaction<'_>, id: Uuid) -> Result<bool> {
+pub(super) fn is_erased_in(tx: &Connection, id: Uuid) -> Result<bool> {
     Ok(tx
         .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
         .exists([id.to_string()])?)
@@ -45,7 +45,7 @@ pub(super) fn is_erased_in(tx: &Transaction<'_>, id: Uuid) -> Result<bool> {
 /// its old values in the history and the current one if not newer; a
 /// value written after the erasure stays. Records the bound so later
 /// arrivals of older values are dropped. Returns the changes removed.
-fn forget_field(tx: &Transaction<'_>, record: Uuid, field: &str, bound: Hlc) -> Result<usize> {
+fn forget_field(tx: &Connection, record: Uuid, field: &str, bound: Hlc) -> Result<usize> {
     let id = record.to_string();
     let removed = tx
         .prepare_cached("DELETE FROM ops WHERE record = ?1 AND field = ?2 AND hlc <= ?3")?
@@ -61,7 +61,7 @@ fn forget_field(tx: &Transaction<'_>, record: Uuid, field: &str, bound: Hlc) -> 
 }
 
 /// Whether any record was deleted for good or any field erased.
-pub(super) fn any_tombstone(tx: &Transaction<'_>) -> Result<bool> {
+pub(super) fn any_tombstone(tx: &Connection) -> Result<bool> {
     Ok(tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM gone) OR EXISTS(SELECT 1 FROM forgotten)",
         [],
@@ -71,7 +71,7 @@ pub(super) fn any_tombstone(tx: &Transaction<'_>) -> Result<bool> {
 
 /// Whether an op from another device may be applied: not for a record or
 /// subject deleted for good, not older than the erasure of its field.
-pub(super) fn admissible(tx: &Transaction<'_>, op: &Op) -> Result<bool> {
+pub(super) fn admissible(tx: &Connection, op: &Op) -> Result<bool> {
     let rid = op.record.to_string();
     let mut gone = tx.prepare_cached("SELECT 1 FROM gone WHERE id = ?1")?;
     if gone.exists([&rid])? {
@@ -102,7 +102,7 @@ pub(super) fn admissible(tx: &Transaction<'_>, op: &Op) -> Result<bool> {
     Ok(bound.is_none_or(|b| op.hlc.to_sql() > b))
 }
 
-fn prune(tx: &Transaction<'_>, record: Uuid) -> Result<usize> {
+fn prune(tx: &Connection, record: Uuid) -> Result<usize> {
     Ok(tx.execute(
         "DELETE FROM ops WHERE record = ?1 AND field <> ?2
          AND id NOT IN (SELECT op FROM fields WHERE record = ?1)",
@@ -110,7 +110,7 @@ fn prune(tx: &Transaction<'_>, record: Uuid) -> Result<usize> {
     )?)
 }
 
-fn mark_gone(tx: &Transaction<'_>, ids: impl IntoIterator<Item = Uuid>) -> Result<()> {
+fn mark_gone(tx: &Connection, ids: impl IntoIterator<Item = Uuid>) -> Result<()> {
     let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO gone(id) VALUES (?1)")?;
     for id in ids {
         ins.execute([id.to_string()])?;
@@ -118,7 +118,7 @@ fn mark_gone(tx: &Transaction<'_>, ids: impl IntoIterator<Item = Uuid>) -> Resul
     Ok(())
 }
 
-fn tombstone(tx: &Transaction<'_>, subject: Uuid, at_ms: i64, reference: &str) -> Result<()> {
+fn tombstone(tx: &Connection, subject: Uuid, at_ms: i64, reference: &str) -> Result<()> {
     let sid = subject.to_string();
     tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
     tx.execute("DELETE FROM due WHERE subject = ?1 OR record = ?1", [&sid])?;
@@ -136,7 +136,7 @@ impl Store {
     /// nothing the second time. Returns the number of changes removed from
     /// the history.
     pub fn forget(&mut self, forget: &Forget, stamp: &Stamp) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let body = serde_json::to_string(forget).unwrap_or_default();
         let new = tx.execute(
             "INSERT OR IGNORE INTO forgets(id, hlc, device, body) VALUES (?1, ?2, ?3, ?4)",
@@ -354,7 +354,7 @@ impl Store {
     /// Takes over a snapshot's tombstones: an erased id is erased here
     /// too (its records deleted), and the lists are merged.
     pub fn adopt_tombstones(&mut self, parts: &SnapshotParts) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut erased_any = false;
         for (id, at, reference) in &parts.erased {
             let known: bool = tx

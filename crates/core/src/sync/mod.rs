@@ -35,6 +35,9 @@ use file::{Kind, Layout};
 
 /// Ops per segment: a first sync of a large vault writes several.
 const CHUNK: usize = 20_000;
+/// Received changes applied in one transaction, about (a batch ends
+/// after the segment that reaches it).
+const BATCH_CHANGES: u64 = 100_000;
 /// Changes dated further ahead than this are held back, not trusted.
 const FUTURE_SLACK_MS: u64 = 5 * 60 * 1000;
 /// Compact once the folder holds this many segments (or after an erasure).
@@ -204,6 +207,213 @@ impl Team {
             .get(&d)
             .and_then(|c| VerifyingKey::from_bytes(&c.public).ok())
     }
+}
+
+/// The key a subject's values are sealed under in the folder, from the
+/// subject's wrapped key: HKDF of its key (DSK), so it goes with it.
+fn sync_key(subject_wrap: &Key32, subject: Uuid, wrapped: &[u8]) -> Option<Key32> {
+    let sid = subject.to_string();
+    let ctx = crate::api::owned_ctx("subject-key", &sid);
+    let dsk = crypto::open(subject_wrap, &ctx, wrapped)?;
+    Some(crypto::expand(&dsk, "tresor sync value v1"))
+}
+
+/// An op as it was made, from its form in the folder; `key` opens a
+/// person's value. `None` when it does not open or is of an unknown kind.
+fn unwire_op(w: WireOp, key: Option<&Key32>) -> Option<Op> {
+    let kind = RecordKind::parse(&w.kind)?;
+    let value = match w.value {
+        WireValue::Cleared => OpValue::Cleared,
+        WireValue::Open(bytes) => OpValue::Open(String::from_utf8(bytes).ok()?),
+        WireValue::Sealed(c, bytes) => OpValue::Sealed {
+            compartment: Compartment::parse(&c)?,
+            bytes,
+        },
+        WireValue::Subject {
+            compartment, bytes, ..
+        } => {
+            let id = w.id.to_string();
+            let inner = crypto::open(key?, &value_ctx(&id, &w.field), &bytes)?;
+            match compartment {
+                None => OpValue::Open(String::from_utf8(inner.to_vec()).ok()?),
+                Some(c) => OpValue::Sealed {
+                    compartment: Compartment::parse(&c)?,
+                    bytes: inner.to_vec(),
+                },
+            }
+        }
+    };
+    Some(Op {
+        id: w.id,
+        hlc: Hlc(w.hlc),
+        device: w.device,
+        author: w.author,
+        record: w.record,
+        kind,
+        field: w.field,
+        value,
+    })
+}
+
+/// One change of a received segment, as far as it could be opened
+/// without the vault's database.
+enum Slot {
+    Ready(Op),
+    /// A person's change whose key was not in the folder: opened with the
+    /// key in the vault, if it has one.
+    NeedsKey(Uuid, WireOp),
+    /// Did not open (of the person, if it is a person's).
+    Failed(Option<Uuid>),
+}
+
+/// A received body with its changes opened.
+struct Opened {
+    slots: Vec<Slot>,
+    keys: Vec<(Uuid, Vec<u8>)>,
+    forgets: Vec<WireForget>,
+}
+
+/// Opens a body's changes with the subject keys it carries and those of
+/// earlier bodies (`cache`). Needs no database, so it runs beside the
+/// thread that applies.
+fn open_body(body: Body, subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>) -> Opened {
+    for (subject, wrapped) in &body.keys {
+        if !cache.contains_key(subject)
+            && let Some(k) = sync_key(subject_wrap, *subject, wrapped)
+        {
+            cache.insert(*subject, k);
+        }
+    }
+    let slots = body
+        .ops
+        .into_iter()
+        .map(|w| match &w.value {
+            WireValue::Subject { subject, .. } => {
+                let subject = *subject;
+                match cache.get(&subject) {
+                    Some(k) => {
+                        unwire_op(w, Some(k)).map_or(Slot::Failed(Some(subject)), Slot::Ready)
+                    }
+                    None => Slot::NeedsKey(subject, w),
+                }
+            }
+            _ => unwire_op(w, None).map_or(Slot::Failed(None), Slot::Ready),
+        })
+        .collect();
+    Opened {
+        slots,
+        keys: body.keys,
+        forgets: body.forgets,
+    }
+}
+
+/// How many minutes ahead of `now_ms` the body's newest change is, when
+/// more than the slack.
+fn too_far_ahead(body: &Body, now_ms: u64) -> Option<u64> {
+    let max = body
+        .ops
+        .iter()
+        .map(|o| Hlc(o.hlc).wall_ms())
+        .chain(body.forgets.iter().map(|f| Hlc(f.hlc).wall_ms()))
+        .max()?;
+    (max > now_ms + FUTURE_SLACK_MS).then(|| (max - now_ms) / 60_000)
+}
+
+/// Reads, checks and opens one segment: frame, signature, chain (it must
+/// follow `prev`, the hash of the segment before it, or `None` when that
+/// one is not known yet), seal, clock and device, then its changes.
+/// `Err(None)` means "not yet" (its predecessor is missing).
+#[allow(clippy::too_many_arguments)]
+fn read_segment(
+    layout: &Layout,
+    team: &Team,
+    team_key: &Key32,
+    subject_wrap: &Key32,
+    cache: &mut HashMap<Uuid, Key32>,
+    now_ms: u64,
+    (device, seq): (Uuid, u64),
+    prev: Option<[u8; 32]>,
+) -> std::result::Result<(Opened, [u8; 32]), Option<SyncProblem>> {
+    let path = layout.segment(device, seq);
+    let name = rel(layout, &path);
+    let damaged = |what: &str| {
+        Some(problem(
+            "damaged",
+            name.clone(),
+            format!("{what}; it was not applied and will be read again at the next sync"),
+        ))
+    };
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Err(damaged("it cannot be read"));
+    };
+    let Some(env) = file::parse(&bytes) else {
+        return Err(damaged("it is truncated or not a Tresor segment"));
+    };
+    if env.kind != Kind::Segment || env.device != device || env.seq != seq {
+        return Err(damaged("its header does not match its name"));
+    }
+    if team.retired.get(&device).is_some_and(|upto| seq > *upto) {
+        return Err(Some(problem(
+            "retired",
+            name,
+            "written by a retired device after its retirement; it was not applied",
+        )));
+    }
+    let Some(key) = team.key(device) else {
+        return Err(Some(problem(
+            "unknown_device",
+            name,
+            "written by a device without a valid card in the folder; it was not applied",
+        )));
+    };
+    if !env.signed_by(&key) {
+        return Err(Some(problem(
+            "forged",
+            name,
+            "its signature does not verify: it was altered or forged, and was not applied",
+        )));
+    }
+    match prev {
+        None => return Err(None),
+        Some(prev) if prev.as_slice() != env.prev.as_slice() => {
+            return Err(Some(problem(
+                "cloned_device",
+                name,
+                "it does not follow the segment before it: a copy of that laptop's vault is writing as the same device; retire one of them and let it join again",
+            )));
+        }
+        Some(_) => {}
+    }
+    let Some(plain) = env.open(team_key) else {
+        return Err(Some(problem(
+            "other_keys",
+            name,
+            "it is sealed with team keys this laptop does not hold: keys were changed on one of the laptops (a user was removed or a role changed); the laptops that did not change them must join the team again with `tresor join`",
+        )));
+    };
+    let Ok(body) = postcard::from_bytes::<Body>(&plain) else {
+        return Err(damaged("its content cannot be read"));
+    };
+    if let Some(minutes) = too_far_ahead(&body, now_ms) {
+        return Err(Some(problem(
+            "clock_ahead",
+            name,
+            format!(
+                "the changes are dated {minutes} minutes ahead of this laptop's clock; they are held back until then — check the clock of the laptop that wrote them"
+            ),
+        )));
+    }
+    // A device writes only its own changes.
+    let dname = device.simple().to_string();
+    if body.ops.iter().any(|o| o.device != dname) || body.forgets.iter().any(|f| f.device != dname)
+    {
+        return Err(Some(problem(
+            "forged",
+            name,
+            "it carries changes in another device's name; it was not applied",
+        )));
+    }
+    Ok((open_body(body, subject_wrap, cache), file::hash(&bytes)))
 }
 
 fn rel(layout: &Layout, path: &Path) -> String {
@@ -829,18 +1039,13 @@ impl Session {
 
     /// The sync key of a subject: from its wrapped key in `wrapped` or here.
     fn subject_sync_key(&self, subject: Uuid, wrapped: Option<&Vec<u8>>) -> Option<Key32> {
-        let stored;
-        let wrapped = match wrapped {
-            Some(w) => w,
+        match wrapped {
+            Some(w) => sync_key(&self.keys.subject_wrap, subject, w),
             None => {
-                stored = self.store.subject_key(subject).ok().flatten()?;
-                &stored
+                let stored = self.store.subject_key(subject).ok().flatten()?;
+                sync_key(&self.keys.subject_wrap, subject, &stored)
             }
-        };
-        let sid = subject.to_string();
-        let ctx = crate::api::owned_ctx("subject-key", &sid);
-        let dsk = crypto::open(&self.keys.subject_wrap, &ctx, wrapped)?;
-        Some(crypto::expand(&dsk, "tresor sync value v1"))
+        }
     }
 
     fn unwire(
@@ -849,51 +1054,30 @@ impl Session {
         keys: &HashMap<Uuid, Vec<u8>>,
         cache: &mut HashMap<Uuid, Option<Key32>>,
     ) -> Option<Op> {
-        let kind = RecordKind::parse(&w.kind)?;
-        let id = w.id.to_string();
-        let value = match w.value {
-            WireValue::Cleared => OpValue::Cleared,
-            WireValue::Open(bytes) => OpValue::Open(String::from_utf8(bytes).ok()?),
-            WireValue::Sealed(c, bytes) => OpValue::Sealed {
-                compartment: Compartment::parse(&c)?,
-                bytes,
-            },
-            WireValue::Subject {
-                subject,
-                compartment,
-                bytes,
-            } => {
-                let key = cache
-                    .entry(subject)
-                    .or_insert_with(|| self.subject_sync_key(subject, keys.get(&subject)))
-                    .clone()?;
-                let inner = crypto::open(&key, &value_ctx(&id, &w.field), &bytes)?;
-                match compartment {
-                    None => OpValue::Open(String::from_utf8(inner.to_vec()).ok()?),
-                    Some(c) => OpValue::Sealed {
-                        compartment: Compartment::parse(&c)?,
-                        bytes: inner.to_vec(),
-                    },
-                }
-            }
+        let key = match &w.value {
+            WireValue::Subject { subject, .. } => Some(
+                cache
+                    .entry(*subject)
+                    .or_insert_with(|| self.subject_sync_key(*subject, keys.get(subject)))
+                    .clone()?,
+            ),
+            _ => None,
         };
-        Some(Op {
-            id: w.id,
-            hlc: Hlc(w.hlc),
-            device: w.device,
-            author: w.author,
-            record: w.record,
-            kind,
-            field: w.field,
-            value,
-        })
+        unwire_op(w, key.as_ref())
     }
 
-    /// Applies a body: removals that filter first, then the ops, then
-    /// the rest. Returns (changes applied, removals applied, any erasure,
-    /// changes that could not be read).
+    /// Applies a body as [`Session::apply_opened`] does.
     fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool, u64)> {
-        let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
+        let opened = open_body(body, &self.keys.subject_wrap, &mut HashMap::new());
+        self.apply_opened(opened)
+    }
+
+    /// Applies an opened body: removals that filter first, then the ops,
+    /// then the rest. Changes of people whose keys were not in the folder
+    /// are opened here with the keys of this vault. Returns (changes
+    /// applied, removals applied, any erasure, changes that could not be
+    /// read).
+    fn apply_opened(&mut self, body: Opened) -> Result<(u64, u64, bool, u64)> {
         let (first, after): (Vec<_>, Vec<_>) = body
             .forgets
             .into_iter()
@@ -914,22 +1098,35 @@ impl Session {
         for f in first {
             forget(self, f)?;
         }
-        let mut cache = HashMap::new();
-        let mut ops = Vec::with_capacity(body.ops.len());
+        let mut cache: HashMap<Uuid, Option<Key32>> = HashMap::new();
+        let mut ops = Vec::with_capacity(body.slots.len());
         let mut unreadable = 0;
-        for w in body.ops {
-            let subject = match &w.value {
-                WireValue::Subject { subject, .. } => Some(*subject),
-                _ => None,
+        for slot in body.slots {
+            let failed = match slot {
+                Slot::Ready(op) => {
+                    ops.push(op);
+                    continue;
+                }
+                Slot::NeedsKey(subject, w) => {
+                    let key = cache
+                        .entry(subject)
+                        .or_insert_with(|| self.subject_sync_key(subject, None));
+                    match unwire_op(w, key.as_ref()) {
+                        Some(op) => {
+                            ops.push(op);
+                            continue;
+                        }
+                        None => Some(subject),
+                    }
+                }
+                Slot::Failed(subject) => subject,
             };
-            match self.unwire(w, &keys, &mut cache) {
-                Some(op) => ops.push(op),
-                // An erased person's changes do not open any more: expected.
-                None if subject.is_some_and(|s| {
-                    self.store.is_erased(s).unwrap_or(false)
-                        || self.store.is_gone(s).unwrap_or(false)
-                }) => {}
-                None => unreadable += 1,
+            // An erased person's changes do not open any more: expected.
+            let expected = failed.is_some_and(|s| {
+                self.store.is_erased(s).unwrap_or(false) || self.store.is_gone(s).unwrap_or(false)
+            });
+            if !expected {
+                unreadable += 1;
             }
         }
         let max = ops.iter().map(|o| o.hlc).max();
@@ -943,17 +1140,6 @@ impl Session {
         Ok((applied as u64, removals, erased, unreadable))
     }
 
-    fn too_far_ahead(&self, body: &Body) -> Option<u64> {
-        let now = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
-        let max = body
-            .ops
-            .iter()
-            .map(|o| Hlc(o.hlc).wall_ms())
-            .chain(body.forgets.iter().map(|f| Hlc(f.hlc).wall_ms()))
-            .max()?;
-        (max > now + FUTURE_SLACK_MS).then(|| (max - now) / 60_000)
-    }
-
     fn pull(
         &mut self,
         layout: &Layout,
@@ -961,7 +1147,34 @@ impl Session {
         team_key: &Key32,
         report: &mut SyncReport,
     ) -> Result<bool> {
-        let mut erased = self.apply_snapshot_if_needed(layout, team, team_key, report)?;
+        let erased = self.apply_snapshot_if_needed(layout, team, team_key, report)?;
+        // The segments go in as one batch: each is applied and marked as
+        // seen in a savepoint of its own, and the batch commits once every
+        // BATCH_CHANGES changes, so pages written again and again by one
+        // segment after another (indexes, the search index) are written
+        // once per batch.
+        self.store.begin_batch()?;
+        match self.pull_segments(layout, team, team_key, report) {
+            Ok(e) => {
+                self.store.end_batch()?;
+                Ok(erased | e)
+            }
+            Err(e) => {
+                self.store.abort_batch();
+                Err(e)
+            }
+        }
+    }
+
+    fn pull_segments(
+        &mut self,
+        layout: &Layout,
+        team: &Team,
+        team_key: &Key32,
+        report: &mut SyncReport,
+    ) -> Result<bool> {
+        let mut erased = false;
+        let mut in_batch = 0;
         let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
         for dname in read_dir_names(&layout.logs()) {
             let Some(device) = file::device_of_name(&dname) else {
@@ -989,136 +1202,90 @@ impl Session {
                 ));
                 continue;
             }
-            for seq in seqs.into_iter().filter(|s| *s > head) {
-                let path = layout.segment(device, seq);
-                match self.read_segment(layout, team, team_key, device, seq, &path)? {
-                    Ok((body, hash)) => {
-                        if let Some(minutes) = self.too_far_ahead(&body) {
-                            report.problems.push(problem(
-                                "clock_ahead",
-                                rel(layout, &path),
-                                format!("the changes are dated {minutes} minutes ahead of this laptop's clock; they are held back until then — check the clock of the laptop that wrote them"),
-                            ));
+            // The segment before the first new one: known here, or none yet.
+            let prev = if head == 0 {
+                Some([0u8; 32])
+            } else {
+                self.store
+                    .seen_segment(&dname, head)?
+                    .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
+            };
+            let wanted: Vec<u64> = seqs.into_iter().filter(|s| *s > head).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            // A second thread reads, checks and opens the next segments
+            // while this one applies; it stops at the first that cannot be
+            // applied, and when this side stops listening.
+            let wrap = self.keys.subject_wrap.clone();
+            let now_ms = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+            std::thread::scope(|scope| -> Result<()> {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                scope.spawn(move || {
+                    let mut cache = HashMap::new();
+                    let mut prev = prev;
+                    let mut expected = head + 1;
+                    for seq in wanted {
+                        let link = if seq == expected { prev } else { None };
+                        let read = read_segment(
+                            layout,
+                            team,
+                            team_key,
+                            &wrap,
+                            &mut cache,
+                            now_ms,
+                            (device, seq),
+                            link,
+                        );
+                        let go_on = match &read {
+                            Ok((_, hash)) => {
+                                prev = Some(*hash);
+                                expected = seq + 1;
+                                true
+                            }
+                            Err(_) => false,
+                        };
+                        if tx.send((seq, read)).is_err() || !go_on {
                             break;
                         }
-                        // A device writes only its own changes.
-                        if body.ops.iter().any(|o| o.device != dname)
-                            || body.forgets.iter().any(|f| f.device != dname)
-                        {
-                            report.problems.push(problem(
-                                "forged",
-                                rel(layout, &path),
-                                "it carries changes in another device's name; it was not applied",
-                            ));
-                            break;
-                        }
-                        let (changes, removals, e, unreadable) = self.apply_body(body)?;
-                        if unreadable > 0 {
-                            report.problems.push(problem(
-                                "unreadable",
-                                rel(layout, &path),
-                                format!("{unreadable} changes in it could not be read (written by a newer Tresor?); the rest was applied, and it is read again at every sync until they can be"),
-                            ));
-                            break;
-                        }
-                        if removals > 0 {
-                            self.store.set_meta("sync_compact_wanted", "1")?;
-                        }
-                        self.store.mark_seen(&dname, seq, &hash)?;
-                        erased |= e;
-                        report.received_changes += changes;
-                        report.received_removals += removals;
-                        report.received_segments += 1;
                     }
-                    Err(Some(p)) => {
-                        report.problems.push(p);
+                });
+                for (seq, read) in rx {
+                    let (body, hash) = match read {
+                        Ok(r) => r,
+                        Err(Some(p)) => {
+                            report.problems.push(p);
+                            break;
+                        }
+                        Err(None) => break, // an earlier segment has not arrived yet
+                    };
+                    let (changes, removals, e, unreadable) = self.apply_opened(body)?;
+                    if unreadable > 0 {
+                        report.problems.push(problem(
+                            "unreadable",
+                            rel(layout, &layout.segment(device, seq)),
+                            format!("{unreadable} changes in it could not be read (written by a newer Tresor?); the rest was applied, and it is read again at every sync until they can be"),
+                        ));
                         break;
                     }
-                    Err(None) => break, // an earlier segment has not arrived yet
+                    if removals > 0 {
+                        self.store.set_meta("sync_compact_wanted", "1")?;
+                    }
+                    self.store.mark_seen(&dname, seq, &hash)?;
+                    erased |= e;
+                    report.received_changes += changes;
+                    report.received_removals += removals;
+                    report.received_segments += 1;
+                    in_batch += changes;
+                    if in_batch >= BATCH_CHANGES {
+                        self.store.batch_commit()?;
+                        in_batch = 0;
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(erased)
-    }
-
-    /// Reads and checks one segment: frame, signature, chain, seal.
-    /// `Err(None)` means "not yet" (its predecessor is missing).
-    #[allow(clippy::type_complexity)]
-    fn read_segment(
-        &self,
-        layout: &Layout,
-        team: &Team,
-        team_key: &Key32,
-        device: Uuid,
-        seq: u64,
-        path: &Path,
-    ) -> Result<std::result::Result<(Body, [u8; 32]), Option<SyncProblem>>> {
-        let name = rel(layout, path);
-        let damaged = |what: &str| {
-            Err(Some(problem(
-                "damaged",
-                name.clone(),
-                format!("{what}; it was not applied and will be read again at the next sync"),
-            )))
-        };
-        let Ok(bytes) = std::fs::read(path) else {
-            return Ok(damaged("it cannot be read"));
-        };
-        let Some(env) = file::parse(&bytes) else {
-            return Ok(damaged("it is truncated or not a Tresor segment"));
-        };
-        if env.kind != Kind::Segment || env.device != device || env.seq != seq {
-            return Ok(damaged("its header does not match its name"));
-        }
-        if team.retired.get(&device).is_some_and(|upto| seq > *upto) {
-            return Ok(Err(Some(problem(
-                "retired",
-                name,
-                "written by a retired device after its retirement; it was not applied",
-            ))));
-        }
-        let Some(key) = team.key(device) else {
-            return Ok(Err(Some(problem(
-                "unknown_device",
-                name,
-                "written by a device without a valid card in the folder; it was not applied",
-            ))));
-        };
-        if !env.signed_by(&key) {
-            return Ok(Err(Some(problem(
-                "forged",
-                name,
-                "its signature does not verify: it was altered or forged, and was not applied",
-            ))));
-        }
-        let dname = device.simple().to_string();
-        let expected = if seq == 1 {
-            Some(vec![0u8; 32])
-        } else {
-            self.store.seen_segment(&dname, seq - 1)?
-        };
-        match expected {
-            None => return Ok(Err(None)),
-            Some(prev) if prev.as_slice() != env.prev.as_slice() => {
-                return Ok(Err(Some(problem(
-                    "cloned_device",
-                    name,
-                    "it does not follow the segment before it: a copy of that laptop's vault is writing as the same device; retire one of them and let it join again",
-                ))));
-            }
-            Some(_) => {}
-        }
-        let Some(plain) = env.open(team_key) else {
-            return Ok(Err(Some(problem(
-                "other_keys",
-                name,
-                "it is sealed with team keys this laptop does not hold: keys were changed on one of the laptops (a user was removed or a role changed); the laptops that did not change them must join the team again with `tresor join`",
-            ))));
-        };
-        let Ok(body) = postcard::from_bytes::<Body>(&plain) else {
-            return Ok(damaged("its content cannot be read"));
-        };
-        Ok(Ok((body, file::hash(&bytes))))
     }
 
     fn push(
