@@ -244,22 +244,37 @@ fn sync_apply(root: &Path) {
     )
     .expect("create");
     a.sync_setup(&folder).expect("setup");
-    let (mut enc, _) =
-        tresor_core::sync::join(&folder, &root.join("sync-enc"), "bench", PASS, clock())
-            .expect("join");
-    let (mut plain, _) = tresor_core::sync::join_plain_baseline(
-        &folder,
-        &root.join("sync-plain"),
-        "bench",
-        PASS,
-        clock(),
-    )
-    .expect("join plain");
+    // Five receivers of each kind, pulled in turn: the median of five
+    // runs of each, interleaved, so a burst of load on this shared machine
+    // does not decide the ratio.
+    const RUNS: usize = 5;
+    let mut receivers = Vec::new();
+    for i in 0..RUNS {
+        let (enc, _) = tresor_core::sync::join(
+            &folder,
+            &root.join(format!("sync-enc-{i}")),
+            "bench",
+            PASS,
+            clock(),
+        )
+        .expect("join");
+        let (plain, _) = tresor_core::sync::join_plain_baseline(
+            &folder,
+            &root.join(format!("sync-plain-{i}")),
+            "bench",
+            PASS,
+            clock(),
+        )
+        .expect("join plain");
+        receivers.push((enc, plain));
+    }
     // The joiners' own first changes (defaults) go out first.
     for _ in 0..2 {
-        for s in [&mut enc, &mut plain, &mut a] {
-            s.sync().expect("settle");
+        for (enc, plain) in &mut receivers {
+            enc.sync().expect("settle");
+            plain.sync().expect("settle");
         }
+        a.sync().expect("settle");
     }
     let mut seed = 7;
     while a.sync_status().expect("status").pending_changes < target {
@@ -271,21 +286,28 @@ fn sync_apply(root: &Path) {
         seed += 1;
     }
     let sent = a.sync().expect("push").sent_changes;
-    let mut rate = Vec::new();
-    for s in [&mut enc, &mut plain] {
-        let started = Instant::now();
-        let r = s.sync().expect("pull");
-        let secs = started.elapsed().as_secs_f64();
-        assert_eq!(r.received_changes, sent, "every change applied");
-        rate.push(r.received_changes as f64 / secs);
+    let (mut enc_rates, mut plain_rates) = (Vec::new(), Vec::new());
+    for (enc, plain) in &mut receivers {
+        for (s, rates) in [(enc, &mut enc_rates), (plain, &mut plain_rates)] {
+            let started = Instant::now();
+            let r = s.sync().expect("pull");
+            let secs = started.elapsed().as_secs_f64();
+            assert_eq!(r.received_changes, sent, "every change applied");
+            rates.push(r.received_changes as f64 / secs);
+        }
     }
+    eprintln!("sync_apply runs: encrypted {enc_rates:.0?}, plain {plain_rates:.0?}");
+    let (enc_rate, plain_rate) = (median(&mut enc_rates), median(&mut plain_rates));
     println!(
-        "sync_apply_{}k ops_per_s={:.0} plain_ops_per_s={:.0} ratio={:.3} changes={sent}",
+        "sync_apply_{}k ops_per_s={enc_rate:.0} plain_ops_per_s={plain_rate:.0} ratio={:.3} changes={sent} runs={RUNS}",
         target / 1000,
-        rate[0],
-        rate[1],
-        rate[1] / rate[0]
+        plain_rate / enc_rate
     );
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// Fills the vault with `records` records (a tenth people, each with nine

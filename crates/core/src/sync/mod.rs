@@ -1131,6 +1131,8 @@ impl Session {
         }
         let max = ops.iter().map(|o| o.hlc).max();
         let applied = self.store.apply_ops(&ops, &body.keys, true)?;
+        // Tens of thousands of small allocations: freed beside, not here.
+        std::thread::spawn(move || drop(ops));
         for f in after {
             forget(self, f)?;
         }
