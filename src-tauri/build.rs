@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "unrestrict_contact",
     "object_contact",
     "erase_contact",
+    "delete_export_files",
     "verify_erasure",
     "retention_rules",
     "set_retention_rule",

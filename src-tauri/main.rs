@@ -65,6 +65,7 @@ fn main() {
             rights::unrestrict_contact,
             rights::object_contact,
             rights::erase_contact,
+            rights::delete_export_files,
             rights::verify_erasure,
             retention::retention_rules,
             retention::set_retention_rule,

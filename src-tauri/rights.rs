@@ -205,7 +205,8 @@ pub fn object_contact(
     with_session(&state, |s| s.object(id, &purpose, &request))
 }
 
-/// Erases a person for an erasure request.
+/// Erases a person for an erasure request; the report names the files in
+/// the export folder that held data of theirs.
 #[tauri::command(async)]
 pub fn erase_contact(
     state: State<'_, AppState>,
@@ -213,13 +214,26 @@ pub fn erase_contact(
     request: String,
     suppress: bool,
 ) -> Res<ErasureReport> {
-    with_session(&state, |s| s.erase_person(id, &request, suppress))
+    let dir = state.export_dir();
+    with_session(&state, |s| {
+        s.erase_person_checking(id, &request, suppress, &[dir.as_path()])
+    })
 }
 
-/// Searches the vault for texts; counts per place, never content.
+/// Deletes files an erasure report named; only files directly in the
+/// export folder. Returns how many were deleted.
+#[tauri::command(async)]
+pub fn delete_export_files(state: State<'_, AppState>, files: Vec<String>) -> Res<u32> {
+    let dir = state.export_dir();
+    with_session(&state, |s| s.delete_files_in(&dir, &files))
+}
+
+/// Searches the vault and the export folder for texts; counts per place,
+/// never content.
 #[tauri::command(async)]
 pub fn verify_erasure(state: State<'_, AppState>, texts: Vec<String>) -> Res<VerifyReport> {
-    with_session(&state, |s| s.verify_erasure(&texts))
+    let dir = state.export_dir();
+    with_session(&state, |s| s.verify_erasure_in(&texts, &[dir.as_path()]))
 }
 
 #[cfg(test)]

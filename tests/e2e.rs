@@ -403,6 +403,20 @@ fn access_package_released_then_person_erased_in_the_window() {
     app.screenshot("09-access-package");
     app.click("[data-testid=package-close]");
 
+    // An export written into the export folder earlier holds her data too.
+    app.click("[data-testid=tab-consents]");
+    app.click("[data-testid=export-legal-basis]");
+    app.wait_until("the legal-basis file", |a| {
+        a.try_find("[data-testid=export-path]").is_some()
+    });
+    let legal_basis = PathBuf::from(app.text("[data-testid=export-path]").trim());
+    assert!(
+        legal_basis.starts_with(&exports),
+        "{}",
+        legal_basis.display()
+    );
+    app.click("[data-testid=tab-rights]");
+
     app.click("[data-testid=erase]");
     let effect = app.text("[data-testid=erase-effect]");
     assert!(
@@ -414,13 +428,29 @@ fn access_package_released_then_person_erased_in_the_window() {
         a.try_find("[data-testid=erasure-report]").is_some()
     });
     assert_eq!(app.count("[data-testid=contact-row]"), 0);
+    // The erasure names the export that still holds her, and deletes it
+    // after a confirmation; the package on the USB stick is not touched.
+    assert_eq!(
+        app.text("[data-testid=erasure-file]").trim(),
+        legal_basis.display().to_string()
+    );
     app.screenshot("10-erased");
+    app.click("[data-testid=erasure-files-delete]");
+    app.click("[data-testid=erasure-files-confirm]");
+    app.wait_until("the files deleted", |a| {
+        a.try_find("[data-testid=erasure-files-deleted]").is_some()
+    });
+    assert!(!legal_basis.exists(), "the export is deleted");
+    assert!(path.exists(), "the package on the USB stick stays");
     drop(app);
 
     let s = tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
         .expect("unlock");
     let report = s
-        .verify_erasure(&["Löschmich".into(), "loeschmich@example.de".into()])
+        .verify_erasure_in(
+            &["Löschmich".into(), "loeschmich@example.de".into()],
+            &[exports.as_path()],
+        )
         .expect("verify");
     assert!(report.clean(), "{:?}", report.places);
 }

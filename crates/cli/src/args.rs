@@ -236,6 +236,11 @@ pub enum ErasureCmd {
         /// A text to look for, case-insensitive (repeatable).
         #[arg(long = "text", required = true)]
         texts: Vec<String>,
+        /// Also every file directly in this folder, ZIP files and
+        /// spreadsheets entry by entry (an export folder, a USB stick;
+        /// repeatable).
+        #[arg(long = "dir")]
+        dirs: Vec<PathBuf>,
     },
 }
 
@@ -597,6 +602,12 @@ pub enum ContactCmd {
         /// person is flagged if added again ("do not contact me again").
         #[arg(long)]
         suppress: bool,
+        /// Before erasing, search the files directly in this folder (where
+        /// exports were written) for the person's id, name, e-mail
+        /// addresses and phone numbers, and name those that hold any
+        /// (repeatable). They are not deleted.
+        #[arg(long = "files-in", conflicts_with = "fields")]
+        files_in: Vec<PathBuf>,
     },
     /// Restrict processing (Art. 18): read-only, out of every list.
     Restrict {

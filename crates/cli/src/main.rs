@@ -11,7 +11,7 @@ mod retention_cmd;
 mod secrets;
 mod sync_cmd;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -229,9 +229,10 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             }
             Ok(())
         }
-        Command::Erasure(args::ErasureCmd::Verify { texts }) => {
+        Command::Erasure(args::ErasureCmd::Verify { texts, dirs }) => {
             let s = open(cli)?;
-            let report = s.verify_erasure(texts)?;
+            let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+            let report = s.verify_erasure_in(texts, &dirs)?;
             if out.json {
                 println!(
                     "{}",
@@ -466,6 +467,7 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             request,
             fields,
             suppress,
+            files_in,
         } => {
             let mut s = open(cli)?;
             if !fields.is_empty() {
@@ -482,10 +484,13 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                 }
                 return Ok(());
             }
-            let r = s.erase_person(*id, request, *suppress)?;
+            let dirs: Vec<&Path> = files_in.iter().map(PathBuf::as_path).collect();
+            let r = s.erase_person_checking(*id, request, *suppress, &dirs)?;
             if out.json {
                 println!("{}", serde_json::json!(r));
-            } else if r.kept.is_empty() {
+                return Ok(());
+            }
+            if r.kept.is_empty() {
                 println!(
                     "Erased {}: {} records and {} changes removed, the key destroyed, the database compacted. Kept: the id, the date and {}.",
                     r.person, r.records, r.changes, r.request
@@ -509,6 +514,14 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                 }
                 if let Some(d) = r.erase_after {
                     println!("The rest is erased on {d} by the retention sweep.");
+                }
+            }
+            if !r.files.is_empty() {
+                println!(
+                    "These files held data of the person before the erasure and still do; delete them (or the person's part of them):"
+                );
+                for f in &r.files {
+                    println!("  {f}");
                 }
             }
         }

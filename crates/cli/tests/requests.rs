@@ -274,6 +274,147 @@ fn erasure_removes_every_trace_and_verify_proves_it() {
     assert_eq!(short.status.code(), Some(1));
 }
 
+#[test]
+fn exports_written_earlier_are_named_by_the_erasure_and_searched_by_verify() {
+    let v = Vault::new();
+    v.init();
+    let id = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Erika Zyxwvexport",
+            "--email",
+            "zyxwv-export@example.de",
+        ])
+        .trim()
+        .to_owned();
+    let other = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Bleibt Hier",
+            "--email",
+            "bleibt@example.de",
+        ])
+        .trim()
+        .to_owned();
+    for person in [&id, &other] {
+        v.admin(&[
+            "consent",
+            "give",
+            person,
+            "--purpose",
+            "e-marketing",
+            "--channel",
+            "email",
+            "--source",
+            "web_form",
+        ]);
+    }
+    // What an office writes into its export folder over time.
+    let exports = v.file("exports");
+    std::fs::create_dir_all(&exports).expect("exports");
+    let path = |name: &str| exports.join(name).to_str().expect("path").to_owned();
+    v.admin(&["legal-basis", "export", &id, "--out", &path("lb.xlsx")]);
+    v.admin(&[
+        "mailing",
+        "export",
+        "--purpose",
+        "e-marketing",
+        "--channel",
+        "email",
+        "--out",
+        &path("list.csv"),
+    ]);
+    let pw = v.file("package.pw");
+    std::fs::write(&pw, "a long package passphrase").expect("pw");
+    v.admin(&[
+        "dsar",
+        "export",
+        &id,
+        "--out",
+        &path("sealed.zip"),
+        "--encrypt",
+        "--package-passphrase-file",
+        pw.to_str().expect("path"),
+    ]);
+    std::fs::write(exports.join("other.txt"), "nothing about her").expect("other");
+    let verify = [
+        "--json",
+        "erasure",
+        "verify",
+        "--text",
+        "Zyxwvexport",
+        "--dir",
+        exports.to_str().expect("path"),
+    ];
+    let before = v.run_as("admin.pw", &verify);
+    assert_eq!(before.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json");
+    let found = |report: &serde_json::Value, file: &str| -> u64 {
+        report["places"]
+            .as_array()
+            .expect("places")
+            .iter()
+            .filter(|p| p["place"].as_str().is_some_and(|n| n.contains(file)))
+            .map(|p| p["counts"][0].as_u64().unwrap_or(0))
+            .sum()
+    };
+    // Inside the spreadsheet (a ZIP of XML) and in the CSV; the encrypted
+    // package cannot be read and says so.
+    assert!(found(&report, "lb.xlsx") > 0, "{report}");
+    assert!(found(&report, "list.csv") > 0, "{report}");
+    assert_eq!(found(&report, "other.txt"), 0);
+    assert!(
+        report["places"]
+            .as_array()
+            .expect("places")
+            .iter()
+            .any(
+                |p| p["place"].as_str().is_some_and(|n| n.contains("sealed.zip")
+                    && n.contains("encrypted with a passphrase, not searched"))
+            ),
+        "{report}"
+    );
+
+    let req = open_request(&v, "erasure", &id);
+    let erased: serde_json::Value = serde_json::from_str(&v.admin(&[
+        "--json",
+        "contact",
+        "erase",
+        &id,
+        "--request",
+        &req,
+        "--files-in",
+        exports.to_str().expect("path"),
+    ]))
+    .expect("json");
+    let mut files: Vec<String> = erased["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f.as_str().expect("path").to_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, vec![path("lb.xlsx"), path("list.csv")]);
+    // The vault is clean; the folder is not, until the files are deleted.
+    let still = v.run_as("admin.pw", &verify);
+    assert_eq!(still.status.code(), Some(1));
+    let still: serde_json::Value = serde_json::from_slice(&still.stdout).expect("json");
+    assert!(found(&still, "lb.xlsx") > 0);
+    for f in &files {
+        std::fs::remove_file(f).expect("delete");
+    }
+    let after = v.run_as("admin.pw", &verify);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stdout)
+    );
+}
+
 fn open_request(v: &Vault, kind: &str, id: &str) -> String {
     v.admin(&[
         "request",

@@ -15,7 +15,7 @@
 //! as they are; it reports per place how many matches each text has, never
 //! the content around them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -49,6 +49,12 @@ pub struct ErasureReport {
     pub kept: Vec<KeptRecord>,
     /// When the rest of the person is erased (the last kept record's end).
     pub erase_after: Option<NaiveDate>,
+    /// Files outside the vault that held the person's id, name, an e-mail
+    /// address or a phone number of theirs before the erasure (exports
+    /// Tresor wrote there earlier): the erasure does not reach into them,
+    /// so they are named for someone to delete. Only filled by
+    /// [`Session::erase_person_checking`].
+    pub files: Vec<String>,
 }
 
 /// What erasing single fields removed.
@@ -131,6 +137,81 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// What a search found in one file outside the vault.
+struct FileScan {
+    path: PathBuf,
+    /// Per needle.
+    counts: Vec<u32>,
+    /// Parts of a ZIP that are encrypted with a passphrase, not searched.
+    sealed: u32,
+}
+
+impl FileScan {
+    fn found(&self) -> bool {
+        self.counts.iter().any(|c| *c > 0)
+    }
+
+    fn place(self) -> PlaceHits {
+        PlaceHits {
+            place: if self.sealed > 0 {
+                format!(
+                    "{} ({} parts encrypted with a passphrase, not searched)",
+                    self.path.display(),
+                    self.sealed
+                )
+            } else {
+                self.path.display().to_string()
+            },
+            counts: self.counts,
+        }
+    }
+}
+
+/// Searches the files directly in `dir` for the (lower-case) `needles`:
+/// a ZIP (an access package, a spreadsheet) entry by entry, anything else
+/// as text. A missing folder has nothing in it.
+fn scan_dir(dir: &Path, needles: &[String]) -> Result<Vec<FileScan>> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io(dir)(e)),
+    };
+    files.sort();
+    let mut scans = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+        // The bytes as they are (names of ZIP entries, plain files) ...
+        let mut counts = count_all(&String::from_utf8_lossy(&bytes), needles);
+        let mut sealed = 0u32;
+        // ... and every entry of a ZIP, unpacked.
+        if let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(&bytes)) {
+            for i in 0..archive.len() {
+                let mut text = Vec::new();
+                let read = archive
+                    .by_index(i)
+                    .ok()
+                    .and_then(|mut e| std::io::Read::read_to_end(&mut e, &mut text).ok());
+                match read {
+                    Some(_) => add(
+                        &mut counts,
+                        &count_all(&String::from_utf8_lossy(&text), needles),
+                    ),
+                    None => sealed += 1,
+                }
+            }
+        }
+        scans.push(FileScan {
+            path,
+            counts,
+            sealed,
+        });
+    }
+    Ok(scans)
+}
+
 impl Session {
     /// Erases a person for an erasure request. Everything of theirs goes
     /// but what a law requires to keep (invoices, business letters: see `erase_subject`);
@@ -153,6 +234,90 @@ impl Session {
         let (report, _) = self.erase_subject(person, &req.reference)?;
         self.store.compact()?;
         Ok(report)
+    }
+
+    /// As [`Session::erase_person`], and first searches the files directly
+    /// in `dirs` (the app's export folder, say) for the person's id, name,
+    /// e-mail addresses and phone numbers: the report names the files that
+    /// held any of them.
+    pub fn erase_person_checking(
+        &mut self,
+        person: RecordId,
+        request: &str,
+        suppress: bool,
+        dirs: &[&Path],
+    ) -> Result<ErasureReport> {
+        self.require(Action::Erase)?;
+        let needles = self.identifying_texts(person)?;
+        let mut files = Vec::new();
+        for dir in dirs {
+            files.extend(
+                scan_dir(dir, &needles)?
+                    .into_iter()
+                    .filter(FileScan::found)
+                    .map(|f| f.path.display().to_string()),
+            );
+        }
+        let mut report = self.erase_person(person, request, suppress)?;
+        report.files = files;
+        Ok(report)
+    }
+
+    /// Deletes files that [`Session::erase_person_checking`] named, each of
+    /// which must lie directly in `dir` (nothing elsewhere is touched).
+    /// Returns how many were deleted; one already gone counts as done.
+    pub fn delete_files_in(&self, dir: &Path, files: &[String]) -> Result<u32> {
+        self.require(Action::Erase)?;
+        let mut deleted = 0;
+        for f in files {
+            let path = Path::new(f);
+            if path.parent() != Some(dir) || path.file_name().is_none() {
+                return Err(Error::invalid(
+                    "files",
+                    format!("{f} is not a file in {}", dir.display()),
+                ));
+            }
+            match std::fs::remove_file(path) {
+                Ok(()) => deleted += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(path)(e)),
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// What identifies the person in a file written earlier (lower case):
+    /// their id, full name, e-mail addresses and phone numbers.
+    fn identifying_texts(&self, person: RecordId) -> Result<Vec<String>> {
+        let view = self.contact(person)?;
+        let strings = |name: &str| -> Vec<String> {
+            match view.field(name).map(|f| &f.value) {
+                Some(crate::contacts::FieldValue::Value { value }) => match value {
+                    serde_json::Value::String(s) => vec![s.clone()],
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            }
+        };
+        let mut texts = vec![person.to_string()];
+        let name = [strings("given_name"), strings("family_name")]
+            .concat()
+            .join(" ");
+        texts.push(name);
+        texts.extend(strings("emails"));
+        texts.extend(strings("phones"));
+        let mut needles: Vec<String> = texts
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| t.chars().count() >= 3)
+            .collect();
+        needles.sort();
+        needles.dedup();
+        Ok(needles)
     }
 
     /// Erases a person, or — when invoices or business letters of theirs
@@ -200,6 +365,7 @@ impl Session {
                 changes: count(changes),
                 kept,
                 erase_after: None,
+                files: Vec::new(),
             };
             return Ok((report, by_kind));
         }
@@ -245,6 +411,7 @@ impl Session {
             records: count(records.len()),
             changes: count(changes),
             erase_after: kept.iter().map(|k| k.until).max(),
+            files: Vec::new(),
             kept,
         };
         Ok((report, by_kind))
@@ -370,6 +537,13 @@ impl Session {
     /// stored. Empties the WAL into the database first, so every committed
     /// page is read decrypted.
     pub fn verify_erasure(&self, texts: &[String]) -> Result<VerifyReport> {
+        self.verify_erasure_in(texts, &[])
+    }
+
+    /// As [`Session::verify_erasure`], and also every file directly in
+    /// `dirs` (an export folder, a USB stick): ZIP files and spreadsheets
+    /// entry by entry.
+    pub fn verify_erasure_in(&self, texts: &[String], dirs: &[&Path]) -> Result<VerifyReport> {
         self.require(Action::Erase)?;
         let needles: Vec<String> = texts.iter().map(|t| t.trim().to_lowercase()).collect();
         if needles.is_empty() || needles.iter().any(|n| n.chars().count() < 3) {
@@ -442,6 +616,9 @@ impl Session {
                 }
                 places.push(PlaceHits { place, counts });
             }
+        }
+        for dir in dirs {
+            places.extend(scan_dir(dir, &needles)?.into_iter().map(FileScan::place));
         }
         Ok(VerifyReport { places })
     }

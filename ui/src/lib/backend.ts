@@ -110,6 +110,8 @@ export interface Backend {
   /** Records an objection; returns how many addresses were suppressed. */
   objectContact(id: string, purpose: string, request: string): Promise<number>;
   eraseContact(id: string, request: string, suppress: boolean): Promise<ErasureReport>;
+  /** Deletes files an erasure report named (only files in the export folder); how many. */
+  deleteExportFiles(files: string[]): Promise<number>;
   verifyErasure(texts: string[]): Promise<VerifyReport>;
   // Retention rules, the sweep and legal holds.
   retentionRules(): Promise<RetentionRule[]>;
@@ -185,6 +187,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   unrestrictContact: true,
   objectContact: true,
   eraseContact: true,
+  deleteExportFiles: false,
   verifyErasure: false,
   retentionRules: false,
   retentionPreview: false,
@@ -394,6 +397,9 @@ export class TauriBackend implements Backend {
   }
   eraseContact(id: string, request: string, suppress: boolean) {
     return call<ErasureReport>('erase_contact', { id, request, suppress });
+  }
+  deleteExportFiles(files: string[]) {
+    return call<number>('delete_export_files', { files });
   }
   verifyErasure(texts: string[]) {
     return call<VerifyReport>('verify_erasure', { texts });

@@ -1355,6 +1355,7 @@ export class MockBackend implements Backend {
     }
     const chosen = this.saveDialog(`/exports/${file}`);
     if (chosen === null) return null;
+    if (chosen.startsWith('/exports/')) v.consent.written.set(chosen, new Set([id]));
     file = chosen.slice(chosen.lastIndexOf('/') + 1);
     const bytes = new TextEncoder().encode(JSON.stringify({ preview, pass: pass !== null, n: v.releases.length }));
     const release = {
@@ -1419,14 +1420,22 @@ export class MockBackend implements Backend {
     }
     if (suppress) r.suppress(list(p.fields.emails), list(p.fields.phones));
     const changes = v.historyOf(p).length;
+    const files = v.consent.filesOf(id);
     // As in the core, the records of released packages go with the person.
     const releases = v.releases.filter((x) => x.person === id).length;
     v.releases.splice(0, v.releases.length, ...v.releases.filter((x) => x.person !== id));
     const records = 1 + p.links.length + v.interactionsOf(p).length + v.consent.forget(id) + r.forget(id) + releases;
     v.persons.delete(id);
     v.dirty();
-    return { person: id, request: req.reference, records, changes, kept: [], erase_after: null };
+    return { person: id, request: req.reference, records, changes, kept: [], erase_after: null, files };
   }
+  async deleteExportFiles(files: string[]): Promise<number> {
+    await this.tick('delete_export_files');
+    const { v, role } = this.rights();
+    requireAction(role, 'erase');
+    return v.consent.deleteFiles(files);
+  }
+
 
   private retentionPeople(v: MockVault) {
     return [...v.persons.values()].map((p) => {

@@ -329,7 +329,8 @@ export class MockConsent {
   readonly registers: Register[] = [];
   smtp: SmtpSettings | null = null;
   private smtpPassword: string | null = null;
-  private readonly written = new Set<string>();
+  /** Files in the (pretend) export folder, with the people whose data each holds. */
+  readonly written = new Map<string, Set<string>>();
   /** Mails the mock sent (double opt-in), for tests. */
   readonly sent: SentMail[] = [];
   private seq = 0;
@@ -412,11 +413,28 @@ export class MockConsent {
     return clone(rest);
   }
 
-  private exportPath(stem: string, ext: string): string {
+  private exportPath(stem: string, ext: string, people: string[] = []): string {
     let path = `/exports/${stem}.${ext}`;
     for (let n = 2; this.written.has(path); n++) path = `/exports/${stem}-${n}.${ext}`;
-    this.written.add(path);
+    this.written.set(path, new Set(people));
     return path;
+  }
+
+  /** Files in the export folder holding data of the person (as the core's search finds them). */
+  filesOf(person: string): string[] {
+    return [...this.written].filter(([, people]) => people.has(person)).map(([path]) => path);
+  }
+
+  /** Deletes files of the export folder; as the core, refuses anything outside it. */
+  deleteFiles(paths: string[]): number {
+    let deleted = 0;
+    for (const p of paths) {
+      if (!p.startsWith('/exports/') || p.slice('/exports/'.length).includes('/')) {
+        throw invalid('files', `${p} is not a file in /exports`);
+      }
+      if (this.written.delete(p)) deleted++;
+    }
+    return deleted;
   }
 
   private today(): string {
@@ -737,7 +755,7 @@ export class MockConsent {
     const view = this.legalBasis(role, id);
     if (format !== 'xlsx' && format !== 'csv') throw invalid('format', 'the legal-basis view is exported as xlsx or csv');
     const stem = `${lang === 'de' ? 'rechtsgrundlagen' : 'legal-basis'}-${slug(view.display)}-${this.today()}`;
-    return { path: this.exportPath(stem, format), count: null };
+    return { path: this.exportPath(stem, format, [id]), count: null };
   }
 
   exportRegister(role: Role, version: number | null, format: string, lang: Lang): ExportedFile {
@@ -762,7 +780,7 @@ export class MockConsent {
     const field = channel === 'email' ? 'emails' : channel === 'post' ? 'addresses' : 'phones';
     const people = [...eligible].filter((id) => first(this.people.readable(id, role)[field]) !== null);
     const stem = `mailing-${slug(purpose.key)}-${slug(channel)}-${this.today()}`;
-    const path = this.exportPath(stem, 'csv');
+    const path = this.exportPath(stem, 'csv', people);
     this.disclosures.push({
       id: this.nextId(),
       purpose: purpose.key,

@@ -275,6 +275,29 @@ describe('data-subject requests', () => {
     await waitFor(() => expect(screen.getByTestId('form-error').textContent).toContain('This address is blocked'));
   });
 
+  it('names the exports that still hold the erased person and deletes them after a confirmation', async () => {
+    const { mock, id } = seeded();
+    const r = await openReq(mock, 'erasure', id, '2026-03-01');
+    const lb = await mock.exportLegalBasis(id, 'xlsx', 'en');
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+    await fireEvent.click(screen.getByTestId('erase'));
+    expect(screen.getByTestId('erase-effect').textContent).toContain('are searched first and listed afterwards');
+    await fireEvent.click(screen.getByTestId('erase-confirm'));
+    await screen.findByTestId('erasure-report');
+    expect(r.reference).toBeTruthy();
+    expect(screen.getAllByTestId('erasure-file').map((f) => f.textContent)).toEqual([lb.path]);
+
+    // Two steps: the confirmation says what goes and what stays untouched.
+    await fireEvent.click(screen.getByTestId('erasure-files-delete'));
+    expect(mock.calls).not.toContain('delete_export_files');
+    expect(screen.getByTestId('erasure-files').textContent).toContain('Copies elsewhere (sent by mail, on a USB stick) are not touched.');
+    await fireEvent.click(screen.getByTestId('erasure-files-confirm'));
+    expect((await screen.findByTestId('erasure-files-deleted')).textContent).toBe('Files deleted: 1.');
+    expect(mock.consentStore().written.has(lb.path)).toBe(false);
+    await expect(mock.deleteExportFiles(['/etc/passwd'])).rejects.toMatchObject({ code: 'invalid', field: 'files' });
+  });
+
   it('erases only after confirmation, then returns to the list with the report; the check finds nothing', async () => {
     const { mock, id } = seeded();
     const r = await openReq(mock, 'erasure', id, '2026-03-01');
@@ -300,6 +323,8 @@ describe('data-subject requests', () => {
     expect(screen.queryByTestId('contact-detail')).toBeNull();
     expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).toBeNull();
     await expect(mock.getContact(id)).rejects.toMatchObject({ code: 'not_found' });
+    // No export of hers was written: no file list.
+    expect(screen.queryByTestId('erasure-files')).toBeNull();
 
     // The erasure check in the Requests view.
     await fireEvent.click(screen.getByTestId('nav-requests'));

@@ -29,4 +29,12 @@ kept: Array<KeptRecord>,
 /**
  * When the rest of the person is erased (the last kept record's end).
  */
-erase_after: string | null, };
+erase_after: string | null, 
+/**
+ * Files outside the vault that held the person's id, name, an e-mail
+ * address or a phone number of theirs before the erasure (exports
+ * Tresor wrote there earlier): the erasure does not reach into them,
+ * so they are named for someone to delete. Only filled by
+ * [`Session::erase_person_checking`].
+ */
+files: Array<string>, };
