@@ -34,6 +34,9 @@ struct Inner {
     session: Option<Session>,
     /// Where exports are written.
     export_dir: PathBuf,
+    /// Files in the export folder the last erasure named: the only ones
+    /// the window may have deleted.
+    erased_files: Vec<String>,
 }
 
 /// The app's state, registered once with `manage`.
@@ -68,6 +71,7 @@ impl AppState {
                     },
                     PathBuf::from,
                 ),
+                erased_files: Vec::new(),
             }),
             clock: Arc::new(SystemClock),
         }
@@ -81,6 +85,7 @@ impl AppState {
                 home_dir: dir.clone(),
                 demo_dir: dir.join("demo"),
                 export_dir: dir.join("exports"),
+                erased_files: Vec::new(),
                 vault_dir: dir,
                 is_demo: false,
                 start_demo: false,
@@ -94,6 +99,31 @@ impl AppState {
     /// Documents/Tresor.
     pub fn export_dir(&self) -> PathBuf {
         self.lock().export_dir.clone()
+    }
+
+    /// The vault's own directory.
+    pub fn vault_dir(&self) -> PathBuf {
+        self.lock().vault_dir.clone()
+    }
+
+    /// Remembers the files an erasure named.
+    pub(crate) fn set_erased_files(&self, files: Vec<String>) {
+        self.lock().erased_files = files;
+    }
+
+    /// Checks that every file was named by the last erasure (the window
+    /// may not delete anything else) and forgets them.
+    pub(crate) fn take_erased_files(&self, files: &[String]) -> Res<()> {
+        let mut inner = self.lock();
+        if let Some(f) = files.iter().find(|f| !inner.erased_files.contains(f)) {
+            return Err(tresor_core::Error::Invalid {
+                field: "files".into(),
+                message: format!("{f} was not named by the last erasure; nothing was deleted"),
+            }
+            .into());
+        }
+        inner.erased_files.retain(|f| !files.contains(f));
+        Ok(())
     }
 
     /// Signs in to a vault that `make` builds in the app's own vault

@@ -117,8 +117,10 @@ pub fn release_package(
     std::fs::create_dir_all(&dir).map_err(tresor_core::Error::io(&dir))?;
     let passphrase = passphrase.filter(|p| !p.is_empty());
     let request = request.filter(|r| !r.trim().is_empty());
-    // The package is built as the user asked for it, then the session is
-    // let go while the dialog is open, so background sync is not held up.
+    // Built once for its name (and to refuse early what may not be
+    // done); the session is let go while the dialog is open, so background
+    // sync is not held up, and the package is built again after it with
+    // what the vault holds then.
     let package = with_session(&state, |s| s.access_package(id, lang))?;
     let stem = format!(
         "{}-{}-{}",
@@ -139,15 +141,36 @@ pub fn release_package(
     let Some(chosen) = dialog.blocking_save_file() else {
         return Ok(None);
     };
-    let path = with_zip_extension(
-        chosen
-            .into_path()
-            .map_err(|e| tresor_core::Error::Invalid {
-                field: "path".into(),
-                message: format!("the chosen place is not a file ({e})"),
-            })?,
-    );
+    let chosen = chosen
+        .into_path()
+        .map_err(|e| tresor_core::Error::Invalid {
+            field: "path".into(),
+            message: format!("the chosen place is not a file ({e})"),
+        })?;
+    let path = with_zip_extension(chosen.clone());
+    // The dialog asked before overwriting what was typed, not the name
+    // with .zip added.
+    if path != chosen && path.exists() {
+        return Err(tresor_core::Error::Invalid {
+            field: "path".into(),
+            message: format!(
+                "{} exists already; nothing was written — choose another name",
+                path.display()
+            ),
+        }
+        .into());
+    }
+    if path.starts_with(state.vault_dir()) {
+        return Err(tresor_core::Error::Invalid {
+            field: "path".into(),
+            message: "not into the vault's own folder; nothing was written — choose another place"
+                .into(),
+        }
+        .into());
+    }
+    drop(package);
     with_session(&state, |s| {
+        let package = s.access_package(id, lang)?;
         let release =
             s.release_package(&package, &path, passphrase.as_deref(), request.as_deref())?;
         Ok(Some(ReleasedPackage {
@@ -215,16 +238,19 @@ pub fn erase_contact(
     suppress: bool,
 ) -> Res<ErasureReport> {
     let dir = state.export_dir();
-    with_session(&state, |s| {
+    let report = with_session(&state, |s| {
         s.erase_person_checking(id, &request, suppress, &[dir.as_path()])
-    })
+    })?;
+    state.set_erased_files(report.files.clone());
+    Ok(report)
 }
 
-/// Deletes files an erasure report named; only files directly in the
-/// export folder. Returns how many were deleted.
+/// Deletes files the last erasure named (nothing else), in the export
+/// folder. Returns how many were deleted.
 #[tauri::command(async)]
 pub fn delete_export_files(state: State<'_, AppState>, files: Vec<String>) -> Res<u32> {
     let dir = state.export_dir();
+    state.take_erased_files(&files)?;
     with_session(&state, |s| s.delete_files_in(&dir, &files))
 }
 
@@ -239,6 +265,23 @@ pub fn verify_erasure(state: State<'_, AppState>, texts: Vec<String>) -> Res<Ver
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_may_delete_only_what_the_last_erasure_named() {
+        let tmp = std::env::temp_dir().join(format!("tresor-erased-{}", std::process::id()));
+        let state = AppState::at(tmp);
+        let named = "/home/x/Documents/Tresor/rechtsgrundlagen-erika.xlsx".to_owned();
+        state.set_erased_files(vec![named.clone()]);
+        let other = "/home/x/Documents/Tresor/mailing-all.csv".to_owned();
+        let refused = state
+            .take_erased_files(&[named.clone(), other])
+            .expect_err("not named");
+        assert_eq!(refused.code, "invalid");
+        assert!(refused.message.contains("not named by the last erasure"));
+        // Refused as a whole: the named file may still be deleted, once.
+        state.take_erased_files(std::slice::from_ref(&named)).expect("named");
+        assert!(state.take_erased_files(&[named]).is_err());
+    }
 
     #[test]
     fn a_name_typed_without_zip_gets_it_and_zip_in_any_case_is_kept() {

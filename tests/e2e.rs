@@ -366,10 +366,11 @@ fn access_package_released_then_person_erased_in_the_window() {
         app.text("[data-testid=package-preview]")
             .contains("loeschmich@example.de")
     );
-    // Cancelled in the native save dialog: nothing is written.
-    app.click("[data-testid=package-release]");
+    // Cancelled in the native save dialog: nothing is written, neither
+    // where it opened (the export folder) nor anywhere else.
     let usb = tmp.path().join("usb-stick");
     std::fs::create_dir_all(&usb).expect("usb dir");
+    app.click("[data-testid=package-release]");
     app.answer_save_dialog("Auskunftspaket speichern", None);
     app.wait_until("the cancelled release", |a| {
         a.try_find("[data-testid=package-not-saved]").is_some()

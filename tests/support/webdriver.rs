@@ -405,12 +405,19 @@ impl App {
         self.xdotool(&["key", "Return"]);
     }
 
+    /// Runs xdotool; a search that finds nothing prints nothing (and
+    /// fails), anything else must succeed.
     fn xdotool(&self, args: &[&str]) -> String {
         let out = Command::new("xdotool")
             .args(args)
             .env("DISPLAY", &self.display.name)
             .output()
             .expect("xdotool (Debian package xdotool) must be installed");
+        assert!(
+            out.status.success() || args.first() == Some(&"search"),
+            "xdotool {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 

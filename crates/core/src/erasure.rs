@@ -137,13 +137,20 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Files larger than this are not searched (a USB stick may hold videos).
+const SCAN_MAX_FILE: u64 = 512 << 20;
+/// Nor ZIP entries that unpack to more than this (a ZIP bomb).
+const SCAN_MAX_ENTRY: u64 = 256 << 20;
+
 /// What a search found in one file outside the vault.
 struct FileScan {
     path: PathBuf,
     /// Per needle.
     counts: Vec<u32>,
-    /// Parts of a ZIP that are encrypted with a passphrase, not searched.
-    sealed: u32,
+    /// Parts not searched, and why (encrypted, too large, unreadable).
+    skipped: Option<String>,
+    /// SHA-256 of the file, hex (to recognise a released package).
+    sha256: String,
 }
 
 impl FileScan {
@@ -153,14 +160,9 @@ impl FileScan {
 
     fn place(self) -> PlaceHits {
         PlaceHits {
-            place: if self.sealed > 0 {
-                format!(
-                    "{} ({} parts encrypted with a passphrase, not searched)",
-                    self.path.display(),
-                    self.sealed
-                )
-            } else {
-                self.path.display().to_string()
+            place: match self.skipped {
+                Some(why) => format!("{} ({why})", self.path.display()),
+                None => self.path.display().to_string(),
             },
             counts: self.counts,
         }
@@ -169,7 +171,8 @@ impl FileScan {
 
 /// Searches the files directly in `dir` for the (lower-case) `needles`:
 /// a ZIP (an access package, a spreadsheet) entry by entry, anything else
-/// as text. A missing folder has nothing in it.
+/// as text. What cannot be searched is said, not skipped silently. A
+/// missing folder has nothing in it.
 fn scan_dir(dir: &Path, needles: &[String]) -> Result<Vec<FileScan>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -180,36 +183,69 @@ fn scan_dir(dir: &Path, needles: &[String]) -> Result<Vec<FileScan>> {
         Err(e) => return Err(Error::io(dir)(e)),
     };
     files.sort();
-    let mut scans = Vec::new();
-    for path in files {
-        let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
-        // The bytes as they are (names of ZIP entries, plain files) ...
-        let mut counts = count_all(&String::from_utf8_lossy(&bytes), needles);
-        let mut sealed = 0u32;
-        // ... and every entry of a ZIP, unpacked.
-        if let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(&bytes)) {
-            for i in 0..archive.len() {
-                let mut text = Vec::new();
-                let read = archive
-                    .by_index(i)
-                    .ok()
-                    .and_then(|mut e| std::io::Read::read_to_end(&mut e, &mut text).ok());
-                match read {
-                    Some(_) => add(
-                        &mut counts,
-                        &count_all(&String::from_utf8_lossy(&text), needles),
-                    ),
-                    None => sealed += 1,
-                }
-            }
-        }
-        scans.push(FileScan {
-            path,
-            counts,
-            sealed,
-        });
+    Ok(files.into_iter().map(|f| scan_file(f, needles)).collect())
+}
+
+fn scan_file(path: PathBuf, needles: &[String]) -> FileScan {
+    use sha2::Digest as _;
+    let mut scan = FileScan {
+        path,
+        counts: vec![0; needles.len()],
+        skipped: None,
+        sha256: String::new(),
+    };
+    let size = std::fs::metadata(&scan.path).map_or(0, |m| m.len());
+    if size > SCAN_MAX_FILE {
+        scan.skipped = Some(format!("{} MB, too large to search", size >> 20));
+        return scan;
     }
-    Ok(scans)
+    let bytes = match std::fs::read(&scan.path) {
+        Ok(b) => b,
+        Err(e) => {
+            scan.skipped = Some(format!("could not be read: {e}"));
+            return scan;
+        }
+    };
+    scan.sha256 = crate::consent::hex(&sha2::Sha256::digest(&bytes));
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(&bytes)) else {
+        scan.counts = count_all(&String::from_utf8_lossy(&bytes), needles);
+        return scan;
+    };
+    // A ZIP: its entries unpacked (its raw bytes are compressed noise).
+    let (mut sealed, mut large) = (0u32, 0u32);
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index(i) else {
+            sealed += 1; // encrypted with a passphrase (or damaged)
+            continue;
+        };
+        if entry.size() > SCAN_MAX_ENTRY {
+            large += 1;
+            continue;
+        }
+        let mut text = Vec::new();
+        let mut limited = std::io::Read::take(entry, SCAN_MAX_ENTRY);
+        if std::io::Read::read_to_end(&mut limited, &mut text).is_err() {
+            sealed += 1;
+            continue;
+        }
+        add(
+            &mut scan.counts,
+            &count_all(&String::from_utf8_lossy(&text), needles),
+        );
+    }
+    let mut why = Vec::new();
+    if sealed > 0 {
+        why.push(format!(
+            "{sealed} parts encrypted with a passphrase, not searched"
+        ));
+    }
+    if large > 0 {
+        why.push(format!("{large} parts too large to search"));
+    }
+    if !why.is_empty() {
+        scan.skipped = Some(why.join("; "));
+    }
+    scan
 }
 
 impl Session {
@@ -249,12 +285,15 @@ impl Session {
     ) -> Result<ErasureReport> {
         self.require(Action::Erase)?;
         let needles = self.identifying_texts(person)?;
+        // Packages released for the person are known by their SHA-256,
+        // encrypted or not.
+        let released = self.released_hashes(person)?;
         let mut files = Vec::new();
         for dir in dirs {
             files.extend(
                 scan_dir(dir, &needles)?
                     .into_iter()
-                    .filter(FileScan::found)
+                    .filter(|f| f.found() || released.contains(&f.sha256))
                     .map(|f| f.path.display().to_string()),
             );
         }
@@ -286,6 +325,24 @@ impl Session {
         Ok(deleted)
     }
 
+    /// SHA-256 of every package released for the person.
+    fn released_hashes(&self, person: RecordId) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for id in self
+            .store
+            .records_of_subject(person, RecordKind::PackageRelease)?
+        {
+            for (field, value) in self.store.fields(id)? {
+                if let (true, OpValue::Open(json)) = (field == "release", &value)
+                    && let Ok(r) = serde_json::from_str::<crate::package::PackageRelease>(json)
+                {
+                    out.push(r.sha256);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// What identifies the person in a file written earlier (lower case):
     /// their id, full name, e-mail addresses and phone numbers.
     fn identifying_texts(&self, person: RecordId) -> Result<Vec<String>> {
@@ -304,10 +361,14 @@ impl Session {
             }
         };
         let mut texts = vec![person.to_string()];
-        let name = [strings("given_name"), strings("family_name")]
-            .concat()
-            .join(" ");
-        texts.push(name);
+        // The full name only: a family name alone ("Ott", "Neu") is found
+        // in too many other files.
+        if let (Some(given), Some(family)) = (
+            strings("given_name").first().cloned(),
+            strings("family_name").first().cloned(),
+        ) {
+            texts.push(format!("{given} {family}"));
+        }
         texts.extend(strings("emails"));
         texts.extend(strings("phones"));
         let mut needles: Vec<String> = texts

@@ -503,6 +503,8 @@ export class MockBackend implements Backend {
    * replaces it.
    */
   saveDialog: (suggested: string) => string | null = (suggested) => suggested;
+  /** Files the last erasure named: the only ones that may be deleted. */
+  private erasedFiles: string[] = [];
 
   constructor(opts: MockOptions = {}) {
     this.latency = opts.latencyMs ?? 0;
@@ -1421,6 +1423,7 @@ export class MockBackend implements Backend {
     if (suppress) r.suppress(list(p.fields.emails), list(p.fields.phones));
     const changes = v.historyOf(p).length;
     const files = v.consent.filesOf(id);
+    this.erasedFiles = files;
     // As in the core, the records of released packages go with the person.
     const releases = v.releases.filter((x) => x.person === id).length;
     v.releases.splice(0, v.releases.length, ...v.releases.filter((x) => x.person !== id));
@@ -1433,6 +1436,10 @@ export class MockBackend implements Backend {
     await this.tick('delete_export_files');
     const { v, role } = this.rights();
     requireAction(role, 'erase');
+    // As the shell: only what the last erasure named.
+    const other = files.find((f) => !this.erasedFiles.includes(f));
+    if (other !== undefined) throw fail('invalid', `files: ${other} was not named by the last erasure; nothing was deleted`, 'files');
+    this.erasedFiles = this.erasedFiles.filter((f) => !files.includes(f));
     return v.consent.deleteFiles(files);
   }
 

@@ -420,21 +420,33 @@ impl Store {
     /// writes, so what they apply becomes visible (and durable) together
     /// and pages they touch again are written once. The store's writes
     /// inside are savepoints, so an error in one undoes just that one.
-    /// Ends with [`Store::end_batch`] or [`Store::abort_batch`].
+    /// Ends with [`Store::end_batch`] or [`Store::abort_batch`], whatever
+    /// happens in between (see `Session::pull`).
     pub(crate) fn begin_batch(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            // Never expected: a batch that was not ended. Its changes were
+            // not committed, so they are not kept.
+            self.abort_batch();
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
-    /// Commits the batch.
+    /// Commits the batch. On an error the batch is still open: abort it.
     pub(crate) fn end_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
-    /// Undoes the whole batch.
+    /// Undoes the whole batch (what a [`Store::batch_commit`] committed
+    /// stays), and reloads what the store keeps in memory of the database.
     pub(crate) fn abort_batch(&mut self) {
-        let _ = self.conn.execute_batch("ROLLBACK");
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if let Ok(rules) = due::load_rules(&self.conn) {
+            self.rules = rules;
+        }
     }
 
     /// Inside a batch: commits what was done so far and goes on in a new

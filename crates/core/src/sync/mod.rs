@@ -1131,8 +1131,12 @@ impl Session {
         }
         let max = ops.iter().map(|o| o.hlc).max();
         let applied = self.store.apply_ops(&ops, &body.keys, true)?;
-        // Tens of thousands of small allocations: freed beside, not here.
-        std::thread::spawn(move || drop(ops));
+        // Tens of thousands of small allocations: freed beside, not here
+        // (here after all if no thread can be started).
+        if !ops.is_empty() {
+            let spare = std::thread::Builder::new().name("tresor-free".into());
+            let _ = spare.spawn(move || drop(ops));
+        }
         for f in after {
             forget(self, f)?;
         }
@@ -1156,16 +1160,23 @@ impl Session {
         // segment after another (indexes, the search index) are written
         // once per batch.
         self.store.begin_batch()?;
-        match self.pull_segments(layout, team, team_key, report) {
-            Ok(e) => {
-                self.store.end_batch()?;
-                Ok(erased | e)
-            }
-            Err(e) => {
+        // The batch ends here on every path: committed, or rolled back on
+        // an error, a failed commit or a panic (the app goes on after one).
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.pull_segments(layout, team, team_key, report)
+        }));
+        let result = match run {
+            Ok(Ok(e)) => self.store.end_batch().map(|()| erased | e),
+            Ok(Err(e)) => Err(e),
+            Err(panic) => {
                 self.store.abort_batch();
-                Err(e)
+                std::panic::resume_unwind(panic);
             }
+        };
+        if result.is_err() {
+            self.store.abort_batch();
         }
+        result
     }
 
     fn pull_segments(
