@@ -279,7 +279,9 @@ mod tests {
         assert_eq!(refused.code, "invalid");
         assert!(refused.message.contains("not named by the last erasure"));
         // Refused as a whole: the named file may still be deleted, once.
-        state.take_erased_files(std::slice::from_ref(&named)).expect("named");
+        state
+            .take_erased_files(std::slice::from_ref(&named))
+            .expect("named");
         assert!(state.take_erased_files(&[named]).is_err());
     }
 
