@@ -259,6 +259,65 @@ fn damaged_forged_and_conflict_copy_files_are_skipped_never_half_applied() {
 }
 
 #[test]
+fn a_clone_is_caught_where_its_segment_breaks_the_chain_of_those_read_ahead() {
+    // B is two segments behind; the first of them is the clone's, the
+    // second the original's. Both are signed by the same device key, so
+    // only the chain (read ahead on the second thread) can tell.
+    let team = Team::new();
+    let mut a = team.first(system());
+    let mut b = team.join("b", "dora", DORA, system());
+    person(&mut a, "Anna", "Anfang");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    drop(a);
+    let clone_dir = team.tmp.path().join("clone-a").join("vault");
+    copy_dir(&team.dir("a"), &clone_dir);
+    let mut a = vault::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
+
+    // The original writes two segments, which are then taken out of the
+    // folder (as if not yet delivered) ...
+    let head = (1..100)
+        .take_while(|n| segment_path(&team.folder(), &a, *n).exists())
+        .count() as u64;
+    let kept = person(&mut a, "Karl", "Original");
+    a.sync().expect("sync a");
+    let lost = person(&mut a, "Lena", "Original");
+    a.sync().expect("sync a");
+    let first = segment_path(&team.folder(), &a, head + 1);
+    let second = segment_path(&team.folder(), &a, head + 2);
+    let second_bytes = std::fs::read(&second).expect("second");
+    std::fs::remove_file(&first).expect("take out");
+    std::fs::remove_file(&second).expect("take out");
+    // ... while the clone writes its own first one under the same number.
+    let mut clone = vault::unlock(&clone_dir, "dora", DORA, system()).expect("unlock clone");
+    let cloned = person(&mut clone, "Carla", "Klon");
+    clone.sync().expect("sync clone");
+    assert!(
+        first.exists(),
+        "the clone wrote under the original's number"
+    );
+    std::fs::write(&second, &second_bytes).expect("the original's second arrives");
+
+    let r = b.sync().expect("sync b");
+    let problem = r
+        .problems
+        .iter()
+        .find(|p| p.code == "cloned_device")
+        .unwrap_or_else(|| panic!("{:?}", r.problems));
+    assert!(
+        problem.file.ends_with(&format!("{:010}.seg", head + 2)),
+        "{problem:?}"
+    );
+    // What chains is applied, what does not is not.
+    assert!(b.contact(cloned).is_ok());
+    assert!(b.contact(lost).is_err());
+    assert!(
+        b.contact(kept).is_err(),
+        "the original's first never arrived"
+    );
+}
+
+#[test]
 fn changes_from_a_clock_far_ahead_are_held_back_until_it_is_time() {
     let team = Team::new();
     let now = Utc::now();
