@@ -36,8 +36,9 @@ use file::{Kind, Layout};
 /// Ops per segment: a first sync of a large vault writes several.
 const CHUNK: usize = 20_000;
 /// Received changes applied in one transaction, about (a batch ends
-/// after the segment that reaches it).
-const BATCH_CHANGES: u64 = 100_000;
+/// after the segment that reaches it). Small in unit tests, so that they
+/// go through the commits between.
+const BATCH_CHANGES: u64 = if cfg!(test) { 20 } else { 100_000 };
 /// Changes dated further ahead than this are held back, not trusted.
 const FUTURE_SLACK_MS: u64 = 5 * 60 * 1000;
 /// Compact once the folder holds this many segments (or after an erasure).
@@ -1695,5 +1696,70 @@ impl Session {
         }
         self.store.set_meta("sync_compact_wanted", "0")?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::clock::SystemClock;
+    use crate::contacts::{FieldInput, PersonInput};
+    use crate::crypto::KdfParams;
+
+    use super::*;
+
+    const PASS: &[u8] = b"Sommer-Regen-2026!";
+
+    #[test]
+    fn a_pull_longer_than_a_batch_commits_in_between_and_loses_nothing() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let folder = tmp.path().join("shared");
+        let (mut a, _) = crate::vault::create(
+            &tmp.path().join("a"),
+            "dora",
+            PASS,
+            KdfParams::FLOOR,
+            Arc::new(SystemClock),
+        )
+        .expect("create");
+        a.sync_setup(&folder).expect("setup");
+        let (mut b, _) = join(
+            &folder,
+            &tmp.path().join("b"),
+            "dora",
+            PASS,
+            Arc::new(SystemClock),
+        )
+        .expect("join");
+        // Twenty segments of a few changes each: a batch of 20 ends after
+        // every few of them.
+        let mut sent = 0;
+        for i in 0..20 {
+            a.add_person(
+                &PersonInput::default()
+                    .with("given_name", FieldInput::Text(format!("Person{i}")))
+                    .with("family_name", FieldInput::Text("Stapel".into())),
+            )
+            .expect("person");
+            sent += a.sync().expect("sync a").sent_changes;
+        }
+        let r = b.sync().expect("sync b");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert!(r.received_segments >= 20, "{r:?}");
+        assert!(r.received_changes > 2 * BATCH_CHANGES);
+        assert_eq!(r.received_changes, sent);
+        assert_eq!(b.count().expect("count"), a.count().expect("count"));
+        // Nothing is left open: a local change afterwards is committed and
+        // survives closing the vault.
+        let after = b
+            .add_person(
+                &PersonInput::default().with("family_name", FieldInput::Text("Danach".into())),
+            )
+            .expect("person");
+        drop(b);
+        let b = crate::vault::unlock(&tmp.path().join("b"), "dora", PASS, Arc::new(SystemClock))
+            .expect("unlock");
+        assert!(b.contact(after).is_ok());
     }
 }
