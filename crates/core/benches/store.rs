@@ -311,13 +311,18 @@ fn sync_apply(root: &Path) {
     }
     let sent = a.sync().expect("push").sent_changes;
     let (mut enc_rates, mut plain_rates) = (Vec::new(), Vec::new());
-    for (enc, plain) in &mut receivers {
-        for (s, rates) in [(enc, &mut enc_rates), (plain, &mut plain_rates)] {
+    for (enc, plain) in receivers {
+        for (mut s, rates) in [(enc, &mut enc_rates), (plain, &mut plain_rates)] {
+            // Each run starts with the disk's write cache empty.
+            let _ = std::process::Command::new("sync").status();
             let started = Instant::now();
             let r = s.sync().expect("pull");
             let secs = started.elapsed().as_secs_f64();
             assert_eq!(r.received_changes, sent, "every change applied");
             rates.push(r.received_changes as f64 / secs);
+            // Closing waits for the checkpoint the pull left to run beside
+            // it, so that it does not run into the next run.
+            drop(s);
         }
     }
     eprintln!("sync_apply runs: encrypted {enc_rates:.0?}, plain {plain_rates:.0?}");

@@ -58,6 +58,18 @@ pub struct Store {
     path: PathBuf,
     /// The retention rules in force (reloaded when one changes).
     rules: Vec<crate::retention::RetentionRule>,
+    /// The database key (none for the plain baseline), for the connection
+    /// that checkpoints beside this one after a batch.
+    key: Option<Key32>,
+    /// That checkpoint, while it may still run: whatever needs the WAL
+    /// empty or the database to itself waits for it first ([`Store::settle`]).
+    checkpointer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.settle();
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -67,6 +79,16 @@ impl std::fmt::Debug for Store {
             .finish_non_exhaustive()
     }
 }
+
+/// The value of SQLCipher's `key` and `rekey` pragmas for a raw key. The
+/// quotes inside matter: x'…' marks a raw key, so SQLCipher skips its own
+/// passphrase KDF.
+fn key_pragma(key: &Key32) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()))
+}
+
+/// SQLite's default: a commit checkpoints once the WAL holds this many pages.
+const AUTOCHECKPOINT: u32 = 1000;
 
 fn damaged(path: &Path, detail: &str) -> Error {
     Error::DatabaseDamaged {
@@ -114,9 +136,7 @@ impl Store {
         // them ourselves, naming the file.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         if let Some(key) = key {
-            // The quotes inside the value matter: x'…' marks a raw key, so
-            // SQLCipher skips its own passphrase KDF.
-            let pragma = zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()));
+            let pragma = key_pragma(key);
             conn.pragma_update(None, "key", pragma.as_str())
                 .map_err(|_| damaged(path, "cannot set the key"))?;
         }
@@ -139,6 +159,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             rules: Vec::new(),
+            key: key.cloned(),
+            checkpointer: std::sync::Mutex::new(None),
         };
         store.migrate()?;
         store.rules = due::load_rules(&store.conn)?;
@@ -240,12 +262,14 @@ impl Store {
 
     /// Re-encrypts every page under a new key.
     pub fn rekey(&mut self, key: &Key32) -> Result<()> {
-        let pragma = zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()));
+        self.settle();
+        let pragma = key_pragma(key);
         // SQLCipher cannot rekey a database in WAL mode.
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
         self.conn.pragma_update(None, "rekey", pragma.as_str())?;
         self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        self.key = Some(key.clone());
         Ok(())
     }
 
@@ -428,14 +452,64 @@ impl Store {
             // not committed, so they are not kept.
             self.abort_batch();
         }
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        // The pages it writes are moved from the WAL into the database by
+        // a checkpoint beside, after it ends, not by the commit itself.
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; BEGIN IMMEDIATE")?;
         Ok(())
     }
 
-    /// Commits the batch. On an error the batch is still open: abort it.
+    /// Commits the batch, then checkpoints the WAL on a connection and
+    /// thread of its own, so neither this commit nor the next write waits
+    /// for it. On an error the batch is still open: abort it.
     pub(crate) fn end_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
+        self.conn
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}"))?;
+        self.checkpoint_beside();
         Ok(())
+    }
+
+    /// A passive checkpoint on a second connection, in a thread. If it
+    /// cannot run (or a writer gets in its way), the next commit's own
+    /// checkpoint does the work, as without it.
+    fn checkpoint_beside(&self) {
+        self.settle();
+        let path = self.path.clone();
+        let key = self.key.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tresor-checkpoint".into())
+            .spawn(move || {
+                let Ok(conn) =
+                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                else {
+                    return;
+                };
+                let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+                if let Some(key) = key {
+                    let pragma = key_pragma(&key);
+                    if conn.pragma_update(None, "key", pragma.as_str()).is_err() {
+                        return;
+                    }
+                }
+                let _ = conn
+                    .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(PASSIVE);");
+            });
+        *self.checkpointer_slot() = spawned.ok();
+    }
+
+    fn checkpointer_slot(&self) -> std::sync::MutexGuard<'_, Option<std::thread::JoinHandle<()>>> {
+        self.checkpointer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits for the checkpoint beside to finish, if one runs.
+    fn settle(&self) {
+        let running = self.checkpointer_slot().take();
+        if let Some(handle) = running {
+            let _ = handle.join();
+        }
     }
 
     /// Undoes the whole batch (what a [`Store::batch_commit`] committed
@@ -444,6 +518,9 @@ impl Store {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        let _ = self
+            .conn
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}"));
         if let Ok(rules) = due::load_rules(&self.conn) {
             self.rules = rules;
         }
@@ -720,6 +797,7 @@ impl Store {
 
     /// Flushes the WAL into the main file and truncates it.
     pub fn checkpoint(&self) -> Result<()> {
+        self.settle();
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
@@ -760,6 +838,7 @@ impl Store {
     /// when another connection keeps it from finishing, rather than leaving
     /// old pages behind unnoticed.
     pub fn full_checkpoint(&self) -> Result<()> {
+        self.settle();
         let (busy, log, done): (i64, i64, i64) =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
