@@ -64,6 +64,8 @@ pub struct Store {
     /// That checkpoint, while it may still run: whatever needs the WAL
     /// empty or the database to itself waits for it first ([`Store::settle`]).
     checkpointer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The connection's change count when the current batch began.
+    batch_start: u64,
 }
 
 impl Drop for Store {
@@ -84,7 +86,13 @@ impl std::fmt::Debug for Store {
 /// quotes inside matter: x'…' marks a raw key, so SQLCipher skips its own
 /// passphrase KDF.
 fn key_pragma(key: &Key32) -> zeroize::Zeroizing<String> {
-    zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()))
+    // Sized once, so that no copy of the key is left behind by growing.
+    let hex = key.to_hex();
+    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(hex.len() + 3));
+    pragma.push_str("x'");
+    pragma.push_str(hex.as_str());
+    pragma.push('\'');
+    pragma
 }
 
 /// SQLite's default: a commit checkpoints once the WAL holds this many pages.
@@ -152,6 +160,7 @@ impl Store {
              PRAGMA secure_delete = ON;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
+             PRAGMA journal_size_limit = 67108864;
              PRAGMA cache_size = -65536;",
         )
         .map_err(|_| damaged(path, "cannot configure it"))?;
@@ -161,6 +170,7 @@ impl Store {
             rules: Vec::new(),
             key: key.cloned(),
             checkpointer: std::sync::Mutex::new(None),
+            batch_start: 0,
         };
         store.migrate()?;
         store.rules = due::load_rules(&store.conn)?;
@@ -229,6 +239,8 @@ impl Store {
 
     /// SQLCipher's page HMAC check and SQLite's integrity check; returns problems.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        // It reads the file past SQLite's locks: not while a checkpoint writes.
+        self.settle();
         let mut problems = Vec::new();
         let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
         let rows: Vec<String> = stmt
@@ -268,8 +280,8 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
         self.conn.pragma_update(None, "rekey", pragma.as_str())?;
-        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         self.key = Some(key.clone());
+        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         Ok(())
     }
 
@@ -452,22 +464,35 @@ impl Store {
             // not committed, so they are not kept.
             self.abort_batch();
         }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
         // The pages it writes are moved from the WAL into the database by
-        // a checkpoint beside, after it ends, not by the commit itself.
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; BEGIN IMMEDIATE")?;
+        // a checkpoint beside, after each commit, not by the commit itself
+        // (set once the batch has begun: a batch that cannot begin leaves
+        // the setting as it was).
+        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        self.batch_start = self.conn.total_changes();
         Ok(())
     }
 
-    /// Commits the batch, then checkpoints the WAL on a connection and
-    /// thread of its own, so neither this commit nor the next write waits
-    /// for it. On an error the batch is still open: abort it.
+    /// Commits the batch, then, if it wrote anything, checkpoints the WAL
+    /// on a connection and thread of its own, so neither this commit nor
+    /// the next write waits for it. On an error the batch is still open:
+    /// abort it.
     pub(crate) fn end_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
-        self.conn
-            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}"))?;
-        self.checkpoint_beside();
+        self.restore_autocheckpoint();
+        if self.conn.total_changes() > self.batch_start {
+            self.checkpoint_beside();
+        }
         Ok(())
+    }
+
+    fn restore_autocheckpoint(&self) {
+        // Committed already: a failure here only means the next commit
+        // does not checkpoint by itself.
+        let _ = self
+            .conn
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}"));
     }
 
     /// A passive checkpoint on a second connection, in a thread. If it
@@ -518,9 +543,7 @@ impl Store {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
-        let _ = self
-            .conn
-            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}"));
+        self.restore_autocheckpoint();
         if let Ok(rules) = due::load_rules(&self.conn) {
             self.rules = rules;
         }
@@ -529,7 +552,14 @@ impl Store {
     /// Inside a batch: commits what was done so far and goes on in a new
     /// transaction, so a long batch does not grow without bound.
     pub(crate) fn batch_commit(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
+        self.conn.execute_batch("COMMIT")?;
+        // Checkpointed here, not beside: a write that begins on a WAL
+        // copied in full starts it from its beginning again, so the WAL
+        // holds one part at most (the checkpoint beside would still be
+        // copying when the next part begins).
+        self.settle();
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(PASSIVE); BEGIN IMMEDIATE")?;
         Ok(())
     }
 

@@ -36,9 +36,10 @@ use file::{Kind, Layout};
 /// Ops per segment: a first sync of a large vault writes several.
 const CHUNK: usize = 20_000;
 /// Received changes applied in one transaction, about (a batch ends
-/// after the segment that reaches it). Small in unit tests, so that they
-/// go through the commits between.
-const BATCH_CHANGES: u64 = if cfg!(test) { 20 } else { 100_000 };
+/// after the segment that reaches it): the WAL grows to about 150 MB for
+/// them before it is checkpointed. Small in unit tests, so that they go
+/// through the commits between.
+const BATCH_CHANGES: u64 = if cfg!(test) { 20 } else { 250_000 };
 /// Changes dated further ahead than this are held back, not trusted.
 const FUTURE_SLACK_MS: u64 = 5 * 60 * 1000;
 /// Compact once the folder holds this many segments (or after an erasure).
@@ -700,6 +701,11 @@ impl Session {
         self.publish_card(&layout, me, &team_key, &signer)?;
         let team = self.read_team(&layout, &team_key, &mut report)?;
         let erased = self.pull(&layout, &team, &team_key, &mut report)?;
+        if erased {
+            // At once: should pushing fail below, the erased person's
+            // freed pages are still cleared (the next sync would not know).
+            self.store.compact()?;
+        }
         if team.retired.contains_key(&me) {
             report.problems.push(problem(
                 "retired",
@@ -713,9 +719,6 @@ impl Session {
         if !team.retired.contains_key(&me) {
             report.compacted =
                 self.maybe_compact(&layout, &team, me, &team_key, &signer, compact)?;
-        }
-        if erased {
-            self.store.compact()?;
         }
         let now = self.now().timestamp_millis();
         self.store.set_meta("sync_last", &now.to_string())?;
@@ -1750,6 +1753,15 @@ mod tests {
         assert!(r.received_changes > 2 * BATCH_CHANGES);
         assert_eq!(r.received_changes, sent);
         assert_eq!(b.count().expect("count"), a.count().expect("count"));
+        // The checkpoint beside does not stand in the way of emptying the
+        // WAL at once (as erasure and its proof need).
+        b.store.full_checkpoint().expect("full checkpoint");
+        let wal = {
+            let mut p = b.store.path().as_os_str().to_owned();
+            p.push("-wal");
+            std::path::PathBuf::from(p)
+        };
+        assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
         // Nothing is left open: a local change afterwards is committed and
         // survives closing the vault.
         let after = b
