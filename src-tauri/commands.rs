@@ -101,11 +101,6 @@ impl AppState {
         self.lock().export_dir.clone()
     }
 
-    /// The vault's own directory.
-    pub fn vault_dir(&self) -> PathBuf {
-        self.lock().vault_dir.clone()
-    }
-
     /// Remembers the files an erasure named.
     pub(crate) fn set_erased_files(&self, files: Vec<String>) {
         self.lock().erased_files = files;

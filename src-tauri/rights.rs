@@ -160,14 +160,6 @@ pub fn release_package(
         }
         .into());
     }
-    if path.starts_with(state.vault_dir()) {
-        return Err(tresor_core::Error::Invalid {
-            field: "path".into(),
-            message: "not into the vault's own folder; nothing was written — choose another place"
-                .into(),
-        }
-        .into());
-    }
     drop(package);
     with_session(&state, |s| {
         let package = s.access_package(id, lang)?;

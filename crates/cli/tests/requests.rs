@@ -198,6 +198,21 @@ fn erasure_removes_every_trace_and_verify_proves_it() {
     v.admin(&["contact", "edit", &id, "--family-name", "Zyxwvutsname-Neu"]);
     // A released package's record names its file: it must go with the person.
     let zip = v.file("Zyxwvutsname.zip");
+    // Never into the vault's own folder (a backup of it would carry it).
+    let inside = v.dir().join("package.zip");
+    let refused = v.run_as(
+        "admin.pw",
+        &[
+            "dsar",
+            "export",
+            &id,
+            "--out",
+            inside.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("vault's own folder"));
+    assert!(!inside.exists());
     v.admin(&["dsar", "export", &id, "--out", zip.to_str().expect("path")]);
     std::fs::remove_file(&zip).expect("the package left the building");
     let text_args: Vec<&str> = markers.iter().flat_map(|m| ["--text", *m]).collect();

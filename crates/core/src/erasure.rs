@@ -347,18 +347,9 @@ impl Session {
     /// their id, full name, e-mail addresses and phone numbers.
     fn identifying_texts(&self, person: RecordId) -> Result<Vec<String>> {
         let view = self.contact(person)?;
-        let strings = |name: &str| -> Vec<String> {
-            match view.field(name).map(|f| &f.value) {
-                Some(crate::contacts::FieldValue::Value { value }) => match value {
-                    serde_json::Value::String(s) => vec![s.clone()],
-                    serde_json::Value::Array(items) => items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect(),
-                    _ => Vec::new(),
-                },
-                _ => Vec::new(),
-            }
+        let strings = |name: &str| {
+            view.field(name)
+                .map_or_else(Vec::new, |f| crate::rights::strings(&f.value))
         };
         let mut texts = vec![person.to_string()];
         // The full name only: a family name alone ("Ott", "Neu") is found

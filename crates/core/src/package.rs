@@ -593,6 +593,12 @@ impl Session {
         request: Option<&str>,
     ) -> Result<PackageRelease> {
         self.require(Action::ExportPackage)?;
+        if path.starts_with(self.vault.dir()) {
+            return Err(Error::invalid(
+                "path",
+                "not into the vault's own folder; nothing was written — choose another place",
+            ));
+        }
         if passphrase.is_some_and(|p| p.chars().count() < 10) {
             return Err(Error::invalid(
                 "passphrase",

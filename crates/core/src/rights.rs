@@ -79,7 +79,8 @@ fn normalise(kind: &str, value: &str) -> String {
     }
 }
 
-fn strings(value: &FieldValue) -> Vec<String> {
+/// The text values of a field (one, or each of a list).
+pub(crate) fn strings(value: &FieldValue) -> Vec<String> {
     match value {
         FieldValue::Value { value } => match value {
             serde_json::Value::Array(items) => items
