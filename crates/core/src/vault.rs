@@ -422,6 +422,11 @@ mod tests {
             format!("x'{}'", agent_keys.db.to_hex().as_str()),
         )
         .expect("key");
+        // (in the page format of new vaults)
+        conn.execute_batch(
+            "PRAGMA cipher_page_size = 16384; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;",
+        )
+        .expect("format");
         let mut stmt = conn
             .prepare(
                 "SELECT field, value FROM fields WHERE record = ?1 AND compartment IS NOT NULL",

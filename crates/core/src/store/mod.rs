@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
@@ -58,14 +59,16 @@ pub struct Store {
     path: PathBuf,
     /// The retention rules in force (reloaded when one changes).
     rules: Vec<crate::retention::RetentionRule>,
-    /// The database key (none for the plain baseline), for the connection
-    /// that checkpoints beside this one after a batch.
-    key: Option<Key32>,
+    /// The database key and page format (none for the plain baseline),
+    /// for the connection that checkpoints beside this one after a batch.
+    key: Option<(Key32, PageFormat)>,
     /// That checkpoint, while it may still run: whatever needs the WAL
     /// empty or the database to itself waits for it first ([`Store::settle`]).
     checkpointer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The connection's change count when the current batch began.
     batch_start: u64,
+    /// Between [`Store::begin_batch`] and its end.
+    in_batch: bool,
 }
 
 impl Drop for Store {
@@ -95,6 +98,68 @@ fn key_pragma(key: &Key32) -> zeroize::Zeroizing<String> {
     pragma
 }
 
+/// How SQLCipher lays out and authenticates a database's pages. Chosen
+/// when the database is created, found by trying when it is opened (see
+/// `docs/security.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PageFormat {
+    /// 16 KiB pages, HMAC-SHA256 (AES-256-CBC as always): a quarter of the
+    /// pages to encrypt and authenticate per byte written, and a MAC that
+    /// current x86 and ARM processors compute in hardware.
+    Large,
+    /// SQLCipher 4's defaults, 4 KiB pages and HMAC-SHA512: the databases
+    /// of vaults created before the large format.
+    Classic,
+}
+
+impl PageFormat {
+    /// The format of new databases.
+    const NEW: PageFormat = PageFormat::Large;
+
+    fn page_size(self) -> u32 {
+        match self {
+            PageFormat::Large => 16_384,
+            PageFormat::Classic => 4096,
+        }
+    }
+
+    /// The pragmas that select it, after the key and before the first read.
+    fn pragmas(self) -> String {
+        match self {
+            PageFormat::Large => format!(
+                "PRAGMA cipher_page_size = {}; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;",
+                self.page_size()
+            ),
+            PageFormat::Classic => String::new(),
+        }
+    }
+}
+
+/// A connection keyed for `format`, if the database reads with it (a new,
+/// empty file always does). SQLCipher's own log of decryption failures is
+/// off: we report them ourselves, naming the file.
+fn connect(
+    path: &Path,
+    flags: OpenFlags,
+    key: &Key32,
+    format: PageFormat,
+) -> Result<Option<Connection>> {
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|_| damaged(path, "cannot open the file"))?;
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let pragma = key_pragma(key);
+    conn.pragma_update(None, "key", pragma.as_str())
+        .map_err(|_| damaged(path, "cannot set the key"))?;
+    conn.execute_batch(&format.pragmas())
+        .map_err(|_| damaged(path, "cannot set the key"))?;
+    let readable = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok();
+    Ok(readable.then_some(conn))
+}
+
 /// SQLite's default: a commit checkpoints once the WAL holds this many pages.
 const AUTOCHECKPOINT: u32 = 1000;
 
@@ -113,46 +178,40 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )
-        .map_err(|_| damaged(path, "cannot create the file"))?;
-        Self::init(conn, path, Some(key))
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let conn = connect(path, flags, key, PageFormat::NEW)?
+            .ok_or_else(|| damaged(path, "cannot create the file"))?;
+        Self::init(conn, path, Some((key, PageFormat::NEW)))
     }
 
-    /// Opens an existing encrypted database; never creates one.
+    /// Opens an existing encrypted database; never creates one. Its page
+    /// format is found by trying: the current one, then the one before.
     pub fn open(path: &Path, key: &Key32) -> Result<Store> {
         if !path.exists() {
             return Err(damaged(path, "the database file is missing"));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|_| damaged(path, "cannot open the file"))?;
-        Self::init(conn, path, Some(key))
+        for format in [PageFormat::Large, PageFormat::Classic] {
+            if let Some(conn) = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE, key, format)? {
+                return Self::init(conn, path, Some((key, format)));
+            }
+        }
+        Err(damaged(path, "it does not open with the vault's key"))
     }
 
-    /// An unencrypted store (created or opened) for the benchmark baseline only.
+    /// An unencrypted store (created or opened) for the benchmark baseline
+    /// only, with the same page size as an encrypted one.
     #[cfg(feature = "bench-baseline")]
     #[doc(hidden)]
     pub fn open_plain_baseline(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
+        conn.execute_batch(&format!(
+            "PRAGMA page_size = {};",
+            PageFormat::NEW.page_size()
+        ))?;
         Self::init(conn, path, None)
     }
 
-    fn init(conn: Connection, path: &Path, key: Option<&Key32>) -> Result<Store> {
-        // SQLCipher logs decryption failures to stderr by default; we report
-        // them ourselves, naming the file.
-        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-        if let Some(key) = key {
-            let pragma = key_pragma(key);
-            conn.pragma_update(None, "key", pragma.as_str())
-                .map_err(|_| damaged(path, "cannot set the key"))?;
-        }
-        let readable: rusqlite::Result<i64> =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
-        if readable.is_err() {
-            return Err(damaged(path, "it does not open with the vault's key"));
-        }
+    fn init(conn: Connection, path: &Path, key: Option<(&Key32, PageFormat)>) -> Result<Store> {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -168,9 +227,10 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             rules: Vec::new(),
-            key: key.cloned(),
+            key: key.map(|(k, f)| (k.clone(), f)),
             checkpointer: std::sync::Mutex::new(None),
             batch_start: 0,
+            in_batch: false,
         };
         store.migrate()?;
         store.rules = due::load_rules(&store.conn)?;
@@ -280,7 +340,10 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
         self.conn.pragma_update(None, "rekey", pragma.as_str())?;
-        self.key = Some(key.clone());
+        // The page format stays what it was.
+        if let Some((old, _)) = &mut self.key {
+            *old = key.clone();
+        }
         self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         Ok(())
     }
@@ -318,136 +381,14 @@ impl Store {
         subject_keys: &[(Uuid, Vec<u8>)],
         foreign: bool,
     ) -> Result<usize> {
-        // A savepoint: a transaction of its own, or a part of a batch.
+        if self.in_batch {
+            // Inside a batch the batch is the unit: an error ends it with a
+            // rollback (see `Session::pull`). No savepoint of its own, as
+            // FTS5 writes its pending terms out as a segment at each one.
+            return apply_ops_in(&self.conn, &mut self.rules, ops, subject_keys, foreign);
+        }
         let tx = self.conn.savepoint()?;
-        let mut touched = BTreeSet::new();
-        let mut applied = 0;
-        {
-            let mut ins_op = tx.prepare_cached(
-                "INSERT OR IGNORE INTO ops(id, hlc, device, author, record, kind, field, value, compartment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            let mut ins_record = tx.prepare_cached(
-                "INSERT INTO records(id, kind, subject, created_hlc) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO NOTHING",
-            )?;
-            let mut upsert_field = tx.prepare_cached(
-                "INSERT INTO fields(record, field, value, compartment, hlc, device, op)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(record, field) DO UPDATE SET
-                    value = excluded.value, compartment = excluded.compartment,
-                    hlc = excluded.hlc, device = excluded.device, op = excluded.op
-                 WHERE (excluded.hlc, excluded.device, excluded.op) > (fields.hlc, fields.device, fields.op)",
-            )?;
-            let mut ins_outbox = tx.prepare_cached("INSERT INTO outbox(op) VALUES (?1)")?;
-            let mut ins_key = tx.prepare_cached(
-                "INSERT INTO subject_keys(subject, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?;
-            for (subject, wrapped) in subject_keys {
-                // An erased or anonymised subject's key stays destroyed,
-                // whatever late segment still carries it.
-                if foreign && sync::is_erased_in(&tx, *subject)? {
-                    continue;
-                }
-                ins_key.execute(params![subject.to_string(), wrapped])?;
-            }
-            // Without tombstones there is nothing to filter.
-            let filter = foreign && sync::any_tombstone(&tx)?;
-            for op in ops {
-                if filter && !sync::admissible(&tx, op)? {
-                    continue;
-                }
-                let (value, compartment) = value_to_sql(&op.value);
-                let id = op.id.to_string();
-                let record = op.record.to_string();
-                let inserted = ins_op.execute(params![
-                    id,
-                    op.hlc.to_sql(),
-                    op.device,
-                    op.author,
-                    record,
-                    op.kind.as_str(),
-                    op.field,
-                    value,
-                    compartment
-                ])?;
-                if inserted == 0 {
-                    continue; // already applied: ops are idempotent
-                }
-                applied += 1;
-                if !foreign {
-                    ins_outbox.execute([&id])?;
-                }
-                if op.field == CREATE_FIELD {
-                    let subject = match &op.value {
-                        OpValue::Open(json) => {
-                            serde_json::from_str::<Option<Uuid>>(json).ok().flatten()
-                        }
-                        _ => None,
-                    };
-                    ins_record.execute(params![
-                        record,
-                        op.kind.as_str(),
-                        subject.map(|s| s.to_string()),
-                        op.hlc.to_sql()
-                    ])?;
-                } else {
-                    upsert_field.execute(params![
-                        record,
-                        op.field,
-                        value,
-                        compartment,
-                        op.hlc.to_sql(),
-                        op.device,
-                        id
-                    ])?;
-                }
-                touched.insert(op.record);
-            }
-        }
-        let mut rules_changed = false;
-        let mut people = BTreeSet::new();
-        // Each person's directory entry is rebuilt once, however many of
-        // its records (affiliations, its companies) changed.
-        let mut to_index = BTreeSet::new();
-        for id in touched {
-            match record_in(&tx, id)? {
-                Some((RecordKind::RetentionRule, _)) => rules_changed = true,
-                Some((RecordKind::Request, _)) => due::refresh_request(&tx, &self.rules, id)?,
-                Some((RecordKind::Person, _)) => {
-                    people.insert(id);
-                    to_index.insert(id);
-                }
-                Some((RecordKind::Company, _)) => {
-                    index_company(&tx, id)?;
-                    to_index.extend(linked_people(&tx, id)?);
-                }
-                Some((RecordKind::Affiliation, Some(subject))) => {
-                    to_index.insert(subject);
-                }
-                Some((
-                    RecordKind::Interaction
-                    | RecordKind::Consent
-                    | RecordKind::Hold
-                    | RecordKind::PendingErasure,
-                    Some(subject),
-                )) => {
-                    people.insert(subject);
-                }
-                _ => {}
-            }
-        }
-        for p in to_index {
-            index_person(&tx, p)?;
-        }
-        if rules_changed {
-            self.rules = due::load_rules(&tx)?;
-            due::rebuild(&tx, &self.rules)?;
-        } else {
-            for p in people {
-                due::refresh_person(&tx, &self.rules, p)?;
-            }
-        }
+        let applied = apply_ops_in(&tx, &mut self.rules, ops, subject_keys, foreign)?;
         tx.commit()?;
         Ok(applied)
     }
@@ -471,6 +412,7 @@ impl Store {
         // the setting as it was).
         self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
         self.batch_start = self.conn.total_changes();
+        self.in_batch = true;
         Ok(())
     }
 
@@ -480,6 +422,7 @@ impl Store {
     /// abort it.
     pub(crate) fn end_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
+        self.in_batch = false;
         self.restore_autocheckpoint();
         if self.conn.total_changes() > self.batch_start {
             self.checkpoint_beside();
@@ -505,18 +448,16 @@ impl Store {
         let spawned = std::thread::Builder::new()
             .name("tresor-checkpoint".into())
             .spawn(move || {
-                let Ok(conn) =
-                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-                else {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE;
+                let conn = match &key {
+                    Some((key, format)) => connect(&path, flags, key, *format),
+                    None => Connection::open_with_flags(&path, flags)
+                        .map(Some)
+                        .map_err(Error::from),
+                };
+                let Ok(Some(conn)) = conn else {
                     return;
                 };
-                let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-                if let Some(key) = key {
-                    let pragma = key_pragma(&key);
-                    if conn.pragma_update(None, "key", pragma.as_str()).is_err() {
-                        return;
-                    }
-                }
                 let _ = conn
                     .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(PASSIVE);");
             });
@@ -540,6 +481,7 @@ impl Store {
     /// Undoes the whole batch (what a [`Store::batch_commit`] committed
     /// stays), and reloads what the store keeps in memory of the database.
     pub(crate) fn abort_batch(&mut self) {
+        self.in_batch = false;
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -801,7 +743,8 @@ impl Store {
         {
             let mut upd_field =
                 tx.prepare_cached("UPDATE fields SET value = ?3 WHERE record = ?1 AND field = ?2")?;
-            let mut upd_op = tx.prepare_cached("UPDATE ops SET value = ?2 WHERE id = ?1")?;
+            let mut upd_op =
+                tx.prepare_cached("UPDATE ops SET value = ?2 WHERE record = ?3 AND id = ?1")?;
             let mut upd_key =
                 tx.prepare_cached("UPDATE subject_keys SET wrapped = ?2 WHERE subject = ?1")?;
             for c in cells {
@@ -809,7 +752,7 @@ impl Store {
                     SealedTable::Fields { field } => {
                         upd_field.execute(params![c.key, field, c.bytes])?
                     }
-                    SealedTable::Ops => upd_op.execute(params![c.key, c.bytes])?,
+                    SealedTable::Ops => upd_op.execute(params![c.key, c.bytes, c.record])?,
                 };
             }
             for (s, w) in subject_keys {
@@ -998,6 +941,146 @@ fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryR
     }))
 }
 
+/// The work of [`Store::apply_ops`], on a savepoint or inside a batch.
+fn apply_ops_in(
+    tx: &Connection,
+    rules: &mut Vec<crate::retention::RetentionRule>,
+    ops: &[Op],
+    subject_keys: &[(Uuid, Vec<u8>)],
+    foreign: bool,
+) -> Result<usize> {
+    let mut touched = BTreeSet::new();
+    let mut applied = 0;
+    {
+        let mut ins_op = tx.prepare_cached(
+                "INSERT OR IGNORE INTO ops(id, hlc, device, author, record, kind, field, value, compartment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+        let mut ins_record = tx.prepare_cached(
+            "INSERT INTO records(id, kind, subject, created_hlc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO NOTHING",
+        )?;
+        let mut upsert_field = tx.prepare_cached(
+                "INSERT INTO fields(record, field, value, compartment, hlc, device, op)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(record, field) DO UPDATE SET
+                    value = excluded.value, compartment = excluded.compartment,
+                    hlc = excluded.hlc, device = excluded.device, op = excluded.op
+                 WHERE (excluded.hlc, excluded.device, excluded.op) > (fields.hlc, fields.device, fields.op)",
+            )?;
+        let mut ins_outbox =
+            tx.prepare_cached("INSERT INTO outbox(op, record, hlc) VALUES (?1, ?2, ?3)")?;
+        let mut ins_key = tx.prepare_cached(
+            "INSERT INTO subject_keys(subject, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
+        for (subject, wrapped) in subject_keys {
+            // An erased or anonymised subject's key stays destroyed,
+            // whatever late segment still carries it.
+            if foreign && sync::is_erased_in(tx, *subject)? {
+                continue;
+            }
+            ins_key.execute(params![subject.to_string(), wrapped])?;
+        }
+        // Without tombstones there is nothing to filter.
+        let filter = foreign && sync::any_tombstone(tx)?;
+        for op in ops {
+            if filter && !sync::admissible(tx, op)? {
+                continue;
+            }
+            let (value, compartment) = value_to_sql(&op.value);
+            let id = op.id.to_string();
+            let record = op.record.to_string();
+            let inserted = ins_op.execute(params![
+                id,
+                op.hlc.to_sql(),
+                op.device,
+                op.author,
+                record,
+                op.kind.as_str(),
+                op.field,
+                value,
+                compartment
+            ])?;
+            if inserted == 0 {
+                continue; // already applied: ops are idempotent
+            }
+            applied += 1;
+            if !foreign {
+                ins_outbox.execute(params![id, record, op.hlc.to_sql()])?;
+            }
+            if op.field == CREATE_FIELD {
+                let subject = match &op.value {
+                    OpValue::Open(json) => {
+                        serde_json::from_str::<Option<Uuid>>(json).ok().flatten()
+                    }
+                    _ => None,
+                };
+                ins_record.execute(params![
+                    record,
+                    op.kind.as_str(),
+                    subject.map(|s| s.to_string()),
+                    op.hlc.to_sql()
+                ])?;
+            } else {
+                upsert_field.execute(params![
+                    record,
+                    op.field,
+                    value,
+                    compartment,
+                    op.hlc.to_sql(),
+                    op.device,
+                    id
+                ])?;
+            }
+            touched.insert(op.record);
+        }
+    }
+    let mut rules_changed = false;
+    let mut people = BTreeSet::new();
+    // Each person's directory entry is rebuilt once, however many of
+    // its records (affiliations, its companies) changed.
+    let mut to_index = BTreeSet::new();
+    for id in touched {
+        match record_in(tx, id)? {
+            Some((RecordKind::RetentionRule, _)) => rules_changed = true,
+            Some((RecordKind::Request, _)) => due::refresh_request(tx, rules, id)?,
+            Some((RecordKind::Person, _)) => {
+                people.insert(id);
+                to_index.insert(id);
+            }
+            Some((RecordKind::Company, _)) => {
+                index_company(tx, id)?;
+                to_index.extend(linked_people(tx, id)?);
+            }
+            Some((RecordKind::Affiliation, Some(subject))) => {
+                to_index.insert(subject);
+            }
+            Some((
+                RecordKind::Interaction
+                | RecordKind::Consent
+                | RecordKind::Hold
+                | RecordKind::PendingErasure,
+                Some(subject),
+            )) => {
+                people.insert(subject);
+            }
+            _ => {}
+        }
+    }
+    for p in to_index {
+        index_person(tx, p)?;
+    }
+    if rules_changed {
+        *rules = due::load_rules(tx)?;
+        due::rebuild(tx, rules)?;
+    } else {
+        for p in people {
+            due::refresh_person(tx, rules, p)?;
+        }
+    }
+    Ok(applied)
+}
+
 pub(super) fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
     let row: Option<(String, Option<String>)> = conn
         .prepare_cached("SELECT kind, subject FROM records WHERE id = ?1")?
@@ -1019,24 +1102,54 @@ fn fields_in(conn: &Connection, id: Uuid) -> Result<Vec<(String, OpValue)>> {
     Ok(rows)
 }
 
-/// Open (never sealed) string values of a record, parsed from JSON.
-fn open_strings(conn: &Connection, id: Uuid) -> Result<Vec<(String, Vec<String>)>> {
+/// Open (never sealed) string values of a record's `wanted` fields,
+/// parsed from JSON: a string, or the strings of a list. Read as the row
+/// holds them; only the wanted fields are copied and parsed.
+fn open_strings(
+    conn: &Connection,
+    id: Uuid,
+    wanted: &[&str],
+) -> Result<Vec<(String, Vec<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, value FROM fields WHERE record = ?1 AND compartment IS NULL",
+    )?;
+    let mut rows = stmt.query([id.to_string()])?;
     let mut out = Vec::new();
-    for (field, value) in fields_in(conn, id)? {
-        if let OpValue::Open(json) = value {
-            let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-            let strings = match parsed {
-                serde_json::Value::String(s) => vec![s],
-                serde_json::Value::Array(items) => items
-                    .into_iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            out.push((field, strings));
+    while let Some(r) = rows.next()? {
+        let field = match r.get_ref(0)? {
+            ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or_default(),
+            _ => continue,
+        };
+        if !wanted.contains(&field) {
+            continue;
         }
+        let json = match r.get_ref(1)? {
+            ValueRef::Blob(b) | ValueRef::Text(b) => b,
+            _ => continue, // cleared
+        };
+        out.push((field.to_owned(), json_strings(json)));
     }
     Ok(out)
+}
+
+/// The strings of a JSON value: itself if a string, its string items if a
+/// list, none otherwise (or if it does not parse).
+fn json_strings(json: &[u8]) -> Vec<String> {
+    match json.trim_ascii_start().first() {
+        Some(b'"') => serde_json::from_slice::<String>(json)
+            .ok()
+            .into_iter()
+            .collect(),
+        Some(b'[') => serde_json::from_slice::<Vec<serde_json::Value>>(json)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| match v {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn first<'a>(fields: &'a [(String, Vec<String>)], name: &str) -> Option<&'a String> {
@@ -1238,10 +1351,10 @@ fn company_names_of(tx: &Connection, person: Uuid) -> Result<Vec<(String, Option
         .query_map([person.to_string()], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for link in links.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
-        let lf = open_strings(tx, link)?;
+        let lf = open_strings(tx, link, &["role", "company"])?;
         let role = first(&lf, "role").cloned();
         if let Some(company) = first(&lf, "company").and_then(|c| Uuid::parse_str(c).ok()) {
-            let cf = open_strings(tx, company)?;
+            let cf = open_strings(tx, company, &["name"])?;
             if let Some(name) = first(&cf, "name") {
                 out.push((name.clone(), role));
             }
@@ -1259,7 +1372,18 @@ fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
     if anonymised {
         return drop_directory(tx, &id.to_string());
     }
-    let f = open_strings(tx, id)?;
+    let f = open_strings(
+        tx,
+        id,
+        &[
+            "given_name",
+            "family_name",
+            "title",
+            "emails",
+            "tags",
+            "phones",
+        ],
+    )?;
     let given = first(&f, "given_name").map(String::as_str).unwrap_or("");
     let family = first(&f, "family_name").map(String::as_str).unwrap_or("");
     let title = first(&f, "title").map(String::as_str).unwrap_or("");
@@ -1306,7 +1430,7 @@ fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
 }
 
 fn index_company(tx: &Connection, id: Uuid) -> Result<()> {
-    let f = open_strings(tx, id)?;
+    let f = open_strings(tx, id, &["name", "phones"])?;
     let name = first(&f, "name").map(String::as_str).unwrap_or("");
     let mut text = name.to_owned();
     for p in all(&f, "phones") {
@@ -1342,6 +1466,174 @@ mod tests {
             Some("\"anna\"* \"m\"* \"or\"* \"x\"*")
         );
         assert_eq!(fts_query("\"*()"), None);
+    }
+
+    fn person(n: u128, name: &str) -> Vec<Op> {
+        let record = Uuid::from_u128(n);
+        let op = |i: u128, field: &str, value: String| Op {
+            id: Uuid::from_u128((n << 32) + i),
+            hlc: Hlc(((n << 8) + i) as u64),
+            device: "d".into(),
+            author: "test".into(),
+            record,
+            kind: RecordKind::Person,
+            field: field.into(),
+            value: OpValue::Open(value),
+        };
+        vec![
+            op(0, CREATE_FIELD, "null".into()),
+            op(1, "given_name", format!("\"{name}\"")),
+        ]
+    }
+
+    fn given_name(store: &Store, n: u128) -> Option<OpValue> {
+        store
+            .fields(Uuid::from_u128(n))
+            .expect("fields")
+            .into_iter()
+            .find(|(f, _)| f == "given_name")
+            .map(|(_, v)| v)
+    }
+
+    #[test]
+    fn new_databases_use_the_large_page_format_and_older_ones_still_open() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let key = Key32::random();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        // A new database is in the large format: the classic settings do
+        // not read it.
+        let new = tmp.path().join("new.db");
+        let mut store = Store::create(&new, &key).expect("create");
+        store.apply(&person(1, "Ada"), &[]).expect("apply");
+        assert_eq!(store.key.as_ref().map(|k| k.1), Some(PageFormat::Large));
+        drop(store);
+        let rw = OpenFlags::SQLITE_OPEN_READ_WRITE;
+        assert!(
+            connect(&new, rw, &key, PageFormat::Classic)
+                .expect("connect")
+                .is_none()
+        );
+        assert!(
+            connect(&new, rw, &key, PageFormat::Large)
+                .expect("connect")
+                .is_some()
+        );
+
+        // A database in the classic format, as vaults made before it have,
+        // written in a batch (checkpointed beside, with its own format) and
+        // then once more, so that the last change is still in the WAL.
+        let old = tmp.path().join("old.db");
+        let conn = connect(&old, flags, &key, PageFormat::Classic)
+            .expect("connect")
+            .expect("new file");
+        let mut store = Store::init(conn, &old, Some((&key, PageFormat::Classic))).expect("init");
+        store.begin_batch().expect("begin");
+        store
+            .apply_ops(&person(2, "Bea"), &[], true)
+            .expect("apply");
+        store.end_batch().expect("end");
+        store.settle();
+        store.apply(&person(3, "Cem"), &[]).expect("apply");
+        // A copy taken while it is open: the database and its WAL.
+        let copy = tmp.path().join("copy.db");
+        std::fs::copy(&old, &copy).expect("copy db");
+        let wal = |p: &Path| PathBuf::from(format!("{}-wal", p.display()));
+        assert!(std::fs::metadata(wal(&old)).expect("wal").len() > 0);
+        std::fs::copy(wal(&old), wal(&copy)).expect("copy wal");
+        drop(store);
+        assert!(
+            connect(&old, rw, &key, PageFormat::Large)
+                .expect("connect")
+                .is_none()
+        );
+        for path in [&old, &copy] {
+            let store = Store::open(path, &key).expect("open");
+            assert_eq!(store.key.as_ref().map(|k| k.1), Some(PageFormat::Classic));
+            assert_eq!(given_name(&store, 2), Some(OpValue::Open("\"Bea\"".into())));
+            assert_eq!(given_name(&store, 3), Some(OpValue::Open("\"Cem\"".into())));
+            assert!(store.integrity_problems().expect("check").is_empty());
+        }
+        // A wrong key opens neither.
+        let err = Store::open(&old, &Key32::random()).expect_err("wrong key");
+        assert_eq!(err.code(), "database_damaged");
+    }
+
+    #[test]
+    fn the_history_moved_to_its_record_order_keeps_every_change_and_the_outbox() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let key = Key32::random();
+        let path = tmp.path().join("v.db");
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let conn = connect(&path, flags, &key, PageFormat::NEW)
+            .expect("connect")
+            .expect("new file");
+        // The schema as it was before the history was keyed by record.
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .expect("table");
+        for (version, sql) in MIGRATIONS
+            .iter()
+            .take_while(|(v, _)| *v < "20261127090000_ops_by_record")
+        {
+            conn.execute_batch(sql).expect("migration");
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, 'then')",
+                [version],
+            )
+            .expect("version");
+        }
+        conn.execute_batch("INSERT INTO meta(key, value) VALUES ('due_built', '1')")
+            .expect("meta");
+        let ops: Vec<Op> = [person(5, "Eva"), person(4, "Dan")].concat();
+        for op in &ops {
+            let (value, compartment) = value_to_sql(&op.value);
+            conn.execute(
+                "INSERT INTO ops(id, hlc, device, author, record, kind, field, value, compartment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    op.id.to_string(),
+                    op.hlc.to_sql(),
+                    op.device,
+                    op.author,
+                    op.record.to_string(),
+                    op.kind.as_str(),
+                    op.field,
+                    value,
+                    compartment
+                ],
+            )
+            .expect("op");
+            conn.execute("INSERT INTO outbox(op) VALUES (?1)", [op.id.to_string()])
+                .expect("outbox");
+        }
+        // An outbox entry whose change was removed since.
+        conn.execute("INSERT INTO outbox(op) VALUES ('gone')", [])
+            .expect("outbox");
+        drop(conn);
+
+        let store = Store::open(&path, &key).expect("open");
+        assert!(store.migration_state().expect("state").1.is_empty());
+        let (out, last) = store.outbox(10).expect("outbox");
+        let ids: Vec<Uuid> = out.iter().map(|(op, _)| op.id).collect();
+        assert_eq!(ids, ops.iter().map(|o| o.id).collect::<Vec<_>>());
+        assert_eq!(last, Some(4));
+        let history = store
+            .history(&[Uuid::from_u128(4), Uuid::from_u128(5)])
+            .expect("history");
+        assert_eq!(history.len(), 4);
+        let indexes: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'ops' AND type = 'index'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(
+            indexes.iter().all(|i| i.starts_with("sqlite_autoindex")),
+            "{indexes:?}"
+        );
     }
 
     #[test]

@@ -209,7 +209,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.id, o.hlc, o.device, o.author, o.record, o.kind, o.field, o.value,
                     o.compartment, r.subject, x.seq
-             FROM outbox x LEFT JOIN ops o ON o.id = x.op LEFT JOIN records r ON r.id = o.record
+             FROM outbox x
+             LEFT JOIN ops o ON o.record = x.record AND o.hlc = x.hlc AND o.id = x.op
+             LEFT JOIN records r ON r.id = o.record
              ORDER BY x.seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
