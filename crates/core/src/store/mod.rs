@@ -69,6 +69,9 @@ pub struct Store {
     batch_start: u64,
     /// Between [`Store::begin_batch`] and its end.
     in_batch: bool,
+    /// Records the batch changed, whose derived rows are refreshed before
+    /// it commits.
+    touched: BTreeSet<Uuid>,
 }
 
 impl Drop for Store {
@@ -231,6 +234,7 @@ impl Store {
             checkpointer: std::sync::Mutex::new(None),
             batch_start: 0,
             in_batch: false,
+            touched: BTreeSet::new(),
         };
         store.migrate()?;
         store.rules = due::load_rules(&store.conn)?;
@@ -384,11 +388,16 @@ impl Store {
         if self.in_batch {
             // Inside a batch the batch is the unit: an error ends it with a
             // rollback (see `Session::pull`). No savepoint of its own, as
-            // FTS5 writes its pending terms out as a segment at each one.
-            return apply_ops_in(&self.conn, &mut self.rules, ops, subject_keys, foreign);
+            // FTS5 writes its pending terms out as a segment at each one;
+            // the derived rows are refreshed once, before the batch commits
+            // (so a person whose changes came in several parts is indexed
+            // once, and in the order the search index appends fastest).
+            return insert_ops(&self.conn, ops, subject_keys, foreign, &mut self.touched);
         }
         let tx = self.conn.savepoint()?;
-        let applied = apply_ops_in(&tx, &mut self.rules, ops, subject_keys, foreign)?;
+        let mut touched = BTreeSet::new();
+        let applied = insert_ops(&tx, ops, subject_keys, foreign, &mut touched)?;
+        refresh_derived(&tx, &mut self.rules, touched)?;
         tx.commit()?;
         Ok(applied)
     }
@@ -421,6 +430,7 @@ impl Store {
     /// the next write waits for it. On an error the batch is still open:
     /// abort it.
     pub(crate) fn end_batch(&mut self) -> Result<()> {
+        self.refresh_batch()?;
         self.conn.execute_batch("COMMIT")?;
         self.in_batch = false;
         self.restore_autocheckpoint();
@@ -478,10 +488,17 @@ impl Store {
         }
     }
 
+    /// Refreshes the derived rows of what the batch changed so far.
+    fn refresh_batch(&mut self) -> Result<()> {
+        let touched = std::mem::take(&mut self.touched);
+        refresh_derived(&self.conn, &mut self.rules, touched)
+    }
+
     /// Undoes the whole batch (what a [`Store::batch_commit`] committed
     /// stays), and reloads what the store keeps in memory of the database.
     pub(crate) fn abort_batch(&mut self) {
         self.in_batch = false;
+        self.touched.clear();
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -494,6 +511,7 @@ impl Store {
     /// Inside a batch: commits what was done so far and goes on in a new
     /// transaction, so a long batch does not grow without bound.
     pub(crate) fn batch_commit(&mut self) -> Result<()> {
+        self.refresh_batch()?;
         self.conn.execute_batch("COMMIT")?;
         // Checkpointed here, not beside: a write that begins on a WAL
         // copied in full starts it from its beginning again, so the WAL
@@ -941,15 +959,16 @@ fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryR
     }))
 }
 
-/// The work of [`Store::apply_ops`], on a savepoint or inside a batch.
-fn apply_ops_in(
+/// The writing of [`Store::apply_ops`], on a savepoint or inside a batch:
+/// subject keys and ops; the records whose derived rows (directory, search
+/// index, due dates) need a refresh are added to `touched`.
+fn insert_ops(
     tx: &Connection,
-    rules: &mut Vec<crate::retention::RetentionRule>,
     ops: &[Op],
     subject_keys: &[(Uuid, Vec<u8>)],
     foreign: bool,
+    touched: &mut BTreeSet<Uuid>,
 ) -> Result<usize> {
-    let mut touched = BTreeSet::new();
     let mut applied = 0;
     {
         let mut ins_op = tx.prepare_cached(
@@ -1035,6 +1054,16 @@ fn apply_ops_in(
             touched.insert(op.record);
         }
     }
+    Ok(applied)
+}
+
+/// Refreshes the rows derived from `touched` records: directory entries
+/// and search terms, due dates (all of them if a retention rule changed).
+fn refresh_derived(
+    tx: &Connection,
+    rules: &mut Vec<crate::retention::RetentionRule>,
+    touched: BTreeSet<Uuid>,
+) -> Result<()> {
     let mut rules_changed = false;
     let mut people = BTreeSet::new();
     // Each person's directory entry is rebuilt once, however many of
@@ -1078,7 +1107,7 @@ fn apply_ops_in(
             due::refresh_person(tx, rules, p)?;
         }
     }
-    Ok(applied)
+    Ok(())
 }
 
 pub(super) fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {

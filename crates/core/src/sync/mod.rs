@@ -275,20 +275,21 @@ struct Opened {
     forgets: Vec<WireForget>,
 }
 
-/// Opens a body's changes with the subject keys it carries and those of
-/// earlier bodies (`cache`). Needs no database, so it runs beside the
-/// thread that applies.
-fn open_body(body: Body, subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>) -> Opened {
-    for (subject, wrapped) in &body.keys {
+/// Learns the sync keys of the subject keys a body carries (`cache`).
+fn learn_keys(keys: &[(Uuid, Vec<u8>)], subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>) {
+    for (subject, wrapped) in keys {
         if !cache.contains_key(subject)
             && let Some(k) = sync_key(subject_wrap, *subject, wrapped)
         {
             cache.insert(*subject, k);
         }
     }
-    let slots = body
-        .ops
-        .into_iter()
+}
+
+/// Opens changes with the sync keys learnt so far. Needs no database, so
+/// it runs beside the thread that applies.
+fn open_ops(ops: Vec<WireOp>, cache: &HashMap<Uuid, Key32>) -> Vec<Slot> {
+    ops.into_iter()
         .map(|w| match &w.value {
             WireValue::Subject { subject, .. } => {
                 let subject = *subject;
@@ -301,13 +302,65 @@ fn open_body(body: Body, subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>)
             }
             _ => unwire_op(w, None).map_or(Slot::Failed(None), Slot::Ready),
         })
-        .collect();
+        .collect()
+}
+
+/// A body while it is applied in parts.
+#[derive(Default)]
+struct Applying {
+    /// Its removals that are applied after its changes.
+    after: Vec<WireForget>,
+    /// Sync keys from this vault, for changes whose key was not in the folder.
+    keys: HashMap<Uuid, Option<Key32>>,
+    applied: u64,
+    removals: u64,
+    erased: bool,
+    unreadable: u64,
+    max: Option<Hlc>,
+}
+
+/// Opens a body's changes with the subject keys it carries and those of
+/// earlier bodies (`cache`).
+fn open_body(body: Body, subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>) -> Opened {
+    learn_keys(&body.keys, subject_wrap, cache);
     Opened {
-        slots,
+        slots: open_ops(body.ops, cache),
         keys: body.keys,
         forgets: body.forgets,
     }
 }
+
+/// What the thread that reads segments hands to the one that applies, in
+/// this order per segment: it begins, its changes follow in parts (so the
+/// first part of a large segment is applied while the rest is opened), it
+/// ends. Or reading stops at a segment that cannot be applied.
+enum Piece {
+    /// A segment passed every check: its subject keys and removals.
+    Begins {
+        seq: u64,
+        keys: Vec<(Uuid, Vec<u8>)>,
+        forgets: Vec<WireForget>,
+    },
+    /// Some of its changes, opened.
+    Changes(Vec<Slot>),
+    /// Its end, with its hash.
+    Ends([u8; 32]),
+    /// A problem, or `None` for "not yet" (its predecessor is missing).
+    Stops(Option<SyncProblem>),
+}
+
+/// Frees changes on a thread of their own: thousands of small allocations
+/// (here after all if no thread can be started).
+fn free_beside(ops: Vec<Op>) {
+    if !ops.is_empty() {
+        let spare = std::thread::Builder::new().name("tresor-free".into());
+        let _ = spare.spawn(move || drop(ops));
+    }
+}
+
+/// Changes per [`Piece::Changes`] (a few in unit tests, so that one
+/// person's changes come in several parts).
+const PART: usize = if cfg!(test) { 3 } else { 2_048 };
 
 /// How many minutes ahead of `now_ms` the body's newest change is, when
 /// more than the slack.
@@ -321,21 +374,19 @@ fn too_far_ahead(body: &Body, now_ms: u64) -> Option<u64> {
     (max > now_ms + FUTURE_SLACK_MS).then(|| (max - now_ms) / 60_000)
 }
 
-/// Reads, checks and opens one segment: frame, signature, chain (it must
+/// Reads and checks one segment: frame, signature, chain (it must
 /// follow `prev`, the hash of the segment before it, or `None` when that
-/// one is not known yet), seal, clock and device, then its changes.
+/// one is not known yet), seal, clock and device; returns its body.
 /// `Err(None)` means "not yet" (its predecessor is missing).
 #[allow(clippy::too_many_arguments)]
 fn read_segment(
     layout: &Layout,
     team: &Team,
     team_key: &Key32,
-    subject_wrap: &Key32,
-    cache: &mut HashMap<Uuid, Key32>,
     now_ms: u64,
     (device, seq): (Uuid, u64),
     prev: Option<[u8; 32]>,
-) -> std::result::Result<(Opened, [u8; 32]), Option<SyncProblem>> {
+) -> std::result::Result<(Body, [u8; 32]), Option<SyncProblem>> {
     let path = layout.segment(device, seq);
     let name = rel(layout, &path);
     let damaged = |what: &str| {
@@ -415,7 +466,7 @@ fn read_segment(
             "it carries changes in another device's name; it was not applied",
         )));
     }
-    Ok((open_body(body, subject_wrap, cache), file::hash(&bytes)))
+    Ok((body, file::hash(&bytes)))
 }
 
 fn rel(layout: &Layout, path: &Path) -> String {
@@ -455,6 +506,26 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     }
     write_atomic(path, bytes)
+}
+
+/// Replaces a file that is rewritten at every sync and whose loss after a
+/// power cut only delays compaction (this device's ack): a temp file and a
+/// rename, without waiting for the disk. Waiting would wait for whatever
+/// was written before it too: on ext4 the WAL of the pull just committed,
+/// tens of megabytes. A torn file fails its signature and counts as no ack.
+fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4().simple()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(Error::io(path))
 }
 
 fn host_name() -> String {
@@ -1082,37 +1153,57 @@ impl Session {
     /// applied, removals applied, any erasure, changes that could not be
     /// read).
     fn apply_opened(&mut self, body: Opened) -> Result<(u64, u64, bool, u64)> {
-        let (first, after): (Vec<_>, Vec<_>) = body
-            .forgets
-            .into_iter()
-            .partition(|f| f.forget.goes_first());
-        let mut removals = 0;
-        let mut erased = false;
-        let mut forget = |s: &mut Session, f: WireForget| -> Result<()> {
-            erased |= matches!(f.forget, Forget::Subject { .. } | Forget::Records { .. });
-            let stamp = Stamp {
-                id: f.id,
-                hlc: Hlc(f.hlc),
-                device: f.device,
-            };
-            s.store.forget(&f.forget, &stamp)?;
-            removals += 1;
-            Ok(())
+        let mut applying = self.begin_body(body.forgets, &body.keys)?;
+        let spent = self.apply_slots(&mut applying, body.slots)?;
+        free_beside(spent);
+        self.end_body(applying)
+    }
+
+    /// The start of applying a body: the removals that filter first, then
+    /// its subject keys.
+    fn begin_body(
+        &mut self,
+        forgets: Vec<WireForget>,
+        keys: &[(Uuid, Vec<u8>)],
+    ) -> Result<Applying> {
+        let (first, after): (Vec<_>, Vec<_>) =
+            forgets.into_iter().partition(|f| f.forget.goes_first());
+        let mut applying = Applying {
+            after,
+            ..Applying::default()
         };
         for f in first {
-            forget(self, f)?;
+            self.apply_forget(&mut applying, f)?;
         }
-        let mut cache: HashMap<Uuid, Option<Key32>> = HashMap::new();
-        let mut ops = Vec::with_capacity(body.slots.len());
-        let mut unreadable = 0;
-        for slot in body.slots {
+        self.store.apply_ops(&[], keys, true)?;
+        Ok(applying)
+    }
+
+    fn apply_forget(&mut self, applying: &mut Applying, f: WireForget) -> Result<()> {
+        applying.erased |= matches!(f.forget, Forget::Subject { .. } | Forget::Records { .. });
+        let stamp = Stamp {
+            id: f.id,
+            hlc: Hlc(f.hlc),
+            device: f.device,
+        };
+        self.store.forget(&f.forget, &stamp)?;
+        applying.removals += 1;
+        Ok(())
+    }
+
+    /// Applies changes of the body being applied; returns them, for the
+    /// caller to free.
+    fn apply_slots(&mut self, applying: &mut Applying, slots: Vec<Slot>) -> Result<Vec<Op>> {
+        let mut ops = Vec::with_capacity(slots.len());
+        for slot in slots {
             let failed = match slot {
                 Slot::Ready(op) => {
                     ops.push(op);
                     continue;
                 }
                 Slot::NeedsKey(subject, w) => {
-                    let key = cache
+                    let key = applying
+                        .keys
                         .entry(subject)
                         .or_insert_with(|| self.subject_sync_key(subject, None));
                     match unwire_op(w, key.as_ref()) {
@@ -1130,24 +1221,30 @@ impl Session {
                 self.store.is_erased(s).unwrap_or(false) || self.store.is_gone(s).unwrap_or(false)
             });
             if !expected {
-                unreadable += 1;
+                applying.unreadable += 1;
             }
         }
-        let max = ops.iter().map(|o| o.hlc).max();
-        let applied = self.store.apply_ops(&ops, &body.keys, true)?;
-        // Tens of thousands of small allocations: freed beside, not here
-        // (here after all if no thread can be started).
-        if !ops.is_empty() {
-            let spare = std::thread::Builder::new().name("tresor-free".into());
-            let _ = spare.spawn(move || drop(ops));
+        applying.max = applying.max.max(ops.iter().map(|o| o.hlc).max());
+        applying.applied += self.store.apply_ops(&ops, &[], true)? as u64;
+        Ok(ops)
+    }
+
+    /// The end of applying a body: the other removals. Returns (changes
+    /// applied, removals applied, any erasure, changes that could not be
+    /// read).
+    fn end_body(&mut self, mut applying: Applying) -> Result<(u64, u64, bool, u64)> {
+        for f in std::mem::take(&mut applying.after) {
+            self.apply_forget(&mut applying, f)?;
         }
-        for f in after {
-            forget(self, f)?;
-        }
-        if let Some(max) = max {
+        if let Some(max) = applying.max {
             self.observe(max)?;
         }
-        Ok((applied as u64, removals, erased, unreadable))
+        Ok((
+            applying.applied,
+            applying.removals,
+            applying.erased,
+            applying.unreadable,
+        ))
     }
 
     fn pull(
@@ -1232,51 +1329,88 @@ impl Session {
                 continue;
             }
             // A second thread reads, checks and opens the next segments
-            // while this one applies; it stops at the first that cannot be
-            // applied, and when this side stops listening.
+            // while this one applies, and hands them over in parts; it
+            // stops at the first that cannot be applied, and when this side
+            // stops listening.
             let wrap = self.keys.subject_wrap.clone();
             let now_ms = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
             std::thread::scope(|scope| -> Result<()> {
-                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let (tx, rx) = std::sync::mpsc::sync_channel(4);
+                // Applied changes go back to be freed where they were
+                // allocated: freeing them here, or on a third thread, would
+                // contend for this thread's allocator.
+                let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Op>>();
                 scope.spawn(move || {
                     let mut cache = HashMap::new();
                     let mut prev = prev;
                     let mut expected = head + 1;
                     for seq in wanted {
                         let link = if seq == expected { prev } else { None };
-                        let read = read_segment(
-                            layout,
-                            team,
-                            team_key,
-                            &wrap,
-                            &mut cache,
-                            now_ms,
-                            (device, seq),
-                            link,
-                        );
-                        let go_on = match &read {
-                            Ok((_, hash)) => {
-                                prev = Some(*hash);
-                                expected = seq + 1;
-                                true
+                        let read =
+                            read_segment(layout, team, team_key, now_ms, (device, seq), link);
+                        let (body, hash) = match read {
+                            Ok(r) => r,
+                            Err(p) => {
+                                let _ = tx.send(Piece::Stops(p));
+                                break;
                             }
-                            Err(_) => false,
                         };
-                        if tx.send((seq, read)).is_err() || !go_on {
+                        prev = Some(hash);
+                        expected = seq + 1;
+                        learn_keys(&body.keys, &wrap, &mut cache);
+                        let begins = Piece::Begins {
+                            seq,
+                            keys: body.keys,
+                            forgets: body.forgets,
+                        };
+                        if tx.send(begins).is_err() {
+                            break;
+                        }
+                        let mut ops = body.ops.into_iter();
+                        loop {
+                            let part: Vec<WireOp> = ops.by_ref().take(PART).collect();
+                            if part.is_empty() {
+                                break;
+                            }
+                            if tx.send(Piece::Changes(open_ops(part, &cache))).is_err() {
+                                return;
+                            }
+                            spent_rx.try_iter().for_each(drop);
+                        }
+                        if tx.send(Piece::Ends(hash)).is_err() {
                             break;
                         }
                     }
+                    drop(tx);
+                    spent_rx.into_iter().for_each(drop);
                 });
-                for (seq, read) in rx {
-                    let (body, hash) = match read {
-                        Ok(r) => r,
-                        Err(Some(p)) => {
+                let mut current: Option<(u64, Applying)> = None;
+                for piece in rx {
+                    let (seq, applying, hash) = match piece {
+                        Piece::Begins { seq, keys, forgets } => {
+                            current = Some((seq, self.begin_body(forgets, &keys)?));
+                            continue;
+                        }
+                        Piece::Changes(slots) => {
+                            if let Some((_, applying)) = &mut current {
+                                let spent = self.apply_slots(applying, slots)?;
+                                if let Err(unsent) = spent_tx.send(spent) {
+                                    free_beside(unsent.0);
+                                }
+                            }
+                            continue;
+                        }
+                        Piece::Ends(hash) => match current.take() {
+                            Some((seq, applying)) => (seq, applying, hash),
+                            None => break, // never sent so
+                        },
+                        Piece::Stops(Some(p)) => {
                             report.problems.push(p);
                             break;
                         }
-                        Err(None) => break, // an earlier segment has not arrived yet
+                        Piece::Stops(None) => break, // an earlier segment has not arrived yet
                     };
-                    let (changes, removals, e, unreadable) = self.apply_opened(body)?;
+                    let (changes, removals, e, unreadable) = self.end_body(applying)?;
                     if unreadable > 0 {
                         report.problems.push(problem(
                             "unreadable",
@@ -1439,7 +1573,7 @@ impl Session {
             team_key,
             signer,
         );
-        write_file(&layout.ack(me), &bytes)?;
+        write_unsynced(&layout.ack(me), &bytes)?;
         self.store.set_meta("sync_acked", &key)
     }
 
@@ -1773,5 +1907,80 @@ mod tests {
         let b = crate::vault::unlock(&tmp.path().join("b"), "dora", PASS, Arc::new(SystemClock))
             .expect("unlock");
         assert!(b.contact(after).is_ok());
+    }
+
+    #[test]
+    fn a_person_changed_across_segments_and_parts_is_indexed_as_it_ends() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let folder = tmp.path().join("shared");
+        let clock = || -> Arc<dyn crate::clock::Clock> { Arc::new(SystemClock) };
+        let (mut a, _) = crate::vault::create(
+            &tmp.path().join("a"),
+            "dora",
+            PASS,
+            KdfParams::FLOOR,
+            clock(),
+        )
+        .expect("create");
+        a.sync_setup(&folder).expect("setup");
+        let (mut b, _) = join(&folder, &tmp.path().join("b"), "dora", PASS, clock()).expect("join");
+        b.sync().expect("settle");
+        // Created in one segment, renamed in the next, with others between:
+        // b receives it all in one pull, its changes split into parts.
+        let p = a
+            .add_person(
+                &PersonInput::default()
+                    .with("given_name", FieldInput::Text("Altmut".into()))
+                    .with("family_name", FieldInput::Text("Vorher".into())),
+            )
+            .expect("person");
+        a.sync().expect("sync a");
+        let mut others = Vec::new();
+        for i in 0..4 {
+            others.push(
+                a.add_person(
+                    &PersonInput::default()
+                        .with("given_name", FieldInput::Text(format!("Teil{i}")))
+                        .with("family_name", FieldInput::Text("Zwischen".into())),
+                )
+                .expect("person"),
+            );
+        }
+        a.edit(
+            p,
+            &[
+                ("given_name".into(), FieldInput::Text("Neumut".into())),
+                ("family_name".into(), FieldInput::Text("Nachher".into())),
+            ],
+        )
+        .expect("edit");
+        a.sync().expect("sync a");
+        let r = b.sync().expect("sync b");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert!(r.received_segments >= 2, "{r:?}");
+        assert!(r.received_changes > 3 * PART as u64, "{r:?}");
+
+        let found = b.search("Neumut", 10).expect("search");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].id, p);
+        assert_eq!(found[0].display, "Neumut Nachher");
+        assert!(b.search("Altmut", 10).expect("search").is_empty());
+        assert!(b.search("Vorher", 10).expect("search").is_empty());
+        // One entry each, not one per part that touched it.
+        assert_eq!(b.search("Zwischen", 10).expect("search").len(), 4);
+        assert_eq!(b.count().expect("count"), a.count().expect("count"));
+        // The retention dates as the sender computed them.
+        for id in others.iter().chain([&p]) {
+            let due = |s: &Session| {
+                s.store
+                    .due_of(*id)
+                    .expect("due")
+                    .into_iter()
+                    .map(|d| (d.rule, d.due))
+                    .collect::<Vec<_>>()
+            };
+            assert!(!due(&b).is_empty());
+            assert_eq!(due(&b), due(&a));
+        }
     }
 }
