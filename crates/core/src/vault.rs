@@ -381,7 +381,8 @@ mod tests {
             &good[..good.len() / 2]
         );
         std::fs::write(vault.keyring_path(), &good).expect("restore");
-        // Damaged database: overwrite a page in the middle.
+        // Damaged database: its first 4 KiB garbled (the header and start
+        // of page 1).
         let mut db = std::fs::read(vault.db_path()).expect("db");
         for b in &mut db[..4096] {
             *b ^= 0x5a;

@@ -188,12 +188,15 @@ impl Store {
     }
 
     /// Opens an existing encrypted database; never creates one. Its page
-    /// format is found by trying: the current one, then the one before.
+    /// format is found by trying, the smaller pages first: a trial with
+    /// pages larger than the file's could overrun SQLCipher's page buffer
+    /// when a rollback journal of the file's size is replayed (one left by
+    /// a key rotation that stopped), the other way round it cannot.
     pub fn open(path: &Path, key: &Key32) -> Result<Store> {
         if !path.exists() {
             return Err(damaged(path, "the database file is missing"));
         }
-        for format in [PageFormat::Large, PageFormat::Classic] {
+        for format in [PageFormat::Classic, PageFormat::Large] {
             if let Some(conn) = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE, key, format)? {
                 return Self::init(conn, path, Some((key, format)));
             }
@@ -404,9 +407,11 @@ impl Store {
 
     /// Starts a batch: one transaction around several of the store's own
     /// writes, so what they apply becomes visible (and durable) together
-    /// and pages they touch again are written once. The store's writes
-    /// inside are savepoints, so an error in one undoes just that one.
-    /// Ends with [`Store::end_batch`] or [`Store::abort_batch`], whatever
+    /// and pages they touch again are written once. An error inside ends
+    /// the whole batch with a rollback, so applying changes opens no
+    /// savepoint of its own there, and the rows derived from them
+    /// (directory, search terms, due dates) are refreshed once, before it
+    /// commits (removals still take a savepoint each). Ends with [`Store::end_batch`] or [`Store::abort_batch`], whatever
     /// happens in between (see `Session::pull`).
     pub(crate) fn begin_batch(&mut self) -> Result<()> {
         if !self.conn.is_autocommit() {

@@ -238,8 +238,8 @@ impl Store {
         Ok(())
     }
 
-    /// Every op in the store with the subject of its record, in (hlc, id)
-    /// order, for a snapshot; `each` is called per op.
+    /// Every op in the store with the subject of its record, in the
+    /// store's order (by record), for a snapshot; `each` is called per op.
     pub fn each_op(&self, mut each: impl FnMut(Op, Option<Uuid>) -> Result<()>) -> Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT o.id, o.hlc, o.device, o.author, o.record, o.kind, o.field, o.value,

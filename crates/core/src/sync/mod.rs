@@ -1255,20 +1255,21 @@ impl Session {
         report: &mut SyncReport,
     ) -> Result<bool> {
         let erased = self.apply_snapshot_if_needed(layout, team, team_key, report)?;
-        // The segments go in as one batch: each is applied and marked as
-        // seen in a savepoint of its own, and the batch commits once every
-        // BATCH_CHANGES changes, so pages written again and again by one
-        // segment after another (indexes, the search index) are written
-        // once per batch.
+        // The segments go in as one batch, which commits once every
+        // BATCH_CHANGES changes (and at the end), so pages written again
+        // and again by one segment after another (indexes, the search
+        // index) are written once per part, and the rows derived from the
+        // changes are refreshed once, before each commit.
         self.store.begin_batch()?;
         // The batch ends here on every path: committed, or rolled back on
-        // an error, a failed commit or a panic (the app goes on after one).
+        // an error, a failed commit or a panic (the app goes on after one),
+        // also one while the derived rows are refreshed before the commit.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.pull_segments(layout, team, team_key, report)
+            let e = self.pull_segments(layout, team, team_key, report)?;
+            self.store.end_batch().map(|()| erased | e)
         }));
         let result = match run {
-            Ok(Ok(e)) => self.store.end_batch().map(|()| erased | e),
-            Ok(Err(e)) => Err(e),
+            Ok(r) => r,
             Err(panic) => {
                 self.store.abort_batch();
                 std::panic::resume_unwind(panic);
@@ -1557,8 +1558,19 @@ impl Session {
             .filter_map(|(d, s)| Some((file::device_of_name(&d)?, s)))
             .collect();
         let key = format!("{heads:?}");
+        // Written without fsync: after a power cut the file may be older
+        // or torn while the note of it survived, so the file is read back.
+        let mine = signer.verifying_key();
+        let current = || {
+            let bytes = std::fs::read(layout.ack(me)).ok()?;
+            let env = file::parse(&bytes)?;
+            if env.kind != Kind::Ack || env.device != me || !env.signed_by(&mine) {
+                return None;
+            }
+            postcard::from_bytes::<AckBody>(&env.open(team_key)?).ok()
+        };
         if self.store.meta("sync_acked")?.as_deref() == Some(key.as_str())
-            && layout.ack(me).exists()
+            && current().is_some_and(|a| a.heads == heads)
         {
             return Ok(());
         }
@@ -1907,6 +1919,42 @@ mod tests {
         let b = crate::vault::unlock(&tmp.path().join("b"), "dora", PASS, Arc::new(SystemClock))
             .expect("unlock");
         assert!(b.contact(after).is_ok());
+    }
+
+    #[test]
+    fn an_ack_torn_or_lost_is_written_again_at_the_next_sync() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut a, _) = crate::vault::create(
+            &tmp.path().join("a"),
+            "dora",
+            PASS,
+            KdfParams::FLOOR,
+            Arc::new(SystemClock),
+        )
+        .expect("create");
+        a.sync_setup(&tmp.path().join("shared")).expect("setup");
+        a.sync().expect("sync");
+        let layout = a.layout().expect("layout");
+        let me = a.device_uuid().expect("device");
+        let team_key = a.team_key();
+        let ack = |s: &Session| {
+            let team = s
+                .read_team(&layout, &team_key, &mut SyncReport::default())
+                .expect("team");
+            s.read_ack(&layout, &team, me, &team_key)
+        };
+        let written = ack(&a).expect("ack").heads;
+        assert!(!written.is_empty());
+        let bytes = std::fs::read(layout.ack(me)).expect("read");
+        // Torn: the sync after it, with nothing new, writes it again.
+        std::fs::write(layout.ack(me), &bytes[..bytes.len() / 2]).expect("tear");
+        assert!(ack(&a).is_none());
+        a.sync().expect("sync");
+        assert_eq!(ack(&a).expect("ack again").heads, written);
+        // Lost.
+        std::fs::remove_file(layout.ack(me)).expect("remove");
+        a.sync().expect("sync");
+        assert_eq!(ack(&a).expect("ack again").heads, written);
     }
 
     #[test]
