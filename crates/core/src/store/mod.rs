@@ -126,6 +126,21 @@ impl PageFormat {
         }
     }
 
+    /// The order to try the formats in when opening `path`: the large one
+    /// first only if the file's size allows it and no rollback journal is
+    /// left beside it (by a key rotation that stopped). Replaying such a
+    /// journal in a trial with pages larger than the file's could overrun
+    /// SQLCipher's page buffer; with smaller pages it cannot.
+    fn likely(path: &Path) -> [PageFormat; 2] {
+        let journal = PathBuf::from(format!("{}-journal", path.display())).exists();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if !journal && size % u64::from(PageFormat::Large.page_size()) == 0 {
+            [PageFormat::Large, PageFormat::Classic]
+        } else {
+            [PageFormat::Classic, PageFormat::Large]
+        }
+    }
+
     /// The pragmas that select it, after the key and before the first read.
     fn pragmas(self) -> String {
         match self {
@@ -188,15 +203,12 @@ impl Store {
     }
 
     /// Opens an existing encrypted database; never creates one. Its page
-    /// format is found by trying, the smaller pages first: a trial with
-    /// pages larger than the file's could overrun SQLCipher's page buffer
-    /// when a rollback journal of the file's size is replayed (one left by
-    /// a key rotation that stopped), the other way round it cannot.
+    /// format is found by trying (see [`PageFormat::likely`]).
     pub fn open(path: &Path, key: &Key32) -> Result<Store> {
         if !path.exists() {
             return Err(damaged(path, "the database file is missing"));
         }
-        for format in [PageFormat::Classic, PageFormat::Large] {
+        for format in PageFormat::likely(path) {
             if let Some(conn) = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE, key, format)? {
                 return Self::init(conn, path, Some((key, format)));
             }
@@ -1590,6 +1602,23 @@ mod tests {
         // A wrong key opens neither.
         let err = Store::open(&old, &Key32::random()).expect_err("wrong key");
         assert_eq!(err.code(), "database_damaged");
+    }
+
+    #[test]
+    fn the_large_format_is_tried_first_only_where_it_cannot_overrun() {
+        use PageFormat::{Classic, Large};
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("t.db");
+        std::fs::write(&path, vec![0u8; 3 * 16_384]).expect("write");
+        assert_eq!(PageFormat::likely(&path), [Large, Classic]);
+        // A rollback journal beside it: its pages may be the smaller ones.
+        let journal = tmp.path().join("t.db-journal");
+        std::fs::write(&journal, b"journal").expect("journal");
+        assert_eq!(PageFormat::likely(&path), [Classic, Large]);
+        std::fs::remove_file(&journal).expect("remove");
+        // A size only 4 KiB pages make.
+        std::fs::write(&path, vec![0u8; 5 * 4096]).expect("write");
+        assert_eq!(PageFormat::likely(&path), [Classic, Large]);
     }
 
     #[test]
