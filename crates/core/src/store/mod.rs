@@ -134,7 +134,7 @@ impl PageFormat {
     fn likely(path: &Path) -> [PageFormat; 2] {
         let journal = PathBuf::from(format!("{}-journal", path.display())).exists();
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        if !journal && size % u64::from(PageFormat::Large.page_size()) == 0 {
+        if !journal && size.is_multiple_of(u64::from(PageFormat::Large.page_size())) {
             [PageFormat::Large, PageFormat::Classic]
         } else {
             [PageFormat::Classic, PageFormat::Large]
