@@ -203,7 +203,7 @@ impl Store {
     }
 
     /// Opens an existing encrypted database; never creates one. Its page
-    /// format is found by trying (see [`PageFormat::likely`]).
+    /// format is found by trying, in the order `PageFormat::likely` gives.
     pub fn open(path: &Path, key: &Key32) -> Result<Store> {
         if !path.exists() {
             return Err(damaged(path, "the database file is missing"));
