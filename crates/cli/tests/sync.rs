@@ -208,6 +208,50 @@ fn two_laptops_through_a_shared_directory() {
     );
 }
 
+#[test]
+fn a_user_removed_on_one_laptop_is_out_on_every_laptop() {
+    let a = Vault::new();
+    a.init();
+    a.add_user("eve", "sales", "sales.pw");
+    a.add_user("finn", "sales", "agent.pw");
+    let folder = a.file("shared");
+    let f = folder.to_str().expect("path");
+    ok(on(&a, "ada", "admin.pw", &["sync", "setup", "--folder", f]));
+    let b = Vault::new();
+    ok(on(&b, "finn", "agent.pw", &["join", "--folder", f]));
+    let c = Vault::new();
+    ok(on(&c, "eve", "sales.pw", &["join", "--folder", f]));
+
+    // The admin removes Eve on A; B takes the new keys over at its next
+    // sync, with nothing more to do than sync.
+    ok(on(&a, "ada", "admin.pw", &["user", "remove", "eve"]));
+    let first = sync(&a, "ada", "admin.pw");
+    assert_eq!(first["problems"], Value::Array(vec![]), "{first}");
+    let taken = sync(&b, "finn", "agent.pw");
+    assert_eq!(taken["problems"], Value::Array(vec![]), "{taken}");
+    assert_eq!(users(&b, "finn", "agent.pw"), vec!["ada", "finn"]);
+    add_person(&b, "finn", "agent.pw", "Nora", "Neu");
+    sync(&b, "finn", "agent.pw");
+    sync(&a, "ada", "admin.pw");
+    assert_eq!(names(&a, "ada", "admin.pw"), vec!["Nora Neu"]);
+
+    // Eve's laptop is told and receives nothing new; she cannot join again.
+    let out = sync(&c, "eve", "sales.pw");
+    assert_eq!(out["problems"][0]["code"], "keyring", "{out}");
+    assert!(
+        out["problems"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("removed"),
+        "{out}"
+    );
+    assert!(names(&c, "eve", "sales.pw").is_empty());
+    let d = Vault::new();
+    let again = on(&d, "eve", "sales.pw", &["--json", "join", "--folder", f]);
+    assert!(!again.status.success(), "{again:?}");
+    assert!(!d.dir().exists(), "a refused join leaves nothing behind");
+}
+
 /// Relative paths of the Tresor files under a folder (no Syncthing markers).
 fn files(root: &Path) -> Vec<PathBuf> {
     support::all_bytes_under(root)

@@ -113,6 +113,10 @@ pub struct Session {
     clock: Arc<dyn Clock>,
     device: String,
     last: Hlc,
+    /// The signed-in user's personal secret, when signed in with a
+    /// passphrase: it opens the user's keys in a keyring of a later
+    /// generation, so keys changed on another laptop are taken over.
+    pub(crate) personal: Option<Key32>,
 }
 
 impl std::fmt::Debug for Session {
@@ -124,7 +128,7 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
+pub(crate) fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
     Context {
         domain: "field",
         owner: record,
@@ -196,6 +200,7 @@ impl Session {
             clock,
             device,
             last,
+            personal: None,
         })
     }
 
@@ -315,9 +320,27 @@ impl Session {
         let OpValue::Sealed { compartment, bytes } = value else {
             return None;
         };
-        let key = self.keys.compartment(*compartment)?;
-        crypto::open(key, &field_ctx(record, field), bytes)
+        self.open_compartment(*compartment, &field_ctx(record, field), bytes)
             .map(|plain| String::from_utf8_lossy(&plain).into_owned())
+    }
+
+    /// Opens a value of a compartment with its current key or, for one
+    /// stored before a rotation this laptop could not re-seal it in (its
+    /// role lacked the key then), an earlier one.
+    fn open_compartment(
+        &self,
+        c: Compartment,
+        ctx: &Context<'_>,
+        bytes: &[u8],
+    ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let now = self.keys.compartment(c)?;
+        crypto::open(now, ctx, bytes).or_else(|| {
+            self.keys
+                .earlier
+                .iter()
+                .filter_map(|e| e.compartments.get(&c))
+                .find_map(|k| crypto::open(k, ctx, bytes))
+        })
     }
 
     /// The session's clock reading.
@@ -988,8 +1011,12 @@ impl Session {
             .map(|u| u.kdf)
             .filter(KdfParams::meets_floor)
             .unwrap_or_else(|| Self::vault_kdf(&ring));
-        ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
-        self.vault.write_keyring(&ring)
+        let secret = ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
+        self.vault.write_keyring(&ring)?;
+        if name == self.user {
+            self.personal = Some(secret);
+        }
+        Ok(())
     }
 
     /// Removes a user; rotates the database key, the subject-wrapping key and
@@ -1003,7 +1030,8 @@ impl Session {
         }
         let mut ring = self.keyring_for_change()?;
         let (next, rotation) = ring.remove_user(name, &self.keys)?;
-        self.rotate(&ring, next, &rotation)
+        self.rotate(&ring, next, &rotation)?;
+        self.retire_devices_of(name)
     }
 
     /// Changes a user's role; compartment keys the user loses are rotated.
@@ -1018,6 +1046,59 @@ impl Session {
         Ok(())
     }
 
+    /// Takes over keys changed on another laptop: `ring` is the team's
+    /// keyring of a later generation. The signed-in user's keys are opened
+    /// with their personal secret, and the local database is brought to
+    /// them as a rotation made here would (re-sealed values and subject
+    /// keys, rekey), also when the user's role changed there.
+    pub(crate) fn take_over_keys(&mut self, ring: &Keyring, path: &std::path::Path) -> Result<()> {
+        let Some(entry) = ring.user(&self.user) else {
+            return Err(Error::invalid(
+                "keyring",
+                format!(
+                    "the user '{}' was removed from the team on another laptop; this laptop no longer takes part",
+                    self.user
+                ),
+            ));
+        };
+        let role = entry.role;
+        let Some(secret) = self.personal.clone() else {
+            return Err(Error::invalid(
+                "keyring",
+                "keys were changed on another laptop; sign in again with your passphrase to take them over",
+            ));
+        };
+        let next = ring.open_for(&self.user, &secret, path)?;
+        // The new keys must descend from these: they keep this
+        // generation's subject-wrapping key among the earlier ones.
+        if next.subject_wrap != self.keys.subject_wrap
+            && !next
+                .earlier
+                .iter()
+                .any(|e| e.subject_wrap == self.keys.subject_wrap)
+        {
+            return Err(Error::KeyringDamaged {
+                path: path.to_path_buf(),
+                detail: "its keys do not follow from this laptop's".into(),
+            });
+        }
+        let rotation = Rotation {
+            db: next.db != self.keys.db,
+            subject_wrap: next.subject_wrap != self.keys.subject_wrap,
+            compartments: self
+                .keys
+                .compartments
+                .iter()
+                .filter(|(c, k)| next.compartment(**c).is_some_and(|n| n != *k))
+                .map(|(c, _)| *c)
+                .collect(),
+        };
+        self.rotate(ring, next.clone(), &rotation)?;
+        self.role = role;
+        self.keys = next.for_role(role);
+        Ok(())
+    }
+
     /// Applies a rotation: stage the keyring, re-seal values and subject keys
     /// in one transaction, rekey, then promote the keyring. A stop at any
     /// point is finished or rolled back by the next unlock.
@@ -1025,13 +1106,14 @@ impl Session {
         self.vault.stage_keyring(ring)?;
         let mut cells: Vec<SealedCell> = Vec::new();
         for c in &rotation.compartments {
-            let (Some(old), Some(new)) = (self.keys.compartment(*c), next.compartment(*c)) else {
+            let (Some(_), Some(new)) = (self.keys.compartment(*c), next.compartment(*c)) else {
                 continue;
             };
             for mut cell in self.store.sealed_values(*c)? {
                 let ctx = field_ctx(&cell.record, &cell.field);
-                let plain =
-                    crypto::open(old, &ctx, &cell.bytes).ok_or_else(|| Error::DatabaseDamaged {
+                let plain = self
+                    .open_compartment(*c, &ctx, &cell.bytes)
+                    .ok_or_else(|| Error::DatabaseDamaged {
                         path: self.store.path().to_path_buf(),
                         detail: format!("a sealed value of '{}' does not open", cell.field),
                     })?;
@@ -1058,6 +1140,11 @@ impl Session {
         }
         self.vault.promote_staged()?;
         self.keys = next.for_role(self.role);
+        if self.store.meta("sync_folder")?.is_some() {
+            // The folder keeps what was sealed under the replaced keys
+            // until a compaction writes it again under the new ones.
+            self.store.set_meta("sync_compact_wanted", "1")?;
+        }
         Ok(())
     }
 

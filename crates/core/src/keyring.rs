@@ -40,7 +40,25 @@ pub struct Keyset {
     pub(crate) keyring_mac: Key32,
     /// Compartment keys of the user's role.
     pub(crate) compartments: BTreeMap<Compartment, Key32>,
+    /// The keys of earlier generations, newest first: what other laptops
+    /// wrote to the shared folder before a rotation reached them is sealed
+    /// under these (a removed user held them already, so keeping them
+    /// gives nobody anything new).
+    pub(crate) earlier: Vec<Earlier>,
 }
+
+/// The subject-wrapping and compartment keys of one earlier generation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Earlier {
+    pub(crate) subject_wrap: Key32,
+    pub(crate) compartments: BTreeMap<Compartment, Key32>,
+}
+
+/// Chunk tags of the keyset encoding: an earlier generation's
+/// subject-wrapping key starts it, its compartment keys follow with
+/// this bit set.
+const EARLIER_WRAP: u8 = 0x40;
+const EARLIER: u8 = 0x80;
 
 impl std::fmt::Debug for Keyset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,19 +93,30 @@ impl Keyset {
                 .iter()
                 .map(|c| (*c, Key32::random()))
                 .collect(),
+            earlier: Vec::new(),
         }
     }
 
     /// The subset a role holds. Only a complete keyset can produce others.
     pub fn for_role(&self, role: Role) -> Keyset {
+        let only = |all: &BTreeMap<Compartment, Key32>| {
+            role.compartments()
+                .iter()
+                .filter_map(|c| all.get(c).map(|k| (*c, k.clone())))
+                .collect()
+        };
         Keyset {
             db: self.db.clone(),
             subject_wrap: self.subject_wrap.clone(),
             keyring_mac: self.keyring_mac.clone(),
-            compartments: role
-                .compartments()
+            compartments: only(&self.compartments),
+            earlier: self
+                .earlier
                 .iter()
-                .filter_map(|c| self.compartments.get(c).map(|k| (*c, k.clone())))
+                .map(|e| Earlier {
+                    subject_wrap: e.subject_wrap.clone(),
+                    compartments: only(&e.compartments),
+                })
                 .collect(),
         }
     }
@@ -105,8 +134,19 @@ impl Keyset {
     }
 
     /// A copy with the chosen keys replaced by fresh random ones (the MAC key always).
+    /// The replaced subject-wrapping and compartment keys are kept as the
+    /// newest earlier generation.
     pub fn rotated(&self, r: &Rotation) -> Keyset {
         let mut next = self.clone();
+        if r.subject_wrap || !r.compartments.is_empty() {
+            next.earlier.insert(
+                0,
+                Earlier {
+                    subject_wrap: self.subject_wrap.clone(),
+                    compartments: self.compartments.clone(),
+                },
+            );
+        }
         next.keyring_mac = Key32::random();
         if r.db {
             next.db = Key32::random();
@@ -122,7 +162,9 @@ impl Keyset {
 
     fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(1 + 33 * (3 + self.compartments.len())));
-        out.push(1);
+        // Version 2 adds earlier generations; a keyset without them is
+        // still written as version 1, which older builds read.
+        out.push(if self.earlier.is_empty() { 1 } else { 2 });
         for (tag, key) in [
             (1u8, &self.db),
             (2, &self.subject_wrap),
@@ -135,27 +177,46 @@ impl Keyset {
             out.push(c.tag());
             out.extend_from_slice(key.expose());
         }
+        for e in &self.earlier {
+            out.push(EARLIER_WRAP);
+            out.extend_from_slice(e.subject_wrap.expose());
+            for (c, key) in &e.compartments {
+                out.push(EARLIER | c.tag());
+                out.extend_from_slice(key.expose());
+            }
+        }
         out
     }
 
     fn decode(bytes: &[u8]) -> Option<Keyset> {
         let (&version, rest) = bytes.split_first()?;
-        if version != 1 || rest.len() % 33 != 0 {
+        if !(1..=2).contains(&version) || rest.len() % 33 != 0 {
             return None;
         }
+        let compartment = |t: u8| Compartment::ALL.into_iter().find(|c| c.tag() == t);
         let mut db = None;
         let mut sw = None;
         let mut mac = None;
         let mut compartments = BTreeMap::new();
+        let mut earlier: Vec<Earlier> = Vec::new();
         for chunk in rest.chunks_exact(33) {
             let key = Key32::from_bytes(chunk[1..].try_into().ok()?);
             match chunk[0] {
                 1 => db = Some(key),
                 2 => sw = Some(key),
                 3 => mac = Some(key),
+                EARLIER_WRAP if version == 2 => earlier.push(Earlier {
+                    subject_wrap: key,
+                    compartments: BTreeMap::new(),
+                }),
+                t if version == 2 && t & EARLIER != 0 => {
+                    earlier
+                        .last_mut()?
+                        .compartments
+                        .insert(compartment(t & !EARLIER)?, key);
+                }
                 t => {
-                    let c = Compartment::ALL.into_iter().find(|c| c.tag() == t)?;
-                    compartments.insert(c, key);
+                    compartments.insert(compartment(t)?, key);
                 }
             }
         }
@@ -164,6 +225,7 @@ impl Keyset {
             subject_wrap: sw?,
             keyring_mac: mac?,
             compartments,
+            earlier,
         })
     }
 }
@@ -351,6 +413,16 @@ impl Keyring {
         kdf: KdfParams,
         now: DateTime<Utc>,
     ) -> Result<(Keyring, Keyset, RecoveryKey)> {
+        Self::create_personal(admin, passphrase, kdf, now).map(|(r, k, rec, _)| (r, k, rec))
+    }
+
+    /// As [`Keyring::create`], also returning the admin's personal secret.
+    pub(crate) fn create_personal(
+        admin: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        now: DateTime<Utc>,
+    ) -> Result<(Keyring, Keyset, RecoveryKey, Key32)> {
         let keys = Keyset::generate();
         let recovery = RecoveryKey::generate();
         let vault_id = uuid::Uuid::now_v7().to_string();
@@ -368,9 +440,9 @@ impl Keyring {
             mac: String::new(),
         };
         ring.seal_recovery(&keys)?;
-        ring.push_user(admin, Role::Admin, passphrase, kdf, &keys, now)?;
+        let personal = ring.push_user(admin, Role::Admin, passphrase, kdf, &keys, now)?;
         ring.update_mac(&keys);
-        Ok((ring, keys, recovery))
+        Ok((ring, keys, recovery, personal))
     }
 
     /// Parses a keyring file's bytes, naming the file on failure.
@@ -402,6 +474,19 @@ impl Keyring {
 
     /// Unlocks a user's keyset with their passphrase and checks the file's MAC.
     pub fn unlock(&self, name: &str, passphrase: &[u8], path: &Path) -> Result<Keyset> {
+        self.unlock_personal(name, passphrase, path)
+            .map(|(keys, _)| keys)
+    }
+
+    /// As [`Keyring::unlock`], also returning the user's personal secret,
+    /// which opens the user's keyset in a later generation of this keyring
+    /// (see [`Keyring::open_for`]).
+    pub fn unlock_personal(
+        &self,
+        name: &str,
+        passphrase: &[u8],
+        path: &Path,
+    ) -> Result<(Keyset, Key32)> {
         let entry = self.user(name).ok_or_else(|| Error::NotFound {
             what: "user",
             id: name.into(),
@@ -433,17 +518,24 @@ impl Keyring {
         let secret: [u8; 32] = secret[..]
             .try_into()
             .map_err(|_| damaged(format!("the entry of user '{name}' is unreadable")))?;
+        let secret = Key32::from_bytes(secret);
+        let keys = self.open_for(name, &secret, path)?;
+        Ok((keys, secret))
+    }
+
+    /// Opens a user's keyset with their personal secret and checks the
+    /// file's MAC.
+    pub fn open_for(&self, name: &str, secret: &Key32, path: &Path) -> Result<Keyset> {
+        let entry = self.user(name).ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: name.into(),
+        })?;
+        let o = owner(&self.vault_id, name);
         let keys = self
-            .open_keyset(
-                &Key32::from_bytes(secret),
-                &o,
-                entry.role.as_str(),
-                &entry.keyset,
-            )
-            .ok_or_else(|| {
-                damaged(format!(
-                    "the keyset of user '{name}' does not match its role"
-                ))
+            .open_keyset(secret, &o, entry.role.as_str(), &entry.keyset)
+            .ok_or_else(|| Error::KeyringDamaged {
+                path: path.to_path_buf(),
+                detail: format!("the keyset of user '{name}' does not open with this user's key"),
             })?;
         self.verify_mac(&keys, path)?;
         Ok(keys)
@@ -506,7 +598,7 @@ impl Keyring {
             return Err(Error::KeyringDamaged {
                 path: path.to_path_buf(),
                 detail: format!(
-                    "its keys are of generation {}, this laptop's of {}: keys were changed on another laptop; join the team again with `tresor join`",
+                    "its keys are of generation {}, this laptop's of {}: keys were changed on another laptop, and sync takes them over",
                     other.generation, self.generation
                 ),
             });
@@ -567,7 +659,7 @@ impl Keyring {
         kdf: KdfParams,
         full: &Keyset,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Key32> {
         let personal = Personal {
             salt: crypto::random_salt(),
             secret: Key32::random(),
@@ -585,7 +677,7 @@ impl Keyring {
         };
         entry.keyset = self.seal_keyset_for(&entry, full)?;
         self.users.push(entry);
-        Ok(())
+        Ok(personal.secret)
     }
 
     /// Adds a user; `full` must be a complete keyset (an admin's).
@@ -610,14 +702,15 @@ impl Keyring {
     /// Sets a new passphrase for a user: a new personal key pair, sealed
     /// under the new passphrase, and the user's keyset re-sealed to it. Only
     /// this user's entry changes. `keys` is either the user's own keyset or a
-    /// complete one (an admin resetting, or the recovery key).
+    /// complete one (an admin resetting, or the recovery key). Returns the
+    /// user's new personal secret.
     pub fn set_passphrase(
         &mut self,
         name: &str,
         passphrase: &[u8],
         kdf: KdfParams,
         keys: &Keyset,
-    ) -> Result<()> {
+    ) -> Result<Key32> {
         let vault = self.vault_id.clone();
         let idx = self
             .users
@@ -654,7 +747,7 @@ impl Keyring {
             ))
         };
         self.update_mac(keys);
-        Ok(())
+        Ok(personal.secret)
     }
 
     /// Removes a user and rotates every shared key they held; returns the
@@ -762,6 +855,37 @@ mod tests {
         let agent = k.for_role(Role::Agent);
         assert!(agent.compartments.is_empty());
         assert_eq!(Keyset::decode(&agent.encode()), Some(agent));
+        // Two rotations: both earlier generations are kept, newest first,
+        // and a role's subset keeps only its compartments of each.
+        let once = k.rotated(&Rotation {
+            db: true,
+            subject_wrap: true,
+            compartments: vec![Compartment::Notes],
+        });
+        let twice = once.rotated(&Rotation {
+            compartments: vec![Compartment::Deal],
+            ..Rotation::default()
+        });
+        assert_eq!(twice.earlier.len(), 2);
+        assert!(twice.earlier[0].subject_wrap == once.subject_wrap);
+        assert!(twice.earlier[1].subject_wrap == k.subject_wrap);
+        assert!(
+            twice.earlier[1].compartments[&Compartment::Notes]
+                == k.compartments[&Compartment::Notes]
+        );
+        assert_eq!(Keyset::decode(&twice.encode()), Some(twice.clone()));
+        let agent = twice.for_role(Role::Agent);
+        assert_eq!(agent.earlier.len(), 2);
+        assert!(agent.earlier.iter().all(|e| e.compartments.is_empty()));
+        assert_eq!(Keyset::decode(&agent.encode()), Some(agent));
+        // Only the MAC and database keys: no earlier generation.
+        let db_only = k.rotated(&Rotation {
+            db: true,
+            ..Rotation::default()
+        });
+        assert!(db_only.earlier.is_empty());
+        assert_eq!(k.encode()[0], 1);
+        assert_eq!(twice.encode()[0], 2);
     }
 
     #[test]

@@ -194,13 +194,15 @@ pub fn create(
     }
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     restrict_permissions(dir);
-    let (ring, keys, recovery) = Keyring::create(admin, passphrase, kdf, clock.now())?;
+    let (ring, keys, recovery, personal) =
+        Keyring::create_personal(admin, passphrase, kdf, clock.now())?;
     let store = Store::create(&vault.db_path(), &keys.db)?;
     store.set_meta("vault_id", &ring.vault_id)?;
     store.set_meta("key_generation", &ring.generation.to_string())?;
     store.set_meta("device_id", &uuid::Uuid::now_v7().simple().to_string())?;
     vault.write_keyring(&ring)?;
-    let session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
+    let mut session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
+    session.personal = Some(personal);
     Ok((session, recovery))
 }
 
@@ -238,7 +240,7 @@ pub fn open_plain_baseline(dir: &Path, clock: Arc<dyn Clock>) -> Result<Session>
 pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) -> Result<Session> {
     let vault = VaultDir::new(dir);
     let ring = vault.keyring()?;
-    let keys = ring.unlock(user, passphrase, &vault.keyring_path())?;
+    let (keys, personal) = ring.unlock_personal(user, passphrase, &vault.keyring_path())?;
     let role = ring.user(user).map(|u| u.role).unwrap_or(Role::Auditor);
     let staged_keys = vault.staged().and_then(|next| {
         next.unlock(user, passphrase, &vault.next_path())
@@ -246,7 +248,9 @@ pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) 
             .map(|k| (next, k))
     });
     let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
-    Session::new(vault, store, keys, user.into(), role, clock)
+    let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
+    session.personal = Some(personal);
+    Ok(session)
 }
 
 /// Opens the database, completing or discarding a rotation that a stopped
@@ -315,9 +319,11 @@ pub fn recover(
     } else {
         KdfParams::FLOOR
     };
-    ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
+    let personal = ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
     vault.write_keyring(&ring)?;
-    Session::new(vault, store, full, admin.into(), Role::Admin, clock)
+    let mut session = Session::new(vault, store, full, admin.into(), Role::Admin, clock)?;
+    session.personal = Some(personal);
+    Ok(session)
 }
 
 #[cfg(test)]

@@ -405,3 +405,168 @@ fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
     a.sync().expect("sync a");
     assert!(a.contact(p).is_err());
 }
+
+fn note(s: &mut Session, id: uuid::Uuid, text: &str) {
+    s.edit(id, &[("note".into(), FieldInput::Text(text.into()))])
+        .expect("note");
+}
+
+fn quiet(s: &mut Session) {
+    let r = s.sync().expect("sync");
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+}
+
+#[test]
+fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
+    const FINN: &[u8] = b"finn passphrase three";
+    const LATE: &str = "Quendelwombat";
+    let team = Team::new();
+    let mut a = team.first(system());
+    // Eve (data-protection officer, every key) is to leave; Finn (sales,
+    // notes but no Art. 9 data) stays, on laptop B.
+    a.add_user("eve", Role::Dpo, EVE).expect("add eve");
+    a.add_user("finn", Role::Sales, FINN).expect("add finn");
+    let p = person(&mut a, MARKER, "Imhoff");
+    quiet(&mut a);
+    let mut b = team.join("b", "finn", FINN, system());
+    let mut c = team.join("c", "eve", EVE, system());
+    let old_generation = a.vault().keyring().expect("ring").generation;
+
+    // B writes a note before the removal reaches it: under the old keys.
+    note(&mut b, p, &format!("{LATE} before the new keys"));
+    quiet(&mut b);
+    assert!(
+        verify_total(&c, LATE).1 > 0,
+        "readable to Eve in the folder"
+    );
+
+    // A removes Eve: new keys there, published at its next sync. B's
+    // card, new to A and under the old key, is not trusted yet (Eve holds
+    // that key too): its segment waits.
+    a.remove_user("eve").expect("remove eve");
+    let r = a.sync().expect("sync a");
+    assert_eq!(
+        r.problems
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["old_keys"],
+        "{:?}",
+        r.problems
+    );
+    let generation = a.vault().keyring().expect("ring").generation;
+    assert!(generation > old_generation);
+    let expected = format!("{LATE} before the new keys");
+    assert_ne!(text(&a, p, "note").as_deref(), Some(expected.as_str()));
+
+    // B takes the new keys over at its next sync, with no new sign-in, and
+    // still reads the note.
+    quiet(&mut b);
+    assert_eq!(b.vault().keyring().expect("ring").generation, generation);
+    assert_eq!(text(&b, p, "note").as_deref(), Some(expected.as_str()));
+    // Now A reads B's segment written under the old keys, and seals the
+    // note again under the new.
+    quiet(&mut a);
+    assert_eq!(text(&a, p, "note").as_deref(), Some(expected.as_str()));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    b.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Imhoff-B".into()))],
+    )
+    .expect("edit b");
+    quiet(&mut b);
+    quiet(&mut a);
+    assert_eq!(text(&a, p, "family_name").as_deref(), Some("Imhoff-B"));
+    // A fresh sign-in on B opens the database under its new key.
+    drop(b);
+    let mut b = vault::unlock(&team.dir("b"), "finn", FINN, system()).expect("unlock b");
+    assert_eq!(text(&b, p, "note").as_deref(), Some(expected.as_str()));
+
+    // Eve's laptop is told, and what she changes now reaches nobody.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    c.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Imhoff-Eve".into()))],
+    )
+    .expect("edit c");
+    let r = c.sync().expect("sync c");
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.code == "keyring" && p.message.contains("removed")),
+        "{:?}",
+        r.problems
+    );
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    for s in [&a, &b] {
+        assert_eq!(text(s, p, "family_name").as_deref(), Some("Imhoff-B"));
+    }
+    // She cannot join again, and her keys open none of the new files.
+    assert!(sync::join(&team.folder(), &team.dir("e"), "eve", EVE, system()).is_err());
+    let r = c.sync().expect("sync c");
+    assert!(
+        r.problems.iter().any(|p| p.code == "other_keys"),
+        "{:?}",
+        r.problems
+    );
+
+    // A laptop joining now reads what was written under either key; only
+    // Eve's change after her removal is refused, as retired.
+    let (mut d, r) =
+        sync::join(&team.folder(), &team.dir("d"), "finn", FINN, system()).expect("join d");
+    assert_eq!(
+        r.problems
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["retired"],
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(text(&d, p, "note").as_deref(), Some(expected.as_str()));
+    assert_eq!(text(&d, p, "family_name").as_deref(), Some("Imhoff-B"));
+
+    // The removal asked for a compaction, made once every active laptop
+    // had acknowledged: nothing in the folder opens with Eve's keys any
+    // more, where before B's note written under them did.
+    for _ in 0..2 {
+        for s in [&mut b, &mut d, &mut a] {
+            s.sync().expect("sync");
+        }
+    }
+    assert_eq!(verify_total(&c, LATE).1, 0, "nothing left for Eve's keys");
+    assert!(verify_total(&a, LATE).1 > 0, "while the team reads it");
+    // B and D (both Finn's) show the same; A, an admin, the same values.
+    assert_eq!(state(&b), state(&d));
+    for field in ["given_name", "family_name", "note"] {
+        assert_eq!(text(&a, p, field), text(&d, p, field));
+    }
+
+    // Lowering Finn to agent on A reaches his laptops too: they take the
+    // role over with the keys, and the notes no longer open there.
+    a.set_role("finn", Role::Agent).expect("lower finn");
+    note(&mut a, p, "written after Finn became an agent");
+    for s in [&mut a, &mut b] {
+        let r = s.sync().expect("sync");
+        // Eve's change after her removal stays refused.
+        assert!(
+            r.problems.iter().all(|p| p.code == "retired"),
+            "{:?}",
+            r.problems
+        );
+    }
+    assert_eq!(b.role(), Role::Agent);
+    assert_eq!(text(&b, p, "note"), None);
+    assert!(matches!(
+        b.contact(p)
+            .expect("contact")
+            .field("note")
+            .map(|f| &f.value),
+        Some(FieldValue::Locked { .. })
+    ));
+    assert_eq!(
+        text(&a, p, "note").as_deref(),
+        Some("written after Finn became an agent")
+    );
+}

@@ -25,7 +25,7 @@ use crate::categories::{Compartment, RecordKind};
 use crate::clock::Clock;
 use crate::crypto::{self, Context, Key32};
 use crate::error::{Error, Result};
-use crate::keyring::Keyring;
+use crate::keyring::{Keyring, Keyset};
 use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
 use crate::roles::Action;
 use crate::store::{SnapshotParts, Store};
@@ -72,7 +72,7 @@ pub struct SyncReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProblem {
     /// Stable code: damaged, forged, unknown_device, cloned_device,
-    /// clock_ahead, keyring, retired, other_keys.
+    /// clock_ahead, keyring, retired, other_keys, old_keys.
     pub code: String,
     /// The file, relative to the folder.
     pub file: String,
@@ -201,6 +201,11 @@ struct Team {
     cards: BTreeMap<Uuid, Card>,
     /// Retired devices with the last segment still accepted.
     retired: BTreeMap<Uuid, u64>,
+    /// Of those, the devices of users no longer in the team.
+    departed: BTreeSet<Uuid>,
+    /// Cards under an earlier generation's key of devices neither seen
+    /// here before nor retired: not trusted, but retired with their user.
+    earlier: BTreeMap<Uuid, Card>,
 }
 
 impl Team {
@@ -218,6 +223,94 @@ fn sync_key(subject_wrap: &Key32, subject: Uuid, wrapped: &[u8]) -> Option<Key32
     let ctx = crate::api::owned_ctx("subject-key", &sid);
     let dsk = crypto::open(subject_wrap, &ctx, wrapped)?;
     Some(crypto::expand(&dsk, "tresor sync value v1"))
+}
+
+/// The team's sync key of a generation: from its subject-wrapping key,
+/// which every role holds.
+fn team_sync_key(subject_wrap: &Key32) -> Key32 {
+    crypto::expand(subject_wrap.expose(), "tresor sync team v1")
+}
+
+/// The team's keys as this laptop holds them: per generation, newest
+/// first, the sync key files are sealed under and the subject-wrapping
+/// key. Files are written under the current generation's; what laptops
+/// wrote before a rotation reached them opens with an earlier one.
+struct TeamKeys {
+    gens: Vec<(Key32, Key32)>,
+}
+
+impl TeamKeys {
+    fn of(keys: &Keyset) -> TeamKeys {
+        let mut gens = vec![(team_sync_key(&keys.subject_wrap), keys.subject_wrap.clone())];
+        for e in &keys.earlier {
+            if !gens.iter().any(|(_, w)| *w == e.subject_wrap) {
+                gens.push((team_sync_key(&e.subject_wrap), e.subject_wrap.clone()));
+            }
+        }
+        TeamKeys { gens }
+    }
+
+    /// The key files are written under.
+    fn current(&self) -> &Key32 {
+        &self.gens[0].0
+    }
+
+    /// Opens an envelope with the newest key that opens it; with its
+    /// generation's index (0 is the current one).
+    fn open(&self, env: &file::Envelope) -> Option<(zeroize::Zeroizing<Vec<u8>>, usize)> {
+        self.gens
+            .iter()
+            .enumerate()
+            .find_map(|(i, (k, _))| env.open(k).map(|plain| (plain, i)))
+    }
+
+    /// Subject keys of a body that opened with generation `g`, wrapped
+    /// again under the current subject-wrapping key.
+    fn rewrap(&self, g: usize, keys: &mut [(Uuid, Vec<u8>)]) {
+        let (Some((_, old)), Some((_, now))) = (self.gens.get(g), self.gens.first()) else {
+            return;
+        };
+        if g == 0 {
+            return;
+        }
+        for (subject, wrapped) in keys.iter_mut() {
+            let sid = subject.to_string();
+            let ctx = crate::api::owned_ctx("subject-key", &sid);
+            if let Some(dsk) = crypto::open(old, &ctx, wrapped) {
+                *wrapped = crypto::seal(now, &ctx, &dsk);
+            }
+        }
+    }
+}
+
+/// A value of a compartment sealed under an earlier key of it (written
+/// before a rotation reached its laptop), sealed again under the current
+/// key, if this laptop holds both. Nothing to do without earlier keys.
+fn reseal(keys: &Keyset, op: &mut Op) {
+    if keys.earlier.is_empty() {
+        return;
+    }
+    let OpValue::Sealed { compartment, bytes } = &mut op.value else {
+        return;
+    };
+    let Some(now) = keys.compartment(*compartment) else {
+        return;
+    };
+    let record = op.record.to_string();
+    let ctx = crate::api::field_ctx(&record, &op.field);
+    if crypto::open(now, &ctx, bytes).is_some() {
+        return;
+    }
+    let before = keys
+        .earlier
+        .iter()
+        .filter_map(|e| e.compartments.get(compartment));
+    if let Some(plain) = before
+        .into_iter()
+        .find_map(|k| crypto::open(k, &ctx, bytes))
+    {
+        *bytes = crypto::seal(now, &ctx, &plain);
+    }
 }
 
 /// An op as it was made, from its form in the folder; `key` opens a
@@ -288,19 +381,21 @@ fn learn_keys(keys: &[(Uuid, Vec<u8>)], subject_wrap: &Key32, cache: &mut HashMa
 
 /// Opens changes with the sync keys learnt so far. Needs no database, so
 /// it runs beside the thread that applies.
-fn open_ops(ops: Vec<WireOp>, cache: &HashMap<Uuid, Key32>) -> Vec<Slot> {
+fn open_ops(ops: Vec<WireOp>, cache: &HashMap<Uuid, Key32>, held: &Keyset) -> Vec<Slot> {
+    let ready = |mut op: Op| {
+        reseal(held, &mut op);
+        Slot::Ready(op)
+    };
     ops.into_iter()
         .map(|w| match &w.value {
             WireValue::Subject { subject, .. } => {
                 let subject = *subject;
                 match cache.get(&subject) {
-                    Some(k) => {
-                        unwire_op(w, Some(k)).map_or(Slot::Failed(Some(subject)), Slot::Ready)
-                    }
+                    Some(k) => unwire_op(w, Some(k)).map_or(Slot::Failed(Some(subject)), ready),
                     None => Slot::NeedsKey(subject, w),
                 }
             }
-            _ => unwire_op(w, None).map_or(Slot::Failed(None), Slot::Ready),
+            _ => unwire_op(w, None).map_or(Slot::Failed(None), ready),
         })
         .collect()
 }
@@ -321,10 +416,10 @@ struct Applying {
 
 /// Opens a body's changes with the subject keys it carries and those of
 /// earlier bodies (`cache`).
-fn open_body(body: Body, subject_wrap: &Key32, cache: &mut HashMap<Uuid, Key32>) -> Opened {
-    learn_keys(&body.keys, subject_wrap, cache);
+fn open_body(body: Body, held: &Keyset, cache: &mut HashMap<Uuid, Key32>) -> Opened {
+    learn_keys(&body.keys, &held.subject_wrap, cache);
     Opened {
-        slots: open_ops(body.ops, cache),
+        slots: open_ops(body.ops, cache, held),
         keys: body.keys,
         forgets: body.forgets,
     }
@@ -382,7 +477,7 @@ fn too_far_ahead(body: &Body, now_ms: u64) -> Option<u64> {
 fn read_segment(
     layout: &Layout,
     team: &Team,
-    team_key: &Key32,
+    tk: &TeamKeys,
     now_ms: u64,
     (device, seq): (Uuid, u64),
     prev: Option<[u8; 32]>,
@@ -406,10 +501,25 @@ fn read_segment(
         return Err(damaged("its header does not match its name"));
     }
     if team.retired.get(&device).is_some_and(|upto| seq > *upto) {
+        return Err(Some(if team.departed.contains(&device) {
+            problem(
+                "retired",
+                name,
+                "written by the laptop of a user who is no longer in the team; it was not applied",
+            )
+        } else {
+            problem(
+                "retired",
+                name,
+                "written by a retired device after its retirement; it was not applied",
+            )
+        }));
+    }
+    if team.earlier.contains_key(&device) {
         return Err(Some(problem(
-            "retired",
+            "old_keys",
             name,
-            "written by a retired device after its retirement; it was not applied",
+            "written by a laptop that has not taken over the team's new keys yet; it is read once that laptop has synced",
         )));
     }
     let Some(key) = team.key(device) else {
@@ -437,16 +547,17 @@ fn read_segment(
         }
         Some(_) => {}
     }
-    let Some(plain) = env.open(team_key) else {
+    let Some((plain, generation)) = tk.open(&env) else {
         return Err(Some(problem(
             "other_keys",
             name,
-            "it is sealed with team keys this laptop does not hold: keys were changed on one of the laptops (a user was removed or a role changed); the laptops that did not change them must join the team again with `tresor join`",
+            "it is sealed with team keys this laptop does not hold: the keys were changed on another laptop and not taken over here (see the keyring problem), or it was written by someone no longer in the team",
         )));
     };
-    let Ok(body) = postcard::from_bytes::<Body>(&plain) else {
+    let Ok(mut body) = postcard::from_bytes::<Body>(&plain) else {
         return Err(damaged("its content cannot be read"));
     };
+    tk.rewrap(generation, &mut body.keys);
     if let Some(minutes) = too_far_ahead(&body, now_ms) {
         return Err(Some(problem(
             "clock_ahead",
@@ -618,7 +729,7 @@ fn join_with(
     create: impl FnOnce(&Path, &crate::keyring::Keyset) -> Result<Store>,
 ) -> Result<(Session, SyncReport)> {
     let (ring, ring_path) = team_keyring(folder)?;
-    let keys = ring.unlock(user, passphrase, &ring_path)?;
+    let (keys, personal) = ring.unlock_personal(user, passphrase, &ring_path)?;
     let vault = VaultDir::new(dir);
     let folder_abs = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
     if let Ok(d) = std::fs::canonicalize(dir.parent().unwrap_or(dir))
@@ -647,6 +758,7 @@ fn join_with(
         store.set_meta("sync_folder", &folder_abs.display().to_string())?;
         vault.write_keyring(&ring)?;
         let mut session = Session::unseeded(vault.clone(), store, keys, user.into(), role, clock)?;
+        session.personal = Some(personal);
         let report = session.sync()?;
         session.seed_consent_defaults()?;
         Ok((session, report))
@@ -671,8 +783,8 @@ fn join_with(
 }
 
 impl Session {
-    fn team_key(&self) -> Key32 {
-        crypto::expand(self.keys.subject_wrap.expose(), "tresor sync team v1")
+    fn team_keys(&self) -> TeamKeys {
+        TeamKeys::of(&self.keys)
     }
 
     fn device_uuid(&self) -> Result<Uuid> {
@@ -765,13 +877,15 @@ impl Session {
         let lock = std::fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
         lock.lock().map_err(Error::io(&lock_path))?;
         let me = self.device_uuid()?;
-        let team_key = self.team_key();
         let signer = self.signing_key()?;
         let mut report = SyncReport::default();
+        // First: keys changed on another laptop are taken over before
+        // anything is read or written.
         self.sync_keyring(&layout, &mut report)?;
-        self.publish_card(&layout, me, &team_key, &signer)?;
-        let team = self.read_team(&layout, &team_key, &mut report)?;
-        let erased = self.pull(&layout, &team, &team_key, &mut report)?;
+        let tk = self.team_keys();
+        self.publish_card(&layout, me, &tk, &signer)?;
+        let team = self.read_team(&layout, &tk, &mut report)?;
+        let erased = self.pull(&layout, &team, &tk, &mut report)?;
         if erased {
             // At once: should pushing fail below, the erased person's
             // freed pages are still cleared (the next sync would not know).
@@ -784,12 +898,11 @@ impl Session {
                 "an admin retired this laptop: it still receives, but what is changed here is not sent; join the team again with `tresor join` to take part",
             ));
         } else {
-            self.push(&layout, me, &team_key, &signer, &mut report)?;
+            self.push(&layout, me, &tk, &signer, &mut report)?;
         }
-        self.write_ack(&layout, me, &team_key, &signer)?;
+        self.write_ack(&layout, me, &tk, &signer)?;
         if !team.retired.contains_key(&me) {
-            report.compacted =
-                self.maybe_compact(&layout, &team, me, &team_key, &signer, compact)?;
+            report.compacted = self.maybe_compact(&layout, &team, me, &tk, &signer, compact)?;
         }
         let now = self.now().timestamp_millis();
         self.store.set_meta("sync_last", &now.to_string())?;
@@ -837,15 +950,15 @@ impl Session {
     /// The devices of the team as the folder shows them.
     pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
         let layout = self.layout()?;
-        let team_key = self.team_key();
+        let tk = self.team_keys();
         let mut ignore = SyncReport::default();
-        let team = self.read_team(&layout, &team_key, &mut ignore)?;
+        let team = self.read_team(&layout, &tk, &mut ignore)?;
         let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
         let mut out = Vec::new();
         for (id, card) in &team.cards {
             let hex = id.simple().to_string();
             let last_seen = self
-                .read_ack(&layout, &team, *id, &team_key)
+                .read_ack(&layout, &team, *id, &tk)
                 .map(|a| ms_to_time(a.at_ms));
             out.push(DeviceInfo {
                 last_segment: heads.get(&hex).copied().unwrap_or(0),
@@ -867,9 +980,9 @@ impl Session {
         self.require(Action::ManageUsers)?;
         let layout = self.layout()?;
         let me = self.device_uuid()?;
-        let team_key = self.team_key();
+        let tk = self.team_keys();
         let mut ignore = SyncReport::default();
-        let team = self.read_team(&layout, &team_key, &mut ignore)?;
+        let team = self.read_team(&layout, &tk, &mut ignore)?;
         let matching: Vec<Uuid> = team
             .cards
             .keys()
@@ -897,6 +1010,53 @@ impl Session {
                 "this laptop cannot retire itself; retire it from another laptop",
             ));
         }
+        self.write_retirement(&layout, me, target, &tk)
+    }
+
+    /// After a user's removal (keys already changed here): retires the
+    /// devices whose cards name the user, so every laptop stops at the same
+    /// segment of them, and asks for a compaction, after which nothing in
+    /// the folder opens with the keys the user held. Without a reachable
+    /// folder it only asks: the other laptops take no more of that user's
+    /// changes once they have the new keyring anyway.
+    pub(crate) fn retire_devices_of(&mut self, name: &str) -> Result<()> {
+        if self.store.meta("sync_folder")?.is_none() {
+            return Ok(());
+        }
+        self.store.set_meta("sync_compact_wanted", "1")?;
+        let (Ok(layout), Ok(me)) = (self.layout(), self.device_uuid()) else {
+            return Ok(());
+        };
+        let tk = self.team_keys();
+        let Ok(team) = self.read_team(&layout, &tk, &mut SyncReport::default()) else {
+            return Ok(());
+        };
+        let theirs: Vec<Uuid> = team
+            .cards
+            .iter()
+            .chain(&team.earlier)
+            .filter(|(d, c)| {
+                c.user == name
+                    && **d != me
+                    && (!team.retired.contains_key(*d) || team.departed.contains(*d))
+            })
+            .map(|(d, _)| *d)
+            .collect();
+        for d in theirs {
+            self.write_retirement(&layout, me, d, &tk)?;
+        }
+        Ok(())
+    }
+
+    /// Writes an admin's retirement of `target`, up to its last segment
+    /// applied here.
+    fn write_retirement(
+        &mut self,
+        layout: &Layout,
+        me: Uuid,
+        target: Uuid,
+        tk: &TeamKeys,
+    ) -> Result<()> {
         let upto = self
             .store
             .seen_heads()?
@@ -911,7 +1071,7 @@ impl Session {
         })
         .unwrap_or_default();
         let signer = self.signing_key()?;
-        let bytes = file::write(Kind::Retire, me, 0, [0; 32], &body, &team_key, &signer);
+        let bytes = file::write(Kind::Retire, me, 0, [0; 32], &body, tk.current(), &signer);
         write_file(&layout.retirement(target), &bytes)
     }
 
@@ -919,7 +1079,35 @@ impl Session {
         let path = layout.keyring();
         let mut ours = self.vault().keyring()?;
         if let Ok(bytes) = std::fs::read(&path) {
-            match Keyring::parse(&bytes, &path).and_then(|theirs| {
+            let parsed = Keyring::parse(&bytes, &path);
+            let later = |r: &Keyring| r.vault_id == ours.vault_id && r.generation > ours.generation;
+            let earlier =
+                |r: &Keyring| r.vault_id == ours.vault_id && r.generation < ours.generation;
+            if let Ok(theirs) = parsed.as_ref()
+                && later(theirs)
+            {
+                // Keys were changed on another laptop (a user removed, a
+                // role lowered): take them over.
+                if let Err(e) = self.take_over_keys(theirs, &path) {
+                    let why = match e {
+                        Error::Invalid { message, .. } => message,
+                        e => format!("they could not be taken over: {e}"),
+                    };
+                    report.problems.push(problem(
+                        "keyring",
+                        rel(layout, &path),
+                        format!("the team's keys were changed on another laptop: {why}"),
+                    ));
+                }
+                return Ok(());
+            }
+            // Keys were changed here: this keyring replaces the older one
+            // (whose users are all in it, or were removed here).
+            let replace = parsed.as_ref().is_ok_and(earlier);
+            match parsed.and_then(|theirs| {
+                if replace {
+                    return Ok((false, ours.clone()));
+                }
                 ours.merge_users(&theirs, &self.keys, &path)
                     .map(|a| (a, theirs))
             }) {
@@ -933,7 +1121,7 @@ impl Session {
                             .map(|u| u.name.clone())
                             .collect::<BTreeSet<_>>()
                     };
-                    if names(&theirs) == names(&ours) {
+                    if !replace && names(&theirs) == names(&ours) {
                         return Ok(());
                     }
                 }
@@ -954,45 +1142,75 @@ impl Session {
         &self,
         layout: &Layout,
         me: Uuid,
-        team_key: &Key32,
+        tk: &TeamKeys,
         signer: &SigningKey,
     ) -> Result<()> {
         let path = layout.device_card(me);
-        if path.exists() {
+        // Written again when keys were changed: laptops that join later
+        // accept a card under an earlier key only for a retired device.
+        let mine = signer.verifying_key();
+        let old = std::fs::read(&path)
+            .ok()
+            .and_then(|b| file::parse(&b))
+            .filter(|env| env.kind == Kind::Device && env.device == me && env.signed_by(&mine))
+            .and_then(|env| tk.open(&env))
+            .and_then(|(plain, g)| Some((postcard::from_bytes::<Card>(&plain).ok()?, g)));
+        if old.as_ref().is_some_and(|(_, g)| *g == 0) {
             return Ok(());
         }
         let card = Card {
-            public: signer.verifying_key().to_bytes(),
+            public: mine.to_bytes(),
             user: self.user().to_owned(),
             host: host_name(),
-            created_ms: self.now().timestamp_millis(),
+            created_ms: old.map_or_else(|| self.now().timestamp_millis(), |(c, _)| c.created_ms),
         };
         let body = postcard::to_stdvec(&card).unwrap_or_default();
-        let bytes = file::write(Kind::Device, me, 0, [0; 32], &body, team_key, signer);
+        let bytes = file::write(Kind::Device, me, 0, [0; 32], &body, tk.current(), signer);
         write_file(&path, &bytes)
     }
 
-    fn read_team(
-        &self,
-        layout: &Layout,
-        team_key: &Key32,
-        report: &mut SyncReport,
-    ) -> Result<Team> {
+    fn read_team(&self, layout: &Layout, tk: &TeamKeys, report: &mut SyncReport) -> Result<Team> {
         let mut team = Team::default();
         let dir = layout.devices();
         let mut retirements = Vec::new();
+        // Cards under an earlier generation's key, of devices not seen
+        // here before: a removed user still holds that key, so such a card
+        // counts only for a device an admin retired (its segments up to
+        // the retirement are still applied).
+        let mut earlier_cards = Vec::new();
         for name in read_dir_names(&dir) {
             let path = dir.join(&name);
             if let Some(stem) = name.strip_suffix(".device")
                 && let Some(d) = file::device_of_name(stem)
             {
-                let card = std::fs::read(&path).ok().and_then(|b| {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                if let Some(env) = file::parse(&bytes)
+                    && env.kind == Kind::Device
+                    && tk.open(&env).is_none()
+                {
+                    report.problems.push(problem(
+                        "other_keys",
+                        rel(layout, &path),
+                        "a device card sealed with team keys this laptop does not hold: keys were changed on another laptop",
+                    ));
+                    continue;
+                }
+                let card = Some(bytes).and_then(|b| {
                     let env = file::parse(&b)?;
-                    let card: Card = postcard::from_bytes(&env.open(team_key)?).ok()?;
+                    let (plain, generation) = tk.open(&env)?;
+                    let card: Card = postcard::from_bytes(&plain).ok()?;
                     let key = VerifyingKey::from_bytes(&card.public).ok()?;
                     (env.kind == Kind::Device && env.device == d && env.signed_by(&key))
-                        .then_some(card)
+                        .then_some((card, generation))
                 });
+                let hex = d.simple().to_string();
+                let card = match card {
+                    Some((card, g)) if g > 0 && self.store.device_key(&hex)?.is_none() => {
+                        earlier_cards.push((d, card));
+                        continue;
+                    }
+                    other => other.map(|(card, _)| card),
+                };
                 let Some(card) = card else {
                     report.problems.push(problem(
                         "forged",
@@ -1001,7 +1219,6 @@ impl Session {
                     ));
                     continue;
                 };
-                let hex = d.simple().to_string();
                 match self.store.device_key(&hex)? {
                     Some(public) if public != card.public => {
                         report.problems.push(problem(
@@ -1027,9 +1244,8 @@ impl Session {
                 retirements.push((d, path));
             }
         }
-        let admins: BTreeSet<String> = self
-            .vault()
-            .keyring()?
+        let ring = self.vault().keyring()?;
+        let admins: BTreeSet<String> = ring
             .users
             .iter()
             .filter(|u| u.role == crate::roles::Role::Admin)
@@ -1038,7 +1254,7 @@ impl Session {
         for (d, path) in retirements {
             let upto = std::fs::read(&path).ok().and_then(|b| {
                 let env = file::parse(&b)?;
-                let body: RetireBody = postcard::from_bytes(&env.open(team_key)?).ok()?;
+                let body: RetireBody = postcard::from_bytes(&tk.open(&env)?.0).ok()?;
                 let key = team.key(env.device)?;
                 // Only an admin's laptop retires others.
                 let signer_is_admin = admins.contains(&team.cards.get(&env.device)?.user);
@@ -1053,17 +1269,36 @@ impl Session {
                 team.retired.insert(d, upto);
             }
         }
+        for (d, card) in earlier_cards {
+            if team.retired.contains_key(&d) {
+                team.cards.insert(d, card);
+            } else {
+                team.earlier.insert(d, card);
+            }
+        }
+        // A device of a user no longer in the team sends nothing more:
+        // what this laptop applied of it stays, later segments are not
+        // applied (an admin's retirement, written when the user was
+        // removed, sets one point for every laptop).
+        let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        for (d, card) in &team.cards {
+            if ring.user(&card.user).is_none() && !team.retired.contains_key(d) {
+                let upto = heads.get(&d.simple().to_string()).copied().unwrap_or(0);
+                team.retired.insert(*d, upto);
+                team.departed.insert(*d);
+            }
+        }
         Ok(team)
     }
 
-    fn read_ack(&self, layout: &Layout, team: &Team, d: Uuid, team_key: &Key32) -> Option<AckBody> {
+    fn read_ack(&self, layout: &Layout, team: &Team, d: Uuid, tk: &TeamKeys) -> Option<AckBody> {
         let bytes = std::fs::read(layout.ack(d)).ok()?;
         let env = file::parse(&bytes)?;
         let key = team.key(d)?;
         if env.kind != Kind::Ack || env.device != d || !env.signed_by(&key) {
             return None;
         }
-        postcard::from_bytes(&env.open(team_key)?).ok()
+        postcard::from_bytes(&tk.open(&env)?.0).ok()
     }
 
     /// Wire form of an op: values of a subject's records sealed again
@@ -1138,12 +1373,14 @@ impl Session {
             ),
             _ => None,
         };
-        unwire_op(w, key.as_ref())
+        let mut op = unwire_op(w, key.as_ref())?;
+        reseal(&self.keys, &mut op);
+        Some(op)
     }
 
     /// Applies a body as [`Session::apply_opened`] does.
     fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool, u64)> {
-        let opened = open_body(body, &self.keys.subject_wrap, &mut HashMap::new());
+        let opened = open_body(body, &self.keys, &mut HashMap::new());
         self.apply_opened(opened)
     }
 
@@ -1207,7 +1444,8 @@ impl Session {
                         .entry(subject)
                         .or_insert_with(|| self.subject_sync_key(subject, None));
                     match unwire_op(w, key.as_ref()) {
-                        Some(op) => {
+                        Some(mut op) => {
+                            reseal(&self.keys, &mut op);
                             ops.push(op);
                             continue;
                         }
@@ -1251,10 +1489,10 @@ impl Session {
         &mut self,
         layout: &Layout,
         team: &Team,
-        team_key: &Key32,
+        tk: &TeamKeys,
         report: &mut SyncReport,
     ) -> Result<bool> {
-        let erased = self.apply_snapshot_if_needed(layout, team, team_key, report)?;
+        let erased = self.apply_snapshot_if_needed(layout, team, tk, report)?;
         // The segments go in as one batch, which commits once every
         // BATCH_CHANGES changes (and at the end), so pages written again
         // and again by one segment after another (indexes, the search
@@ -1265,7 +1503,7 @@ impl Session {
         // an error, a failed commit or a panic (the app goes on after one),
         // also one while the derived rows are refreshed before the commit.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let e = self.pull_segments(layout, team, team_key, report)?;
+            let e = self.pull_segments(layout, team, tk, report)?;
             self.store.end_batch().map(|()| erased | e)
         }));
         let result = match run {
@@ -1285,7 +1523,7 @@ impl Session {
         &mut self,
         layout: &Layout,
         team: &Team,
-        team_key: &Key32,
+        tk: &TeamKeys,
         report: &mut SyncReport,
     ) -> Result<bool> {
         let mut erased = false;
@@ -1333,7 +1571,7 @@ impl Session {
             // while this one applies, and hands them over in parts; it
             // stops at the first that cannot be applied, and when this side
             // stops listening.
-            let wrap = self.keys.subject_wrap.clone();
+            let held = self.keys.clone();
             let now_ms = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
             std::thread::scope(|scope| -> Result<()> {
                 let (tx, rx) = std::sync::mpsc::sync_channel(4);
@@ -1347,8 +1585,7 @@ impl Session {
                     let mut expected = head + 1;
                     for seq in wanted {
                         let link = if seq == expected { prev } else { None };
-                        let read =
-                            read_segment(layout, team, team_key, now_ms, (device, seq), link);
+                        let read = read_segment(layout, team, tk, now_ms, (device, seq), link);
                         let (body, hash) = match read {
                             Ok(r) => r,
                             Err(p) => {
@@ -1358,7 +1595,7 @@ impl Session {
                         };
                         prev = Some(hash);
                         expected = seq + 1;
-                        learn_keys(&body.keys, &wrap, &mut cache);
+                        learn_keys(&body.keys, &held.subject_wrap, &mut cache);
                         let begins = Piece::Begins {
                             seq,
                             keys: body.keys,
@@ -1373,7 +1610,10 @@ impl Session {
                             if part.is_empty() {
                                 break;
                             }
-                            if tx.send(Piece::Changes(open_ops(part, &cache))).is_err() {
+                            if tx
+                                .send(Piece::Changes(open_ops(part, &cache, &held)))
+                                .is_err()
+                            {
                                 return;
                             }
                             spent_rx.try_iter().for_each(drop);
@@ -1444,7 +1684,7 @@ impl Session {
         &mut self,
         layout: &Layout,
         me: Uuid,
-        team_key: &Key32,
+        tk: &TeamKeys,
         signer: &SigningKey,
         report: &mut SyncReport,
     ) -> Result<()> {
@@ -1524,7 +1764,7 @@ impl Session {
             };
             let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&body).unwrap_or_default());
             seq += 1;
-            let bytes = file::write(Kind::Segment, me, seq, prev, &plain, team_key, signer);
+            let bytes = file::write(Kind::Segment, me, seq, prev, &plain, tk.current(), signer);
             write_file(&layout.segment(me, seq), &bytes)?;
             self.store.mark_seen(&hex, seq, &file::hash(&bytes))?;
             report.sent_changes += body.ops.len() as u64;
@@ -1548,7 +1788,7 @@ impl Session {
         &self,
         layout: &Layout,
         me: Uuid,
-        team_key: &Key32,
+        tk: &TeamKeys,
         signer: &SigningKey,
     ) -> Result<()> {
         let heads: Vec<(Uuid, u64)> = self
@@ -1567,7 +1807,7 @@ impl Session {
             if env.kind != Kind::Ack || env.device != me || !env.signed_by(&mine) {
                 return None;
             }
-            postcard::from_bytes::<AckBody>(&env.open(team_key)?).ok()
+            postcard::from_bytes::<AckBody>(&env.open(tk.current())?).ok()
         };
         if self.store.meta("sync_acked")?.as_deref() == Some(key.as_str())
             && current().is_some_and(|a| a.heads == heads)
@@ -1582,7 +1822,7 @@ impl Session {
             u64::try_from(at_ms).unwrap_or(0),
             [0; 32],
             &body,
-            team_key,
+            tk.current(),
             signer,
         );
         write_unsynced(&layout.ack(me), &bytes)?;
@@ -1594,7 +1834,7 @@ impl Session {
         &self,
         layout: &Layout,
         team: &Team,
-        team_key: &Key32,
+        tk: &TeamKeys,
     ) -> Option<(String, SnapshotBody)> {
         let mut names: Vec<(u64, Uuid, String)> = read_dir_names(&layout.snapshots())
             .into_iter()
@@ -1613,7 +1853,9 @@ impl Session {
             {
                 return None;
             }
-            let body = postcard::from_bytes(&env.open(team_key)?).ok()?;
+            let (plain, generation) = tk.open(&env)?;
+            let mut body: SnapshotBody = postcard::from_bytes(&plain).ok()?;
+            tk.rewrap(generation, &mut body.body.keys);
             Some((name, body))
         })
     }
@@ -1624,10 +1866,10 @@ impl Session {
         &mut self,
         layout: &Layout,
         team: &Team,
-        team_key: &Key32,
+        tk: &TeamKeys,
         report: &mut SyncReport,
     ) -> Result<bool> {
-        let Some((name, snap)) = self.latest_snapshot(layout, team, team_key) else {
+        let Some((name, snap)) = self.latest_snapshot(layout, team, tk) else {
             return Ok(false);
         };
         if self.store.meta("sync_snapshot")?.as_deref() == Some(name.as_str()) {
@@ -1668,7 +1910,7 @@ impl Session {
     /// inside that opens. Files that do not open yield nothing readable.
     pub(crate) fn open_folder_files(&self) -> Result<Vec<(String, Vec<String>)>> {
         let layout = self.layout()?;
-        let team_key = self.team_key();
+        let tk = self.team_keys();
         let mut files = Vec::new();
         for dname in read_dir_names(&layout.logs()) {
             let dir = layout.logs().join(&dname);
@@ -1687,7 +1929,9 @@ impl Session {
             };
             let mut texts = vec![String::from_utf8_lossy(&bytes).into_owned()];
             let env = file::parse(&bytes);
-            if let Some((kind, plain)) = env.and_then(|e| Some((e.kind, e.open(&team_key)?))) {
+            if let Some((kind, (plain, generation))) =
+                env.and_then(|e| Some((e.kind, tk.open(&e)?)))
+            {
                 texts.push(String::from_utf8_lossy(&plain).into_owned());
                 let body = match kind {
                     Kind::Segment => postcard::from_bytes::<Body>(&plain).ok(),
@@ -1696,7 +1940,8 @@ impl Session {
                         .map(|s| s.body),
                     _ => None,
                 };
-                if let Some(body) = body {
+                if let Some(mut body) = body {
+                    tk.rewrap(generation, &mut body.keys);
                     let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
                     let mut cache = HashMap::new();
                     for w in body.ops {
@@ -1724,7 +1969,7 @@ impl Session {
         layout: &Layout,
         team: &Team,
         me: Uuid,
-        team_key: &Key32,
+        tk: &TeamKeys,
         signer: &SigningKey,
         force: bool,
     ) -> Result<bool> {
@@ -1780,7 +2025,7 @@ impl Session {
             if *d == me {
                 continue;
             }
-            let Some(ack) = self.read_ack(layout, team, *d, team_key) else {
+            let Some(ack) = self.read_ack(layout, team, *d, tk) else {
                 return Ok(false);
             };
             let acked: HashMap<Uuid, u64> = ack.heads.into_iter().collect();
@@ -1821,7 +2066,7 @@ impl Session {
         };
         let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&snap).unwrap_or_default());
         let n = self.tick().0;
-        let bytes = file::write(Kind::Snapshot, me, n, [0; 32], &plain, team_key, signer);
+        let bytes = file::write(Kind::Snapshot, me, n, [0; 32], &plain, tk.current(), signer);
         let path = layout.snapshot(n, me);
         write_file(&path, &bytes)?;
         let name = path
@@ -1831,7 +2076,9 @@ impl Session {
         self.store.set_meta("sync_snapshot", &name)?;
         // Now the covered segments and older snapshots can go.
         for (d, max, _) in &snap.covers {
-            let retired = team.retired.contains_key(d);
+            // A departed user's later segments stay: should this laptop
+            // merely not know the user yet, they are read once it does.
+            let retired = team.retired.contains_key(d) && !team.departed.contains(d);
             for n in read_dir_names(&layout.log(*d)) {
                 if file::seq_of_name(&n).is_some_and(|s| s <= *max || retired) {
                     let _ = std::fs::remove_file(layout.log(*d).join(n));
@@ -1936,12 +2183,12 @@ mod tests {
         a.sync().expect("sync");
         let layout = a.layout().expect("layout");
         let me = a.device_uuid().expect("device");
-        let team_key = a.team_key();
+        let tk = a.team_keys();
         let ack = |s: &Session| {
             let team = s
-                .read_team(&layout, &team_key, &mut SyncReport::default())
+                .read_team(&layout, &tk, &mut SyncReport::default())
                 .expect("team");
-            s.read_ack(&layout, &team, me, &team_key)
+            s.read_ack(&layout, &team, me, &tk)
         };
         let written = ack(&a).expect("ack").heads;
         assert!(!written.is_empty());

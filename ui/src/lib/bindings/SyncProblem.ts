@@ -6,7 +6,7 @@
 export type SyncProblem = { 
 /**
  * Stable code: damaged, forged, unknown_device, cloned_device,
- * clock_ahead, keyring, retired, other_keys.
+ * clock_ahead, keyring, retired, other_keys, old_keys.
  */
 code: string, 
 /**
