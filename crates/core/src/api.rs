@@ -1083,6 +1083,7 @@ impl Session {
             });
         }
         let rotation = Rotation {
+            admin: false,
             db: next.db != self.keys.db,
             subject_wrap: next.subject_wrap != self.keys.subject_wrap,
             compartments: self
@@ -1245,6 +1246,41 @@ impl Session {
                 format!("keyring {}, database {}", ring.generation, db_gen),
             );
         }
+        // After keys changed (here or on another laptop), every value this
+        // laptop can open is sealed under the current keys, none only
+        // under an earlier one.
+        let mut stale = 0u64;
+        for c in Compartment::ALL {
+            let Some(key) = self.keys.compartment(c) else {
+                continue;
+            };
+            for cell in self.store.sealed_values(c)? {
+                let ctx = field_ctx(&cell.record, &cell.field);
+                if crypto::open(key, &ctx, &cell.bytes).is_none() {
+                    stale += 1;
+                }
+            }
+        }
+        for (subject, bytes) in self.store.subject_keys()? {
+            if crypto::open(
+                &self.keys.subject_wrap,
+                &owned_ctx("subject-key", &subject),
+                &bytes,
+            )
+            .is_none()
+            {
+                stale += 1;
+            }
+        }
+        check(
+            "values sealed under the current keys",
+            stale == 0,
+            if stale == 0 {
+                "all".into()
+            } else {
+                format!("{stale} values or subject keys do not open with this generation's keys")
+            },
+        );
         let people = self.store.count(RecordKind::Person)?;
         let keys = self.store.subject_key_count()?;
         check(

@@ -17,6 +17,7 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
@@ -40,6 +41,11 @@ pub struct Keyset {
     pub(crate) keyring_mac: Key32,
     /// Compartment keys of the user's role.
     pub(crate) compartments: BTreeMap<Compartment, Key32>,
+    /// The admins' Ed25519 signing key (its seed), in admins' keysets
+    /// only: it signs the keyring and retirements, so a keyring of a later
+    /// generation is taken over only when an admin made it. `None` in
+    /// vaults made before it existed.
+    pub(crate) admin: Option<Key32>,
     /// The keys of earlier generations, newest first: what other laptops
     /// wrote to the shared folder before a rotation reached them is sealed
     /// under these (a removed user held them already, so keeping them
@@ -76,6 +82,8 @@ impl std::fmt::Debug for Keyset {
 pub struct Rotation {
     /// New database key (needs `PRAGMA rekey`).
     pub db: bool,
+    /// New admins' signing key (an admin left).
+    pub admin: bool,
     /// New subject-wrapping key (needs every subject key re-wrapped).
     pub subject_wrap: bool,
     /// Compartments whose keys are replaced (needs their values re-sealed).
@@ -93,6 +101,7 @@ impl Keyset {
                 .iter()
                 .map(|c| (*c, Key32::random()))
                 .collect(),
+            admin: Some(Key32::random()),
             earlier: Vec::new(),
         }
     }
@@ -110,6 +119,7 @@ impl Keyset {
             subject_wrap: self.subject_wrap.clone(),
             keyring_mac: self.keyring_mac.clone(),
             compartments: only(&self.compartments),
+            admin: self.admin.clone().filter(|_| role == Role::Admin),
             earlier: self
                 .earlier
                 .iter()
@@ -151,6 +161,9 @@ impl Keyset {
         if r.db {
             next.db = Key32::random();
         }
+        if r.admin && next.admin.is_some() {
+            next.admin = Some(Key32::random());
+        }
         if r.subject_wrap {
             next.subject_wrap = Key32::random();
         }
@@ -171,6 +184,10 @@ impl Keyset {
             (3, &self.keyring_mac),
         ] {
             out.push(tag);
+            out.extend_from_slice(key.expose());
+        }
+        if let Some(key) = &self.admin {
+            out.push(4);
             out.extend_from_slice(key.expose());
         }
         for (c, key) in &self.compartments {
@@ -197,6 +214,7 @@ impl Keyset {
         let mut db = None;
         let mut sw = None;
         let mut mac = None;
+        let mut admin = None;
         let mut compartments = BTreeMap::new();
         let mut earlier: Vec<Earlier> = Vec::new();
         for chunk in rest.chunks_exact(33) {
@@ -205,6 +223,7 @@ impl Keyset {
                 1 => db = Some(key),
                 2 => sw = Some(key),
                 3 => mac = Some(key),
+                4 => admin = Some(key),
                 EARLIER_WRAP if version == 2 => earlier.push(Earlier {
                     subject_wrap: key,
                     compartments: BTreeMap::new(),
@@ -225,6 +244,7 @@ impl Keyset {
             subject_wrap: sw?,
             keyring_mac: mac?,
             compartments,
+            admin,
             earlier,
         })
     }
@@ -269,7 +289,61 @@ pub struct Keyring {
     /// Users, in order of creation.
     pub users: Vec<UserEntry>,
     recovery: RecoveryEntry,
+    /// The admins' Ed25519 public key (base64). Absent in keyrings made
+    /// before it existed, so their MAC input stays the same.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    admin_public: String,
+    /// Each change of the admins' key (an admin left), oldest first: the
+    /// new key, signed with the one before it. A laptop that knows an
+    /// earlier key follows the chain to the current one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    admin_chain: Vec<Handover>,
+    /// The admins' first key (base64), where the chain starts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    admin_root: String,
+    /// Users removed since the vault was made: a keyring replacing an
+    /// older one keeps that one's other users (added meanwhile elsewhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<String>,
+    /// An admin's Ed25519 signature over everything but itself and the MAC
+    /// (base64): made with the admins' key of the keyring it replaces.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    signature: String,
     mac: String,
+}
+
+/// The admins' key handed over to a new one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Handover {
+    /// The generation from which the new key counts.
+    generation: u64,
+    /// The new public key (base64).
+    public: String,
+    /// Signature by the key before it (base64).
+    signature: String,
+}
+
+fn handover_input(vault: &str, generation: u64, public: &str) -> Vec<u8> {
+    format!("tresor admin key\n{vault}\n{generation}\n{public}").into_bytes()
+}
+
+fn verifying_key(b64_public: &str) -> Option<VerifyingKey> {
+    let bytes = unb64(b64_public)?;
+    VerifyingKey::from_bytes(&<[u8; 32]>::try_from(bytes.as_slice()).ok()?).ok()
+}
+
+fn verifies(public: &str, bytes: &[u8], sig_b64: &str) -> bool {
+    let (Some(key), Some(sig)) = (verifying_key(public), unb64(sig_b64)) else {
+        return false;
+    };
+    <[u8; 64]>::try_from(sig.as_slice())
+        .is_ok_and(|s| key.verify(bytes, &Signature::from_bytes(&s)).is_ok())
+}
+
+fn admin_public_of(admin: &Key32) -> String {
+    b64(SigningKey::from_bytes(admin.expose())
+        .verifying_key()
+        .as_bytes())
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -437,6 +511,11 @@ impl Keyring {
             vault_id,
             generation: 1,
             users: Vec::new(),
+            admin_public: keys.admin.as_ref().map(admin_public_of).unwrap_or_default(),
+            admin_chain: Vec::new(),
+            admin_root: keys.admin.as_ref().map(admin_public_of).unwrap_or_default(),
+            removed: Vec::new(),
+            signature: String::new(),
             mac: String::new(),
         };
         ring.seal_recovery(&keys)?;
@@ -569,6 +648,64 @@ impl Keyring {
         serde_json::to_vec(&copy).unwrap_or_default()
     }
 
+    fn signed_input(&self) -> Vec<u8> {
+        let mut copy = self.clone();
+        copy.mac.clear();
+        copy.signature.clear();
+        serde_json::to_vec(&copy).unwrap_or_default()
+    }
+
+    fn sign(&mut self, admin: &Key32) {
+        let sig = SigningKey::from_bytes(admin.expose()).sign(&self.signed_input());
+        self.signature = b64(&sig.to_bytes());
+    }
+
+    /// True when an admin signed this keyring with the admins' key that
+    /// `trusted` (this laptop's keyring) names, or one that key handed
+    /// over to (following this keyring's chain). Never for keyrings made
+    /// before the admins' key existed.
+    pub fn signed_by_admin_of(&self, trusted: &Keyring) -> bool {
+        if trusted.admin_public.is_empty() || self.vault_id != trusted.vault_id {
+            return false;
+        }
+        let mut key = trusted.admin_public.clone();
+        for h in &self.admin_chain {
+            if h.public != key
+                && verifies(
+                    &key,
+                    &handover_input(&self.vault_id, h.generation, &h.public),
+                    &h.signature,
+                )
+            {
+                key.clone_from(&h.public);
+            }
+        }
+        key == self.admin_public && verifies(&key, &self.signed_input(), &self.signature)
+    }
+
+    /// True when this keyring names an admins' key (vaults made since it
+    /// exists).
+    pub fn has_admin_key(&self) -> bool {
+        !self.admin_public.is_empty()
+    }
+
+    /// Signs retirement bytes with the admins' key of `keys`, if it holds it.
+    pub(crate) fn admin_sign(keys: &Keyset, bytes: &[u8]) -> Option<[u8; 64]> {
+        keys.admin
+            .as_ref()
+            .map(|a| SigningKey::from_bytes(a.expose()).sign(bytes).to_bytes())
+    }
+
+    /// Checks bytes signed by [`Keyring::admin_sign`] against this
+    /// keyring's admins' key, or one it replaced.
+    pub(crate) fn admin_verifies(&self, bytes: &[u8], sig: &[u8]) -> bool {
+        let sig = b64(sig);
+        [&self.admin_public, &self.admin_root]
+            .into_iter()
+            .chain(self.admin_chain.iter().map(|h| &h.public))
+            .any(|p| verifies(p, bytes, &sig))
+    }
+
     fn verify_mac(&self, keys: &Keyset, path: &Path) -> Result<()> {
         let expected = crypto::mac(&keys.keyring_mac, &self.mac_input());
         let stored = unb64(&self.mac).unwrap_or_default();
@@ -621,7 +758,14 @@ impl Keyring {
         self.verify_mac(keys, Path::new("")).is_ok()
     }
 
+    /// Signs (when `keys` hold the admins' key) and authenticates the
+    /// keyring after a change.
     fn update_mac(&mut self, keys: &Keyset) {
+        if let Some(admin) = &keys.admin
+            && self.has_admin_key()
+        {
+            self.sign(admin);
+        }
         self.mac = b64(&crypto::mac(&keys.keyring_mac, &self.mac_input()));
     }
 
@@ -695,6 +839,7 @@ impl Keyring {
             return Err(Error::UserExists(name.into()));
         }
         self.push_user(name, role, passphrase, kdf, full, now)?;
+        self.removed.retain(|r| r != name);
         self.update_mac(full);
         Ok(())
     }
@@ -763,9 +908,13 @@ impl Keyring {
             return Err(Error::LastAdmin);
         }
         self.users.retain(|u| u.name != name);
+        if !self.removed.iter().any(|r| r == name) {
+            self.removed.push(name.to_owned());
+        }
         let rotation = Rotation {
             db: true,
             subject_wrap: true,
+            admin: entry.role == Role::Admin,
             compartments: entry.role.compartments().to_vec(),
         };
         let next = self.reseal_all(full, &rotation)?;
@@ -804,6 +953,7 @@ impl Keyring {
         let rotation = Rotation {
             db: false,
             subject_wrap: false,
+            admin: old == Role::Admin && role != Role::Admin,
             compartments: lost,
         };
         let next = self.reseal_all(full, &rotation)?;
@@ -818,8 +968,46 @@ impl Keyring {
             self.users[i].keyset = self.seal_keyset_for(&entry, &next)?;
         }
         self.seal_recovery(&next)?;
-        self.update_mac(&next);
+        // A new admins' key is handed over by the old one; the keyring is
+        // signed with the new.
+        if self.has_admin_key()
+            && let (Some(old), Some(new)) = (&full.admin, &next.admin)
+        {
+            let public = admin_public_of(new);
+            if public != self.admin_public {
+                let input = handover_input(&self.vault_id, self.generation, &public);
+                let sig = SigningKey::from_bytes(old.expose()).sign(&input);
+                self.admin_chain.push(Handover {
+                    generation: self.generation,
+                    public: public.clone(),
+                    signature: b64(&sig.to_bytes()),
+                });
+                self.admin_public = public;
+            }
+            self.sign(new);
+        }
+        self.mac = b64(&crypto::mac(&next.keyring_mac, &self.mac_input()));
         Ok(next)
+    }
+
+    /// After this keyring replaced `older` (keys changed here): takes over
+    /// the users `older` has that were added elsewhere meanwhile (not
+    /// removed here), their keysets sealed anew from `full`. Returns
+    /// whether any was added.
+    pub fn keep_users_of(&mut self, older: &Keyring, full: &Keyset) -> Result<bool> {
+        let mut added = false;
+        for u in &older.users {
+            if self.user(&u.name).is_none() && !self.removed.contains(&u.name) {
+                let mut entry = u.clone();
+                entry.keyset = self.seal_keyset_for(&entry, full)?;
+                self.users.push(entry);
+                added = true;
+            }
+        }
+        if added {
+            self.update_mac(full);
+        }
+        Ok(added)
     }
 }
 
@@ -859,6 +1047,7 @@ mod tests {
         // and a role's subset keeps only its compartments of each.
         let once = k.rotated(&Rotation {
             db: true,
+            admin: true,
             subject_wrap: true,
             compartments: vec![Compartment::Notes],
         });
@@ -874,6 +1063,11 @@ mod tests {
                 == k.compartments[&Compartment::Notes]
         );
         assert_eq!(Keyset::decode(&twice.encode()), Some(twice.clone()));
+        // The admins' key: replaced when an admin leaves, held by admins only.
+        assert!(once.admin.is_some() && once.admin != k.admin);
+        assert_eq!(twice.admin, once.admin);
+        assert!(twice.for_role(Role::Admin).admin.is_some());
+        assert!(twice.for_role(Role::Dpo).admin.is_none());
         let agent = twice.for_role(Role::Agent);
         assert_eq!(agent.earlier.len(), 2);
         assert!(agent.earlier.iter().all(|e| e.compartments.is_empty()));

@@ -248,6 +248,9 @@ pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) 
             .map(|k| (next, k))
     });
     let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
+    // A finished rotation (or keys taken over from another laptop) may
+    // have changed the role with the keys.
+    let role = vault.keyring()?.user(user).map_or(role, |u| u.role);
     let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
     session.personal = Some(personal);
     Ok(session)

@@ -10,6 +10,7 @@ use tresor_core::Session;
 use tresor_core::clock::{Clock, FixedClock, SystemClock};
 use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::crypto::KdfParams;
+use tresor_core::keyring::Keyring;
 use tresor_core::requests::{NewRequest, RequestKind};
 use tresor_core::roles::Role;
 use tresor_core::sync;
@@ -406,6 +407,15 @@ fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
     assert!(a.contact(p).is_err());
 }
 
+fn sealed_under_current_keys(s: &Session) {
+    let checks = s.doctor().expect("doctor");
+    let c = checks
+        .iter()
+        .find(|c| c.name == "values sealed under the current keys")
+        .expect("the check");
+    assert!(c.ok, "{}", c.detail);
+}
+
 fn note(s: &mut Session, id: uuid::Uuid, text: &str) {
     s.edit(id, &[("note".into(), FieldInput::Text(text.into()))])
         .expect("note");
@@ -468,6 +478,7 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     // note again under the new.
     quiet(&mut a);
     assert_eq!(text(&a, p, "note").as_deref(), Some(expected.as_str()));
+    sealed_under_current_keys(&a);
     std::thread::sleep(std::time::Duration::from_millis(5));
     b.edit(
         p,
@@ -497,6 +508,10 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
         "{:?}",
         r.problems
     );
+    // It sends nothing more: whatever it wrote would be sealed under keys
+    // that were replaced.
+    assert_eq!(r.sent_changes, 0);
+    assert!(!segment_path(&team.folder(), &c, 1).exists());
     a.sync().expect("sync a");
     b.sync().expect("sync b");
     for s in [&a, &b] {
@@ -511,19 +526,8 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
         r.problems
     );
 
-    // A laptop joining now reads what was written under either key; only
-    // Eve's change after her removal is refused, as retired.
-    let (mut d, r) =
-        sync::join(&team.folder(), &team.dir("d"), "finn", FINN, system()).expect("join d");
-    assert_eq!(
-        r.problems
-            .iter()
-            .map(|p| p.code.as_str())
-            .collect::<Vec<_>>(),
-        ["retired"],
-        "{:?}",
-        r.problems
-    );
+    // A laptop joining now reads what was written under either key.
+    let mut d = team.join("d", "finn", FINN, system());
     assert_eq!(text(&d, p, "note").as_deref(), Some(expected.as_str()));
     assert_eq!(text(&d, p, "family_name").as_deref(), Some("Imhoff-B"));
 
@@ -569,4 +573,93 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
         text(&a, p, "note").as_deref(),
         Some("written after Finn became an agent")
     );
+}
+
+#[test]
+fn a_keyring_no_admin_signed_is_not_taken_over() {
+    const FINN: &[u8] = b"finn passphrase three";
+    let team = Team::new();
+    let mut a = team.first(system());
+    a.add_user("finn", Role::Sales, FINN).expect("add finn");
+    let p = person(&mut a, MARKER, "Imhoff");
+    quiet(&mut a);
+    let mut b = team.join("b", "finn", FINN, system());
+    let generation = a.vault().keyring().expect("ring").generation;
+
+    // Finn holds every key a keyring needs but the admins' signing key:
+    // he writes one of the next generation that makes him an admin, with
+    // keysets sealed to every user and a valid MAC.
+    let path = team.folder().join("team").join("keyring.json");
+    let mut forged = Keyring::parse(&std::fs::read(&path).expect("read"), &path).expect("parse");
+    let finn = forged.unlock("finn", FINN, &path).expect("finn's keys");
+    forged
+        .set_role("finn", Role::Admin, &finn)
+        .expect("forge a promotion");
+    assert_eq!(forged.generation, generation + 1);
+    std::fs::write(&path, forged.to_bytes()).expect("write");
+
+    // The admin's laptop refuses it, says so, and writes the team's
+    // keyring back; Finn's own laptop does not take it over either.
+    let r = a.sync().expect("sync a");
+    assert!(
+        r.problems.iter().any(|p| p.code == "forged"),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(a.vault().keyring().expect("ring").generation, generation);
+    let back = Keyring::parse(&std::fs::read(&path).expect("read"), &path).expect("parse");
+    assert_eq!(back.generation, generation);
+    assert!(back.signed_by_admin_of(&a.vault().keyring().expect("ring")));
+    std::fs::write(&path, forged.to_bytes()).expect("write again");
+    let r = b.sync().expect("sync b");
+    assert!(
+        r.problems.iter().any(|p| p.code == "forged"),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(b.role(), Role::Sales);
+    assert_eq!(b.vault().keyring().expect("ring").generation, generation);
+    assert_eq!(
+        text(&a, p, "note").as_deref(),
+        Some("Zebraquokka prefers letters")
+    );
+}
+
+#[test]
+fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
+    const FINN: &[u8] = b"finn passphrase three";
+    const GUS: &[u8] = b"gus passphrase four";
+    let team = Team::new();
+    let mut a = team.first(system());
+    a.add_user("finn", Role::Agent, FINN).expect("add finn");
+    person(&mut a, MARKER, "Imhoff");
+    quiet(&mut a);
+    // The same admin on a second laptop.
+    let mut b = team.join("b", "dora", DORA, system());
+    // At the same time: B adds Gus (and syncs), A removes Finn.
+    b.add_user("gus", Role::Sales, GUS).expect("add gus");
+    quiet(&mut b);
+    a.remove_user("finn").expect("remove finn");
+    // (B's card, new to A and under the old key, waits: `old_keys`.)
+    a.sync().expect("sync a");
+    quiet(&mut b);
+    quiet(&mut a);
+    for s in [&a, &b] {
+        let names: Vec<String> = s
+            .users()
+            .expect("users")
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, ["dora", "gus"], "{}", s.device());
+        // B took the keys over: its values were sealed again.
+        sealed_under_current_keys(s);
+    }
+    // Gus signs in on a laptop of his own with the keys of the new generation.
+    let gus = team.join("c", "gus", GUS, system());
+    assert_eq!(
+        gus.vault().keyring().expect("ring").generation,
+        a.vault().keyring().expect("ring").generation
+    );
+    assert!(sync::join(&team.folder(), &team.dir("d"), "finn", FINN, system()).is_err());
 }

@@ -435,11 +435,11 @@ impl Store {
     }
 
     /// The pinned signing key of a device.
-    pub fn device_key(&self, device: &str) -> Result<Option<Vec<u8>>> {
+    pub fn device_key(&self, device: &str) -> Result<Option<(Vec<u8>, String)>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT public FROM sync_devices WHERE device = ?1")?
-            .query_row([device], |r| r.get(0))
+            .prepare_cached("SELECT public, user FROM sync_devices WHERE device = ?1")?
+            .query_row([device], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 

@@ -184,6 +184,21 @@ struct RetireBody {
     /// it are still applied everywhere (a laptop joining later needs
     /// them), later ones never.
     upto: u64,
+    /// The admins' signature of the above (see [`RetireBody::signed`]);
+    /// empty in vaults made before the admins' key existed.
+    admin_sig: Vec<u8>,
+}
+
+impl RetireBody {
+    /// What the admins' key signs: a device card's user is its own
+    /// claim, so the retiring laptop's card alone does not show an admin.
+    fn signed(&self) -> Vec<u8> {
+        format!(
+            "tresor retire\n{}\n{}\n{}\n{}",
+            self.device, self.by, self.at_ms, self.upto
+        )
+        .into_bytes()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -881,7 +896,7 @@ impl Session {
         let mut report = SyncReport::default();
         // First: keys changed on another laptop are taken over before
         // anything is read or written.
-        self.sync_keyring(&layout, &mut report)?;
+        let stale = self.sync_keyring(&layout, &mut report)?;
         let tk = self.team_keys();
         self.publish_card(&layout, me, &tk, &signer)?;
         let team = self.read_team(&layout, &tk, &mut report)?;
@@ -891,7 +906,9 @@ impl Session {
             // freed pages are still cleared (the next sync would not know).
             self.store.compact()?;
         }
-        if team.retired.contains_key(&me) {
+        if stale {
+            // Nothing is sent under keys that were replaced.
+        } else if team.retired.contains_key(&me) {
             report.problems.push(problem(
                 "retired",
                 rel(&layout, &layout.retirement(me)),
@@ -900,8 +917,10 @@ impl Session {
         } else {
             self.push(&layout, me, &tk, &signer, &mut report)?;
         }
-        self.write_ack(&layout, me, &tk, &signer)?;
-        if !team.retired.contains_key(&me) {
+        if !stale {
+            self.write_ack(&layout, me, &tk, &signer)?;
+        }
+        if !stale && !team.retired.contains_key(&me) {
             report.compacted = self.maybe_compact(&layout, &team, me, &tk, &signer, compact)?;
         }
         let now = self.now().timestamp_millis();
@@ -1063,79 +1082,136 @@ impl Session {
             .into_iter()
             .find(|(d, _)| *d == target.simple().to_string())
             .map_or(0, |(_, s)| s);
-        let body = postcard::to_stdvec(&RetireBody {
+        let mut body = RetireBody {
             device: target,
             by: self.user().to_owned(),
             at_ms: self.now().timestamp_millis(),
             upto,
-        })
-        .unwrap_or_default();
+            admin_sig: Vec::new(),
+        };
+        body.admin_sig = Keyring::admin_sign(&self.keys, &body.signed())
+            .map(|s| s.to_vec())
+            .unwrap_or_default();
+        let body = postcard::to_stdvec(&body).unwrap_or_default();
         let signer = self.signing_key()?;
         let bytes = file::write(Kind::Retire, me, 0, [0; 32], &body, tk.current(), &signer);
         write_file(&layout.retirement(target), &bytes)
     }
 
-    fn sync_keyring(&mut self, layout: &Layout, report: &mut SyncReport) -> Result<()> {
+    /// Brings this laptop's keyring and the folder's together. Returns
+    /// true when the folder holds keys of a later generation that this
+    /// laptop could not take over: it then sends nothing, since what it
+    /// wrote would be sealed under keys a removed user may hold.
+    fn sync_keyring(&mut self, layout: &Layout, report: &mut SyncReport) -> Result<bool> {
         let path = layout.keyring();
+        let at = rel(layout, &path);
         let mut ours = self.vault().keyring()?;
-        if let Ok(bytes) = std::fs::read(&path) {
-            let parsed = Keyring::parse(&bytes, &path);
-            let later = |r: &Keyring| r.vault_id == ours.vault_id && r.generation > ours.generation;
-            let earlier =
-                |r: &Keyring| r.vault_id == ours.vault_id && r.generation < ours.generation;
-            if let Ok(theirs) = parsed.as_ref()
-                && later(theirs)
-            {
-                // Keys were changed on another laptop (a user removed, a
-                // role lowered): take them over.
-                if let Err(e) = self.take_over_keys(theirs, &path) {
+        // Only admins write the team's keyring, signed with the admins'
+        // key; in vaults made before that key existed, every laptop did.
+        let publishes = self.keys.admin.is_some() || !ours.has_admin_key();
+        let theirs = match std::fs::read(&path).map(|b| Keyring::parse(&b, &path)) {
+            Err(_) => None,
+            Ok(Ok(theirs)) if theirs.vault_id == ours.vault_id => Some(theirs),
+            Ok(parsed) => {
+                let why =
+                    parsed.map_or_else(|e| e.to_string(), |_| "it belongs to another vault".into());
+                report.problems.push(problem(
+                    "keyring",
+                    at,
+                    format!("the team keyring was not taken over: {why}"),
+                ));
+                return Ok(false);
+            }
+        };
+        let Some(theirs) = theirs else {
+            if publishes {
+                write_file(&path, &ours.to_bytes())?;
+            }
+            return Ok(false);
+        };
+        let signed = theirs.signed_by_admin_of(&ours);
+        let unsigned = |report: &mut SyncReport| {
+            report.problems.push(problem(
+                "forged",
+                at.clone(),
+                "a team keyring that no admin of this team signed was ignored",
+            ));
+        };
+        if theirs.generation > ours.generation {
+            // Keys were changed on another laptop (a user removed, a role
+            // lowered): taken over when an admin changed them.
+            if !ours.has_admin_key() {
+                report.problems.push(problem(
+                    "keyring",
+                    at,
+                    "the team's keys were changed on another laptop, and this vault was made before keyrings were signed by an admin, so they are not taken over: join the team again with `tresor join`",
+                ));
+                return Ok(true);
+            }
+            if !signed {
+                unsigned(report);
+                if publishes {
+                    write_file(&path, &ours.to_bytes())?;
+                }
+                return Ok(false);
+            }
+            return Ok(match self.take_over_keys(&theirs, &path) {
+                Ok(()) => false,
+                Err(e) => {
                     let why = match e {
                         Error::Invalid { message, .. } => message,
                         e => format!("they could not be taken over: {e}"),
                     };
                     report.problems.push(problem(
                         "keyring",
-                        rel(layout, &path),
+                        at,
                         format!("the team's keys were changed on another laptop: {why}"),
                     ));
+                    true
                 }
-                return Ok(());
-            }
-            // Keys were changed here: this keyring replaces the older one
-            // (whose users are all in it, or were removed here).
-            let replace = parsed.as_ref().is_ok_and(earlier);
-            match parsed.and_then(|theirs| {
-                if replace {
-                    return Ok((false, ours.clone()));
-                }
-                ours.merge_users(&theirs, &self.keys, &path)
-                    .map(|a| (a, theirs))
-            }) {
-                Ok((added, theirs)) => {
-                    if added {
-                        self.vault().write_keyring(&ours)?;
-                    }
-                    let names = |r: &Keyring| {
-                        r.users
-                            .iter()
-                            .map(|u| u.name.clone())
-                            .collect::<BTreeSet<_>>()
-                    };
-                    if !replace && names(&theirs) == names(&ours) {
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    report.problems.push(problem(
-                        "keyring",
-                        rel(layout, &path),
-                        format!("the team keyring was not taken over: {e}"),
-                    ));
-                    return Ok(());
-                }
-            }
+            });
         }
-        write_file(&path, &ours.to_bytes())
+        if theirs.generation < ours.generation {
+            // Keys were changed here: this keyring replaces the older one,
+            // keeping users an admin added there meanwhile.
+            if publishes {
+                if signed && self.keys.is_complete() && ours.keep_users_of(&theirs, &self.keys)? {
+                    self.vault().write_keyring(&ours)?;
+                }
+                write_file(&path, &ours.to_bytes())?;
+            }
+            return Ok(false);
+        }
+        if ours.has_admin_key() && !signed {
+            unsigned(report);
+            if publishes {
+                write_file(&path, &ours.to_bytes())?;
+            }
+            return Ok(false);
+        }
+        // The same generation: users added on either side.
+        match ours.merge_users(&theirs, &self.keys, &path) {
+            Ok(added) => {
+                if added {
+                    self.vault().write_keyring(&ours)?;
+                }
+                let names = |r: &Keyring| {
+                    r.users
+                        .iter()
+                        .map(|u| u.name.clone())
+                        .collect::<BTreeSet<_>>()
+                };
+                if publishes && names(&theirs) != names(&ours) {
+                    write_file(&path, &ours.to_bytes())?;
+                }
+            }
+            Err(e) => report.problems.push(problem(
+                "keyring",
+                at,
+                format!("the team keyring was not taken over: {e}"),
+            )),
+        }
+        Ok(false)
     }
 
     fn publish_card(
@@ -1220,11 +1296,11 @@ impl Session {
                     continue;
                 };
                 match self.store.device_key(&hex)? {
-                    Some(public) if public != card.public => {
+                    Some((public, user)) if public != card.public || user != card.user => {
                         report.problems.push(problem(
                             "forged",
                             rel(layout, &path),
-                            "this device card shows a different signing key than when the device was first seen; its files are ignored",
+                            "this device card shows a different signing key or user than when the device was first seen; its files are ignored",
                         ));
                         continue;
                     }
@@ -1256,8 +1332,13 @@ impl Session {
                 let env = file::parse(&b)?;
                 let body: RetireBody = postcard::from_bytes(&tk.open(&env)?.0).ok()?;
                 let key = team.key(env.device)?;
-                // Only an admin's laptop retires others.
-                let signer_is_admin = admins.contains(&team.cards.get(&env.device)?.user);
+                // Only an admin retires others: signed with the admins' key
+                // (in vaults made before it, by the card's user).
+                let signer_is_admin = if ring.has_admin_key() {
+                    ring.admin_verifies(&body.signed(), &body.admin_sig)
+                } else {
+                    admins.contains(&team.cards.get(&env.device)?.user)
+                };
                 (env.kind == Kind::Retire
                     && body.device == d
                     && env.device != d
