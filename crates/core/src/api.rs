@@ -1031,7 +1031,7 @@ impl Session {
         let mut ring = self.keyring_for_change()?;
         let (next, rotation) = ring.remove_user(name, &self.keys)?;
         self.rotate(&ring, next, &rotation)?;
-        self.retire_devices_of(name)
+        self.after_key_change(Some(name))
     }
 
     /// Changes a user's role; compartment keys the user loses are rotated.
@@ -1039,6 +1039,7 @@ impl Session {
         let mut ring = self.keyring_for_change()?;
         let (next, rotation) = ring.set_role(name, role, &self.keys)?;
         self.rotate(&ring, next, &rotation)?;
+        self.after_key_change(None)?;
         if name == self.user {
             self.role = role;
             self.keys = self.keys.for_role(role);

@@ -697,8 +697,17 @@ impl Keyring {
     }
 
     /// Checks bytes signed by [`Keyring::admin_sign`] against this
-    /// keyring's admins' key, or one it replaced.
-    pub(crate) fn admin_verifies(&self, bytes: &[u8], sig: &[u8]) -> bool {
+    /// keyring's current admins' key (an admin who left holds the earlier
+    /// ones; the laptop that replaced the key signs again what still
+    /// counts).
+    pub(crate) fn admin_current_verifies(&self, bytes: &[u8], sig: &[u8]) -> bool {
+        verifies(&self.admin_public, bytes, &b64(sig))
+    }
+
+    /// As [`Keyring::admin_current_verifies`], also accepting an admins'
+    /// key this one replaced: for the laptop that replaced it, signing
+    /// again what was signed before.
+    pub(crate) fn admin_ever_verifies(&self, bytes: &[u8], sig: &[u8]) -> bool {
         let sig = b64(sig);
         [&self.admin_public, &self.admin_root]
             .into_iter()
@@ -990,6 +999,12 @@ impl Keyring {
         Ok(next)
     }
 
+    /// Whether a user was removed since the vault was made (and not added
+    /// again).
+    pub fn was_removed(&self, name: &str) -> bool {
+        self.removed.iter().any(|r| r == name)
+    }
+
     /// After this keyring replaced `older` (keys changed here): takes over
     /// the users `older` has that were added elsewhere meanwhile (not
     /// removed here), their keysets sealed anew from `full`. Returns
@@ -997,7 +1012,7 @@ impl Keyring {
     pub fn keep_users_of(&mut self, older: &Keyring, full: &Keyset) -> Result<bool> {
         let mut added = false;
         for u in &older.users {
-            if self.user(&u.name).is_none() && !self.removed.contains(&u.name) {
+            if self.user(&u.name).is_none() && !self.was_removed(&u.name) {
                 let mut entry = u.clone();
                 entry.keyset = self.seal_keyset_for(&entry, full)?;
                 self.users.push(entry);

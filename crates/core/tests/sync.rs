@@ -440,6 +440,8 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     quiet(&mut a);
     let mut b = team.join("b", "finn", FINN, system());
     let mut c = team.join("c", "eve", EVE, system());
+    // A has seen both laptops' cards.
+    quiet(&mut a);
     let old_generation = a.vault().keyring().expect("ring").generation;
 
     // B writes a note before the removal reaches it: under the old keys.
@@ -451,8 +453,8 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     );
 
     // A removes Eve: new keys there, published at its next sync. B's
-    // card, new to A and under the old key, is not trusted yet (Eve holds
-    // that key too): its segment waits.
+    // segment under the old key waits until B has taken the new keys over
+    // (Eve holds the old key too, and a card's user is its own claim).
     a.remove_user("eve").expect("remove eve");
     let r = a.sync().expect("sync a");
     assert_eq!(
@@ -655,6 +657,31 @@ fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
         // B took the keys over: its values were sealed again.
         sealed_under_current_keys(s);
     }
+    // B adds Hal and, before it syncs, A removes Ivo: B takes the new keys
+    // over and keeps Hal, with keys of the new generation.
+    a.add_user("ivo", Role::Agent, FINN).expect("add ivo");
+    quiet(&mut a);
+    quiet(&mut b);
+    b.add_user("hal", Role::Agent, FINN).expect("add hal");
+    a.remove_user("ivo").expect("remove ivo");
+    quiet(&mut a);
+    quiet(&mut b);
+    quiet(&mut a);
+    for s in [&a, &b] {
+        let names: Vec<String> = s
+            .users()
+            .expect("users")
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, ["dora", "gus", "hal"], "{}", s.device());
+    }
+    let hal = team.join("e", "hal", FINN, system());
+    assert_eq!(
+        hal.vault().keyring().expect("ring").generation,
+        a.vault().keyring().expect("ring").generation
+    );
+
     // Gus signs in on a laptop of his own with the keys of the new generation.
     let gus = team.join("c", "gus", GUS, system());
     assert_eq!(

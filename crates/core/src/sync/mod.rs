@@ -221,6 +221,21 @@ struct Team {
     /// Cards under an earlier generation's key of devices neither seen
     /// here before nor retired: not trusted, but retired with their user.
     earlier: BTreeMap<Uuid, Card>,
+    /// Devices whose card is sealed under the current generation's key:
+    /// they took the current keys over.
+    current: BTreeSet<Uuid>,
+}
+
+impl Team {
+    /// Whether a file of `device` that opened with generation `g` counts:
+    /// one under an earlier key only from a device that has taken the
+    /// current keys over since (it wrote it before), or a retired one (up
+    /// to its retirement). A removed user holds the earlier keys, and a
+    /// card's user is only its own claim, so a device that never took the
+    /// current keys over is not trusted with them.
+    fn accepts(&self, device: Uuid, g: usize) -> bool {
+        g == 0 || self.current.contains(&device) || self.retired.contains_key(&device)
+    }
 }
 
 impl Team {
@@ -569,6 +584,13 @@ fn read_segment(
             "it is sealed with team keys this laptop does not hold: the keys were changed on another laptop and not taken over here (see the keyring problem), or it was written by someone no longer in the team",
         )));
     };
+    if !team.accepts(device, generation) {
+        return Err(Some(problem(
+            "old_keys",
+            name,
+            "written under the team's earlier keys by a laptop that has not taken the new keys over; it is read once that laptop has synced",
+        )));
+    }
     let Ok(mut body) = postcard::from_bytes::<Body>(&plain) else {
         return Err(damaged("its content cannot be read"));
     };
@@ -1029,16 +1051,17 @@ impl Session {
                 "this laptop cannot retire itself; retire it from another laptop",
             ));
         }
-        self.write_retirement(&layout, me, target, &tk)
+        self.write_retirement(&layout, me, target, None, &tk)
     }
 
-    /// After a user's removal (keys already changed here): retires the
-    /// devices whose cards name the user, so every laptop stops at the same
-    /// segment of them, and asks for a compaction, after which nothing in
-    /// the folder opens with the keys the user held. Without a reachable
-    /// folder it only asks: the other laptops take no more of that user's
-    /// changes once they have the new keyring anyway.
-    pub(crate) fn retire_devices_of(&mut self, name: &str) -> Result<()> {
+    /// After keys were changed here (a user `removed`, a role lowered):
+    /// retires the devices whose cards name a removed user, so every laptop
+    /// stops at the same segment of them, signs again the retirements an
+    /// earlier admins' key signed, and asks for a compaction, after which
+    /// no segment or snapshot in the folder opens with the replaced keys.
+    /// Without a reachable folder it only asks: the other laptops take no
+    /// more of that user's changes once they have the new keyring anyway.
+    pub(crate) fn after_key_change(&mut self, removed: Option<&str>) -> Result<()> {
         if self.store.meta("sync_folder")?.is_none() {
             return Ok(());
         }
@@ -1055,33 +1078,58 @@ impl Session {
             .iter()
             .chain(&team.earlier)
             .filter(|(d, c)| {
-                c.user == name
+                removed == Some(c.user.as_str())
                     && **d != me
                     && (!team.retired.contains_key(*d) || team.departed.contains(*d))
             })
             .map(|(d, _)| *d)
             .collect();
         for d in theirs {
-            self.write_retirement(&layout, me, d, &tk)?;
+            self.write_retirement(&layout, me, d, None, &tk)?;
+        }
+        // Retirements signed with an admins' key this removal replaced are
+        // signed again, so they keep counting.
+        let ring = self.vault().keyring()?;
+        for name in read_dir_names(&layout.devices()) {
+            let Some(d) = name.strip_suffix(".retired").and_then(file::device_of_name) else {
+                continue;
+            };
+            let body = std::fs::read(layout.devices().join(&name))
+                .ok()
+                .and_then(|b| {
+                    let env = file::parse(&b)?;
+                    postcard::from_bytes::<RetireBody>(&tk.open(&env)?.0).ok()
+                })
+                .filter(|b| b.device == d);
+            if let Some(body) = body
+                && !ring.admin_current_verifies(&body.signed(), &body.admin_sig)
+                && ring.admin_ever_verifies(&body.signed(), &body.admin_sig)
+            {
+                self.write_retirement(&layout, me, d, Some(body.upto), &tk)?;
+            }
         }
         Ok(())
     }
 
-    /// Writes an admin's retirement of `target`, up to its last segment
-    /// applied here.
+    /// Writes an admin's retirement of `target`, up to `upto` or else its
+    /// last segment applied here.
     fn write_retirement(
         &mut self,
         layout: &Layout,
         me: Uuid,
         target: Uuid,
+        upto: Option<u64>,
         tk: &TeamKeys,
     ) -> Result<()> {
-        let upto = self
-            .store
-            .seen_heads()?
-            .into_iter()
-            .find(|(d, _)| *d == target.simple().to_string())
-            .map_or(0, |(_, s)| s);
+        let upto = match upto {
+            Some(u) => u,
+            None => self
+                .store
+                .seen_heads()?
+                .into_iter()
+                .find(|(d, _)| *d == target.simple().to_string())
+                .map_or(0, |(_, s)| s),
+        };
         let mut body = RetireBody {
             device: target,
             by: self.user().to_owned(),
@@ -1146,7 +1194,7 @@ impl Session {
                     at,
                     "the team's keys were changed on another laptop, and this vault was made before keyrings were signed by an admin, so they are not taken over: join the team again with `tresor join`",
                 ));
-                return Ok(true);
+                return Ok(false);
             }
             if !signed {
                 unsigned(report);
@@ -1156,7 +1204,18 @@ impl Session {
                 return Ok(false);
             }
             return Ok(match self.take_over_keys(&theirs, &path) {
-                Ok(()) => false,
+                Ok(()) => {
+                    // Users an admin added here and had not sent yet stay,
+                    // with keys of the new generation.
+                    if self.keys.is_complete() {
+                        let mut now = self.vault().keyring()?;
+                        if now.keep_users_of(&ours, &self.keys)? {
+                            self.vault().write_keyring(&now)?;
+                            write_file(&path, &now.to_bytes())?;
+                        }
+                    }
+                    false
+                }
                 Err(e) => {
                     let why = match e {
                         Error::Invalid { message, .. } => message,
@@ -1175,8 +1234,29 @@ impl Session {
             // Keys were changed here: this keyring replaces the older one,
             // keeping users an admin added there meanwhile.
             if publishes {
-                if signed && self.keys.is_complete() && ours.keep_users_of(&theirs, &self.keys)? {
-                    self.vault().write_keyring(&ours)?;
+                if signed && self.keys.is_complete() {
+                    if ours.keep_users_of(&theirs, &self.keys)? {
+                        self.vault().write_keyring(&ours)?;
+                    }
+                } else {
+                    // Signed with an admins' key replaced here: an admin who
+                    // left may have made it, so its users are not taken.
+                    let lost: Vec<&str> = theirs
+                        .users
+                        .iter()
+                        .map(|u| u.name.as_str())
+                        .filter(|n| ours.user(n).is_none() && !ours.was_removed(n))
+                        .collect();
+                    if !lost.is_empty() {
+                        report.problems.push(problem(
+                            "keyring",
+                            at.clone(),
+                            format!(
+                                "users added on another laptop while the admins' key was changed here were not kept: {}; add them again",
+                                lost.join(", ")
+                            ),
+                        ));
+                    }
                 }
                 write_file(&path, &ours.to_bytes())?;
             }
@@ -1285,7 +1365,13 @@ impl Session {
                         earlier_cards.push((d, card));
                         continue;
                     }
-                    other => other.map(|(card, _)| card),
+                    Some((card, g)) => {
+                        if g == 0 {
+                            team.current.insert(d);
+                        }
+                        Some(card)
+                    }
+                    None => None,
                 };
                 let Some(card) = card else {
                     report.problems.push(problem(
@@ -1335,7 +1421,7 @@ impl Session {
                 // Only an admin retires others: signed with the admins' key
                 // (in vaults made before it, by the card's user).
                 let signer_is_admin = if ring.has_admin_key() {
-                    ring.admin_verifies(&body.signed(), &body.admin_sig)
+                    ring.admin_current_verifies(&body.signed(), &body.admin_sig)
                 } else {
                     admins.contains(&team.cards.get(&env.device)?.user)
                 };
@@ -1935,6 +2021,9 @@ impl Session {
                 return None;
             }
             let (plain, generation) = tk.open(&env)?;
+            if !team.accepts(d, generation) {
+                return None;
+            }
             let mut body: SnapshotBody = postcard::from_bytes(&plain).ok()?;
             tk.rewrap(generation, &mut body.body.keys);
             Some((name, body))
