@@ -306,7 +306,7 @@ pub struct Keyring {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     removed: Vec<String>,
     /// An admin's Ed25519 signature over everything but itself and the MAC
-    /// (base64): made with the admins' key of the keyring it replaces.
+    /// (base64), with the admins' key this keyring names.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     signature: String,
     mac: String,
