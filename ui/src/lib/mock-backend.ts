@@ -1558,8 +1558,16 @@ export class MockBackend implements Backend {
 
   async syncStatus(): Promise<SyncState> {
     await this.tick('sync_status');
-    const { v } = this.open();
-    return v.sync.state();
+    const { v, role } = this.open();
+    return v.sync.state(role);
+  }
+
+  /** As a sync that takes over keys changed on another laptop, with a new role for the signed-in user. */
+  roleChangedElsewhere(role: Role): void {
+    const { v, user } = this.open();
+    const u = v.users.find((x) => x.name === user);
+    if (u) u.role = role;
+    this.session = { user, role };
   }
 
   async syncNow(): Promise<SyncReport> {

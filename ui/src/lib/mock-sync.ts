@@ -3,7 +3,7 @@
 // failed (kept as the shell keeps it). Tests steer it through `folderProblems`
 // (files the folder holds that a sync skips) and `failure` (the error every
 // sync fails with until it is cleared).
-import type { DeviceInfo, IpcError, SyncProblem, SyncReport, SyncState } from './types';
+import type { DeviceInfo, IpcError, Role, SyncProblem, SyncReport, SyncState } from './types';
 
 /** The computer name of the mock's own laptop. */
 export const MOCK_HOST = 'anna-laptop';
@@ -101,7 +101,8 @@ export class MockSync {
     if (this.folder) this.pending += 1;
   }
 
-  state(): SyncState {
+  /** The state for the status bar; `role` is the signed-in user's. */
+  state(role: Role): SyncState {
     return {
       status: {
         folder: this.folder,
@@ -110,6 +111,7 @@ export class MockSync {
         last_received: this.lastReceived,
         pending_changes: this.pending,
         problems: structuredClone(this.problems),
+        role,
       },
       error: this.error,
     };

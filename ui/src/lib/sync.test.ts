@@ -7,7 +7,7 @@ const at = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
 
 function state(status: Partial<SyncState['status']>, error: SyncState['error'] = null): SyncState {
   return {
-    status: { folder: '/srv/team', device: 'd', last_sync: at(12), last_received: null, pending_changes: 0, problems: [], ...status },
+    status: { folder: '/srv/team', device: 'd', last_sync: at(12), last_received: null, pending_changes: 0, problems: [], role: 'admin', ...status },
     error,
   };
 }

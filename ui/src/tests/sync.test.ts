@@ -70,6 +70,23 @@ describe('sync status bar', () => {
     expect(mock.syncModel().pending).toBe(0);
   });
 
+  it('takes over a role lowered on another laptop once a sync brings it', async () => {
+    const mock = synced([['anna', 'admin'], ['finn', 'sales']]);
+    await renderSignedIn(mock, 'finn');
+    const whoami = () => screen.getByTestId('whoami');
+    await waitFor(() => expect(state().getAttribute('data-kind')).toBe('synced'));
+    expect(whoami().getAttribute('data-role')).toBe('sales');
+    const before = mock.calls.filter((c) => c === 'app_status').length;
+
+    mock.roleChangedElsewhere('agent');
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await waitFor(() => expect(whoami().getAttribute('data-role')).toBe('agent'));
+    expect(whoami().textContent).toContain(translate('en', 'role.agent'));
+    // Fetched once, not again and again.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mock.calls.filter((c) => c === 'app_status').length).toBe(before + 1);
+  });
+
   it('syncs right after a saved change, not after reading', async () => {
     const mock = synced([['anna', 'admin']], { pending: 0 });
     await renderSignedIn(mock, 'anna');

@@ -97,6 +97,9 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     /// Problems of the last sync.
     pub problems: Vec<SyncProblem>,
+    /// The signed-in user's role now: keys taken over from another laptop
+    /// may have changed it (the app then fetches its session again).
+    pub role: crate::roles::Role,
 }
 
 /// A device of the team.
@@ -985,6 +988,7 @@ impl Session {
                 .meta("sync_problems")?
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
+            role: self.role(),
         })
     }
 
