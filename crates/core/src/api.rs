@@ -128,6 +128,10 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Meta key of the personal secrets this laptop's user had before changing
+/// their passphrase here (hex, newest first).
+const EARLIER_PERSONAL: &str = "personal_earlier";
+
 pub(crate) fn field_ctx<'a>(record: &'a str, field: &'a str) -> Context<'a> {
     Context {
         domain: "field",
@@ -1014,7 +1018,21 @@ impl Session {
         let secret = ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
         self.vault.write_keyring(&ring)?;
         if name == self.user {
-            self.personal = Some(secret);
+            // Kept (inside the encrypted database): the team's keyring in a
+            // shared folder still seals this user's keys to the old one.
+            if let Some(old) = self.personal.replace(secret) {
+                let mut kept: Vec<String> = self
+                    .store
+                    .meta(EARLIER_PERSONAL)?
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                kept.insert(0, old.to_hex().to_string());
+                kept.truncate(8);
+                self.store.set_meta(EARLIER_PERSONAL, &kept.join(","))?;
+            }
         }
         Ok(())
     }
@@ -1057,7 +1075,7 @@ impl Session {
             return Err(Error::invalid(
                 "keyring",
                 format!(
-                    "the user '{}' was removed from the team on another laptop; this laptop no longer takes part",
+                    "the user '{}' was removed from the team; this laptop no longer takes part",
                     self.user
                 ),
             ));
@@ -1066,10 +1084,37 @@ impl Session {
         let Some(secret) = self.personal.clone() else {
             return Err(Error::invalid(
                 "keyring",
-                "keys were changed on another laptop; sign in again with your passphrase to take them over",
+                "sign in again with your passphrase to take them over",
             ));
         };
-        let next = ring.open_for(&self.user, &secret, path)?;
+        // A passphrase changed here is not in the team's keyring: there the
+        // user's keys are sealed to the personal key before the change.
+        let earlier: Vec<Key32> = self
+            .store
+            .meta(EARLIER_PERSONAL)?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Key32::from_hex)
+            .collect();
+        let Some((next, current)) = std::iter::once(&secret)
+            .chain(&earlier)
+            .enumerate()
+            .find_map(|(i, s)| ring.open_for(&self.user, s, path).ok().map(|k| (k, i == 0)))
+        else {
+            return Err(Error::invalid(
+                "keyring",
+                "your keys there do not open with your sign-in on this laptop (was your passphrase reset on another laptop?); join the team again with `tresor join`",
+            ));
+        };
+        let mut ring = ring.clone();
+        if !current {
+            // This laptop keeps the user's entry with the new passphrase.
+            let own = self.vault.keyring()?.user(&self.user).cloned();
+            if let Some(own) = own {
+                ring.keep_own_entry(&own, &next)?;
+            }
+        }
+        let ring = &ring;
         // The new keys must descend from these: they keep this
         // generation's subject-wrapping key among the earlier ones.
         if next.subject_wrap != self.keys.subject_wrap

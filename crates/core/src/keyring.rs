@@ -999,6 +999,36 @@ impl Keyring {
         Ok(next)
     }
 
+    /// After keys were taken over with the personal key the user had
+    /// before changing their passphrase on this laptop: the user's entry
+    /// here stays `own` (the new passphrase), with `keys` sealed to it.
+    /// Only this laptop's keyring changes.
+    pub fn keep_own_entry(&mut self, own: &UserEntry, keys: &Keyset) -> Result<()> {
+        let idx = self
+            .users
+            .iter()
+            .position(|u| u.name == own.name)
+            .ok_or_else(|| Error::NotFound {
+                what: "user",
+                id: own.name.clone(),
+            })?;
+        let role = self.users[idx].role;
+        let public: [u8; 32] = unb64(&own.public)
+            .and_then(|p| p.try_into().ok())
+            .ok_or_else(|| Error::invalid("keyring", "user entry unreadable"))?;
+        let o = owner(&self.vault_id, &own.name);
+        let mut entry = own.clone();
+        entry.role = role;
+        entry.keyset = b64(&crypto::seal_to(
+            &public,
+            &keyset_ctx(&o, role.as_str()),
+            &keys.encode(),
+        ));
+        self.users[idx] = entry;
+        self.update_mac(keys);
+        Ok(())
+    }
+
     /// Whether a user was removed since the vault was made (and not added
     /// again).
     pub fn was_removed(&self, name: &str) -> bool {

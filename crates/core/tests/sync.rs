@@ -443,6 +443,11 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     // A has seen both laptops' cards.
     quiet(&mut a);
     let old_generation = a.vault().keyring().expect("ring").generation;
+    // Finn changes his passphrase on B: the team's keyring in the folder
+    // still has his old one.
+    const FINN_NEW: &[u8] = b"finn passphrase renewed";
+    b.change_passphrase("finn", FINN_NEW)
+        .expect("new passphrase");
 
     // B writes a note before the removal reaches it: under the old keys.
     note(&mut b, p, &format!("{LATE} before the new keys"));
@@ -490,9 +495,11 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     quiet(&mut b);
     quiet(&mut a);
     assert_eq!(text(&a, p, "family_name").as_deref(), Some("Imhoff-B"));
-    // A fresh sign-in on B opens the database under its new key.
+    // A fresh sign-in on B, with Finn's new passphrase, opens the
+    // database under its new key.
     drop(b);
-    let mut b = vault::unlock(&team.dir("b"), "finn", FINN, system()).expect("unlock b");
+    assert!(vault::unlock(&team.dir("b"), "finn", FINN, system()).is_err());
+    let mut b = vault::unlock(&team.dir("b"), "finn", FINN_NEW, system()).expect("unlock b");
     assert_eq!(text(&b, p, "note").as_deref(), Some(expected.as_str()));
 
     // Eve's laptop is told, and what she changes now reaches nobody.
