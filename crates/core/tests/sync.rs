@@ -18,6 +18,7 @@ use tresor_core::vault;
 
 const DORA: &[u8] = b"dora passphrase one";
 const EVE: &[u8] = b"eve passphrase two";
+const FINN: &[u8] = b"finn passphrase three";
 const MARKER: &str = "Zebraquokka";
 
 struct Team {
@@ -252,11 +253,7 @@ fn damaged_forged_and_conflict_copy_files_are_skipped_never_half_applied() {
     let other = std::fs::read(segment_path(&team.folder(), &a, 2)).expect("seg");
     std::fs::write(&third, &other).expect("overwrite");
     let r = b.sync().expect("sync b");
-    assert!(
-        r.problems.iter().any(|p| p.code == "cloned_device"),
-        "{:?}",
-        r.problems
-    );
+    assert!(has_problem(&r, "cloned_device"), "{:?}", r.problems);
 }
 
 #[test]
@@ -407,6 +404,18 @@ fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
     assert!(a.contact(p).is_err());
 }
 
+fn has_problem(r: &sync::SyncReport, code: &str) -> bool {
+    r.problems.iter().any(|p| p.code == code)
+}
+
+fn user_names(s: &Session) -> Vec<String> {
+    s.users()
+        .expect("users")
+        .into_iter()
+        .map(|u| u.name)
+        .collect()
+}
+
 fn sealed_under_current_keys(s: &Session) {
     let checks = s.doctor().expect("doctor");
     let c = checks
@@ -428,7 +437,6 @@ fn quiet(s: &mut Session) {
 
 #[test]
 fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
-    const FINN: &[u8] = b"finn passphrase three";
     const LATE: &str = "Quendelwombat";
     let team = Team::new();
     let mut a = team.first(system());
@@ -529,11 +537,7 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     // She cannot join again, and her keys open none of the new files.
     assert!(sync::join(&team.folder(), &team.dir("e"), "eve", EVE, system()).is_err());
     let r = c.sync().expect("sync c");
-    assert!(
-        r.problems.iter().any(|p| p.code == "other_keys"),
-        "{:?}",
-        r.problems
-    );
+    assert!(has_problem(&r, "other_keys"), "{:?}", r.problems);
 
     // A laptop joining now reads what was written under either key.
     let mut d = team.join("d", "finn", FINN, system());
@@ -586,7 +590,6 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
 
 #[test]
 fn a_keyring_no_admin_signed_is_not_taken_over() {
-    const FINN: &[u8] = b"finn passphrase three";
     let team = Team::new();
     let mut a = team.first(system());
     a.add_user("finn", Role::Sales, FINN).expect("add finn");
@@ -610,22 +613,14 @@ fn a_keyring_no_admin_signed_is_not_taken_over() {
     // The admin's laptop refuses it, says so, and writes the team's
     // keyring back; Finn's own laptop does not take it over either.
     let r = a.sync().expect("sync a");
-    assert!(
-        r.problems.iter().any(|p| p.code == "forged"),
-        "{:?}",
-        r.problems
-    );
+    assert!(has_problem(&r, "forged"), "{:?}", r.problems);
     assert_eq!(a.vault().keyring().expect("ring").generation, generation);
     let back = Keyring::parse(&std::fs::read(&path).expect("read"), &path).expect("parse");
     assert_eq!(back.generation, generation);
     assert!(back.signed_by_admin_of(&a.vault().keyring().expect("ring")));
     std::fs::write(&path, forged.to_bytes()).expect("write again");
     let r = b.sync().expect("sync b");
-    assert!(
-        r.problems.iter().any(|p| p.code == "forged"),
-        "{:?}",
-        r.problems
-    );
+    assert!(has_problem(&r, "forged"), "{:?}", r.problems);
     assert_eq!(b.role(), Role::Sales);
     assert_eq!(b.vault().keyring().expect("ring").generation, generation);
     assert_eq!(
@@ -636,7 +631,6 @@ fn a_keyring_no_admin_signed_is_not_taken_over() {
 
 #[test]
 fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
-    const FINN: &[u8] = b"finn passphrase three";
     const GUS: &[u8] = b"gus passphrase four";
     let team = Team::new();
     let mut a = team.first(system());
@@ -654,13 +648,7 @@ fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
     quiet(&mut b);
     quiet(&mut a);
     for s in [&a, &b] {
-        let names: Vec<String> = s
-            .users()
-            .expect("users")
-            .into_iter()
-            .map(|u| u.name)
-            .collect();
-        assert_eq!(names, ["dora", "gus"], "{}", s.device());
+        assert_eq!(user_names(s), ["dora", "gus"], "{}", s.device());
         // B took the keys over: its values were sealed again.
         sealed_under_current_keys(s);
     }
@@ -675,13 +663,7 @@ fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
     quiet(&mut b);
     quiet(&mut a);
     for s in [&a, &b] {
-        let names: Vec<String> = s
-            .users()
-            .expect("users")
-            .into_iter()
-            .map(|u| u.name)
-            .collect();
-        assert_eq!(names, ["dora", "gus", "hal"], "{}", s.device());
+        assert_eq!(user_names(s), ["dora", "gus", "hal"], "{}", s.device());
     }
     let hal = team.join("e", "hal", FINN, system());
     assert_eq!(
