@@ -1,30 +1,58 @@
 #!/usr/bin/env bash
 # Runs every check and test of Tresor, end-to-end tests in the real app
 # window included. Installs what is missing first.
-set -euo pipefail
+#
+# Every step runs even when an earlier one failed (cargo with --no-fail-fast,
+# so one failing test binary does not hide the others), and the closing
+# line "N passed, N failed" is printed in every case; the exit code is 1
+# when anything failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+set -e
 source scripts/deps.sh
 tresor_install_test_tools
 tresor_install_tauri_driver
+set +e
 
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
+FAILED_STEPS=()
 
-echo "== ui: types, component tests, build"
-(cd ui && npm run check && NO_COLOR=1 npm run test && npm run build) 2>&1 | sed -r 's/\x1b\[[0-9;]*m//g' | tee -a "$LOG"
-echo "== format"
-cargo fmt --all -- --check
+# step NAME COMMAND...: runs COMMAND, its output also into the log, and
+# remembers NAME when it fails.
+step() {
+    local name="$1"
+    shift
+    echo "== $name"
+    "$@" 2>&1 | sed -r 's/\x1b\[[0-9;]*m//g' | tee -a "$LOG"
+    local rc="${PIPESTATUS[0]}"
+    if [ "$rc" -ne 0 ]; then
+        echo "!! $name failed (exit $rc)"
+        FAILED_STEPS+=("$name")
+    fi
+}
+
+ui() { (cd ui && npm run check && NO_COLOR=1 npm run test && npm run build); }
 # One feature set for every step, so the Tauri stack is compiled once for
 # checking and once for testing. The app needs custom-protocol to serve ui/dist.
 FEATURES=(--features tresor-app/custom-protocol)
-echo "== lints"
-cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
-echo "== docs"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
-echo "== tests: core, cli, shell, generated TypeScript types, and end to end in the real app window"
-cargo test --workspace --locked "${FEATURES[@]}" --lib --bins --tests 2>&1 | tee -a "$LOG"
 
-# One closing line for all runners: cargo's "test result" lines and vitest's "Tests  N passed".
-awk '/^test result:/ { p += $4; f += $6 }
+step "ui: types, component tests, build" ui
+step "format" cargo fmt --all -- --check
+step "lints" cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+RUSTDOCFLAGS="-D warnings" step "docs" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
+step "tests: core, cli, shell, generated TypeScript types, and end to end in the real app window" \
+    cargo test --workspace --locked --no-fail-fast "${FEATURES[@]}" --lib --bins --tests
+
+# One closing line for all runners: cargo's "test result" lines and vitest's
+# "Tests  N passed"; a step that failed without a test failing counts as one.
+awk -v steps="${#FAILED_STEPS[@]}" '
+     /^test result:/ { p += $4; f += $6 }
      /^ *Tests +[0-9]+ (passed|failed)/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "\n%d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$LOG"
+     END { if (f == 0 && steps > 0) f = steps; printf "\n%d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$LOG"
+rc=$?
+if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
+    printf 'failed steps: %s\n' "${FAILED_STEPS[*]}"
+    rc=1
+fi
+exit "$rc"

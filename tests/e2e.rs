@@ -49,7 +49,8 @@ fn vault_with(
 fn create_add_find_edit_lock_refuse_unlock() {
     let tmp = tempfile::tempdir().expect("tmp");
     let vault = tmp.path().join("vault");
-    let app = App::launch("create-add-find-edit-lock", &vault);
+    // In English; the other tests run in German, so both catalogues are used.
+    let app = App::launch_in("create-add-find-edit-lock", &vault, &[], "en");
 
     app.click("[data-testid=start-create]");
     app.type_in("#create-admin", "ada");
@@ -257,7 +258,12 @@ fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
     );
     let exports = tmp.path().join("exports");
     let exports_env = exports.display().to_string();
-    let app = App::launch_with_env("consent", &vault, &[("TRESOR_EXPORT_DIR", &exports_env)]);
+    let app = App::launch_in(
+        "consent",
+        &vault,
+        &[("TRESOR_EXPORT_DIR", &exports_env)],
+        "en",
+    );
     app.unlock("ada", "admin passphrase");
     app.click("[data-testid=contact-row]");
     app.click("[data-testid=tab-consents]");

@@ -117,19 +117,28 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the app binary with its vault in `vault`.
+    /// Starts the app binary with its vault in `vault`, its window in German.
     pub fn launch(name: &'static str, vault: &Path) -> App {
-        Self::launch_binary(name, vault, Path::new(env!("CARGO_BIN_EXE_tresor-app")))
+        Self::launch_in(name, vault, &[], "de")
     }
 
-    /// Starts the app with extra environment variables.
+    /// Starts the app with extra environment variables, in German.
     pub fn launch_with_env(name: &'static str, vault: &Path, env: &[(&str, &str)]) -> App {
-        Self::launch_inner(
+        Self::launch_in(name, vault, env, "de")
+    }
+
+    /// Starts the app with its window in `lang` ("de" or "en"), whatever
+    /// the machine's locale: the UI otherwise follows the system language,
+    /// and a test must not pass on one machine and fail on another.
+    pub fn launch_in(name: &'static str, vault: &Path, env: &[(&str, &str)], lang: &str) -> App {
+        let app = Self::launch_inner(
             name,
             vault,
             Path::new(env!("CARGO_BIN_EXE_tresor-app")),
             env,
-        )
+        );
+        app.set_language(lang);
+        app
     }
 
     /// Starts any Tauri binary (the app, or the bare baseline window).
@@ -137,6 +146,24 @@ impl App {
     /// parallel, two windows on two cores would make timings and focus flaky.
     pub fn launch_binary(name: &'static str, vault: &Path, binary: &Path) -> App {
         Self::launch_inner(name, vault, binary, &[])
+    }
+
+    /// Stores the language in the UI's own settings (as the settings view
+    /// does) and reloads the page, then waits until the page shows it.
+    fn set_language(&self, lang: &str) {
+        self.wait_until("the first page", |a| {
+            a.js("return document.readyState").as_str() == Some("complete")
+        });
+        let script = format!(
+            "localStorage.setItem('tresor.settings', JSON.stringify({{ lang: '{lang}', autolockMinutes: 5 }})); window.__tresorBeforeReload = true; location.reload(); return true;"
+        );
+        self.js(&script);
+        self.wait_until("the page in the chosen language", |a| {
+            a.js("return !window.__tresorBeforeReload && document.readyState === 'complete' && document.documentElement.lang")
+                .as_str()
+                == Some(lang)
+                && a.js("return document.body.children.length").as_u64() > Some(0)
+        });
     }
 
     fn launch_inner(name: &'static str, vault: &Path, binary: &Path, env: &[(&str, &str)]) -> App {
