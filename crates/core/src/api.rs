@@ -1080,7 +1080,15 @@ impl Session {
                 ),
             ));
         };
-        let role = entry.role;
+        let Some(role) = ring.signed_role(&entry.name) else {
+            return Err(Error::invalid(
+                "keyring",
+                format!(
+                    "the team's keyring gives '{}' no role an admin signed",
+                    self.user
+                ),
+            ));
+        };
         let Some(secret) = self.personal.clone() else {
             return Err(Error::invalid(
                 "keyring",

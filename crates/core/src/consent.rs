@@ -269,7 +269,7 @@ impl Purpose {
         Ok(())
     }
 
-    fn id(&self) -> Uuid {
+    pub(crate) fn id(&self) -> Uuid {
         Uuid::new_v5(&NAMESPACE, format!("purpose:{}", self.key).as_bytes())
     }
 }

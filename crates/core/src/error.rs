@@ -28,6 +28,18 @@ pub enum Error {
         /// What is wrong, without secrets.
         detail: String,
     },
+    /// The keyring on this laptop gives a user a role the team's admins did
+    /// not sign, or names an admins' key that is not the team's: it was
+    /// changed outside Tresor. Nothing is unlocked with it.
+    #[error(
+        "the keyring {} gives user '{user}' a role the team's admins did not sign: it was changed outside Tresor; nothing was unlocked — an admin can add the user again, or join the team again to get the signed keyring", path.display()
+    )]
+    RoleNotSigned {
+        /// The keyring file.
+        path: PathBuf,
+        /// The user signing in.
+        user: String,
+    },
     /// The database cannot be opened with the right key, or fails its checks.
     #[error("the database {} is damaged ({detail}); nothing was changed — restore it from a backup", path.display())]
     DatabaseDamaged {
@@ -147,6 +159,7 @@ impl Error {
             Error::WrongPassphrase => "wrong_passphrase",
             Error::KdfBelowFloor => "kdf_below_floor",
             Error::KeyringDamaged { .. } => "keyring_damaged",
+            Error::RoleNotSigned { .. } => "role_not_signed",
             Error::DatabaseDamaged { .. } => "database_damaged",
             Error::VaultExists { .. } => "vault_exists",
             Error::VaultNotFound { .. } => "vault_not_found",

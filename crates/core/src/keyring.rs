@@ -269,6 +269,12 @@ pub struct UserEntry {
     keyset: String,
     /// When the user was added.
     pub created: DateTime<Utc>,
+    /// The admins' signature of this user's name and role (base64, see
+    /// [`grant_input`]): the role counts only where it verifies, so a user
+    /// who rewrites their own entry (every user holds the MAC key) gains
+    /// nothing. Empty in keyrings made before grants existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    grant: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -305,6 +311,11 @@ pub struct Keyring {
     /// older one keeps that one's other users (added meanwhile elsewhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     removed: Vec<String>,
+    /// The role each removed user last had: what their laptops wrote
+    /// before the removal is still checked against it on laptops that
+    /// receive it later (a laptop joining afterwards, say).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    removed_roles: BTreeMap<String, Role>,
     /// An admin's Ed25519 signature over everything but itself and the MAC
     /// (base64), with the admins' key this keyring names.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -321,6 +332,31 @@ struct Handover {
     public: String,
     /// Signature by the key before it (base64).
     signature: String,
+}
+
+/// What the admins' key signs to give a user a role. The time the user was
+/// added is part of it, so a grant of an earlier entry of the same name (a
+/// user removed and added again) does not carry over.
+fn grant_input(vault: &str, name: &str, role: Role, created: DateTime<Utc>) -> Vec<u8> {
+    format!(
+        "tresor role\n{vault}\n{name}\n{}\n{}",
+        role.as_str(),
+        created.timestamp_micros()
+    )
+    .into_bytes()
+}
+
+/// The vault id of a new vault: derived from the admins' first public key,
+/// so the key that signs roles cannot be swapped for another in a copy of
+/// the keyring without changing the vault's identity (which every seal
+/// and every laptop of the team holds on to).
+fn vault_id_for(admin_root: &str) -> String {
+    let digest = sha2::Sha256::digest(format!("tresor vault\n{admin_root}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 fn handover_input(vault: &str, generation: u64, public: &str) -> Vec<u8> {
@@ -499,7 +535,8 @@ impl Keyring {
     ) -> Result<(Keyring, Keyset, RecoveryKey, Key32)> {
         let keys = Keyset::generate();
         let recovery = RecoveryKey::generate();
-        let vault_id = uuid::Uuid::now_v7().to_string();
+        let root = keys.admin.as_ref().map(admin_public_of).unwrap_or_default();
+        let vault_id = vault_id_for(&root);
         let rec_public = crypto::public_of(&recovery.0);
         let mut ring = Keyring {
             format: FORMAT.into(),
@@ -511,10 +548,11 @@ impl Keyring {
             vault_id,
             generation: 1,
             users: Vec::new(),
-            admin_public: keys.admin.as_ref().map(admin_public_of).unwrap_or_default(),
+            admin_public: root.clone(),
             admin_chain: Vec::new(),
-            admin_root: keys.admin.as_ref().map(admin_public_of).unwrap_or_default(),
+            admin_root: root,
             removed: Vec::new(),
+            removed_roles: BTreeMap::new(),
             signature: String::new(),
             mac: String::new(),
         };
@@ -549,6 +587,86 @@ impl Keyring {
     /// Finds a user.
     pub fn user(&self, name: &str) -> Option<&UserEntry> {
         self.users.iter().find(|u| u.name == name)
+    }
+
+    /// A user's role as the admins signed it: `None` when the entry's grant
+    /// does not verify under the admins' current key (the entry was
+    /// rewritten outside Tresor, or no admin ever signed it). In vaults made
+    /// before the admins' key existed, the role as written.
+    pub fn signed_role(&self, name: &str) -> Option<Role> {
+        let e = self.user(name)?;
+        if !self.has_admin_key() {
+            return Some(e.role);
+        }
+        verifies(
+            &self.admin_public,
+            &grant_input(&self.vault_id, &e.name, e.role, e.created),
+            &e.grant,
+        )
+        .then_some(e.role)
+    }
+
+    /// Whether the admins' key this keyring names is the team's: new vaults
+    /// derive their id from the admins' first key, older ones compare it
+    /// with `pinned_root` (what this laptop's database recorded), and every
+    /// later key must be handed over by the one before it. A keyring whose
+    /// admins' key was swapped (to sign roles of one's own) fails.
+    pub fn anchored(&self, pinned_root: Option<&str>) -> bool {
+        if !self.has_admin_key() {
+            // A vault that once had the admins' key cannot lose it.
+            return pinned_root.is_none();
+        }
+        let derived = match uuid::Uuid::parse_str(&self.vault_id) {
+            Ok(u) if u.get_version_num() == 8 => self.vault_id == vault_id_for(&self.admin_root),
+            _ => true,
+        };
+        let mut key = self.admin_root.clone();
+        for h in &self.admin_chain {
+            if !verifies(
+                &key,
+                &handover_input(&self.vault_id, h.generation, &h.public),
+                &h.signature,
+            ) {
+                return false;
+            }
+            key.clone_from(&h.public);
+        }
+        derived && pinned_root.is_none_or(|p| p == self.admin_root) && key == self.admin_public
+    }
+
+    /// Every role that counts for what arrives from other laptops: each
+    /// user's signed role, and the last role of each user removed since.
+    pub fn signed_roles(&self) -> BTreeMap<String, Role> {
+        let mut roles = self.removed_roles.clone();
+        for u in &self.users {
+            if let Some(role) = self.signed_role(&u.name) {
+                roles.insert(u.name.clone(), role);
+            }
+        }
+        roles
+    }
+
+    /// The admins' first public key (base64), empty in vaults made before it.
+    pub fn admin_root(&self) -> &str {
+        &self.admin_root
+    }
+
+    fn grant_for(&self, entry: &UserEntry, admin: &Key32) -> String {
+        let sig = SigningKey::from_bytes(admin.expose()).sign(&grant_input(
+            &self.vault_id,
+            &entry.name,
+            entry.role,
+            entry.created,
+        ));
+        b64(&sig.to_bytes())
+    }
+
+    fn grant_verifies(&self, entry: &UserEntry, public: &str) -> bool {
+        verifies(
+            public,
+            &grant_input(&self.vault_id, &entry.name, entry.role, entry.created),
+            &entry.grant,
+        )
     }
 
     /// Unlocks a user's keyset with their passphrase and checks the file's MAC.
@@ -751,7 +869,9 @@ impl Keyring {
         }
         let mut added = false;
         for u in &other.users {
-            if self.user(&u.name).is_none() {
+            // A user counts only with a role an admin signed.
+            let granted = !self.has_admin_key() || self.grant_verifies(u, &self.admin_public);
+            if self.user(&u.name).is_none() && granted {
                 self.users.push(u.clone());
                 added = true;
             }
@@ -773,6 +893,14 @@ impl Keyring {
         if let Some(admin) = &keys.admin
             && self.has_admin_key()
         {
+            // Entries from before grants existed get one from the first
+            // admin who changes the keyring; an entry whose grant does not
+            // verify stays without a role.
+            for i in 0..self.users.len() {
+                if self.users[i].grant.is_empty() {
+                    self.users[i].grant = self.grant_for(&self.users[i], admin);
+                }
+            }
             self.sign(admin);
         }
         self.mac = b64(&crypto::mac(&keys.keyring_mac, &self.mac_input()));
@@ -827,8 +955,12 @@ impl Keyring {
             public,
             keyset: String::new(),
             created: now,
+            grant: String::new(),
         };
         entry.keyset = self.seal_keyset_for(&entry, full)?;
+        if let Some(admin) = &full.admin {
+            entry.grant = self.grant_for(&entry, admin);
+        }
         self.users.push(entry);
         Ok(personal.secret)
     }
@@ -916,6 +1048,9 @@ impl Keyring {
         {
             return Err(Error::LastAdmin);
         }
+        if self.signed_role(name) == Some(entry.role) {
+            self.removed_roles.insert(name.to_owned(), entry.role);
+        }
         self.users.retain(|u| u.name != name);
         if !self.removed.iter().any(|r| r == name) {
             self.removed.push(name.to_owned());
@@ -926,7 +1061,7 @@ impl Keyring {
             admin: entry.role == Role::Admin,
             compartments: entry.role.compartments().to_vec(),
         };
-        let next = self.reseal_all(full, &rotation)?;
+        let next = self.reseal_all(full, &rotation, None)?;
         Ok((next, rotation))
     }
 
@@ -965,12 +1100,29 @@ impl Keyring {
             admin: old == Role::Admin && role != Role::Admin,
             compartments: lost,
         };
-        let next = self.reseal_all(full, &rotation)?;
+        let next = self.reseal_all(full, &rotation, Some(name))?;
         Ok((next, rotation))
     }
 
-    fn reseal_all(&mut self, full: &Keyset, rotation: &Rotation) -> Result<Keyset> {
+    /// Rotates and re-seals every keyset; grants that verified under the
+    /// admins' key before (and `regrant`'s, whose role just changed) are
+    /// signed again with the admins' key after.
+    fn reseal_all(
+        &mut self,
+        full: &Keyset,
+        rotation: &Rotation,
+        regrant: Option<&str>,
+    ) -> Result<Keyset> {
         let next = full.rotated(rotation);
+        let granted: Vec<bool> = self
+            .users
+            .iter()
+            .map(|u| {
+                Some(u.name.as_str()) == regrant
+                    || u.grant.is_empty()
+                    || self.grant_verifies(u, &self.admin_public)
+            })
+            .collect();
         self.generation += 1;
         for i in 0..self.users.len() {
             let entry = self.users[i].clone();
@@ -993,6 +1145,13 @@ impl Keyring {
                 });
                 self.admin_public = public;
             }
+            for (i, granted) in granted.into_iter().enumerate() {
+                self.users[i].grant = if granted {
+                    self.grant_for(&self.users[i], new)
+                } else {
+                    String::new()
+                };
+            }
             self.sign(new);
         }
         self.mac = b64(&crypto::mac(&next.keyring_mac, &self.mac_input()));
@@ -1013,12 +1172,14 @@ impl Keyring {
                 id: own.name.clone(),
             })?;
         let role = self.users[idx].role;
+        let grant = self.users[idx].grant.clone();
         let public: [u8; 32] = unb64(&own.public)
             .and_then(|p| p.try_into().ok())
             .ok_or_else(|| Error::invalid("keyring", "user entry unreadable"))?;
         let o = owner(&self.vault_id, &own.name);
         let mut entry = own.clone();
         entry.role = role;
+        entry.grant = grant;
         entry.keyset = b64(&crypto::seal_to(
             &public,
             &keyset_ctx(&o, role.as_str()),
@@ -1042,9 +1203,16 @@ impl Keyring {
     pub fn keep_users_of(&mut self, older: &Keyring, full: &Keyset) -> Result<bool> {
         let mut added = false;
         for u in &older.users {
-            if self.user(&u.name).is_none() && !self.was_removed(&u.name) {
+            let granted = !self.has_admin_key()
+                || [&older.admin_public, &self.admin_public]
+                    .into_iter()
+                    .any(|p| self.grant_verifies(u, p));
+            if self.user(&u.name).is_none() && !self.was_removed(&u.name) && granted {
                 let mut entry = u.clone();
                 entry.keyset = self.seal_keyset_for(&entry, full)?;
+                // Signed again under this keyring's admins' key (by
+                // `update_mac` below, which grants what has none).
+                entry.grant.clear();
                 self.users.push(entry);
                 added = true;
             }

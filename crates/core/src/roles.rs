@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::categories::{Category, Compartment};
+use crate::categories::{Category, Compartment, RecordKind};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -171,6 +171,14 @@ impl Role {
         }
     }
 
+    /// Whether this role may make a change to a record of `kind`: any one
+    /// of [`actions_for`]'s actions will do. Every laptop asks it again of
+    /// what arrives from another laptop, against the author's signed role
+    /// (see `sync::admit`), so a patched program gains nothing.
+    pub fn may_change(self, kind: RecordKind) -> bool {
+        actions_for(kind).iter().any(|a| self.may(*a))
+    }
+
     /// Compartment keys a keyset of this role holds.
     pub fn compartments(self) -> &'static [Compartment] {
         match self {
@@ -185,6 +193,37 @@ impl Role {
         category
             .compartment()
             .is_none_or(|c| self.compartments().contains(&c))
+    }
+}
+
+/// The actions that make changes to records of a kind: a change of a
+/// record of `kind` needs one of them. Settings need
+/// [`Action::ManageSettings`] here; the few a program writes on its own
+/// (defaults, the suppression key) are admitted by `sync::admit` for what
+/// they are. The deletion log is written by the sweep, which runs on every
+/// laptop whatever its user's role.
+pub fn actions_for(kind: RecordKind) -> &'static [Action] {
+    use Action::*;
+    match kind {
+        RecordKind::Person
+        | RecordKind::Company
+        | RecordKind::Affiliation
+        | RecordKind::Rectification => &[WriteContacts],
+        RecordKind::Interaction => &[AddInteraction],
+        RecordKind::Purpose | RecordKind::RegisterVersion => &[ManagePurposes],
+        RecordKind::Consent => &[RecordConsent, RequestConsent],
+        RecordKind::Setting => &[ManageSettings],
+        RecordKind::Disclosure => &[ExportMailing, ExportRecords, ExportPackage],
+        RecordKind::Request => &[HandleRequests],
+        // Set by a request, or kept by law after an erasure.
+        RecordKind::Restriction | RecordKind::PendingErasure => &[HandleRequests, Erase],
+        // An objection or an erasure suppresses; adding a suppressed
+        // address records the override.
+        RecordKind::Suppression => &[HandleRequests, Erase, WriteContacts],
+        RecordKind::PackageRelease => &[ExportPackage],
+        RecordKind::Hold | RecordKind::RetentionRule => &[ManageRetention],
+        // Every role reads contacts.
+        RecordKind::DeletionLog => &[ReadContacts],
     }
 }
 
@@ -207,6 +246,43 @@ mod tests {
         }
         assert!(!Role::Sales.can_read(Category::Special));
         assert!(Role::Sales.can_read(Category::Notes));
+    }
+
+    #[test]
+    fn the_auditor_may_change_no_record_but_the_sweeps_log() {
+        use crate::categories::RecordKind::*;
+        for kind in [
+            Person,
+            Company,
+            Affiliation,
+            Interaction,
+            Purpose,
+            Consent,
+            Setting,
+            Request,
+            Restriction,
+            Suppression,
+            Hold,
+            RetentionRule,
+            Rectification,
+        ] {
+            assert!(!Role::Auditor.may_change(kind), "{kind:?}");
+            assert!(Role::Admin.may_change(kind), "{kind:?}");
+        }
+        // Exports the auditor may make are recorded as disclosures.
+        assert!(Role::Auditor.may_change(DeletionLog) && Role::Auditor.may_change(Disclosure));
+        assert!(Role::Agent.may_change(Person) && Role::Agent.may_change(Consent));
+        for kind in [
+            Purpose,
+            Setting,
+            Hold,
+            RetentionRule,
+            Request,
+            PackageRelease,
+        ] {
+            assert!(!Role::Agent.may_change(kind), "{kind:?}");
+        }
+        assert!(Role::Sales.may_change(Disclosure) && !Role::Sales.may_change(Setting));
     }
 
     #[test]

@@ -200,6 +200,7 @@ pub fn create(
     store.set_meta("vault_id", &ring.vault_id)?;
     store.set_meta("key_generation", &ring.generation.to_string())?;
     store.set_meta("device_id", &uuid::Uuid::now_v7().simple().to_string())?;
+    store.set_meta(ADMIN_ROOT_META, ring.admin_root())?;
     vault.write_keyring(&ring)?;
     let mut session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
     session.personal = Some(personal);
@@ -249,11 +250,38 @@ pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) 
     });
     let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
     // A finished rotation (or keys taken over from another laptop) may
-    // have changed the role with the keys.
-    let role = vault.keyring()?.user(user).map_or(role, |u| u.role);
+    // have changed the role with the keys; it counts only as the admins
+    // signed it.
+    let _ = role;
+    let role = signed_role(&vault, &store, user)?;
     let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
     session.personal = Some(personal);
     Ok(session)
+}
+
+/// Where the database records the admins' first key, so a keyring whose
+/// admins' key was swapped is caught in vaults whose id does not derive
+/// from it.
+pub(crate) const ADMIN_ROOT_META: &str = "admin_root";
+
+/// The role `user` signs in with: the one the admins signed in the keyring,
+/// under the admins' key this laptop knows (pinned in the database at the
+/// first unlock of vaults made before the id derived from it).
+pub(crate) fn signed_role(vault: &VaultDir, store: &Store, user: &str) -> Result<Role> {
+    let ring = vault.keyring()?;
+    let pinned = store.meta(ADMIN_ROOT_META)?;
+    let forged = || Error::RoleNotSigned {
+        path: vault.keyring_path(),
+        user: user.to_owned(),
+    };
+    if !ring.anchored(pinned.as_deref()) {
+        return Err(forged());
+    }
+    let role = ring.signed_role(user).ok_or_else(forged)?;
+    if pinned.is_none() && ring.has_admin_key() {
+        store.set_meta(ADMIN_ROOT_META, ring.admin_root())?;
+    }
+    Ok(role)
 }
 
 /// Opens the database, completing or discarding a rotation that a stopped
@@ -310,7 +338,7 @@ pub fn recover(
         what: "user",
         id: admin.into(),
     })?;
-    if entry.role != Role::Admin {
+    if ring.signed_role(admin) != Some(Role::Admin) {
         return Err(Error::invalid(
             "user",
             "the recovery key can only reset an admin's passphrase",

@@ -9,6 +9,7 @@
 //! has acknowledged by a snapshot without the erased. The format is
 //! specified in `docs/sync-format.md`.
 
+mod admit;
 mod file;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -42,6 +43,8 @@ const CHUNK: usize = 20_000;
 const BATCH_CHANGES: u64 = if cfg!(test) { 20 } else { 250_000 };
 /// Changes dated further ahead than this are held back, not trusted.
 const FUTURE_SLACK_MS: u64 = 5 * 60 * 1000;
+/// Where the devices whose changes were refused are kept (device → why).
+const FLAGGED: &str = "sync_flagged";
 /// Compact once the folder holds this many segments (or after an erasure).
 const COMPACT_AFTER: usize = 64;
 
@@ -72,7 +75,8 @@ pub struct SyncReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProblem {
     /// Stable code: damaged, forged, unknown_device, cloned_device,
-    /// clock_ahead, keyring, retired, other_keys, old_keys.
+    /// clock_ahead, keyring, retired, other_keys, old_keys, refused (changes
+    /// made beyond the author's role or in another user's name).
     pub code: String,
     /// The file, relative to the folder.
     pub file: String,
@@ -120,6 +124,9 @@ pub struct DeviceInfo {
     pub last_segment: u64,
     /// Retired by an admin.
     pub retired: bool,
+    /// Why this laptop refused changes it sent (made beyond its user's
+    /// role, or in another user's name), if it ever did: shown to admins.
+    pub flagged: Option<String>,
     /// This laptop.
     pub this_device: bool,
 }
@@ -445,6 +452,46 @@ struct Applying {
     erased: bool,
     unreadable: u64,
     max: Option<Hlc>,
+    /// Who may have made what: checked before anything is applied.
+    gate: Option<Arc<admit::Gate>>,
+    /// The device whose log is read (`None` for a snapshot).
+    from: Option<String>,
+    /// Changes and removals refused, and why the first was.
+    refused: u64,
+    refusal: Option<String>,
+}
+
+/// What applying one body did.
+struct Applied {
+    changes: u64,
+    removals: u64,
+    erased: bool,
+    unreadable: u64,
+    refused: u64,
+    refusal: Option<String>,
+}
+
+impl Applying {
+    fn refuse(&mut self, why: String) {
+        self.refused += 1;
+        if self.refusal.is_none() {
+            self.refusal = Some(why);
+        }
+    }
+
+    /// Whether a change passes the gate (always, without one).
+    fn admits(&mut self, c: &admit::Change<'_>) -> bool {
+        let Some(gate) = &self.gate else {
+            return true;
+        };
+        match gate.change(self.from.as_deref(), c) {
+            Ok(()) => true,
+            Err(why) => {
+                self.refuse(why);
+                false
+            }
+        }
+    }
 }
 
 /// Opens a body's changes with the subject keys it carries and those of
@@ -770,6 +817,18 @@ fn join_with(
 ) -> Result<(Session, SyncReport)> {
     let (ring, ring_path) = team_keyring(folder)?;
     let (keys, personal) = ring.unlock_personal(user, passphrase, &ring_path)?;
+    // A joining laptop learns the team from the folder's keyring; its
+    // admins' key must at least be the one the vault's id derives from,
+    // and the user's role one those admins signed.
+    let role = match ring.signed_role(user) {
+        Some(role) if ring.anchored(None) => role,
+        _ => {
+            return Err(Error::RoleNotSigned {
+                path: ring_path.clone(),
+                user: user.to_owned(),
+            });
+        }
+    };
     let vault = VaultDir::new(dir);
     let folder_abs = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
     if let Ok(d) = std::fs::canonicalize(dir.parent().unwrap_or(dir))
@@ -787,15 +846,15 @@ fn join_with(
     }
     let existed = dir.exists();
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let role = ring
-        .user(user)
-        .map_or(crate::roles::Role::Auditor, |u| u.role);
     let built = (|| {
         let store = create(&vault.db_path(), &keys)?;
         store.set_meta("vault_id", &ring.vault_id)?;
         store.set_meta("key_generation", &ring.generation.to_string())?;
         store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
         store.set_meta("sync_folder", &folder_abs.display().to_string())?;
+        if ring.has_admin_key() {
+            store.set_meta(crate::vault::ADMIN_ROOT_META, ring.admin_root())?;
+        }
         vault.write_keyring(&ring)?;
         let mut session = Session::unseeded(vault.clone(), store, keys, user.into(), role, clock)?;
         session.personal = Some(personal);
@@ -999,6 +1058,7 @@ impl Session {
         let mut ignore = SyncReport::default();
         let team = self.read_team(&layout, &tk, &mut ignore)?;
         let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        let flagged = self.flagged_devices()?;
         let mut out = Vec::new();
         for (id, card) in &team.cards {
             let hex = id.simple().to_string();
@@ -1008,6 +1068,7 @@ impl Session {
             out.push(DeviceInfo {
                 last_segment: heads.get(&hex).copied().unwrap_or(0),
                 this_device: hex == self.device(),
+                flagged: flagged.get(&hex).cloned(),
                 id: hex,
                 user: card.user.clone(),
                 host: card.host.clone(),
@@ -1017,6 +1078,39 @@ impl Session {
             });
         }
         Ok(out)
+    }
+
+    /// Devices whose changes were refused here, with the first reason.
+    fn flagged_devices(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self
+            .store
+            .meta(FLAGGED)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// Reports changes of `device` refused in `file` and flags the device.
+    fn refused(
+        &mut self,
+        device: &str,
+        file: &str,
+        count: u64,
+        why: String,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        report.problems.push(problem(
+            "refused",
+            file.to_owned(),
+            format!(
+                "{count} changes from laptop {device} were refused and not applied: {why}; the laptop is flagged in the device list"
+            ),
+        ));
+        let mut flagged = self.flagged_devices()?;
+        flagged.entry(device.to_owned()).or_insert(why);
+        self.store.set_meta(
+            FLAGGED,
+            &serde_json::to_string(&flagged).unwrap_or_default(),
+        )
     }
 
     /// Retires a device that has gone silent, so compaction no longer
@@ -1550,9 +1644,46 @@ impl Session {
     }
 
     /// Applies a body as [`Session::apply_opened`] does.
-    fn apply_body(&mut self, body: Body) -> Result<(u64, u64, bool, u64)> {
+    fn apply_body(&mut self, body: Body, gate: Arc<admit::Gate>) -> Result<Applied> {
         let opened = open_body(body, &self.keys, &mut HashMap::new());
-        self.apply_opened(opened)
+        self.apply_opened(opened, gate)
+    }
+
+    /// The gate for what arrives: each card's user, and the roles the
+    /// admins signed in this laptop's own keyring.
+    fn gate(&self, team: &Team) -> Result<Arc<admit::Gate>> {
+        let users = team
+            .cards
+            .iter()
+            .map(|(d, c)| (d.simple().to_string(), c.user.clone()))
+            .chain(std::iter::once((
+                self.device().to_owned(),
+                self.user().to_owned(),
+            )))
+            .collect();
+        Ok(Arc::new(admit::Gate::new(
+            users,
+            self.vault().keyring()?.signed_roles(),
+        )))
+    }
+
+    /// Whether a removal's target is due here by this laptop's own rules
+    /// at `at` and not on hold (or gone here already).
+    fn due_here(&self, target: Uuid, at: DateTime<Utc>) -> bool {
+        if self.store.is_erased(target).unwrap_or(false)
+            || self.store.is_gone(target).unwrap_or(false)
+        {
+            return true;
+        }
+        let subject = match self.store.record(target) {
+            Ok(Some((RecordKind::Person, _) | (_, None))) => target,
+            Ok(Some((_, Some(s)))) => s,
+            _ => return false,
+        };
+        self.store.due_of(subject).is_ok_and(|rows| {
+            rows.iter()
+                .any(|r| (r.record == target || r.record == subject) && r.due <= at && !r.held)
+        })
     }
 
     /// Applies an opened body: removals that filter first, then the ops,
@@ -1560,8 +1691,8 @@ impl Session {
     /// are opened here with the keys of this vault. Returns (changes
     /// applied, removals applied, any erasure, changes that could not be
     /// read).
-    fn apply_opened(&mut self, body: Opened) -> Result<(u64, u64, bool, u64)> {
-        let mut applying = self.begin_body(body.forgets, &body.keys)?;
+    fn apply_opened(&mut self, body: Opened, gate: Arc<admit::Gate>) -> Result<Applied> {
+        let mut applying = self.begin_body(body.forgets, &body.keys, gate, None)?;
         let spent = self.apply_slots(&mut applying, body.slots)?;
         free_beside(spent);
         self.end_body(applying)
@@ -1573,13 +1704,27 @@ impl Session {
         &mut self,
         forgets: Vec<WireForget>,
         keys: &[(Uuid, Vec<u8>)],
+        gate: Arc<admit::Gate>,
+        from: Option<String>,
     ) -> Result<Applying> {
-        let (first, after): (Vec<_>, Vec<_>) =
-            forgets.into_iter().partition(|f| f.forget.goes_first());
         let mut applying = Applying {
-            after,
+            from,
             ..Applying::default()
         };
+        let mut admitted = Vec::with_capacity(forgets.len());
+        for f in forgets {
+            let at = Hlc(f.hlc).to_datetime();
+            match gate.removal(applying.from.as_deref(), &f.device, &f.forget, |t| {
+                self.due_here(t, at)
+            }) {
+                Ok(()) => admitted.push(f),
+                Err(why) => applying.refuse(why),
+            }
+        }
+        applying.gate = Some(gate);
+        let (first, after): (Vec<_>, Vec<_>) =
+            admitted.into_iter().partition(|f| f.forget.goes_first());
+        applying.after = after;
         for f in first {
             self.apply_forget(&mut applying, f)?;
         }
@@ -1606,7 +1751,15 @@ impl Session {
         for slot in slots {
             let failed = match slot {
                 Slot::Ready(op) => {
-                    ops.push(op);
+                    if applying.admits(&admit::Change {
+                        device: &op.device,
+                        author: &op.author,
+                        kind: op.kind,
+                        record: op.record,
+                        value: (op.field != CREATE_FIELD).then_some(&op.value),
+                    }) {
+                        ops.push(op);
+                    }
                     continue;
                 }
                 Slot::NeedsKey(subject, w) => {
@@ -1616,8 +1769,16 @@ impl Session {
                         .or_insert_with(|| self.subject_sync_key(subject, None));
                     match unwire_op(w, key.as_ref()) {
                         Some(mut op) => {
-                            reseal(&self.keys, &mut op);
-                            ops.push(op);
+                            if applying.admits(&admit::Change {
+                                device: &op.device,
+                                author: &op.author,
+                                kind: op.kind,
+                                record: op.record,
+                                value: (op.field != CREATE_FIELD).then_some(&op.value),
+                            }) {
+                                reseal(&self.keys, &mut op);
+                                ops.push(op);
+                            }
                             continue;
                         }
                         None => Some(subject),
@@ -1641,19 +1802,21 @@ impl Session {
     /// The end of applying a body: the other removals. Returns (changes
     /// applied, removals applied, any erasure, changes that could not be
     /// read).
-    fn end_body(&mut self, mut applying: Applying) -> Result<(u64, u64, bool, u64)> {
+    fn end_body(&mut self, mut applying: Applying) -> Result<Applied> {
         for f in std::mem::take(&mut applying.after) {
             self.apply_forget(&mut applying, f)?;
         }
         if let Some(max) = applying.max {
             self.observe(max)?;
         }
-        Ok((
-            applying.applied,
-            applying.removals,
-            applying.erased,
-            applying.unreadable,
-        ))
+        Ok(Applied {
+            changes: applying.applied,
+            removals: applying.removals,
+            erased: applying.erased,
+            unreadable: applying.unreadable,
+            refused: applying.refused,
+            refusal: applying.refusal,
+        })
     }
 
     fn pull(
@@ -1700,6 +1863,7 @@ impl Session {
         let mut erased = false;
         let mut in_batch = 0;
         let heads: HashMap<String, u64> = self.store.seen_heads()?.into_iter().collect();
+        let gate = self.gate(team)?;
         for dname in read_dir_names(&layout.logs()) {
             let Some(device) = file::device_of_name(&dname) else {
                 continue;
@@ -1800,7 +1964,10 @@ impl Session {
                 for piece in rx {
                     let (seq, applying, hash) = match piece {
                         Piece::Begins { seq, keys, forgets } => {
-                            current = Some((seq, self.begin_body(forgets, &keys)?));
+                            current = Some((
+                                seq,
+                                self.begin_body(forgets, &keys, gate.clone(), Some(dname.clone()))?,
+                            ));
                             continue;
                         }
                         Piece::Changes(slots) => {
@@ -1822,7 +1989,18 @@ impl Session {
                         }
                         Piece::Stops(None) => break, // an earlier segment has not arrived yet
                     };
-                    let (changes, removals, e, unreadable) = self.end_body(applying)?;
+                    let Applied {
+                        changes,
+                        removals,
+                        erased: e,
+                        unreadable,
+                        refused,
+                        refusal,
+                    } = self.end_body(applying)?;
+                    if refused > 0 {
+                        let file = rel(layout, &layout.segment(device, seq));
+                        self.refused(&dname, &file, refused, refusal.unwrap_or_default(), report)?;
+                    }
                     if unreadable > 0 {
                         report.problems.push(problem(
                             "unreadable",
@@ -2006,7 +2184,7 @@ impl Session {
         layout: &Layout,
         team: &Team,
         tk: &TeamKeys,
-    ) -> Option<(String, SnapshotBody)> {
+    ) -> Option<(String, Uuid, SnapshotBody)> {
         let mut names: Vec<(u64, Uuid, String)> = read_dir_names(&layout.snapshots())
             .into_iter()
             .filter_map(|n| file::snapshot_of_name(&n).map(|(k, d)| (k, d, n)))
@@ -2030,7 +2208,7 @@ impl Session {
             }
             let mut body: SnapshotBody = postcard::from_bytes(&plain).ok()?;
             tk.rewrap(generation, &mut body.body.keys);
-            Some((name, body))
+            Some((name, d, body))
         })
     }
 
@@ -2043,7 +2221,7 @@ impl Session {
         tk: &TeamKeys,
         report: &mut SyncReport,
     ) -> Result<bool> {
-        let Some((name, snap)) = self.latest_snapshot(layout, team, tk) else {
+        let Some((name, snap_device, snap)) = self.latest_snapshot(layout, team, tk) else {
             return Ok(false);
         };
         if self.store.meta("sync_snapshot")?.as_deref() == Some(name.as_str()) {
@@ -2056,7 +2234,7 @@ impl Session {
             .any(|(d, s, _)| heads.get(&d.simple().to_string()).copied().unwrap_or(0) < *s);
         // Even when not behind, its tombstones are adopted: an erasure
         // reaches a laptop that was away while the segments were compacted.
-        let parts = SnapshotParts {
+        let mut parts = SnapshotParts {
             erased: snap.erased.clone(),
             gone: snap.gone.clone(),
             forgotten: snap
@@ -2065,9 +2243,50 @@ impl Session {
                 .map(|(r, f, h)| (*r, f.clone(), Hlc(*h)))
                 .collect(),
         };
+        // Any laptop compacts; the removals a snapshot carries count here
+        // as they would in its writer's own segments: from a user who may
+        // not erase, only for what this laptop does not hold, or holds due.
+        let writer = team.cards.get(&snap_device).map(|c| c.user.clone());
+        let roles = self.vault().keyring()?.signed_roles();
+        let may_remove = writer
+            .and_then(|u| roles.get(&u).copied())
+            .is_some_and(|r| r.may(Action::Erase) || r.may(Action::ManageRetention));
+        if !may_remove {
+            let now = self.now();
+            let fine =
+                |id: Uuid| !matches!(self.store.record(id), Ok(Some(_))) || self.due_here(id, now);
+            let before = parts.erased.len() + parts.gone.len() + parts.forgotten.len();
+            parts.erased.retain(|(id, _, _)| fine(*id));
+            parts.gone.retain(|id| fine(*id));
+            parts.forgotten.retain(|(id, _, _)| fine(*id));
+            let refused = before - parts.erased.len() - parts.gone.len() - parts.forgotten.len();
+            if refused > 0 {
+                let by = snap_device.simple().to_string();
+                self.refused(
+                    &by,
+                    &format!("snapshot {name}"),
+                    refused as u64,
+                    "a snapshot by a user who may not erase removes data that no retention rule makes due here".into(),
+                    report,
+                )?;
+            }
+        }
         let mut erased = self.store.adopt_tombstones(&parts)?;
         if behind {
-            let (changes, _, e, _) = self.apply_body(snap.body)?;
+            let gate = self.gate(team)?;
+            let applied = self.apply_body(snap.body, gate)?;
+            if applied.refused > 0 {
+                let by = snap_device.simple().to_string();
+                let file = format!("snapshot {name}");
+                self.refused(
+                    &by,
+                    &file,
+                    applied.refused,
+                    applied.refusal.unwrap_or_default(),
+                    report,
+                )?;
+            }
+            let (changes, e) = (applied.changes, applied.erased);
             erased |= e;
             report.received_changes += changes;
             report.received_segments += 1;

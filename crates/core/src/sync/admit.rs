@@ -1,0 +1,253 @@
+//! What a laptop admits from the others: every change and removal that
+//! arrives is checked again here against the role of the user who made it,
+//! as the team's admins signed it in this laptop's own keyring, and its
+//! author against the user pinned on the sending device's card.
+//!
+//! A role is enforced by keys only where a compartment is concerned; every
+//! other rule (who may erase, change purposes, retention rules, holds, the
+//! mail settings, or anything at all as an auditor) would otherwise hold
+//! only on the laptop where the change was made, whose owner can patch the
+//! program or rewrite its files. What fails is left out of the state and
+//! reported; the laptop that sent it is flagged to the admins. This module
+//! decides; it never writes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use uuid::Uuid;
+
+use crate::api::Session;
+use crate::categories::RecordKind;
+use crate::consent::{DEFAULT_SOURCES, default_purposes};
+use crate::ops::{Forget, OpValue};
+use crate::roles::{Action, Role, actions_for};
+
+/// The facts a laptop checks arrivals against.
+pub(super) struct Gate {
+    /// Each known device (hex id) and the user its card pins.
+    users: HashMap<String, String>,
+    /// Each user's role as the admins signed it (and removed users' last).
+    roles: BTreeMap<String, Role>,
+}
+
+/// A change as far as the gate needs to see it.
+pub(super) struct Change<'a> {
+    pub device: &'a str,
+    pub author: &'a str,
+    pub kind: RecordKind,
+    pub record: Uuid,
+    pub value: Option<&'a OpValue>,
+}
+
+impl Gate {
+    pub(super) fn new(users: HashMap<String, String>, roles: BTreeMap<String, Role>) -> Gate {
+        Gate { users, roles }
+    }
+
+    /// The user a device's card pins, and their signed role. `from` is the
+    /// device whose log is read (a change must come from it); `None` for a
+    /// snapshot, which carries the changes of many devices.
+    fn who(&self, from: Option<&str>, device: &str) -> Result<(&str, Role), String> {
+        if from.is_some_and(|f| f != device) {
+            return Err(format!(
+                "a change in the log of laptop {} claims to come from laptop {device}",
+                from.unwrap_or_default()
+            ));
+        }
+        let user = self.users.get(device).ok_or_else(|| {
+            format!("a change from laptop {device}, which this laptop does not know")
+        })?;
+        let role = self.role(user)?;
+        Ok((user, role))
+    }
+
+    fn role(&self, user: &str) -> Result<Role, String> {
+        self.roles
+            .get(user)
+            .copied()
+            .ok_or_else(|| format!("a change by '{user}', who has no role the admins signed"))
+    }
+
+    /// Whether a change may be applied: its author is the user of the
+    /// laptop it comes from, and that user's role may make it.
+    pub(super) fn change(&self, from: Option<&str>, c: &Change<'_>) -> Result<(), String> {
+        let role = match self.who(from, c.device) {
+            Ok((user, role)) => {
+                if user != c.author {
+                    return Err(format!(
+                        "a change signed by the laptop of '{user}' names '{}' as its author",
+                        c.author
+                    ));
+                }
+                role
+            }
+            // A snapshot may hold changes of laptops whose cards are gone.
+            Err(_) if from.is_none() && !self.users.contains_key(c.device) => {
+                self.role(c.author)?
+            }
+            Err(e) => return Err(e),
+        };
+        if role.may_change(c.kind) || written_by_any_program(c) && role.may(Action::ReadContacts) {
+            return Ok(());
+        }
+        let needs = actions_for(c.kind)
+            .first()
+            .map_or("change this", |a| a.describe());
+        Err(format!(
+            "'{}' ({role}) changed a record of kind {}, but a {role} may not {needs}",
+            c.author,
+            c.kind.as_str()
+        ))
+    }
+
+    /// Whether a removal may be applied. Roles that erase or manage
+    /// retention may remove anything; for others, the removal is the
+    /// retention sweep of their laptop (which runs whatever the role), so
+    /// everything it removes must be due by this laptop's own rules and
+    /// not on hold (`due`).
+    pub(super) fn removal(
+        &self,
+        from: Option<&str>,
+        device: &str,
+        f: &Forget,
+        due: impl Fn(Uuid) -> bool,
+    ) -> Result<(), String> {
+        let (user, role) = self.who(from, device)?;
+        if role.may(Action::Erase) || role.may(Action::ManageRetention) {
+            return Ok(());
+        }
+        let targets: &[Uuid] = match f {
+            Forget::Subject { subject, .. } | Forget::Anonymised { subject, .. } => {
+                std::slice::from_ref(subject)
+            }
+            Forget::Records { records } => records,
+            Forget::Fields { record, .. } | Forget::History { record } => {
+                std::slice::from_ref(record)
+            }
+        };
+        if targets.iter().all(|t| due(*t)) {
+            Ok(())
+        } else {
+            Err(format!(
+                "'{user}' ({role}) removed data that no retention rule makes due here, and a {role} may not {}",
+                Action::Erase.describe()
+            ))
+        }
+    }
+}
+
+/// Changes every laptop's program makes by itself, whoever is signed in:
+/// the default purposes and consent sources of a new vault (identical on
+/// every laptop), and the key suppression hashes are made with (created
+/// by whoever first adds a contact).
+fn written_by_any_program(c: &Change<'_>) -> bool {
+    let json = |v: Option<&OpValue>| match v {
+        Some(OpValue::Open(j)) => Some(j.clone()),
+        _ => None,
+    };
+    match c.kind {
+        RecordKind::Purpose => default_purposes().iter().any(|p| {
+            p.id() == c.record
+                && (c.value.is_none() || json(c.value) == serde_json::to_string(p).ok())
+        }),
+        RecordKind::Setting => {
+            (c.record == Session::setting_id("sources")
+                && (c.value.is_none()
+                    || json(c.value) == serde_json::to_string(DEFAULT_SOURCES).ok()))
+                || c.record == Session::setting_id("suppression-key")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> Gate {
+        Gate::new(
+            [
+                ("a1".to_owned(), "ada".to_owned()),
+                ("c1".to_owned(), "carl".to_owned()),
+            ]
+            .into(),
+            [
+                ("ada".to_owned(), Role::Admin),
+                ("carl".to_owned(), Role::Agent),
+            ]
+            .into(),
+        )
+    }
+
+    fn change<'a>(device: &'a str, author: &'a str, kind: RecordKind) -> Change<'a> {
+        Change {
+            device,
+            author,
+            kind,
+            record: Uuid::nil(),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn a_change_counts_only_from_its_authors_laptop_and_within_the_role() {
+        let g = gate();
+        assert!(
+            g.change(Some("c1"), &change("c1", "carl", RecordKind::Person))
+                .is_ok()
+        );
+        assert!(
+            g.change(Some("c1"), &change("c1", "carl", RecordKind::RetentionRule))
+                .is_err()
+        );
+        assert!(
+            g.change(Some("c1"), &change("c1", "ada", RecordKind::Person))
+                .is_err()
+        );
+        assert!(
+            g.change(Some("c1"), &change("a1", "ada", RecordKind::Person))
+                .is_err()
+        );
+        assert!(
+            g.change(Some("x9"), &change("x9", "carl", RecordKind::Person))
+                .is_err()
+        );
+        assert!(
+            g.change(Some("a1"), &change("a1", "ada", RecordKind::Setting))
+                .is_ok()
+        );
+        assert!(
+            g.change(Some("c1"), &change("c1", "carl", RecordKind::Setting))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_default_purposes_are_admitted_from_anyone_but_not_a_changed_one() {
+        let g = gate();
+        let mut p = default_purposes().remove(0);
+        let same = OpValue::Open(serde_json::to_string(&p).expect("json"));
+        let mut c = change("c1", "carl", RecordKind::Purpose);
+        c.record = p.id();
+        c.value = Some(&same);
+        assert!(g.change(Some("c1"), &c).is_ok());
+        p.name_en = "Something else".into();
+        let changed = OpValue::Open(serde_json::to_string(&p).expect("json"));
+        c.value = Some(&changed);
+        assert!(g.change(Some("c1"), &c).is_err());
+    }
+
+    #[test]
+    fn a_removal_by_a_role_that_may_not_erase_counts_only_for_what_is_due() {
+        let g = gate();
+        let person = Uuid::now_v7();
+        let erase = Forget::Subject {
+            subject: person,
+            records: vec![],
+            at_ms: 0,
+            request: String::new(),
+        };
+        assert!(g.removal(Some("c1"), "c1", &erase, |_| false).is_err());
+        assert!(g.removal(Some("c1"), "c1", &erase, |p| p == person).is_ok());
+        assert!(g.removal(Some("a1"), "a1", &erase, |_| false).is_ok());
+    }
+}
