@@ -118,11 +118,15 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// vCard 4.0 text value escaping.
+/// vCard 4.0 text value escaping (RFC 6350 3.4): backslash, comma and
+/// semicolon are escaped, and every line break — `\r\n`, a bare `\r` or
+/// `\n` — becomes `\n`, so no CR reaches the content line.
 fn vc_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace(',', "\\,")
         .replace(';', "\\;")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .replace('\n', "\\n")
 }
 
@@ -665,6 +669,16 @@ mod tests {
         vc_line(&mut out, &format!("NOTE:{}", "ä".repeat(60)));
         assert!(out.lines().all(|l| l.len() <= 75));
         assert_eq!(vc_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn every_line_break_in_a_vcard_value_becomes_backslash_n() {
+        assert_eq!(vc_escape("a\r\nb\rc\nd"), "a\\nb\\nc\\nd");
+        assert_eq!(vc_escape("\r\r\n"), "\\n\\n");
+        let mut out = String::new();
+        vc_line(&mut out, &format!("ADR:;;{};;;;", vc_escape("Hof 1\rNEU:x")));
+        assert_eq!(out, "ADR:;;Hof 1\\nNEU:x;;;;\r\n");
+        assert!(!out.trim_end_matches("\r\n").contains('\r'));
     }
 
     #[test]
