@@ -450,9 +450,10 @@ pub enum SettingsCmd {
         /// The business address mails come from.
         #[arg(long)]
         from: Option<String>,
-        /// Sign-in name.
-        #[arg(long)]
-        user: Option<String>,
+        /// Sign-in name at the mail server (not `--user`, which names the
+        /// Tresor user to sign in as).
+        #[arg(long, value_name = "NAME")]
+        smtp_user: Option<String>,
         /// Read the password from this file (stored encrypted in the vault).
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,

@@ -429,7 +429,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
         port,
         tls,
         from,
-        user,
+        smtp_user,
         password_file,
     } = cmd;
     let mut s = open(cli)?;
@@ -437,7 +437,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
         && port.is_none()
         && tls.is_none()
         && from.is_none()
-        && user.is_none()
+        && smtp_user.is_none()
         && password_file.is_none()
     {
         let current = s.smtp_settings()?;
@@ -482,7 +482,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
             .clone()
             .or_else(|| current.as_ref().map(|c| c.from.clone()))
             .ok_or_else(|| Failure::Usage("--from is needed".into()))?,
-        user: user
+        user: smtp_user
             .clone()
             .or_else(|| current.as_ref().and_then(|c| c.user.clone())),
         has_password: false,
