@@ -179,7 +179,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             contact,
             out: path,
             request,
-            encrypt: _,
+            encrypt,
             package_passphrase_file,
             lang,
         }) => {
@@ -197,6 +197,9 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                         .trim_end_matches(['\r', '\n'])
                         .to_owned()
                 });
+            let generated = (*encrypt && passphrase.is_none())
+                .then(tresor_core::package::generate_package_passphrase);
+            let passphrase = passphrase.or_else(|| generated.clone());
             let mut s = open(cli)?;
             let pkg = s.access_package(*contact, lang)?;
             let d = &pkg.data;
@@ -213,7 +216,11 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             ));
             let r = s.release_package(&pkg, path, passphrase.as_deref(), request.as_deref())?;
             if out.json {
-                outln!("{}", serde_json::json!(r));
+                let mut v = serde_json::json!(r);
+                if let Some(g) = &generated {
+                    v["package_passphrase"] = serde_json::json!(g);
+                }
+                outln!("{v}");
             } else {
                 outln!(
                     "Wrote {} ({} bytes{}), read back and checked. SHA-256 {}. The release is recorded.",
@@ -226,6 +233,12 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                     },
                     r.sha256
                 );
+                if let Some(g) = &generated {
+                    outln!("\nPackage passphrase (shown only this once):\n\n    {g}\n");
+                    outln!(
+                        "Give it to the person on another channel than the package: by phone or in person, not in the same mail or with the same stick."
+                    );
+                }
             }
             Ok(())
         }
@@ -493,16 +506,19 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             if r.kept.is_empty() {
                 outln!(
                     "Erased {}: {} records and {} changes removed, the key destroyed, the database compacted. Kept: the id, the date and {}.",
-                    r.person, r.records, r.changes, r.request
+                    r.person,
+                    r.records,
+                    r.changes,
+                    r.request
                 );
             } else {
                 outln!(
                     "Erased {} as far as the law allows: {} records and {} changes removed, the database compacted.",
-                    r.person, r.records, r.changes
+                    r.person,
+                    r.records,
+                    r.changes
                 );
-                outln!(
-                    "Kept, restricted, because a law requires it (with name and address only):"
-                );
+                outln!("Kept, restricted, because a law requires it (with name and address only):");
                 for k in &r.kept {
                     outln!(
                         "  {} of {}: {}, until {}",

@@ -179,7 +179,10 @@ impl Out {
                     .unwrap_or_default();
                 outln!(
                     "    {}  {:<8} {}{keep}  — {}",
-                    i.at, i.kind, i.summary, i.by
+                    i.at,
+                    i.kind,
+                    i.summary,
+                    i.by
                 );
                 if !matches!(i.text, FieldValue::Empty) {
                     outln!("        {}", value_text(&i.text));

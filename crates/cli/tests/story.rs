@@ -405,7 +405,10 @@ fn control_characters_in_record_text_are_printed_escaped() {
     );
     assert!(!shown.contains('\r'), "{shown:?}");
     let history = v.admin(&["contact", "history", &id]);
-    assert!(history.contains("\\u{d}") && !history.contains('\r'), "{history:?}");
+    assert!(
+        history.contains("\\u{d}") && !history.contains('\r'),
+        "{history:?}"
+    );
     // JSON keeps the exact text, escaped the JSON way.
     let json: serde_json::Value =
         serde_json::from_str(&v.admin(&["--json", "contact", "show", &id])).expect("json");
@@ -418,5 +421,8 @@ fn control_characters_in_record_text_are_printed_escaped() {
     );
     assert_eq!(refused.status.code(), Some(1));
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("x\\u{1b}[2J@") && !err.contains('\x1b'), "{err:?}");
+    assert!(
+        err.contains("x\\u{1b}[2J@") && !err.contains('\x1b'),
+        "{err:?}"
+    );
 }

@@ -29,6 +29,41 @@ use crate::roles::Action;
 /// Version of the JSON layout; see docs/access-package.md.
 pub const SCHEMA: &str = "tresor-access-package/1";
 
+/// The word list of generated passphrases: 2048 = 2^11 lines.
+const WORDS: &str = include_str!("package/words.txt");
+
+/// Words in a generated package passphrase: 6 × 11 = 66 bits.
+pub const PASSPHRASE_WORDS: usize = 6;
+
+/// The shortest package passphrase a user may choose instead.
+pub const MIN_CHOSEN_PASSPHRASE: usize = 10;
+
+fn words() -> impl Iterator<Item = &'static str> {
+    WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// A passphrase for an access package, shown once to be given to the person
+/// on another channel: [`PASSPHRASE_WORDS`] words drawn uniformly from 2048
+/// (66 bits), joined by dashes, e.g. `abend-tulpe-hafen-…`. WinZip AES
+/// stretches a passphrase with only 1,000 rounds of PBKDF2-SHA1, so the
+/// strength has to come from the passphrase itself (docs/access-package.md).
+pub fn generate_package_passphrase() -> String {
+    generate_package_passphrase_with(&mut rand::rngs::OsRng)
+}
+
+/// As [`generate_package_passphrase`], with the randomness passed in.
+pub fn generate_package_passphrase_with<R: rand::RngCore + rand::CryptoRng>(rng: &mut R) -> String {
+    use rand::seq::SliceRandom as _;
+    let list: Vec<&str> = words().collect();
+    (0..PASSPHRASE_WORDS)
+        .map(|_| *list.choose(rng).unwrap_or(&"tresor"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// One field as exported.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageField {
@@ -717,10 +752,10 @@ impl Session {
                 "not into the vault's own folder; nothing was written — choose another place",
             ));
         }
-        if passphrase.is_some_and(|p| p.chars().count() < 10) {
+        if passphrase.is_some_and(|p| p.chars().count() < MIN_CHOSEN_PASSPHRASE) {
             return Err(Error::invalid(
                 "passphrase",
-                "use at least 10 characters for the package",
+                "use at least 10 characters for the package, or let Tresor generate one",
             ));
         }
         use crate::requests::RequestKind;
@@ -790,7 +825,10 @@ mod tests {
         assert_eq!(vc_escape("a\r\nb\rc\nd"), "a\\nb\\nc\\nd");
         assert_eq!(vc_escape("\r\r\n"), "\\n\\n");
         let mut out = String::new();
-        vc_line(&mut out, &format!("ADR:;;{};;;;", vc_escape("Hof 1\rNEU:x")));
+        vc_line(
+            &mut out,
+            &format!("ADR:;;{};;;;", vc_escape("Hof 1\rNEU:x")),
+        );
         assert_eq!(out, "ADR:;;Hof 1\\nNEU:x;;;;\r\n");
         assert!(!out.trim_end_matches("\r\n").contains('\r'));
     }
@@ -807,11 +845,43 @@ mod tests {
     }
 
     #[test]
+    fn the_word_list_has_2048_distinct_plain_words() {
+        let list: Vec<&str> = words().collect();
+        assert_eq!(list.len(), 2048);
+        let distinct: std::collections::BTreeSet<&str> = list.iter().copied().collect();
+        assert_eq!(distinct.len(), 2048);
+        assert!(
+            list.iter()
+                .all(|w| (4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
+        );
+    }
+
+    #[test]
+    fn generated_passphrases_are_six_listed_words_and_differ() {
+        use rand::SeedableRng as _;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let a = generate_package_passphrase_with(&mut rng);
+        let b = generate_package_passphrase_with(&mut rng);
+        assert_ne!(a, b);
+        let list: Vec<&str> = words().collect();
+        for p in [&a, &b] {
+            let parts: Vec<&str> = p.split('-').collect();
+            assert_eq!(parts.len(), PASSPHRASE_WORDS, "{p}");
+            assert!(parts.iter().all(|w| list.contains(w)), "{p}");
+            assert!(p.chars().count() >= MIN_CHOSEN_PASSPHRASE);
+        }
+        assert_ne!(generate_package_passphrase(), generate_package_passphrase());
+    }
+
+    #[test]
     fn encrypted_entries_are_ae2_without_a_crc() {
         // 20 bytes and more is where the zip crate would pick AE-1.
         let files = vec![
             ("short.txt".to_owned(), b"hi".to_vec()),
-            ("report.html".to_owned(), "<p>Jörg Paketmann</p>\n".repeat(200).into_bytes()),
+            (
+                "report.html".to_owned(),
+                "<p>Jörg Paketmann</p>\n".repeat(200).into_bytes(),
+            ),
         ];
         let sealed = build_zip(&files, Some("a long passphrase")).expect("zip");
         let headers = aes_headers(&sealed).expect("headers");

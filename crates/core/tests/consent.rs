@@ -309,11 +309,15 @@ fn terminal_escapes_are_refused_in_purposes_and_consent_texts() {
     let clear = "\x1b[2J";
     let mut purpose = f.s.purpose("e-marketing").expect("purpose");
     purpose.name_de = format!("E-Marketing{clear}");
-    let err = f.s.save_purpose(&purpose, false).expect_err("escape in a name");
+    let err =
+        f.s.save_purpose(&purpose, false)
+            .expect_err("escape in a name");
     assert_eq!((err.code(), err.field()), ("invalid", Some("name_de")));
     let mut purpose = f.s.purpose("e-marketing").expect("purpose");
     purpose.name_en = format!("{clear}Marketing");
-    let err = f.s.save_purpose(&purpose, false).expect_err("escape in a name");
+    let err =
+        f.s.save_purpose(&purpose, false)
+            .expect_err("escape in a name");
     assert_eq!(err.field(), Some("name_en"));
     let mut purpose = f.s.purpose("e-marketing").expect("purpose");
     purpose.recipients = vec![format!("Versand{clear}")];
