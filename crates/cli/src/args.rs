@@ -216,10 +216,12 @@ pub enum DsarCmd {
         /// The access request it answers (REQ-…).
         #[arg(long)]
         request: Option<String>,
-        /// Encrypt as an AES-256 ZIP (opens in 7-Zip); needs --package-passphrase-file.
-        #[arg(long, requires = "package_passphrase_file")]
+        /// Encrypt as an AES-256 ZIP (opens in 7-Zip) with a generated
+        /// passphrase of six words, printed once.
+        #[arg(long)]
         encrypt: bool,
-        /// The package passphrase, to tell the person on another channel.
+        /// Use this package passphrase instead of a generated one (at least
+        /// 10 characters), to tell the person on another channel.
         #[arg(long, value_name = "FILE", requires = "encrypt")]
         package_passphrase_file: Option<PathBuf>,
         /// Language of the report: de or en.
@@ -450,9 +452,10 @@ pub enum SettingsCmd {
         /// The business address mails come from.
         #[arg(long)]
         from: Option<String>,
-        /// Sign-in name.
-        #[arg(long)]
-        user: Option<String>,
+        /// Sign-in name at the mail server (not `--user`, which names the
+        /// Tresor user to sign in as).
+        #[arg(long, value_name = "NAME")]
+        smtp_user: Option<String>,
         /// Read the password from this file (stored encrypted in the vault).
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,

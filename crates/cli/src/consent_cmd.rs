@@ -14,7 +14,7 @@ use tresor_core::vault::write_atomic;
 use crate::args::{
     ConsentCmd, LegalBasisCmd, MailingCmd, PurposeCmd, PurposeFields, RegisterCmd, SettingsCmd,
 };
-use crate::print::Out;
+use crate::print::{Out, outln};
 use crate::{Failure, Res, open, secrets};
 
 fn lang(s: &str) -> Res<Lang> {
@@ -83,13 +83,13 @@ fn apply_fields(p: &mut Purpose, f: &PurposeFields) -> Res<()> {
 
 fn print_purpose(out: &Out, p: &Purpose) {
     if out.json {
-        println!("{}", json!(p));
+        outln!("{}", json!(p));
         return;
     }
     let cats: Vec<&str> = p.categories.iter().map(|c| c.as_str()).collect();
-    println!("{} — {} / {}", p.key, p.name_de, p.name_en);
-    println!("  basis:      {}", p.basis.label(Lang::En));
-    println!(
+    outln!("{} — {} / {}", p.key, p.name_de, p.name_en);
+    outln!("  basis:      {}", p.basis.label(Lang::En));
+    outln!(
         "  consent:    {}",
         if p.consent_required {
             "required"
@@ -98,11 +98,11 @@ fn print_purpose(out: &Out, p: &Purpose) {
         }
     );
     if let Some(m) = p.validity_months {
-        println!("  valid for:  {m} months");
+        outln!("  valid for:  {m} months");
     }
-    println!("  categories: {}", cats.join(", "));
-    println!("  recipients: {}", p.recipients.join(", "));
-    println!("  {}", p.description);
+    outln!("  categories: {}", cats.join(", "));
+    outln!("  recipients: {}", p.recipients.join(", "));
+    outln!("  {}", p.description);
 }
 
 fn entry_line(e: &ConsentEntry) -> String {
@@ -133,12 +133,12 @@ fn entry_line(e: &ConsentEntry) -> String {
 
 fn print_view(out: &Out, v: &LegalBasisView) {
     if out.json {
-        println!("{}", json!(v));
+        outln!("{}", json!(v));
         return;
     }
-    println!("{} ({})", v.display, v.person);
+    outln!("{} ({})", v.display, v.person);
     for p in &v.purposes {
-        println!(
+        outln!(
             "\n{} — {}; consent {}; {}",
             p.purpose.name_en,
             p.purpose.basis.label(Lang::En),
@@ -154,7 +154,7 @@ fn print_view(out: &Out, v: &LegalBasisView) {
                 .expires
                 .map(|x| format!(", valid until {}", x.format("%Y-%m-%d")))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "  {:<6} {}{} (since {}, {}, by {})",
                 c.channel.as_str(),
                 c.state.label(Lang::En),
@@ -166,15 +166,15 @@ fn print_view(out: &Out, v: &LegalBasisView) {
         }
     }
     if v.unjustified.is_empty() {
-        println!("\nNecessity: every field in use is covered by a purpose.");
+        outln!("\nNecessity: every field in use is covered by a purpose.");
     } else {
-        println!("\nNecessity: these fields have no purpose that applies:");
+        outln!("\nNecessity: these fields have no purpose that applies:");
         for f in &v.unjustified {
-            println!("  {} ({})", f.field, f.category.as_str());
+            outln!("  {} ({})", f.field, f.category.as_str());
         }
     }
     for d in &v.disclosures {
-        println!(
+        outln!(
             "Disclosed: {} {} by {} on {} (a list of {})",
             d.purpose,
             d.channel.as_str(),
@@ -203,10 +203,10 @@ pub fn purpose(cli: &crate::args::Cli, out: &Out, cmd: &PurposeCmd) -> Res<()> {
             let s = open(cli)?;
             let list = s.purposes()?;
             if out.json {
-                println!("{}", json!(list));
+                outln!("{}", json!(list));
             } else {
                 for p in &list {
-                    println!(
+                    outln!(
                         "{:<16} {:<28} Art.6(1)({}) {}",
                         p.key,
                         p.name_en,
@@ -321,12 +321,12 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             let s = open(cli)?;
             let h = s.consent_history(*contact)?;
             if out.json {
-                println!("{}", json!(h));
+                outln!("{}", json!(h));
             } else if h.is_empty() {
-                println!("No consent recorded.");
+                outln!("No consent recorded.");
             } else {
                 for e in &h {
-                    println!("{}", entry_line(e));
+                    outln!("{}", entry_line(e));
                 }
             }
         }
@@ -339,9 +339,9 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             let mut s = open(cli)?;
             let e = s.request_consent(*contact, purpose, l)?;
             if out.json {
-                println!("{}", json!({ "id": e.id, "state": "pending" }));
+                outln!("{}", json!({ "id": e.id, "state": "pending" }));
             } else {
-                println!(
+                outln!(
                     "Confirmation mail sent; consent for {} is pending until the code comes back.",
                     e.purpose
                 );
@@ -361,9 +361,9 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             let mut s = open(cli)?;
             let e = s.confirm_opt_in(&text)?;
             if out.json {
-                println!("{}", json!(e));
+                outln!("{}", json!(e));
             } else {
-                println!(
+                outln!(
                     "Confirmed: {} by {} for person {}.",
                     e.purpose,
                     e.channel.as_str(),
@@ -375,12 +375,12 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             let s = open(cli)?;
             let items = s.reconsent_list(*within)?;
             if out.json {
-                println!("{}", json!(items));
+                outln!("{}", json!(items));
             } else if items.is_empty() {
-                println!("Nobody needs to be asked again within {within} days.");
+                outln!("Nobody needs to be asked again within {within} days.");
             } else {
                 for i in &items {
-                    println!(
+                    outln!(
                         "{}  {:<30} {:<12} {:<6} {}",
                         i.person,
                         i.display,
@@ -407,9 +407,9 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             }
             let list = s.consent_sources()?;
             if out.json {
-                println!("{}", json!(list));
+                outln!("{}", json!(list));
             } else {
-                println!("{}", list.join("\n"));
+                outln!("{}", list.join("\n"));
             }
         }
         ConsentCmd::Evidence { entry, out: path } => {
@@ -429,7 +429,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
         port,
         tls,
         from,
-        user,
+        smtp_user,
         password_file,
     } = cmd;
     let mut s = open(cli)?;
@@ -437,15 +437,15 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
         && port.is_none()
         && tls.is_none()
         && from.is_none()
-        && user.is_none()
+        && smtp_user.is_none()
         && password_file.is_none()
     {
         let current = s.smtp_settings()?;
         if out.json {
-            println!("{}", json!(current));
+            outln!("{}", json!(current));
         } else {
             match current {
-                Some(c) => println!(
+                Some(c) => outln!(
                     "{}:{} ({:?}), from {}, user {}, password {}",
                     c.host,
                     c.port,
@@ -454,7 +454,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
                     c.user.as_deref().unwrap_or("—"),
                     if c.has_password { "stored" } else { "none" }
                 ),
-                None => println!("No mail server set."),
+                None => outln!("No mail server set."),
             }
         }
         return Ok(());
@@ -482,7 +482,7 @@ pub fn settings(cli: &crate::args::Cli, out: &Out, cmd: &SettingsCmd) -> Res<()>
             .clone()
             .or_else(|| current.as_ref().map(|c| c.from.clone()))
             .ok_or_else(|| Failure::Usage("--from is needed".into()))?,
-        user: user
+        user: smtp_user
             .clone()
             .or_else(|| current.as_ref().and_then(|c| c.user.clone())),
         has_password: false,
@@ -516,13 +516,13 @@ pub fn mailing(cli: &crate::args::Cli, out: &Out, cmd: &MailingCmd) -> Res<()> {
     let export = s.mailing_export(purpose, channel, &name)?;
     write_atomic(path, export.to_csv().as_bytes())?;
     if out.json {
-        println!(
+        outln!(
             "{}",
             json!({ "count": export.rows.len(), "disclosure": export.disclosure.id, "file": path })
         );
     } else {
         let n = export.rows.len();
-        println!(
+        outln!(
             "Wrote {n} {} to {}; the export is recorded as a disclosure.",
             if n == 1 { "person" } else { "people" },
             path.display()
@@ -559,10 +559,10 @@ pub fn register(cli: &crate::args::Cli, out: &Out, cmd: &RegisterCmd) -> Res<()>
             let s = open(cli)?;
             let v = s.register_versions()?;
             if out.json {
-                println!("{}", json!(v));
+                outln!("{}", json!(v));
             } else {
                 for r in &v {
-                    println!(
+                    outln!(
                         "{:>3}  {}  {}",
                         r.version,
                         r.created.format("%Y-%m-%d %H:%M"),

@@ -25,7 +25,7 @@ use tresor_core::roles::Role;
 use tresor_core::vault::{self, VaultDir};
 
 use args::{Cli, Command, ContactCmd, DemoCmd, InteractionCmd, UserCmd};
-use print::Out;
+use print::{Out, errln, outln};
 
 /// A failure: the core's error (with its code) or a plain message.
 enum Failure {
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        errln!(
             "tresor: internal error at {at}; nothing was changed after this point. Please report it."
         );
     }));
@@ -179,7 +179,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             contact,
             out: path,
             request,
-            encrypt: _,
+            encrypt,
             package_passphrase_file,
             lang,
         }) => {
@@ -197,6 +197,9 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                         .trim_end_matches(['\r', '\n'])
                         .to_owned()
                 });
+            let generated = (*encrypt && passphrase.is_none())
+                .then(tresor_core::package::generate_package_passphrase);
+            let passphrase = passphrase.or_else(|| generated.clone());
             let mut s = open(cli)?;
             let pkg = s.access_package(*contact, lang)?;
             let d = &pkg.data;
@@ -213,9 +216,13 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             ));
             let r = s.release_package(&pkg, path, passphrase.as_deref(), request.as_deref())?;
             if out.json {
-                println!("{}", serde_json::json!(r));
+                let mut v = serde_json::json!(r);
+                if let Some(g) = &generated {
+                    v["package_passphrase"] = serde_json::json!(g);
+                }
+                outln!("{v}");
             } else {
-                println!(
+                outln!(
                     "Wrote {} ({} bytes{}), read back and checked. SHA-256 {}. The release is recorded.",
                     path.display(),
                     r.size,
@@ -226,6 +233,12 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                     },
                     r.sha256
                 );
+                if let Some(g) = &generated {
+                    outln!("\nPackage passphrase (shown only this once):\n\n    {g}\n");
+                    outln!(
+                        "Give it to the person on another channel than the package: by phone or in person, not in the same mail or with the same stick."
+                    );
+                }
             }
             Ok(())
         }
@@ -234,7 +247,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
             let report = s.verify_erasure_in(texts, &dirs)?;
             if out.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({ "clean": report.clean(), "places": report.places })
                 );
@@ -246,9 +259,9 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                         .enumerate()
                         .map(|(i, c)| format!("text {}: {c}", i + 1))
                         .collect();
-                    println!("{}  {}", counts.join(", "), p.place);
+                    outln!("{}  {}", counts.join(", "), p.place);
                 }
-                println!(
+                outln!(
                     "{}",
                     if report.clean() {
                         "None of the texts remains."
@@ -473,9 +486,9 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             if !fields.is_empty() {
                 let r = s.erase_fields(*id, fields, request)?;
                 if out.json {
-                    println!("{}", serde_json::json!(r));
+                    outln!("{}", serde_json::json!(r));
                 } else {
-                    println!(
+                    outln!(
                         "Erased {} of {} with {} old values; the database compacted.",
                         r.fields.join(", "),
                         r.person,
@@ -487,24 +500,27 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             let dirs: Vec<&Path> = files_in.iter().map(PathBuf::as_path).collect();
             let r = s.erase_person_checking(*id, request, *suppress, &dirs)?;
             if out.json {
-                println!("{}", serde_json::json!(r));
+                outln!("{}", serde_json::json!(r));
                 return Ok(());
             }
             if r.kept.is_empty() {
-                println!(
+                outln!(
                     "Erased {}: {} records and {} changes removed, the key destroyed, the database compacted. Kept: the id, the date and {}.",
-                    r.person, r.records, r.changes, r.request
+                    r.person,
+                    r.records,
+                    r.changes,
+                    r.request
                 );
             } else {
-                println!(
+                outln!(
                     "Erased {} as far as the law allows: {} records and {} changes removed, the database compacted.",
-                    r.person, r.records, r.changes
+                    r.person,
+                    r.records,
+                    r.changes
                 );
-                println!(
-                    "Kept, restricted, because a law requires it (with name and address only):"
-                );
+                outln!("Kept, restricted, because a law requires it (with name and address only):");
                 for k in &r.kept {
-                    println!(
+                    outln!(
                         "  {} of {}: {}, until {}",
                         k.class.replace('_', " "),
                         k.at.format("%Y-%m-%d"),
@@ -513,15 +529,15 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                     );
                 }
                 if let Some(d) = r.erase_after {
-                    println!("The rest is erased on {d} by the retention sweep.");
+                    outln!("The rest is erased on {d} by the retention sweep.");
                 }
             }
             if !r.files.is_empty() {
-                println!(
+                outln!(
                     "These files held data of the person before the erasure and still do; delete them (or the person's part of them):"
                 );
                 for f in &r.files {
-                    println!("  {f}");
+                    outln!("  {f}");
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! stdout, messages and errors to stderr, so `id=$(tresor contact add …)`
 //! works in scripts.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,6 +14,45 @@ use tresor_core::contacts::{ContactView, FieldValue, HistoryEntry};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo::SeedReport;
 use tresor_core::store::DirectoryRow;
+
+/// Text made safe for a terminal: every control character except `'\n'`
+/// is shown as a `\u{..}` escape, so an ESC stored in a record (a note, a
+/// name, evidence) cannot clear the screen, move the cursor, retitle the
+/// window or hide the line before it. Everything the command prints passes
+/// through here ([`outln!`] and [`errln!`]).
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `println!` through [`clean`]: the only way this crate writes to stdout.
+macro_rules! outln {
+    () => {
+        ::std::println!()
+    };
+    ($($arg:tt)*) => {
+        ::std::println!("{}", $crate::print::clean(&::std::format!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
+/// `eprintln!` through [`clean`]: the only way this crate writes to stderr.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        ::std::eprintln!("{}", $crate::print::clean(&::std::format!($($arg)*)))
+    };
+}
+pub(crate) use errln;
 
 /// Where and how to print.
 pub struct Out {
@@ -31,37 +72,37 @@ impl Out {
     /// An error: code and message on stderr.
     pub fn error(&self, code: &str, message: &str) {
         if self.json {
-            eprintln!(
+            errln!(
                 "{}",
                 json!({ "error": { "code": code, "message": message } })
             );
         } else {
-            eprintln!("tresor: {message}");
+            errln!("tresor: {message}");
         }
     }
 
     /// A side note on stderr (never in JSON mode).
     pub fn note(&self, message: &str) {
         if !self.json {
-            eprintln!("{message}");
+            errln!("{message}");
         }
     }
 
     /// A confirmation.
     pub fn done(&self, message: &str) {
         if self.json {
-            println!("{}", json!({ "ok": true, "message": message }));
+            outln!("{}", json!({ "ok": true, "message": message }));
         } else {
-            println!("{message}");
+            outln!("{message}");
         }
     }
 
     /// A new record's id.
     pub fn id(&self, id: uuid::Uuid) {
         if self.json {
-            println!("{}", json!({ "id": id }));
+            outln!("{}", json!({ "id": id }));
         } else {
-            println!("{id}");
+            outln!("{id}");
         }
     }
 
@@ -75,26 +116,26 @@ impl Out {
         kit_file: Option<&Path>,
     ) {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 json!({ "vault": dir, "admin": admin, "recovery_kit": kit,
                         "kdf": { "m_kib": kdf.m_kib, "t": kdf.t, "p": kdf.p } })
             );
             return;
         }
-        println!("Vault created in {} with admin '{admin}'.", dir.display());
-        println!(
+        outln!("Vault created in {} with admin '{admin}'.", dir.display());
+        outln!(
             "Key derivation: Argon2id, {} MiB, {} passes.\n",
             kdf.m_kib / 1024,
             kdf.t
         );
-        println!("{kit}");
+        outln!("{kit}");
         match kit_file {
-            Some(f) => println!(
+            Some(f) => outln!(
                 "The recovery kit was also written to {}. It is shown only this once.",
                 f.display()
             ),
-            None => println!(
+            None => outln!(
                 "Write the recovery key down or print this page now. It is shown only this once."
             ),
         }
@@ -103,24 +144,24 @@ impl Out {
     /// A contact, grouped by data category.
     pub fn contact(&self, c: &ContactView) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(c).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(c).unwrap_or_default());
             return;
         }
-        println!("{}  ({})", c.display, c.id);
+        outln!("{}  ({})", c.display, c.id);
         for cat in Category::ALL {
             let fields: Vec<_> = c.fields.iter().filter(|f| f.category == cat).collect();
             if fields.is_empty() {
                 continue;
             }
-            println!("\n  {}", cat.label(tresor_core::categories::Lang::En));
+            outln!("\n  {}", cat.label(tresor_core::categories::Lang::En));
             for f in fields {
-                println!("    {:<28} {}", f.label_en, value_text(&f.value));
+                outln!("    {:<28} {}", f.label_en, value_text(&f.value));
             }
         }
         if !c.companies.is_empty() {
-            println!("\n  Companies");
+            outln!("\n  Companies");
             for l in &c.companies {
-                println!(
+                outln!(
                     "    {}  {}  ({})",
                     l.name,
                     l.role.as_deref().unwrap_or(""),
@@ -129,19 +170,22 @@ impl Out {
             }
         }
         if !c.interactions.is_empty() {
-            println!("\n  Interactions");
+            outln!("\n  Interactions");
             for i in &c.interactions {
                 let keep = i
                     .keep
                     .as_deref()
                     .map(|k| format!(" [kept by law: {}]", k.replace('_', " ")))
                     .unwrap_or_default();
-                println!(
+                outln!(
                     "    {}  {:<8} {}{keep}  — {}",
-                    i.at, i.kind, i.summary, i.by
+                    i.at,
+                    i.kind,
+                    i.summary,
+                    i.by
                 );
                 if !matches!(i.text, FieldValue::Empty) {
-                    println!("        {}", value_text(&i.text));
+                    outln!("        {}", value_text(&i.text));
                 }
             }
         }
@@ -150,11 +194,11 @@ impl Out {
     /// Directory rows.
     pub fn rows(&self, rows: &[DirectoryRow]) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(rows).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(rows).unwrap_or_default());
             return;
         }
         for r in rows {
-            println!(
+            outln!(
                 "{}  {:<32} {:<30} {:<32} {}",
                 r.id,
                 r.display,
@@ -164,14 +208,14 @@ impl Out {
             );
         }
         if rows.is_empty() {
-            eprintln!("No matches.");
+            errln!("No matches.");
         }
     }
 
     /// Change history.
     pub fn history(&self, entries: &[HistoryEntry]) {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(entries).unwrap_or_default()
             );
@@ -188,7 +232,7 @@ impl Out {
                     value_text(&e.value)
                 )
             };
-            println!(
+            outln!(
                 "{}  {:<12} {}",
                 e.at.format("%Y-%m-%d %H:%M:%S%.3fZ"),
                 e.author,
@@ -200,14 +244,14 @@ impl Out {
     /// Users.
     pub fn users(&self, users: &[UserInfo]) {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(users).unwrap_or_default()
             );
             return;
         }
         for u in users {
-            println!(
+            outln!(
                 "{:<24} {:<8} since {}",
                 u.name,
                 u.role.as_str(),
@@ -219,14 +263,14 @@ impl Out {
     /// Doctor's report.
     pub fn checks(&self, checks: &[Check]) {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(checks).unwrap_or_default()
             );
             return;
         }
         for c in checks {
-            println!(
+            outln!(
                 "{}  {:<32} {}",
                 if c.ok { "ok  " } else { "FAIL" },
                 c.name,
@@ -238,24 +282,36 @@ impl Out {
     /// Progress of long work, on stderr.
     pub fn progress(&self, done: usize, total: usize) {
         if !self.json && (done == total || done.is_multiple_of(10_000)) {
-            eprintln!("  {done} / {total}");
+            errln!("  {done} / {total}");
         }
     }
 
     /// Demo data written.
     pub fn seeded(&self, r: &SeedReport, took: Duration) {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 json!({ "people": r.people, "interactions": r.interactions, "seconds": took.as_secs_f64() })
             );
         } else {
-            println!(
+            outln!(
                 "Added {} people and {} interactions in {:.1} s.",
                 r.people,
                 r.interactions,
                 took.as_secs_f64()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn control_characters_are_escaped_and_line_breaks_kept() {
+        assert_eq!(clean("plain\ntext ä"), "plain\ntext ä");
+        assert_eq!(clean("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("a\rb\tc\u{9b}d\0"), "a\\u{d}b\\u{9}c\\u{9b}d\\u{0}");
     }
 }

@@ -4,25 +4,25 @@ use serde_json::json;
 use tresor_core::requests::{DsRequest, NewRequest, RequestKind, RequestStatus};
 
 use crate::args::{Cli, RequestCmd};
-use crate::print::Out;
+use crate::print::{Out, outln};
 use crate::{Failure, Res, open};
 
 fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
     if out.json {
-        println!(
+        outln!(
             "{}",
             json!({ "request": r, "overdue": r.overdue(today), "due_soon": r.due_soon(today) })
         );
         return;
     }
-    println!("{}  {}", r.reference, r.kind.as_str());
-    println!(
+    outln!("{}  {}", r.reference, r.kind.as_str());
+    outln!(
         "  person:     {}",
         r.person
             .map_or_else(|| "not found".to_owned(), |p| p.to_string())
     );
-    println!("  received:   {}", r.received);
-    println!(
+    outln!("  received:   {}", r.received);
+    outln!(
         "  deadline:   {}{}{}",
         r.deadline,
         if r.overdue(today) { "  OVERDUE" } else { "" },
@@ -32,9 +32,9 @@ fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
             .unwrap_or_default()
     );
     if let Some(i) = &r.identity_check {
-        println!("  identity:   {i}");
+        outln!("  identity:   {i}");
     }
-    println!(
+    outln!(
         "  status:     {}",
         match r.status {
             RequestStatus::Open => "open".to_owned(),
@@ -46,9 +46,9 @@ fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
             ),
         }
     );
-    println!("  handled by: {}", r.handled_by);
+    outln!("  handled by: {}", r.handled_by);
     if let Some(o) = &r.outcome {
-        println!("  outcome:    {o}");
+        outln!("  outcome:    {o}");
     }
 }
 
@@ -77,9 +77,9 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
                 identity_check: identity_check.clone(),
             })?;
             if out.json {
-                println!("{}", json!(r));
+                outln!("{}", json!(r));
             } else {
-                println!("{}", r.reference);
+                outln!("{}", r.reference);
                 out.note(&format!("Answer due by {}.", r.deadline));
             }
         }
@@ -91,9 +91,9 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
                 .filter(|r| !overdue || r.overdue(today))
                 .collect();
             if out.json {
-                println!("{}", json!(list));
+                outln!("{}", json!(list));
             } else if list.is_empty() {
-                println!("No requests.");
+                outln!("No requests.");
             } else {
                 for r in &list {
                     let state = if r.status == RequestStatus::Closed {
@@ -105,7 +105,7 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
                     } else {
                         "open"
                     };
-                    println!(
+                    outln!(
                         "{}  {:<13} received {}  due {}  {}",
                         r.reference,
                         r.kind.as_str(),

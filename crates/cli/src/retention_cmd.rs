@@ -6,7 +6,7 @@ use tresor_core::retention::{RetentionAction, RetentionEvent, RuleKey, SweepRepo
 use tresor_core::sweep::RuleChange;
 
 use crate::args::{Cli, HoldCmd, RetentionCmd};
-use crate::print::Out;
+use crate::print::{Out, outln};
 use crate::{Failure, Res, open};
 
 fn rule_key(s: &str) -> Res<RuleKey> {
@@ -18,15 +18,15 @@ fn rule_key(s: &str) -> Res<RuleKey> {
 
 fn print_sweep(out: &Out, r: &SweepReport) {
     if out.json {
-        println!("{}", json!(r));
+        outln!("{}", json!(r));
         return;
     }
     if r.entries.is_empty() {
-        println!("Nothing was due.");
+        outln!("Nothing was due.");
     }
     for e in &r.entries {
         let counts: Vec<String> = e.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        println!(
+        outln!(
             "{}: {} {}",
             e.rule,
             e.action
@@ -37,7 +37,7 @@ fn print_sweep(out: &Out, r: &SweepReport) {
         );
     }
     if r.held > 0 {
-        println!("{} due items left alone because of a legal hold.", r.held);
+        outln!("{} due items left alone because of a legal hold.", r.held);
     }
 }
 
@@ -48,11 +48,11 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             let s = open(cli)?;
             let rules = s.retention_rules()?;
             if out.json {
-                println!("{}", json!(rules));
+                outln!("{}", json!(rules));
                 return Ok(());
             }
             for r in rules {
-                println!(
+                outln!(
                     "{:<17} {:<5} from {}{}  {}{}",
                     r.key.as_str(),
                     r.period,
@@ -64,9 +64,9 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
                         .map(|l| format!("  [{l}]"))
                         .unwrap_or_default()
                 );
-                println!("  {}", r.reason(Lang::En));
+                outln!("  {}", r.reason(Lang::En));
                 if let (Some(by), Some(at)) = (&r.changed_by, r.changed_at) {
-                    println!("  changed by {by} on {}", at.format("%Y-%m-%d"));
+                    outln!("  changed by {by} on {}", at.format("%Y-%m-%d"));
                 }
             }
         }
@@ -128,14 +128,14 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             };
             let items = s.retention_preview(as_of, Lang::En)?;
             if out.json {
-                println!("{}", json!(items));
+                outln!("{}", json!(items));
                 return Ok(());
             }
             if items.is_empty() {
-                println!("Nothing falls due up to {as_of}.");
+                outln!("Nothing falls due up to {as_of}.");
             }
             for i in items {
-                println!(
+                outln!(
                     "{}  {:<11} {:<17} {} {}{}",
                     i.due,
                     i.kind.as_str(),
@@ -144,7 +144,7 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
                     i.display,
                     if i.held { "  HELD" } else { "" }
                 );
-                println!("  {}: {}", i.action.as_str(), i.reason);
+                outln!("  {}: {}", i.action.as_str(), i.reason);
             }
         }
         RetentionCmd::Run => {
@@ -156,16 +156,16 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             let s = open(cli)?;
             let log = s.deletion_log()?;
             if out.json {
-                println!("{}", json!(log));
+                outln!("{}", json!(log));
                 return Ok(());
             }
             if log.is_empty() {
-                println!("Nothing has been deleted by a retention rule yet.");
+                outln!("Nothing has been deleted by a retention rule yet.");
             }
             for e in log {
                 let counts: Vec<String> =
                     e.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-                println!(
+                outln!(
                     "{}  {:<17} {:<9} {}  (by {})",
                     e.at.format("%Y-%m-%d %H:%M"),
                     e.rule,
@@ -196,14 +196,14 @@ pub fn hold(cli: &Cli, out: &Out, cmd: &HoldCmd) -> Res<()> {
             let s = open(cli)?;
             let holds = s.legal_holds()?;
             if out.json {
-                println!("{}", json!(holds));
+                outln!("{}", json!(holds));
                 return Ok(());
             }
             if holds.is_empty() {
-                println!("No legal holds.");
+                outln!("No legal holds.");
             }
             for h in holds {
-                println!(
+                outln!(
                     "{} {}  since {} by {}: {}",
                     h.person,
                     h.display,

@@ -6,15 +6,15 @@ use serde_json::json;
 use tresor_core::sync::{SyncReport, SyncStatus};
 
 use crate::args::{Cli, DeviceCmd, SyncArgs, SyncCmd};
-use crate::print::Out;
+use crate::print::{Out, errln, outln};
 use crate::{Res, clock, open, secrets, vault_dir};
 
 fn print_report(out: &Out, r: &SyncReport) {
     if out.json {
-        println!("{}", json!(r));
+        outln!("{}", json!(r));
         return;
     }
-    println!(
+    outln!(
         "Sent {} changes and {} removals in {} segments; received {} changes and {} removals from {} segments.{}",
         r.sent_changes,
         r.sent_removals,
@@ -29,28 +29,28 @@ fn print_report(out: &Out, r: &SyncReport) {
         }
     );
     for p in &r.problems {
-        eprintln!("warning: {}: {} [{}]", p.file, p.message, p.code);
+        errln!("warning: {}: {} [{}]", p.file, p.message, p.code);
     }
 }
 
 fn print_status(out: &Out, s: &SyncStatus) {
     if out.json {
-        println!("{}", json!(s));
+        outln!("{}", json!(s));
         return;
     }
     match &s.folder {
-        None => println!("Not synced: no shared folder is set up."),
+        None => outln!("Not synced: no shared folder is set up."),
         Some(f) => {
-            println!("Folder:   {f}");
-            println!("Device:   {}", s.device);
-            println!(
+            outln!("Folder:   {f}");
+            outln!("Device:   {}", s.device);
+            outln!(
                 "Last sync: {}",
                 s.last_sync
                     .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
             );
-            println!("Waiting:  {} changes", s.pending_changes);
+            outln!("Waiting:  {} changes", s.pending_changes);
             for p in &s.problems {
-                println!("Problem:  {}: {} [{}]", p.file, p.message, p.code);
+                outln!("Problem:  {}: {} [{}]", p.file, p.message, p.code);
             }
         }
     }
@@ -106,11 +106,11 @@ pub fn device(cli: &Cli, out: &Out, cmd: &DeviceCmd) -> Res<()> {
         DeviceCmd::List => {
             let devices = s.devices()?;
             if out.json {
-                println!("{}", json!(devices));
+                outln!("{}", json!(devices));
                 return Ok(());
             }
             for d in devices {
-                println!(
+                outln!(
                     "{}  {:<12} {:<16} joined {}  last seen {}{}{}",
                     d.id,
                     d.user,

@@ -218,6 +218,37 @@ fn mails(maildir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn the_smtp_sign_in_name_is_not_the_tresor_user() {
+    let v = Vault::new();
+    v.init();
+    let pw = v.file("smtp.pw");
+    std::fs::write(&pw, "mail secret\n").expect("pw");
+    let said = v.admin(&[
+        "--user",
+        "ada",
+        "settings",
+        "smtp",
+        "--host",
+        "smtp.example.de",
+        "--port",
+        "587",
+        "--tls",
+        "starttls",
+        "--from",
+        "info@example.de",
+        "--smtp-user",
+        "info",
+        "--password-file",
+        pw.to_str().expect("path"),
+    ]);
+    assert!(said.contains("Mail server saved"), "{said}");
+    let shown = json(&v.admin(&["--user", "ada", "--json", "settings", "smtp"]));
+    assert_eq!(shown["user"], "info", "{shown}");
+    assert_eq!(shown["host"], "smtp.example.de");
+    assert_eq!(shown["has_password"], true);
+}
+
+#[test]
 fn double_opt_in_through_a_real_smtp_server() {
     let v = Vault::new();
     v.init();

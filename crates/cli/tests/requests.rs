@@ -881,6 +881,58 @@ fn the_access_package_holds_everything_about_the_person() {
             .contains("Access to personal data (Art. 15 GDPR)")
     );
 
+    // Without a chosen passphrase one is generated and printed once.
+    let generated = v.file("stick/auskunft-generiert.zip");
+    let said = v.admin(&[
+        "dsar",
+        "export",
+        &id,
+        "--out",
+        generated.to_str().expect("path"),
+        "--encrypt",
+    ]);
+    assert!(said.contains("shown only this once"), "{said}");
+    assert!(said.contains("on another channel"), "{said}");
+    let words = said
+        .lines()
+        .map(str::trim)
+        .find(|l| {
+            l.split('-').count() == 6 && l.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        })
+        .expect("a passphrase of six words")
+        .to_owned();
+    let opened = unzip(&generated, Some(&words));
+    assert_eq!(opened.len(), 5);
+    let json: serde_json::Value = serde_json::from_str(&v.admin(&[
+        "--json",
+        "dsar",
+        "export",
+        &id,
+        "--out",
+        v.file("stick/again.zip").to_str().expect("path"),
+        "--encrypt",
+    ]))
+    .expect("json");
+    let other = json["package_passphrase"].as_str().expect("passphrase");
+    assert_ne!(other, words);
+    assert_eq!(json["encrypted"], true);
+    // A chosen one must still be long enough.
+    std::fs::write(&pw, "kurz\n").expect("pw");
+    let short = v.run_as(
+        "admin.pw",
+        &[
+            "dsar",
+            "export",
+            &id,
+            "--out",
+            v.file("stick/short.zip").to_str().expect("path"),
+            "--encrypt",
+            "--package-passphrase-file",
+            pw.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(short.status.code(), Some(1));
+
     // Only dpo and admin make packages.
     v.add_user("sam", "sales", "sales.pw");
     let sales = v

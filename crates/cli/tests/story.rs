@@ -380,3 +380,49 @@ fn demo_seed_is_deterministic_and_invalid_input_is_reported() {
         "nothing half-written"
     );
 }
+
+#[test]
+fn control_characters_in_record_text_are_printed_escaped() {
+    let v = Vault::new();
+    v.init();
+    // A note is multi-line, so the core keeps its CR; printed raw, the CR
+    // would let the rest of the line overwrite what came before it.
+    let id = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Clara Zeichen",
+            "--note",
+            "schuldet nichts\rschuldet 5000 EUR",
+        ])
+        .trim()
+        .to_owned();
+    let shown = v.admin(&["contact", "show", &id]);
+    assert!(
+        shown.contains("schuldet nichts\\u{d}schuldet 5000 EUR"),
+        "{shown}"
+    );
+    assert!(!shown.contains('\r'), "{shown:?}");
+    let history = v.admin(&["contact", "history", &id]);
+    assert!(
+        history.contains("\\u{d}") && !history.contains('\r'),
+        "{history:?}"
+    );
+    // JSON keeps the exact text, escaped the JSON way.
+    let json: serde_json::Value =
+        serde_json::from_str(&v.admin(&["--json", "contact", "show", &id])).expect("json");
+    assert!(json.to_string().contains("schuldet nichts\\rschuldet"));
+
+    // Text quoted back in an error message is escaped too.
+    let refused = v.run_as(
+        "admin.pw",
+        &["contact", "add", "--name", "X", "--email", "x\x1b[2J@"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("x\\u{1b}[2J@") && !err.contains('\x1b'),
+        "{err:?}"
+    );
+}

@@ -989,7 +989,7 @@ impl Session {
         ring.users
             .iter()
             .map(|u| u.kdf)
-            .filter(KdfParams::meets_floor)
+            .filter(KdfParams::in_bounds)
             .max_by_key(|k| (k.m_kib, k.t))
             .unwrap_or(KdfParams::FLOOR)
     }
@@ -1013,7 +1013,7 @@ impl Session {
         let kdf = ring
             .user(name)
             .map(|u| u.kdf)
-            .filter(KdfParams::meets_floor)
+            .filter(KdfParams::in_bounds)
             .unwrap_or_else(|| Self::vault_kdf(&ring));
         let secret = ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
         self.vault.write_keyring(&ring)?;
@@ -1233,16 +1233,19 @@ impl Session {
                 let weak: Vec<&str> = ring
                     .users
                     .iter()
-                    .filter(|u| !u.kdf.meets_floor())
+                    .filter(|u| !u.kdf.in_bounds())
                     .map(|u| u.name.as_str())
                     .collect();
                 check(
                     "key derivation strength",
                     weak.is_empty(),
                     if weak.is_empty() {
-                        format!("{} users, all at or above 64 MiB / t=3", ring.users.len())
+                        format!(
+                            "{} users, all between 64 MiB / t=3 and 2 GiB / t=64",
+                            ring.users.len()
+                        )
                     } else {
-                        format!("below the floor: {}", weak.join(", "))
+                        format!("outside the bounds: {}", weak.join(", "))
                     },
                 );
             }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::api::Session;
 use crate::categories::{self, Category, Lang, RecordKind};
-use crate::contacts::{FieldValue, RecordId};
+use crate::contacts::{FieldValue, RecordId, no_controls};
 use crate::error::{Error, Result};
 use crate::ops::{Op, OpValue};
 use crate::roles::Action;
@@ -235,12 +235,17 @@ impl Purpose {
                     "a purpose needs a name of 1–120 characters",
                 ));
             }
+            no_controls(field, v, false)?;
         }
         if self.description.chars().count() > 4000 {
             return Err(Error::invalid(
                 "description",
                 "keep it under 4000 characters",
             ));
+        }
+        no_controls("description", &self.description, true)?;
+        for r in &self.recipients {
+            no_controls("recipients", r, false)?;
         }
         if self.categories.is_empty() {
             return Err(Error::invalid(
@@ -909,16 +914,17 @@ impl Session {
             .ok_or_else(|| Error::invalid("channel", "use email, phone, post or sms"))
     }
 
-    fn check_evidence(text: Option<&str>) -> Result<Option<String>> {
+    /// Evidence and withdrawal reasons are typed in a multi-line box (the
+    /// UI's textarea): line breaks and tabs pass, other control characters
+    /// (terminal escapes) are refused.
+    fn check_evidence(field: &str, text: Option<&str>) -> Result<Option<String>> {
         let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
         if t.chars().count() > 10_000 {
-            return Err(Error::invalid(
-                "evidence",
-                "keep it under 10,000 characters",
-            ));
+            return Err(Error::invalid(field, "keep it under 10,000 characters"));
         }
+        no_controls(field, t, true)?;
         Ok(Some(t.to_owned()))
     }
 
@@ -936,7 +942,7 @@ impl Session {
         let purpose = self.purpose(&input.purpose)?;
         let channel = Self::parse_channel(&input.channel)?;
         let source = self.check_source(&input.source)?;
-        let evidence = Self::check_evidence(input.evidence.as_deref())?;
+        let evidence = Self::check_evidence("evidence", input.evidence.as_deref())?;
         let now = self.now();
         let at = input.at.unwrap_or(now);
         if at > now {
@@ -968,6 +974,7 @@ impl Session {
                 if bytes.len() > 20 * 1024 * 1024 {
                     return Err(Error::invalid("evidence_file", "attach at most 20 MB"));
                 }
+                no_controls("evidence_file", name, false)?;
                 Some(EvidenceFile {
                     name: name.to_owned(),
                     size: bytes.len() as u64,
@@ -1067,7 +1074,7 @@ impl Session {
             source: last.source,
             evidence: None,
             evidence_file: None,
-            reason: Self::check_evidence(reason)?,
+            reason: Self::check_evidence("reason", reason)?,
             at: self.now(),
             by: self.user().to_owned(),
             token_sha256: None,
@@ -1329,7 +1336,12 @@ impl Session {
         let evidence = if reply.len() > token.len() + 4 {
             format!(
                 "double opt-in confirmed with code {token}; reply:\n{}",
-                reply.chars().take(8000).collect::<String>()
+                // A mail reply brings CRs and maybe escapes; keep lines only.
+                reply
+                    .chars()
+                    .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                    .take(8000)
+                    .collect::<String>()
             )
         } else {
             format!("double opt-in confirmed with code {token}")

@@ -256,7 +256,9 @@ pub struct HistoryEntry {
     pub value: FieldValue,
 }
 
-fn no_controls(field: &str, s: &str, allow_newlines: bool) -> Result<()> {
+/// Refuses control characters (terminal escapes, NUL, the C0 and C1 sets),
+/// except line breaks and tabs where the field is multi-line.
+pub(crate) fn no_controls(field: &str, s: &str, allow_newlines: bool) -> Result<()> {
     if s.chars()
         .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
     {

@@ -201,12 +201,48 @@ impl KdfParams {
         p: 1,
     };
 
+    /// The most a keyring may ask for. Calibration stays at or below 1 GiB
+    /// and only adds passes beyond t=3 once it is at 1 GiB, so a vault
+    /// calibrated to 0.5–1 s on the fastest machines gets a few passes at
+    /// most; these bounds are twice that memory and many times those
+    /// passes. Anything beyond is a doctored keyring: 2^32-1 KiB would abort
+    /// the program on allocation and 100,000 passes would hang it.
+    pub const CEILING: KdfParams = KdfParams {
+        // 2 GiB.
+        m_kib: 2 * 1024 * 1024,
+        t: 64,
+        p: 16,
+    };
+
     /// Largest memory calibration will pick, to stay friendly on small laptops.
     const MAX_M_KIB: u32 = 1024 * 1024;
 
     /// True when these parameters are at least as strong as the floor.
     pub fn meets_floor(&self) -> bool {
         self.m_kib >= Self::FLOOR.m_kib && self.t >= Self::FLOOR.t && self.p >= Self::FLOOR.p
+    }
+
+    /// True when no parameter exceeds [`KdfParams::CEILING`].
+    pub fn within_ceiling(&self) -> bool {
+        self.m_kib <= Self::CEILING.m_kib && self.t <= Self::CEILING.t && self.p <= Self::CEILING.p
+    }
+
+    /// True for parameters a keyring may carry: at least the floor, at most
+    /// the ceiling.
+    pub fn in_bounds(&self) -> bool {
+        self.meets_floor() && self.within_ceiling()
+    }
+
+    /// Refuses parameters outside the bounds, before any derivation: below
+    /// the floor is a downgrade, above the ceiling a denial of service.
+    pub fn check(&self) -> Result<()> {
+        if !self.meets_floor() {
+            return Err(Error::KdfBelowFloor);
+        }
+        if !self.within_ceiling() {
+            return Err(Error::KdfAboveCeiling);
+        }
+        Ok(())
     }
 
     /// Raises memory, then iterations, from the floor until one derivation
@@ -229,7 +265,8 @@ impl KdfParams {
             } else {
                 params.t = ((f64::from(params.t) * factor).ceil() as u32).max(params.t + 1);
             }
-            if params.t > 64 {
+            if params.t >= Self::CEILING.t {
+                params.t = Self::CEILING.t;
                 return Ok(params);
             }
         }
@@ -237,11 +274,10 @@ impl KdfParams {
 }
 
 /// Derives a key-encryption key from a passphrase; refuses parameters below
-/// the floor so a doctored keyring cannot downgrade the KDF.
+/// the floor so a doctored keyring cannot downgrade the KDF, and above the
+/// ceiling so it cannot abort or hang the program.
 pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<Key32> {
-    if !params.meets_floor() {
-        return Err(Error::KdfBelowFloor);
-    }
+    params.check()?;
     let p = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| Error::KdfBelowFloor)?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
@@ -414,6 +450,31 @@ mod tests {
             derive_kek(b"pw", &[0; 16], fewer_passes),
             Err(Error::KdfBelowFloor)
         ));
+    }
+
+    #[test]
+    fn kdf_refuses_parameters_above_the_ceiling() {
+        for huge in [
+            KdfParams {
+                m_kib: u32::MAX,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                t: 100_000,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                p: 1 << 20,
+                ..KdfParams::FLOOR
+            },
+        ] {
+            assert!(!huge.in_bounds());
+            assert!(matches!(
+                derive_kek(b"pw", &[0; 16], huge),
+                Err(Error::KdfAboveCeiling)
+            ));
+        }
+        assert!(KdfParams::CEILING.in_bounds() && KdfParams::FLOOR.in_bounds());
     }
 
     #[test]

@@ -20,6 +20,12 @@ pub enum Error {
         "the keyring asks for weaker key derivation than allowed (at least 64 MiB, 3 passes); refusing to unlock"
     )]
     KdfBelowFloor,
+    /// The keyring asks for KDF parameters above the ceiling (a doctored
+    /// keyring trying to exhaust memory or time).
+    #[error(
+        "the keyring asks for more key derivation than allowed (at most 2 GiB, 64 passes, 16 lanes); refusing to unlock — the keyring was changed outside Tresor"
+    )]
+    KdfAboveCeiling,
     /// The keyring file cannot be read or fails its integrity check.
     #[error("the keyring {} is damaged ({detail}); nothing was changed — restore it from a backup", path.display())]
     KeyringDamaged {
@@ -158,6 +164,7 @@ impl Error {
         match self {
             Error::WrongPassphrase => "wrong_passphrase",
             Error::KdfBelowFloor => "kdf_below_floor",
+            Error::KdfAboveCeiling => "kdf_above_ceiling",
             Error::KeyringDamaged { .. } => "keyring_damaged",
             Error::RoleNotSigned { .. } => "role_not_signed",
             Error::DatabaseDamaged { .. } => "database_damaged",

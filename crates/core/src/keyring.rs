@@ -688,9 +688,7 @@ impl Keyring {
             what: "user",
             id: name.into(),
         })?;
-        if !entry.kdf.meets_floor() {
-            return Err(Error::KdfBelowFloor);
-        }
+        entry.kdf.check()?;
         let damaged = |detail: String| Error::KeyringDamaged {
             path: path.to_path_buf(),
             detail,
@@ -1317,6 +1315,22 @@ mod tests {
             ring.unlock("ada", b"correct horse", Path::new("k")),
             Err(Error::KdfBelowFloor)
         ));
+    }
+
+    #[test]
+    fn an_inflated_kdf_is_refused_before_deriving() {
+        for (m_kib, t) in [(u32::MAX, 3), (64 * 1024, 100_000)] {
+            let (mut ring, _, _) = ring();
+            ring.users[0].kdf.m_kib = m_kib;
+            ring.users[0].kdf.t = t;
+            let started = std::time::Instant::now();
+            let refused = ring.unlock("ada", b"correct horse", Path::new("k"));
+            assert!(
+                matches!(refused, Err(Error::KdfAboveCeiling)),
+                "{refused:?}"
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        }
     }
 
     #[test]

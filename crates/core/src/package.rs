@@ -29,6 +29,41 @@ use crate::roles::Action;
 /// Version of the JSON layout; see docs/access-package.md.
 pub const SCHEMA: &str = "tresor-access-package/1";
 
+/// The word list of generated passphrases: 2048 = 2^11 lines.
+const WORDS: &str = include_str!("package/words.txt");
+
+/// Words in a generated package passphrase: 6 × 11 = 66 bits.
+pub const PASSPHRASE_WORDS: usize = 6;
+
+/// The shortest package passphrase a user may choose instead.
+pub const MIN_CHOSEN_PASSPHRASE: usize = 10;
+
+fn words() -> impl Iterator<Item = &'static str> {
+    WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// A passphrase for an access package, shown once to be given to the person
+/// on another channel: [`PASSPHRASE_WORDS`] words drawn uniformly from 2048
+/// (66 bits), joined by dashes, e.g. `abend-tulpe-hafen-…`. WinZip AES
+/// stretches a passphrase with only 1,000 rounds of PBKDF2-SHA1, so the
+/// strength has to come from the passphrase itself (docs/access-package.md).
+pub fn generate_package_passphrase() -> String {
+    generate_package_passphrase_with(&mut rand::rngs::OsRng)
+}
+
+/// As [`generate_package_passphrase`], with the randomness passed in.
+pub fn generate_package_passphrase_with<R: rand::RngCore + rand::CryptoRng>(rng: &mut R) -> String {
+    use rand::seq::SliceRandom as _;
+    let list: Vec<&str> = words().collect();
+    (0..PASSPHRASE_WORDS)
+        .map(|_| *list.choose(rng).unwrap_or(&"tresor"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// One field as exported.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageField {
@@ -118,11 +153,15 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// vCard 4.0 text value escaping.
+/// vCard 4.0 text value escaping (RFC 6350 3.4): backslash, comma and
+/// semicolon are escaped, and every line break — `\r\n`, a bare `\r` or
+/// `\n` — becomes `\n`, so no CR reaches the content line.
 fn vc_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace(',', "\\,")
         .replace(';', "\\;")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .replace('\n', "\\n")
 }
 
@@ -485,20 +524,134 @@ fn report_html(d: &PackageData, lang: Lang) -> String {
     h
 }
 
+/// Writes the ZIP. Encrypted entries must be WinZip AE-2: AE-1 keeps the
+/// CRC-32 of the plaintext readable, which confirms guesses of a short or
+/// predictable file without the passphrase. The zip crate (9.8) writes AE-2
+/// only where it cannot seek back (it upgrades entries of 20 bytes and more
+/// to AE-1 otherwise), so encrypted packages go through its streaming
+/// writer; [`aes_headers`] then checks every header, so a change in the
+/// crate fails here rather than ship AE-1.
 fn build_zip(files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> Result<Vec<u8>> {
     let zerr = |e: zip::result::ZipError| Error::Store(format!("cannot write the package: {e}"));
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let base = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let Some(p) = passphrase else {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in files {
+            w.start_file(name.as_str(), base).map_err(zerr)?;
+            w.write_all(bytes)
+                .map_err(|e| Error::Store(e.to_string()))?;
+        }
+        return Ok(w.finish().map_err(zerr)?.into_inner());
+    };
+    let mut w = zip::ZipWriter::new_stream(Vec::new());
     for (name, bytes) in files {
-        let opts = match passphrase {
-            Some(p) => base.with_aes_encryption(zip::AesMode::Aes256, p),
-            None => base,
-        };
+        let opts = base.with_aes_encryption(zip::AesMode::Aes256, p);
         w.start_file(name.as_str(), opts).map_err(zerr)?;
         w.write_all(bytes)
             .map_err(|e| Error::Store(e.to_string()))?;
     }
-    Ok(w.finish().map_err(zerr)?.into_inner())
+    let out = w.finish().map_err(zerr)?.into_inner();
+    let headers = aes_headers(&out)
+        .ok_or_else(|| Error::Store("cannot read back the package's headers".into()))?;
+    // Per entry: central and local header with AE-2, a data descriptor.
+    let ae2 = headers.len() == files.len() * 3
+        && headers.chunks(3).all(|e| {
+            e.iter().all(|h| h.crc32 == 0)
+                && e[0].vendor_version == Some(2)
+                && e[1].vendor_version == Some(2)
+                && e[2].vendor_version.is_none()
+        });
+    if !ae2 {
+        return Err(Error::Store(
+            "the ZIP library wrote an entry without AE-2 (a readable CRC-32); nothing was written"
+                .into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// One header of an encrypted entry, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AesHeader {
+    /// Vendor version of the AES extra field (0x9901): 1 = AE-1, 2 = AE-2;
+    /// none for a data descriptor, which has no extra field.
+    vendor_version: Option<u16>,
+    /// The CRC-32 the header carries (0 under AE-2).
+    crc32: u32,
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The vendor version of the 0x9901 field among ZIP extra fields.
+fn aes_vendor_version(extra: &[u8]) -> Option<u16> {
+    let mut at = 0;
+    while at + 4 <= extra.len() {
+        let id = u16_at(extra, at)?;
+        let len = usize::from(u16_at(extra, at + 2)?);
+        if id == 0x9901 {
+            return u16_at(extra, at + 4);
+        }
+        at += 4 + len;
+    }
+    None
+}
+
+/// For every entry of a (non-ZIP64) archive, in order: its central
+/// directory header, its local header and its data descriptor (when it
+/// has one; no vendor version). `None` when the archive does not parse or
+/// an entry has no AES field.
+fn aes_headers(zip: &[u8]) -> Option<Vec<AesHeader>> {
+    let eocd = (0..=zip.len().checked_sub(22)?)
+        .rev()
+        .find(|&i| u32_at(zip, i) == Some(0x0605_4b50))?;
+    let entries = usize::from(u16_at(zip, eocd + 10)?);
+    let mut at = usize::try_from(u32_at(zip, eocd + 16)?).ok()?;
+    let mut out = Vec::new();
+    for _ in 0..entries {
+        if u32_at(zip, at)? != 0x0201_4b50 {
+            return None;
+        }
+        let flags = u16_at(zip, at + 8)?;
+        let crc = u32_at(zip, at + 16)?;
+        let compressed = usize::try_from(u32_at(zip, at + 20)?).ok()?;
+        let name = usize::from(u16_at(zip, at + 28)?);
+        let extra = usize::from(u16_at(zip, at + 30)?);
+        let comment = usize::from(u16_at(zip, at + 32)?);
+        let local = usize::try_from(u32_at(zip, at + 42)?).ok()?;
+        let cd_extra = zip.get(at + 46 + name..at + 46 + name + extra)?;
+        out.push(AesHeader {
+            vendor_version: Some(aes_vendor_version(cd_extra)?),
+            crc32: crc,
+        });
+        if u32_at(zip, local)? != 0x0403_4b50 {
+            return None;
+        }
+        let l_name = usize::from(u16_at(zip, local + 26)?);
+        let l_extra = usize::from(u16_at(zip, local + 28)?);
+        let l_extra_bytes = zip.get(local + 30 + l_name..local + 30 + l_name + l_extra)?;
+        out.push(AesHeader {
+            vendor_version: Some(aes_vendor_version(l_extra_bytes)?),
+            crc32: u32_at(zip, local + 14)?,
+        });
+        if flags & 0x0008 != 0 {
+            let mut d = local + 30 + l_name + l_extra + compressed;
+            if u32_at(zip, d)? == 0x0807_4b50 {
+                d += 4;
+            }
+            out.push(AesHeader {
+                vendor_version: None,
+                crc32: u32_at(zip, d)?,
+            });
+        }
+        at += 46 + name + extra + comment;
+    }
+    Some(out)
 }
 
 /// Reads a written package back: every file there, with the same bytes.
@@ -599,10 +752,10 @@ impl Session {
                 "not into the vault's own folder; nothing was written — choose another place",
             ));
         }
-        if passphrase.is_some_and(|p| p.chars().count() < 10) {
+        if passphrase.is_some_and(|p| p.chars().count() < MIN_CHOSEN_PASSPHRASE) {
             return Err(Error::invalid(
                 "passphrase",
-                "use at least 10 characters for the package",
+                "use at least 10 characters for the package, or let Tresor generate one",
             ));
         }
         use crate::requests::RequestKind;
@@ -668,6 +821,19 @@ mod tests {
     }
 
     #[test]
+    fn every_line_break_in_a_vcard_value_becomes_backslash_n() {
+        assert_eq!(vc_escape("a\r\nb\rc\nd"), "a\\nb\\nc\\nd");
+        assert_eq!(vc_escape("\r\r\n"), "\\n\\n");
+        let mut out = String::new();
+        vc_line(
+            &mut out,
+            &format!("ADR:;;{};;;;", vc_escape("Hof 1\rNEU:x")),
+        );
+        assert_eq!(out, "ADR:;;Hof 1\\nNEU:x;;;;\r\n");
+        assert!(!out.trim_end_matches("\r\n").contains('\r'));
+    }
+
+    #[test]
     fn zips_read_back_with_and_without_a_passphrase() {
         let files = vec![("a.txt".to_owned(), b"hello".to_vec())];
         let plain = build_zip(&files, None).expect("zip");
@@ -676,5 +842,62 @@ mod tests {
         assert!(verify_zip(&sealed, &files, Some("a long passphrase")));
         assert!(!verify_zip(&sealed, &files, Some("the wrong one!")));
         assert!(!sealed.windows(5).any(|w| w == b"hello"));
+    }
+
+    #[test]
+    fn the_word_list_has_2048_distinct_plain_words() {
+        let list: Vec<&str> = words().collect();
+        assert_eq!(list.len(), 2048);
+        let distinct: std::collections::BTreeSet<&str> = list.iter().copied().collect();
+        assert_eq!(distinct.len(), 2048);
+        assert!(
+            list.iter()
+                .all(|w| (4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
+        );
+    }
+
+    #[test]
+    fn generated_passphrases_are_six_listed_words_and_differ() {
+        use rand::SeedableRng as _;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let a = generate_package_passphrase_with(&mut rng);
+        let b = generate_package_passphrase_with(&mut rng);
+        assert_ne!(a, b);
+        let list: Vec<&str> = words().collect();
+        for p in [&a, &b] {
+            let parts: Vec<&str> = p.split('-').collect();
+            assert_eq!(parts.len(), PASSPHRASE_WORDS, "{p}");
+            assert!(parts.iter().all(|w| list.contains(w)), "{p}");
+            assert!(p.chars().count() >= MIN_CHOSEN_PASSPHRASE);
+        }
+        assert_ne!(generate_package_passphrase(), generate_package_passphrase());
+    }
+
+    #[test]
+    fn encrypted_entries_are_ae2_without_a_crc() {
+        // 20 bytes and more is where the zip crate would pick AE-1.
+        let files = vec![
+            ("short.txt".to_owned(), b"hi".to_vec()),
+            (
+                "report.html".to_owned(),
+                "<p>Jörg Paketmann</p>\n".repeat(200).into_bytes(),
+            ),
+        ];
+        let sealed = build_zip(&files, Some("a long passphrase")).expect("zip");
+        let headers = aes_headers(&sealed).expect("headers");
+        assert_eq!(headers.len(), 6, "central, local and descriptor per entry");
+        for (i, h) in headers.iter().enumerate() {
+            let want = if i % 3 == 2 { None } else { Some(2) };
+            assert_eq!(h.vendor_version, want, "header {i}: {headers:?}");
+            assert_eq!(h.crc32, 0, "header {i} carries a CRC");
+        }
+        assert!(verify_zip(&sealed, &files, Some("a long passphrase")));
+        let crc_of_report = {
+            let mut z = zip::ZipArchive::new(Cursor::new(&sealed)).expect("zip");
+            z.by_name_decrypt("report.html", b"a long passphrase")
+                .expect("entry")
+                .crc32()
+        };
+        assert_eq!(crc_of_report, 0);
     }
 }

@@ -345,7 +345,7 @@ pub fn recover(
         ));
     }
     let (store, full) = finish_rotation(&vault, &ring, full, None)?;
-    let kdf = if entry.kdf.meets_floor() {
+    let kdf = if entry.kdf.in_bounds() {
         entry.kdf
     } else {
         KdfParams::FLOOR

@@ -301,3 +301,54 @@ fn register_snapshots() {
         );
     }
 }
+
+#[test]
+fn terminal_escapes_are_refused_in_purposes_and_consent_texts() {
+    let mut f = vault_at(start());
+    let p = person(&mut f.s, "Erika Mustermann", "erika@example.de");
+    let clear = "\x1b[2J";
+    let mut purpose = f.s.purpose("e-marketing").expect("purpose");
+    purpose.name_de = format!("E-Marketing{clear}");
+    let err =
+        f.s.save_purpose(&purpose, false)
+            .expect_err("escape in a name");
+    assert_eq!((err.code(), err.field()), ("invalid", Some("name_de")));
+    let mut purpose = f.s.purpose("e-marketing").expect("purpose");
+    purpose.name_en = format!("{clear}Marketing");
+    let err =
+        f.s.save_purpose(&purpose, false)
+            .expect_err("escape in a name");
+    assert_eq!(err.field(), Some("name_en"));
+    let mut purpose = f.s.purpose("e-marketing").expect("purpose");
+    purpose.recipients = vec![format!("Versand{clear}")];
+    let err = f.s.save_purpose(&purpose, false).expect_err("escape");
+    assert_eq!(err.field(), Some("recipients"));
+
+    let mut with_escape = consent("e-marketing", "email", "event");
+    with_escape.evidence = Some(format!("Messe-Stand{clear}"));
+    let err =
+        f.s.give_consent(p, &with_escape, None)
+            .expect_err("escape in evidence");
+    assert_eq!((err.code(), err.field()), ("invalid", Some("evidence")));
+    let err =
+        f.s.give_consent(
+            p,
+            &consent("e-marketing", "email", "event"),
+            Some(("nachweis\x1b]0;x\x07.pdf", b"%PDF")),
+        )
+        .expect_err("escape in a file name");
+    assert_eq!(err.field(), Some("evidence_file"));
+    assert!(
+        f.s.legal_basis(p).expect("view").history.is_empty(),
+        "nothing was recorded"
+    );
+
+    // Line breaks stay allowed where the box is multi-line.
+    let mut two_lines = consent("e-marketing", "email", "event");
+    two_lines.evidence = Some("Messe-Stand\nHalle 3".into());
+    f.s.give_consent(p, &two_lines, None).expect("two lines");
+    let err =
+        f.s.withdraw_consent(p, "e-marketing", "email", Some("genug\x1b[31m"))
+            .expect_err("escape in the reason");
+    assert_eq!(err.field(), Some("reason"));
+}

@@ -208,6 +208,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
 export const ERROR_CODES = [
   'wrong_passphrase',
   'kdf_below_floor',
+  'kdf_above_ceiling',
   'keyring_damaged',
   'database_damaged',
   'vault_exists',

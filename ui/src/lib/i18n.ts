@@ -258,6 +258,7 @@ const en = {
   'err.control_chars': 'Contains control characters.',
   'err.code.wrong_passphrase': 'Wrong passphrase',
   'err.code.kdf_below_floor': 'The key settings of this vault are weaker than allowed. It may have been tampered with.',
+  'err.code.kdf_above_ceiling': 'The key settings of this vault ask for more memory or time than allowed. It may have been tampered with.',
   'err.code.keyring_damaged': 'The key file of this vault is damaged. Restore it from a backup.',
   'err.code.database_damaged': 'The contact database is damaged. Restore it from a backup.',
   'err.code.vault_exists': 'A vault already exists in this folder.',
@@ -1048,6 +1049,8 @@ const de: Record<Key, string> = {
   'err.code.wrong_passphrase': 'Falsche Passphrase',
   'err.code.kdf_below_floor':
     'Die Schlüsseleinstellungen dieses Tresors sind schwächer als erlaubt. Er wurde möglicherweise manipuliert.',
+  'err.code.kdf_above_ceiling':
+    'Die Schlüsseleinstellungen dieses Tresors verlangen mehr Speicher oder Zeit als erlaubt. Er wurde möglicherweise manipuliert.',
   'err.code.keyring_damaged': 'Die Schlüsseldatei dieses Tresors ist beschädigt. Bitte aus einer Sicherung wiederherstellen.',
   'err.code.database_damaged': 'Die Kontaktdatenbank ist beschädigt. Bitte aus einer Sicherung wiederherstellen.',
   'err.code.vault_exists': 'In diesem Ordner gibt es bereits einen Tresor.',
