@@ -1065,6 +1065,20 @@ impl Session {
         Ok(())
     }
 
+    /// Test support, an attack: a patched program on this laptop, which
+    /// ignores the role it was given (`role`) or writes changes in another
+    /// user's name (`user`), with this laptop's own keys and database.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn patch_identity(&mut self, user: Option<&str>, role: Option<Role>) {
+        if let Some(u) = user {
+            self.user = u.to_owned();
+        }
+        if let Some(r) = role {
+            self.role = r;
+        }
+    }
+
     /// Takes over keys changed on another laptop: `ring` is the team's
     /// keyring of a later generation. The signed-in user's keys are opened
     /// with their personal secret, and the local database is brought to

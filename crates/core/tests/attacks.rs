@@ -1,0 +1,296 @@
+//! Attacks by someone who owns one laptop of the team, with that laptop's
+//! user's own keys: a keyring entry rewritten to a higher role, and a
+//! patched program that ignores its role or writes in another user's name.
+//! Nothing of it may reach the admin's laptop, and the admin is told.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tresor_core::Session;
+use tresor_core::clock::SystemClock;
+use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
+use tresor_core::crypto::KdfParams;
+use tresor_core::error::Error;
+use tresor_core::mail::{SmtpSettings, TlsMode};
+use tresor_core::requests::{NewRequest, RequestKind};
+use tresor_core::retention::{RetentionAction, RuleKey};
+use tresor_core::roles::Role;
+use tresor_core::sweep::RuleChange;
+use tresor_core::sync::{self, SyncReport};
+use tresor_core::vault::{self, VaultDir};
+
+const DORA: &[u8] = b"dora passphrase one";
+const CARL: &[u8] = b"carl passphrase two";
+const OTTO: &[u8] = b"otto passphrase three";
+
+struct Team {
+    tmp: tempfile::TempDir,
+}
+
+impl Team {
+    fn new() -> Team {
+        Team {
+            tmp: tempfile::tempdir().expect("tmp"),
+        }
+    }
+    fn dir(&self, laptop: &str) -> PathBuf {
+        self.tmp.path().join(laptop)
+    }
+    fn folder(&self) -> PathBuf {
+        let f = self.tmp.path().join("shared");
+        std::fs::create_dir_all(&f).expect("folder");
+        f
+    }
+    fn join(&self, laptop: &str, user: &str, pw: &[u8]) -> Session {
+        sync::join(
+            &self.folder(),
+            &self.dir(laptop),
+            user,
+            pw,
+            Arc::new(SystemClock),
+        )
+        .expect("join")
+        .0
+    }
+}
+
+fn person(s: &mut Session, given: &str, family: &str) -> uuid::Uuid {
+    s.add_person(
+        &PersonInput::default()
+            .with("given_name", FieldInput::Text(given.into()))
+            .with("family_name", FieldInput::Text(family.into())),
+    )
+    .expect("person")
+}
+
+fn text(s: &Session, id: uuid::Uuid, field: &str) -> Option<String> {
+    match &s.contact(id).ok()?.field(field)?.value {
+        FieldValue::Value { value } => Some(value.as_str().unwrap_or_default().to_owned()),
+        _ => None,
+    }
+}
+
+fn refused(r: &SyncReport) -> usize {
+    r.problems.iter().filter(|p| p.code == "refused").count()
+}
+
+/// What the admin's laptop holds that an attacker would change: rules,
+/// purposes, mail settings, holds, the people.
+fn admin_state(s: &Session) -> String {
+    let people: Vec<_> = s
+        .list(0, 1000)
+        .expect("list")
+        .iter()
+        .map(|r| s.contact(r.id).expect("contact"))
+        .collect();
+    serde_json::json!({
+        "rules": s.retention_rules().expect("rules"),
+        "purposes": s.purposes().expect("purposes"),
+        "smtp": s.smtp_settings().expect("smtp"),
+        "holds": s.legal_holds().expect("holds"),
+        "people": people,
+    })
+    .to_string()
+}
+
+/// A team: Dora (admin) on laptop A, Carl (agent) on B, Otto (auditor) on C.
+fn team() -> (Team, Session, Session, Session, uuid::Uuid) {
+    let team = Team::new();
+    let (mut a, _) = vault::create(
+        &team.dir("a"),
+        "dora",
+        DORA,
+        KdfParams::FLOOR,
+        Arc::new(SystemClock),
+    )
+    .expect("create");
+    a.sync_setup(&team.folder()).expect("setup");
+    let p = person(&mut a, "Paula", "Pfau");
+    a.set_smtp(
+        &SmtpSettings {
+            host: "smtp.example.de".into(),
+            port: 587,
+            tls: TlsMode::Starttls,
+            from: "info@example.de".into(),
+            user: Some("info".into()),
+            has_password: false,
+        },
+        Some(b"company secret"),
+    )
+    .expect("smtp");
+    a.add_user("carl", Role::Agent, CARL).expect("carl");
+    a.add_user("otto", Role::Auditor, OTTO).expect("otto");
+    a.sync().expect("sync a");
+    let b = team.join("b", "carl", CARL);
+    let c = team.join("c", "otto", OTTO);
+    (team, a, b, c, p)
+}
+
+#[test]
+fn a_keyring_entry_rewritten_to_a_higher_role_is_refused_at_unlock() {
+    let (team, _a, b, _c, _) = team();
+    drop(b);
+    let dir = team.dir("b");
+    let vault = VaultDir::new(&dir);
+    let original = std::fs::read(vault.keyring_path()).expect("keyring");
+    for own_admin_key in [false, true] {
+        let mut ring = vault.keyring().expect("ring");
+        ring.forge_role("carl", CARL, Role::Admin, own_admin_key)
+            .expect("forge with carl's keys");
+        std::fs::write(vault.keyring_path(), ring.to_bytes()).expect("write");
+        // The forged file opens with Carl's keys (its MAC verifies) ...
+        let reread = vault.keyring().expect("ring");
+        assert_eq!(
+            reread.user("carl").map(|u| u.role),
+            Some(Role::Admin),
+            "the file says admin"
+        );
+        // ... but the role is not the one the admins signed.
+        match vault::unlock(&dir, "carl", CARL, Arc::new(SystemClock)) {
+            Err(e @ Error::RoleNotSigned { .. }) => {
+                assert_eq!(e.code(), "role_not_signed");
+                assert!(e.to_string().contains("carl"), "{e}");
+            }
+            Err(e) => panic!("refused for another reason: {e}"),
+            Ok(_) => panic!("a forged role was trusted (own admins' key: {own_admin_key})"),
+        }
+    }
+    std::fs::write(vault.keyring_path(), original).expect("restore");
+    let s = vault::unlock(&dir, "carl", CARL, Arc::new(SystemClock)).expect("unlock");
+    assert_eq!(s.role(), Role::Agent);
+}
+
+#[test]
+fn a_patched_program_on_an_agents_laptop_changes_nothing_on_the_admins() {
+    let (_team, mut a, mut b, _c, p) = team();
+    let before = admin_state(&a);
+
+    // Carl's program ignores his role: everything an admin may do.
+    b.patch_identity(None, Some(Role::Admin));
+    b.set_retention_rule(
+        RuleKey::People,
+        &RuleChange {
+            period: Some("1d".into()),
+            from: None,
+            action: Some(RetentionAction::Delete),
+            law: None,
+        },
+    )
+    .expect("rule, locally");
+    b.add_hold(p, "made up").expect("hold, locally");
+    let mut stolen = b.purposes().expect("purposes")[0].clone();
+    stolen.key = "stolen".into();
+    b.save_purpose(&stolen, true).expect("purpose, locally");
+    b.set_smtp(
+        &SmtpSettings {
+            host: "smtp.evil.example".into(),
+            port: 25,
+            tls: TlsMode::None,
+            from: "info@example.de".into(),
+            user: Some("info".into()),
+            has_password: true,
+        },
+        None,
+    )
+    .expect("smtp, locally");
+    let victim = person(&mut a, "Viktor", "Opfer");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    let request = b
+        .open_request(&NewRequest {
+            kind: RequestKind::Erasure,
+            person: Some(victim),
+            received: Utc::now().date_naive(),
+            identity_check: None,
+        })
+        .expect("request, locally")
+        .reference;
+    b.erase_person(victim, &request, false)
+        .expect("erasure, locally");
+    assert!(b.contact(victim).is_err(), "gone on Carl's laptop");
+    let sent = b.sync().expect("sync b");
+    assert!(sent.sent_changes > 0 && sent.sent_removals > 0, "{sent:?}");
+
+    let got = a.sync().expect("sync a");
+    assert!(refused(&got) > 0, "reported: {:?}", got.problems);
+    assert!(
+        a.contact(victim).is_ok(),
+        "the victim is still on the admin's laptop"
+    );
+    let after = admin_state(&a);
+    let mut expected: serde_json::Value = serde_json::from_str(&before).expect("json");
+    let victim_view = serde_json::to_value(a.contact(victim).expect("victim")).expect("json");
+    expected["people"]
+        .as_array_mut()
+        .expect("people")
+        .push(victim_view);
+    let mut after: serde_json::Value = serde_json::from_str(&after).expect("json");
+    for v in [&mut expected, &mut after] {
+        v["people"]
+            .as_array_mut()
+            .expect("people")
+            .sort_by_key(|x| x["id"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        after, expected,
+        "nothing Carl did beyond his role reached A"
+    );
+    let flagged: Vec<_> = a
+        .devices()
+        .expect("devices")
+        .into_iter()
+        .filter(|d| d.flagged.is_some())
+        .map(|d| d.user)
+        .collect();
+    assert_eq!(flagged, vec!["carl".to_owned()]);
+
+    // What an agent may do still arrives.
+    b.patch_identity(None, Some(Role::Agent));
+    let welcome = person(&mut b, "Wilma", "Willkommen");
+    b.sync().expect("sync b");
+    let got = a.sync().expect("sync a");
+    assert_eq!(refused(&got), 0, "{:?}", got.problems);
+    assert_eq!(
+        text(&a, welcome, "family_name").as_deref(),
+        Some("Willkommen")
+    );
+}
+
+#[test]
+fn an_auditor_changes_nothing_and_nobody_writes_in_anothers_name() {
+    let (_team, mut a, mut b, mut c, p) = team();
+    // The auditor may change nothing, whatever the program says.
+    c.patch_identity(None, Some(Role::Admin));
+    c.edit(
+        p,
+        &[("family_name".into(), FieldInput::Text("Geändert".into()))],
+    )
+    .expect("edit, locally");
+    c.sync().expect("sync c");
+    // Carl's program writes a change in Dora's name.
+    b.patch_identity(Some("dora"), None);
+    b.edit(
+        p,
+        &[("given_name".into(), FieldInput::Text("Gefälscht".into()))],
+    )
+    .expect("edit, locally");
+    b.sync().expect("sync b");
+
+    let got = a.sync().expect("sync a");
+    assert_eq!(refused(&got), 2, "{:?}", got.problems);
+    assert!(
+        got.problems
+            .iter()
+            .any(|p| p.message.contains("names 'dora' as its author")),
+        "{:?}",
+        got.problems
+    );
+    assert_eq!(text(&a, p, "family_name").as_deref(), Some("Pfau"));
+    assert_eq!(text(&a, p, "given_name").as_deref(), Some("Paula"));
+    let history = a.history(p).expect("history");
+    assert!(
+        history.iter().all(|h| h.author == "dora"),
+        "the history shows no forged entry"
+    );
+}
