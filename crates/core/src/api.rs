@@ -331,7 +331,7 @@ impl Session {
     /// Opens a value of a compartment with its current key or, for one
     /// stored before a rotation this laptop could not re-seal it in (its
     /// role lacked the key then), an earlier one.
-    fn open_compartment(
+    pub(crate) fn open_compartment(
         &self,
         c: Compartment,
         ctx: &Context<'_>,

@@ -266,11 +266,24 @@ pub enum Compartment {
     Special,
     /// Deal data.
     Deal,
+    /// The secrets that send mail (the SMTP password): only the roles that
+    /// send confirmation mails hold its key.
+    Mail,
 }
 
 impl Compartment {
     /// Every compartment.
-    pub const ALL: [Compartment; 3] = [Compartment::Notes, Compartment::Special, Compartment::Deal];
+    pub const ALL: [Compartment; 4] = [
+        Compartment::Notes,
+        Compartment::Special,
+        Compartment::Deal,
+        Compartment::Mail,
+    ];
+
+    /// The compartments of record data, which every vault has had from the
+    /// start ([`Compartment::Mail`] came later).
+    pub const DATA: [Compartment; 3] =
+        [Compartment::Notes, Compartment::Special, Compartment::Deal];
 
     /// Stable name.
     pub fn as_str(self) -> &'static str {
@@ -278,6 +291,7 @@ impl Compartment {
             Compartment::Notes => "notes",
             Compartment::Special => "special",
             Compartment::Deal => "deal",
+            Compartment::Mail => "mail",
         }
     }
 
@@ -292,6 +306,7 @@ impl Compartment {
             Compartment::Notes => 10,
             Compartment::Special => 11,
             Compartment::Deal => 12,
+            Compartment::Mail => 13,
         }
     }
 }

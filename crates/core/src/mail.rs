@@ -1,5 +1,6 @@
-//! Outgoing mail for double opt-in: the mail-server settings (password
-//! sealed inside the vault) and the confirmation mail in German or English.
+//! Outgoing mail for double opt-in: the mail-server settings (the password
+//! sealed under the mail compartment's key, which only the roles that send
+//! confirmation mails hold) and the confirmation mail in German or English.
 
 use std::time::Duration;
 
@@ -9,11 +10,13 @@ use lettre::{Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::Lang;
+use crate::api::{Session, field_ctx};
+use crate::categories::{Compartment, Lang, RecordKind};
 use crate::consent::{ConsentEntry, OptInRequest, Purpose};
 use crate::contacts::RecordId;
+use crate::crypto;
 use crate::error::{Error, Result};
+use crate::ops::{Forget, OpValue};
 use crate::roles::Action;
 
 /// How the connection to the mail server is protected.
@@ -59,6 +62,10 @@ pub struct SmtpSettings {
     #[serde(default)]
     pub has_password: bool,
 }
+
+/// The field of the password's setting record that holds it sealed under
+/// the mail compartment's key.
+const SEALED_FIELD: &str = "sealed";
 
 fn secret_owner() -> Uuid {
     Session::setting_id("smtp-password")
@@ -140,17 +147,48 @@ impl Session {
             .filter(|u| !u.is_empty())
             .map(str::to_owned);
         let mut ops = Vec::new();
+        let mut legacy_gone = false;
         if let Some(p) = password {
-            let sealed = self.seal_secret(secret_owner(), p)?;
-            use base64::Engine as _;
-            ops.extend(self.setting_ops(
-                "smtp-password",
-                &base64::engine::general_purpose::STANDARD.encode(sealed),
-            ));
+            match self.keys.compartment(Compartment::Mail).cloned() {
+                // Sealed to the roles that send mail: an agent's laptop
+                // receives it but holds no key to it.
+                Some(key) => {
+                    let id = secret_owner();
+                    let rid = id.to_string();
+                    let bytes = crypto::seal(&key, &field_ctx(&rid, SEALED_FIELD), p);
+                    if !matches!(self.store.record(id), Ok(Some(_))) {
+                        ops.push(self.create_op(id, RecordKind::Setting, None));
+                    }
+                    ops.push(self.op(
+                        id,
+                        RecordKind::Setting,
+                        SEALED_FIELD,
+                        OpValue::Sealed {
+                            compartment: Compartment::Mail,
+                            bytes,
+                        },
+                    ));
+                    legacy_gone = self.legacy_password()?.is_some();
+                }
+                // A vault made before the mail compartment: as before.
+                None => {
+                    let sealed = self.seal_secret(secret_owner(), p)?;
+                    use base64::Engine as _;
+                    ops.extend(self.setting_ops(
+                        "smtp-password",
+                        &base64::engine::general_purpose::STANDARD.encode(sealed),
+                    ));
+                }
+            }
         }
         stored.has_password = password.is_some() || self.smtp_password()?.is_some();
         ops.extend(self.setting_ops("smtp", &stored));
         self.store.apply(&ops, &[])?;
+        if legacy_gone {
+            // The password sealed the old way (every role held that key)
+            // goes with every old value of it.
+            self.forget(Forget::fields(secret_owner(), &["value"]))?;
+        }
         self.persist_clock()
     }
 
@@ -160,7 +198,23 @@ impl Session {
         self.setting("smtp")
     }
 
+    /// The SMTP password, where this laptop's keys open it.
     fn smtp_password(&self) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+        let id = secret_owner();
+        let sealed = self
+            .store
+            .fields(id)?
+            .into_iter()
+            .find(|(f, _)| f == SEALED_FIELD);
+        if let Some((_, OpValue::Sealed { compartment, bytes })) = sealed {
+            let rid = id.to_string();
+            return Ok(self.open_compartment(compartment, &field_ctx(&rid, SEALED_FIELD), &bytes));
+        }
+        self.legacy_password()
+    }
+
+    /// A password stored before the mail compartment existed.
+    fn legacy_password(&self) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
         use base64::Engine as _;
         let Some(b64) = self.setting::<String>("smtp-password")? else {
             return Ok(None);

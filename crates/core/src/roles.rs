@@ -183,7 +183,8 @@ impl Role {
     pub fn compartments(self) -> &'static [Compartment] {
         match self {
             Role::Admin | Role::Dpo => &Compartment::ALL,
-            Role::Sales => &[Compartment::Notes, Compartment::Deal],
+            // The mail secrets go to the roles that send confirmation mails.
+            Role::Sales => &[Compartment::Notes, Compartment::Deal, Compartment::Mail],
             Role::Agent | Role::Auditor => &[],
         }
     }

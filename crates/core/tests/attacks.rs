@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use tresor_core::Session;
+use tresor_core::categories::Compartment;
 use tresor_core::clock::SystemClock;
 use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::crypto::KdfParams;
@@ -293,4 +294,26 @@ fn an_auditor_changes_nothing_and_nobody_writes_in_anothers_name() {
         history.iter().all(|h| h.author == "dora"),
         "the history shows no forged entry"
     );
+}
+
+#[test]
+fn the_mail_password_opens_only_for_the_roles_that_send_mail() {
+    let (team, mut a, mut b, _c, _) = team();
+    a.add_user("sven", Role::Sales, b"sven passphrase four")
+        .expect("sven");
+    a.sync().expect("sync a");
+    let s = team.join("s", "sven", b"sven passphrase four");
+    assert!(a.holds(Compartment::Mail) && s.holds(Compartment::Mail));
+    assert!(!b.holds(Compartment::Mail), "an agent holds no key to it");
+    // Searched with each laptop's keys: everything they can decrypt, on
+    // disk and in the shared folder (a patched program may search).
+    let found = |s: &mut Session| {
+        s.patch_identity(None, Some(Role::Admin));
+        let r = s
+            .verify_erasure(&["company secret".to_owned()])
+            .expect("verify");
+        r.places.iter().map(|p| p.counts[0]).sum::<u32>()
+    };
+    assert!(found(&mut a) > 0, "the admin's keys open it");
+    assert_eq!(found(&mut b), 0, "the agent's keys open it nowhere");
 }
