@@ -123,6 +123,9 @@ pub fn device(cli: &Cli, out: &Out, cmd: &DeviceCmd) -> Res<()> {
                     if d.retired { "  retired" } else { "" },
                     if d.this_device { "  (this laptop)" } else { "" },
                 );
+                if let Some(why) = &d.flagged {
+                    outln!("    changes from this laptop were refused: {why}");
+                }
             }
         }
         DeviceCmd::Retire { id } => {

@@ -381,3 +381,100 @@ fn two_syncthing_instances_carry_changes_and_conflict_copies_are_ignored() {
     // The user added on the other laptop can sign in on each.
     assert_eq!(names(&a, "greta", "sales.pw"), name);
 }
+
+/// An agent who owns laptop B: a keyring rewritten with his own keys is
+/// refused at every command; a patched program's changes beyond his role
+/// reach the admin's laptop only as a reported refusal.
+#[test]
+fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
+    use std::sync::Arc;
+    use tresor_core::retention::{RetentionAction, RuleKey};
+    use tresor_core::roles::Role;
+    use tresor_core::sweep::RuleChange;
+    use tresor_core::vault::{self, VaultDir};
+    const CARL: &[u8] = b"agent passphrase two";
+
+    let a = Vault::new();
+    a.init();
+    let anton = add_person(&a, "ada", "admin.pw", "Anton", "Adler");
+    a.add_user("carl", "agent", "agent.pw");
+    let folder = a.file("shared");
+    let f = folder.to_str().expect("path");
+    ok(on(&a, "ada", "admin.pw", &["sync", "setup", "--folder", f]));
+    let b = Vault::new();
+    ok(on(&b, "carl", "agent.pw", &["join", "--folder", f]));
+    let rules_before = ok(on(&a, "ada", "admin.pw", &["--json", "retention", "rules"]));
+
+    // 1. Carl rewrites his own keyring entry to admin, with his own keys.
+    let ring_path = VaultDir::new(b.dir()).keyring_path();
+    let original = std::fs::read(&ring_path).expect("keyring");
+    let mut ring = VaultDir::new(b.dir()).keyring().expect("ring");
+    ring.forge_role("carl", CARL, Role::Admin, false)
+        .expect("forge");
+    std::fs::write(&ring_path, ring.to_bytes()).expect("write");
+    let forged = on(
+        &b,
+        "carl",
+        "agent.pw",
+        &[
+            "--json", "retention", "set", "people", "--period", "1d", "--action", "delete",
+        ],
+    );
+    assert_eq!(err_code(&forged), "role_not_signed");
+    std::fs::write(&ring_path, original).expect("restore");
+
+    // 2. A patched program on his laptop ignores his role.
+    {
+        let mut s = vault::unlock(
+            &b.dir(),
+            "carl",
+            CARL,
+            Arc::new(tresor_core::clock::SystemClock),
+        )
+        .expect("unlock");
+        s.patch_identity(None, Some(Role::Admin));
+        s.set_retention_rule(
+            RuleKey::People,
+            &RuleChange {
+                period: Some("1d".into()),
+                from: None,
+                action: Some(RetentionAction::Delete),
+                law: None,
+            },
+        )
+        .expect("rule, locally");
+        s.add_hold(anton.parse().expect("id"), "made up")
+            .expect("hold, locally");
+    }
+    let sent = sync(&b, "carl", "agent.pw");
+    assert!(sent["sent_changes"].as_u64().unwrap_or(0) > 0, "{sent}");
+    let got = sync(&a, "ada", "admin.pw");
+    assert!(
+        got["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["code"] == "refused"),
+        "{got}"
+    );
+    assert_eq!(
+        ok(on(&a, "ada", "admin.pw", &["--json", "retention", "rules"])),
+        rules_before,
+        "the rules on the admin's laptop are as they were"
+    );
+    assert_eq!(
+        ok(on(&a, "ada", "admin.pw", &["--json", "hold", "list"])).trim(),
+        "[]"
+    );
+    let devices = json(&ok(on(&a, "ada", "admin.pw", &["--json", "device", "list"])));
+    let carl = devices
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["user"] == "carl")
+        .expect("carl's laptop")
+        .clone();
+    assert!(carl["flagged"].is_string(), "{carl}");
+    let listing = ok(on(&a, "ada", "admin.pw", &["device", "list"]));
+    assert!(listing.contains("refused"), "{listing}");
+}

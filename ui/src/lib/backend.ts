@@ -209,6 +209,7 @@ export const ERROR_CODES = [
   'wrong_passphrase',
   'kdf_below_floor',
   'kdf_above_ceiling',
+  'role_not_signed',
   'keyring_damaged',
   'database_damaged',
   'vault_exists',

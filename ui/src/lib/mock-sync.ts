@@ -76,6 +76,7 @@ export class MockSync {
       last_seen: d.lastSeen ?? null,
       last_segment: 3,
       retired: d.retired ?? false,
+      flagged: null,
       this_device: false,
     }));
     this.addThisDevice(user);
@@ -92,6 +93,7 @@ export class MockSync {
       last_seen: null,
       last_segment: 0,
       retired: false,
+      flagged: null,
       this_device: true,
     });
   }
