@@ -417,7 +417,14 @@ fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
         "carl",
         "agent.pw",
         &[
-            "--json", "retention", "set", "people", "--period", "1d", "--action", "delete",
+            "--json",
+            "retention",
+            "set",
+            "people",
+            "--period",
+            "1d",
+            "--action",
+            "delete",
         ],
     );
     assert_eq!(err_code(&forged), "role_not_signed");
@@ -466,7 +473,12 @@ fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
         ok(on(&a, "ada", "admin.pw", &["--json", "hold", "list"])).trim(),
         "[]"
     );
-    let devices = json(&ok(on(&a, "ada", "admin.pw", &["--json", "device", "list"])));
+    let devices = json(&ok(on(
+        &a,
+        "ada",
+        "admin.pw",
+        &["--json", "device", "list"],
+    )));
     let carl = devices
         .as_array()
         .expect("devices")

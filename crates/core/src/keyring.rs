@@ -647,6 +647,29 @@ impl Keyring {
         roles
     }
 
+    /// Whether the vault's id derives from the admins' first key (vaults
+    /// made since grants exist).
+    pub fn id_derived(&self) -> bool {
+        uuid::Uuid::parse_str(&self.vault_id).is_ok_and(|u| u.get_version_num() == 8)
+    }
+
+    /// Whether a user's entry carries a grant at all (entries of keyrings
+    /// made before grants existed carry none).
+    pub fn has_grant(&self, name: &str) -> bool {
+        self.user(name).is_some_and(|u| !u.grant.is_empty())
+    }
+
+    /// An admin's keys give every entry without a grant one (vaults made
+    /// before grants existed); returns whether any was given.
+    pub fn grant_ungranted(&mut self, keys: &Keyset) -> bool {
+        let ungranted = self.users.iter().any(|u| u.grant.is_empty());
+        if ungranted && keys.admin.is_some() && self.has_admin_key() {
+            self.update_mac(keys);
+            return true;
+        }
+        false
+    }
+
     /// The admins' first public key (base64), empty in vaults made before it.
     pub fn admin_root(&self) -> &str {
         &self.admin_root
@@ -870,9 +893,25 @@ impl Keyring {
         for u in &other.users {
             // A user counts only with a role an admin signed.
             let granted = !self.has_admin_key() || self.grant_verifies(u, &self.admin_public);
-            if self.user(&u.name).is_none() && granted {
-                self.users.push(u.clone());
-                added = true;
+            if !granted {
+                continue;
+            }
+            match self.users.iter().position(|e| e.name == u.name) {
+                None => {
+                    self.users.push(u.clone());
+                    added = true;
+                }
+                // An entry from before grants gets the one an admin made.
+                Some(i) => {
+                    let e = &self.users[i];
+                    if e.role == u.role
+                        && e.created == u.created
+                        && !self.grant_verifies(e, &self.admin_public)
+                    {
+                        self.users[i].grant.clone_from(&u.grant);
+                        added = true;
+                    }
+                }
             }
         }
         if added {
@@ -1228,9 +1267,10 @@ impl Keyring {
     /// Test support, an attack: what `name`, holding only their own keys,
     /// can do to their own entry in the keyring file on their laptop: give
     /// it `role`, seal their own keyset to themselves under that role, and
-    /// compute the MAC (every user holds its key). With `own_admin_key` they
-    /// also replace the admins' key by one of their own and sign their grant
-    /// and the whole file with it.
+    /// compute the MAC (every user holds its key), and drop the grant, so the
+    /// entry looks like one from before grants. With `own_admin_key` they
+    /// instead replace the admins' key by one of their own and sign their
+    /// grant and the whole file with it.
     #[doc(hidden)]
     pub fn forge_role(
         &mut self,
@@ -1252,6 +1292,7 @@ impl Keyring {
             &keyset_ctx(&o, role.as_str()),
             &keys.encode(),
         ));
+        self.users[idx].grant.clear();
         if own_admin_key {
             let fake = Key32::random();
             self.admin_public = admin_public_of(&fake);

@@ -253,7 +253,7 @@ pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) 
     // have changed the role with the keys; it counts only as the admins
     // signed it.
     let _ = role;
-    let role = signed_role(&vault, &store, user)?;
+    let role = signed_role(&vault, &store, user, &keys)?;
     let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
     session.personal = Some(personal);
     Ok(session)
@@ -267,8 +267,13 @@ pub(crate) const ADMIN_ROOT_META: &str = "admin_root";
 /// The role `user` signs in with: the one the admins signed in the keyring,
 /// under the admins' key this laptop knows (pinned in the database at the
 /// first unlock of vaults made before the id derived from it).
-pub(crate) fn signed_role(vault: &VaultDir, store: &Store, user: &str) -> Result<Role> {
-    let ring = vault.keyring()?;
+pub(crate) fn signed_role(
+    vault: &VaultDir,
+    store: &Store,
+    user: &str,
+    keys: &Keyset,
+) -> Result<Role> {
+    let mut ring = vault.keyring()?;
     let pinned = store.meta(ADMIN_ROOT_META)?;
     let forged = || Error::RoleNotSigned {
         path: vault.keyring_path(),
@@ -277,12 +282,40 @@ pub(crate) fn signed_role(vault: &VaultDir, store: &Store, user: &str) -> Result
     if !ring.anchored(pinned.as_deref()) {
         return Err(forged());
     }
-    let role = ring.signed_role(user).ok_or_else(forged)?;
     if pinned.is_none() && ring.has_admin_key() {
         store.set_meta(ADMIN_ROOT_META, ring.admin_root())?;
     }
+    // A keyring from before grants: an admin's keys (only admins hold the
+    // admins' key) give every entry its grant now.
+    if ring.grant_ungranted(keys) {
+        vault.write_keyring(&ring)?;
+    }
+    let meta = format!("{ROLE_META}{user}");
+    let seen = store.meta(&meta)?;
+    let role = match ring.signed_role(user) {
+        Some(role) => role,
+        // An entry without a grant in a vault made before grants, until an
+        // admin's grant arrives by sync: the role it had when this laptop
+        // first unlocked it since, and no other. New vaults have none.
+        None => {
+            let entry = ring
+                .user(user)
+                .filter(|_| !ring.has_grant(user) && !ring.id_derived() && ring.has_admin_key());
+            match (entry.map(|u| u.role), seen.as_deref()) {
+                (Some(role), Some(r)) if r == role.as_str() => role,
+                (Some(role), None) if pinned.is_none() => role,
+                _ => return Err(forged()),
+            }
+        }
+    };
+    if seen.as_deref() != Some(role.as_str()) {
+        store.set_meta(&meta, role.as_str())?;
+    }
     Ok(role)
 }
+
+/// Where a laptop records the role each user last unlocked with.
+const ROLE_META: &str = "role:";
 
 /// Opens the database, completing or discarding a rotation that a stopped
 /// program left half-done.

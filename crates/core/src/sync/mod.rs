@@ -824,7 +824,7 @@ fn join_with(
         Some(role) if ring.anchored(None) => role,
         _ => {
             return Err(Error::RoleNotSigned {
-                path: ring_path.clone(),
+                path: ring_path,
                 user: user.to_owned(),
             });
         }

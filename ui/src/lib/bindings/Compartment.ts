@@ -4,4 +4,4 @@
  * Restricted categories are sealed a second time with a compartment key
  * that only the roles allowed to read them hold.
  */
-export type Compartment = "notes" | "special" | "deal";
+export type Compartment = "notes" | "special" | "deal" | "mail";

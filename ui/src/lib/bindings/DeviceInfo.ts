@@ -33,6 +33,11 @@ last_segment: number,
  */
 retired: boolean, 
 /**
+ * Why this laptop refused changes it sent (made beyond its user's
+ * role, or in another user's name), if it ever did: shown to admins.
+ */
+flagged: string | null, 
+/**
  * This laptop.
  */
 this_device: boolean, };

@@ -6,7 +6,8 @@
 export type SyncProblem = { 
 /**
  * Stable code: damaged, forged, unknown_device, cloned_device,
- * clock_ahead, keyring, retired, other_keys, old_keys.
+ * clock_ahead, keyring, retired, other_keys, old_keys, refused (changes
+ * made beyond the author's role or in another user's name).
  */
 code: string, 
 /**
