@@ -1,7 +1,8 @@
 //! Tauri build script: every app command gets an explicit permission
 //! (`allow-<command>`), and capabilities live in src-tauri/capabilities.
 
-/// The commands the UI may call; `commands::ALL` must list the same.
+/// The commands the UI may call; `main.rs`'s invoke handler and
+/// `capabilities/main.json` must list the same.
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_vault",
@@ -44,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "extend_request",
     "close_request",
     "preview_package",
+    "generate_package_passphrase",
     "release_package",
     "contact_restriction",
     "restrict_contact",

@@ -59,6 +59,7 @@ fn main() {
             rights::extend_request,
             rights::close_request,
             rights::preview_package,
+            rights::generate_package_passphrase,
             rights::release_package,
             rights::contact_restriction,
             rights::restrict_contact,

@@ -98,6 +98,13 @@ pub fn preview_package(
     })
 }
 
+/// A passphrase for an encrypted package: six words drawn by the core,
+/// shown once in the form to be given to the person on another channel.
+#[tauri::command]
+pub fn generate_package_passphrase() -> String {
+    tresor_core::package::generate_package_passphrase()
+}
+
 /// Releases the package: asks where to save it in the native save dialog
 /// (the export folder first, typically a USB stick in the end), then writes
 /// one ZIP there (AES-256 with a passphrase), reads it back and checks it,

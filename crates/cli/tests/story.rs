@@ -426,3 +426,39 @@ fn control_characters_in_record_text_are_printed_escaped() {
         "{err:?}"
     );
 }
+
+#[test]
+fn doctor_on_a_damaged_page_names_the_check_the_page_and_the_file() {
+    let v = Vault::new();
+    v.init();
+    v.admin(&["demo", "seed", "--contacts", "300", "--seed", "3"]);
+    let db = v.dir().join("tresor.db");
+    let mut bytes = std::fs::read(&db).expect("db");
+    let page = 16_384;
+    let mid = bytes.len() / page / 2;
+    assert!(mid > 1, "{} bytes", bytes.len());
+    let at = (mid - 1) * page + 1000;
+    for b in &mut bytes[at..at + 64] {
+        *b ^= 0xa5;
+    }
+    std::fs::write(&db, &bytes).expect("write");
+
+    let out = v.run_as("admin.pw", &["doctor"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("SQLCipher page authentication"))
+        .unwrap_or_else(|| panic!("no page check: {stdout}{stderr}"));
+    assert!(line.starts_with("FAIL"), "{line}");
+    assert!(line.contains(&db.display().to_string()), "{line}");
+    assert!(line.contains(&format!(": {mid};")), "{line}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("SQLite integrity_check")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Unknown") && !stderr.contains("Unknown"));
+}

@@ -4,7 +4,7 @@
 //! key material, SQL, or the plaintext of a record: errors end up in logs,
 //! terminals and the webview.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Result with the core's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -200,12 +200,49 @@ impl Error {
         move |source| Error::Io { path, source }
     }
 
+    /// A store error that says the file at `path` itself does not read
+    /// back becomes [`Error::DatabaseDamaged`] naming it; any other error
+    /// (a busy database, a full disk, a rule) is returned unchanged.
+    pub(crate) fn in_database(self, path: &Path) -> Error {
+        let detail = match &self {
+            Error::Store(class) => damage(class),
+            _ => None,
+        };
+        match detail {
+            Some(detail) => Error::DatabaseDamaged {
+                path: path.to_path_buf(),
+                detail: detail.into(),
+            },
+            None => self,
+        }
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
         Error::Invalid {
             field: field.into(),
             message: message.into(),
         }
     }
+}
+
+/// What a class of [`Error::Store`] (as `From<rusqlite::Error>` names it)
+/// says about the file, if it says the file is damaged.
+fn damage(class: &str) -> Option<&'static str> {
+    use rusqlite::ErrorCode as C;
+    [
+        // SQLCipher fails the read of a page whose authentication code does
+        // not verify with SQLite's generic error (SQLITE_ERROR).
+        (
+            C::Unknown,
+            "a page does not read back: it fails SQLCipher's authentication",
+        ),
+        (C::DatabaseCorrupt, "SQLite finds its structure malformed"),
+        (C::NotADatabase, "it is not a database"),
+        (C::SystemIoFailure, "reading it failed"),
+    ]
+    .into_iter()
+    .find(|(code, _)| format!("{code:?}") == class)
+    .map(|(_, detail)| detail)
 }
 
 impl From<rusqlite::Error> for Error {

@@ -119,6 +119,7 @@ describe('TauriBackend', () => {
     await b.extendRequest('REQ-1', 'many records');
     await b.closeRequest('REQ-1', null);
     await b.previewPackage('id1', 'de');
+    await b.generatePackagePassphrase();
     await b.releasePackage('id1', 'en', 'de', 'REQ-2', 'a long passphrase');
     await b.contactRestriction('id1');
     await b.restrictContact('id1', 'REQ-3');
@@ -132,6 +133,7 @@ describe('TauriBackend', () => {
       ['extend_request', { reference: 'REQ-1', reason: 'many records' }],
       ['close_request', { reference: 'REQ-1', outcome: null }],
       ['preview_package', { id: 'id1', lang: 'de' }],
+      ['generate_package_passphrase', undefined],
       ['release_package', { id: 'id1', lang: 'en', uiLang: 'de', request: 'REQ-2', passphrase: 'a long passphrase' }],
       ['contact_restriction', { id: 'id1' }],
       ['restrict_contact', { id: 'id1', request: 'REQ-3' }],

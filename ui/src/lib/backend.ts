@@ -98,6 +98,8 @@ export interface Backend {
   extendRequest(reference: string, reason: string): Promise<DsRequest>;
   closeRequest(reference: string, outcome: string | null): Promise<DsRequest>;
   previewPackage(id: string, lang: Lang): Promise<PackagePreview>;
+  /** A passphrase for an encrypted package (six words), to be shown once. */
+  generatePackagePassphrase(): Promise<string>;
   /**
    * Asks where to save the package in the native save dialog, then writes,
    * checks and records it; null when the dialog was cancelled (nothing written).
@@ -181,6 +183,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   extendRequest: true,
   closeRequest: true,
   previewPackage: false,
+  generatePackagePassphrase: false,
   releasePackage: true,
   contactRestriction: false,
   restrictContact: true,
@@ -381,6 +384,9 @@ export class TauriBackend implements Backend {
   }
   previewPackage(id: string, lang: Lang) {
     return call<PackagePreview>('preview_package', { id, lang });
+  }
+  generatePackagePassphrase() {
+    return call<string>('generate_package_passphrase');
   }
   releasePackage(id: string, lang: Lang, uiLang: Lang, request: string | null, passphrase: string | null) {
     return call<ReleasedPackage | null>('release_package', { id, lang, uiLang, request, passphrase });

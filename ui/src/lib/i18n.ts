@@ -671,6 +671,10 @@ const en = {
   'package.encrypt': 'Encrypt the ZIP (AES-256)',
   'package.passphrase': 'Passphrase for the package',
   'package.passphrase_hint': 'At least 10 characters. Tell it to the person by another way than the package.',
+  'package.generate': 'Generate passphrase',
+  'package.generated': 'Passphrase of the package:',
+  'package.generated_hint':
+    'Shown only now and stored nowhere: note it and give it to the person on another channel than the package (by phone or in person), never with it.',
   'package.effect': 'Releasing asks where to save it (a USB stick, for example), writes one ZIP with {files} files about {name} there{encrypted}, reads it back and checks it, and records the release with its SHA-256, your name and the time{request}.',
   'package.not_saved': 'Not saved: the save dialog was cancelled. Nothing was written or recorded.',
   'package.effect_encrypted': ', encrypted with the passphrase',
@@ -1469,6 +1473,10 @@ const de: Record<Key, string> = {
   'package.encrypt': 'ZIP verschlüsseln (AES-256)',
   'package.passphrase': 'Passphrase für das Paket',
   'package.passphrase_hint': 'Mindestens 10 Zeichen. Der Person auf anderem Weg als das Paket mitteilen.',
+  'package.generate': 'Passphrase erzeugen',
+  'package.generated': 'Passphrase des Pakets:',
+  'package.generated_hint':
+    'Wird nur jetzt angezeigt und nirgends gespeichert: Notieren Sie sie und geben Sie sie der Person auf einem anderen Weg als das Paket (telefonisch oder persönlich), nie zusammen damit.',
   'package.effect': 'Die Herausgabe fragt, wohin gespeichert wird (etwa auf einen USB-Stick), schreibt dort ein ZIP mit {files} Dateien über {name}{encrypted}, liest es zurück und prüft es und vermerkt die Herausgabe mit SHA-256, Ihrem Namen und der Uhrzeit{request}.',
   'package.not_saved': 'Nicht gespeichert: Der Speichern-Dialog wurde abgebrochen. Nichts wurde geschrieben oder vermerkt.',
   'package.effect_encrypted': ', verschlüsselt mit der Passphrase',

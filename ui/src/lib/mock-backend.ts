@@ -1341,6 +1341,15 @@ export class MockBackend implements Backend {
     return this.preview(v, role, id, lang);
   }
 
+  async generatePackagePassphrase(): Promise<string> {
+    await this.tick('generate_package_passphrase');
+    // Six words like the core's; the mock's list is short, the strength is not its concern.
+    const words = ['abend', 'tulpe', 'hafen', 'kiesel', 'morgen', 'wolke', 'anker', 'birke'];
+    const pick = new Uint32Array(6);
+    crypto.getRandomValues(pick);
+    return [...pick].map((n) => words[n % words.length]).join('-');
+  }
+
   async releasePackage(id: string, lang: Lang, _uiLang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage | null> {
     await this.tick('release_package');
     const { v, r, user, role } = this.rights();

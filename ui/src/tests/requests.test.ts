@@ -210,6 +210,45 @@ describe('data-subject requests', () => {
     expect(release).toHaveBeenCalledWith(id, 'de', 'en', r.reference, 'a long package passphrase');
   });
 
+  it('generates a package passphrase, shows it once with the hint, and releases with it; a typed one keeps the minimum', async () => {
+    const { mock, id } = seeded();
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+    await fireEvent.click(screen.getByTestId('package'));
+    await screen.findByTestId('package-preview');
+    expect(screen.queryByTestId('package-generate')).toBeNull();
+
+    await fireEvent.click(document.getElementById('pkg-encrypt')!);
+    const generate = vi.spyOn(mock, 'generatePackagePassphrase');
+    await fireEvent.click(screen.getByTestId('package-generate'));
+    const shown = await screen.findByTestId('package-generated');
+    const words = screen.getByTestId('package-generated-words').textContent ?? '';
+    expect(generate).toHaveBeenCalledTimes(1);
+    expect(words.split('-')).toHaveLength(6);
+    expect((document.getElementById('pkg-passphrase') as HTMLInputElement).value).toBe(words);
+    expect(shown.textContent).toContain('give it to the person on another channel than the package');
+
+    // Typed over, it is no longer the generated one: the box goes, and a
+    // short one is refused as before.
+    await fireEvent.input(document.getElementById('pkg-passphrase')!, { target: { value: 'short' } });
+    expect(screen.queryByTestId('package-generated')).toBeNull();
+    const release = vi.spyOn(mock, 'releasePackage');
+    await fireEvent.click(screen.getByTestId('package-release'));
+    expect(screen.getByTestId('error-pkg-passphrase').textContent).toBe('Use at least 10 characters.');
+    expect(release).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId('package-generate'));
+    const again = (await screen.findByTestId('package-generated-words')).textContent ?? '';
+    expect(again.split('-')).toHaveLength(6);
+    await fireEvent.click(screen.getByTestId('package-release'));
+    await screen.findByTestId('package-path');
+    expect(release).toHaveBeenCalledWith(id, 'en', 'en', null, again);
+    // Still on screen after the release, to be given to the person; gone with the form.
+    expect(screen.getByTestId('package-generated-released').textContent).toBe(again);
+    await fireEvent.click(screen.getByTestId('package-close'));
+    expect(screen.queryByText(again)).toBeNull();
+  });
+
   it('restricts a person: the banner shows and editing is refused with the restricted error', async () => {
     const { mock, id } = seeded();
     const r = await openReq(mock, 'restriction', id, '2026-03-01');

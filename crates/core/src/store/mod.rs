@@ -51,6 +51,43 @@ pub struct OpRow {
     pub op: Op,
 }
 
+/// What SQLCipher's page authentication found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageFindings {
+    /// Pages whose authentication code does not verify or that cannot be
+    /// read, in file order (page 1 is the first).
+    pub pages: Vec<u64>,
+    /// SQLCipher's findings that name no such page (a truncated last
+    /// page, HMAC switched off), in its words: fixed sentences and sizes.
+    pub other: Vec<String>,
+}
+
+impl PageFindings {
+    /// Sorts SQLCipher's rows ("HMAC verification failed for page 45",
+    /// "error reading 4096 bytes from file page 3 at offset 8192", …).
+    pub(crate) fn from_rows(rows: Vec<String>) -> PageFindings {
+        let mut found = PageFindings::default();
+        for row in rows {
+            let failed = row.contains("failed for page") || row.starts_with("error reading");
+            let words: Vec<&str> = row.split_whitespace().collect();
+            let page = words
+                .windows(2)
+                .find(|w| w[0] == "page")
+                .and_then(|w| w[1].parse().ok());
+            match page {
+                Some(page) if failed => found.pages.push(page),
+                _ => found.other.push(row),
+            }
+        }
+        found
+    }
+
+    /// Nothing found.
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty() && self.other.is_empty()
+    }
+}
+
 /// The store. Its page cache is 64 MiB: every page SQLCipher has to read
 /// back from disk is decrypted and authenticated again, so a cache that
 /// holds the working set of a 100k-contact vault keeps encryption cheap.
@@ -178,6 +215,12 @@ fn connect(
     Ok(readable.then_some(conn))
 }
 
+/// The single text column of every row a pragma returns.
+fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(pragma)?;
+    stmt.query_map([], |r| r.get(0))?.collect()
+}
+
 /// SQLite's default: a commit checkpoints once the WAL holds this many pages.
 const AUTOCHECKPOINT: u32 = 1000;
 
@@ -251,12 +294,19 @@ impl Store {
             in_batch: false,
             touched: BTreeSet::new(),
         };
-        store.migrate()?;
-        store.rules = due::load_rules(&store.conn)?;
-        if store.meta("due_built")?.is_none() {
+        // A page that does not read back shows here first: name the file.
+        store.prepare().map_err(|e| e.in_database(path))?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to date and loads what every session needs.
+    fn prepare(&mut self) -> Result<()> {
+        self.migrate()?;
+        self.rules = due::load_rules(&self.conn)?;
+        if self.meta("due_built")?.is_none() {
             // A vault from before retention: compute every due date once.
-            let tx = store.conn.transaction()?;
-            due::rebuild(&tx, &store.rules)?;
+            let tx = self.conn.transaction()?;
+            due::rebuild(&tx, &self.rules)?;
             tx.execute(
                 "INSERT INTO meta(key, value) VALUES ('due_built', '1')
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -264,7 +314,7 @@ impl Store {
             )?;
             tx.commit()?;
         }
-        Ok(store)
+        Ok(())
     }
 
     /// The database file.
@@ -316,29 +366,39 @@ impl Store {
         MIGRATIONS.iter().map(|(v, _)| *v)
     }
 
-    /// SQLCipher's page HMAC check and SQLite's integrity check; returns problems.
-    pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        // It reads the file past SQLite's locks: not while a checkpoint writes.
+    /// SQLCipher's check of every page's authentication code
+    /// (`cipher_integrity_check`), read straight from the file.
+    pub fn page_authentication(&self) -> Result<PageFindings> {
+        self.check_with(|conn| pragma_rows(conn, "PRAGMA cipher_integrity_check"))
+            .map(PageFindings::from_rows)
+    }
+
+    /// SQLite's `integrity_check` of the b-trees and indexes; its findings
+    /// (empty when it says "ok"). They name tables, indexes and pages, never
+    /// values.
+    pub fn structure_problems(&self) -> Result<Vec<String>> {
+        let rows = self.check_with(|conn| pragma_rows(conn, "PRAGMA integrity_check"))?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// Runs a whole-file check on a read-only connection of its own: a
+    /// connection that read a page failing SQLCipher's authentication
+    /// fails every later read (as "out of memory"), and this store's
+    /// connection has to go on serving the session.
+    fn check_with<T>(&self, check: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        // The checks read the file past SQLite's locks: not while a
+        // checkpoint writes.
         self.settle();
-        let mut problems = Vec::new();
-        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        problems.extend(
-            rows.into_iter()
-                .map(|r| format!("page authentication: {r}")),
-        );
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        problems.extend(
-            rows.into_iter()
-                .filter(|r| r != "ok")
-                .map(|r| format!("structure: {r}")),
-        );
-        Ok(problems)
+        let own = match &self.key {
+            Some((key, format)) => Some(
+                connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY, key, *format)?.ok_or_else(
+                    || damaged(&self.path, "it no longer opens with the vault's key"),
+                )?,
+            ),
+            None => None,
+        };
+        check(own.as_ref().unwrap_or(&self.conn))
+            .map_err(|e| Error::from(e).in_database(&self.path))
     }
 
     /// True when the database is SQLCipher-encrypted (cipher_version answers
@@ -369,10 +429,12 @@ impl Store {
 
     /// A value from the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
+        // Read while unlocking, before a session exists: a damaged page
+        // names the file.
+        self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+            .optional()
+            .map_err(|e| Error::from(e).in_database(&self.path))
     }
 
     /// Sets a value in the meta table.
@@ -1597,7 +1659,8 @@ mod tests {
             assert_eq!(store.key.as_ref().map(|k| k.1), Some(PageFormat::Classic));
             assert_eq!(given_name(&store, 2), Some(OpValue::Open("\"Bea\"".into())));
             assert_eq!(given_name(&store, 3), Some(OpValue::Open("\"Cem\"".into())));
-            assert!(store.integrity_problems().expect("check").is_empty());
+            assert!(store.page_authentication().expect("pages").is_empty());
+            assert!(store.structure_problems().expect("structure").is_empty());
         }
         // A wrong key opens neither.
         let err = Store::open(&old, &Key32::random()).expect_err("wrong key");
