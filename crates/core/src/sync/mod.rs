@@ -10,6 +10,8 @@
 //! specified in `docs/sync-format.md`.
 
 mod file;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
