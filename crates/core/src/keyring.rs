@@ -27,6 +27,9 @@ use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
 use crate::roles::Role;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing;
+
 const FORMAT: &str = "tresor-keyring";
 const VERSION: u32 = 1;
 

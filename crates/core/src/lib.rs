@@ -13,6 +13,9 @@ pub mod demo;
 pub mod erasure;
 pub mod error;
 pub mod export;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keyring;
 pub mod mail;
 pub mod ops;

@@ -11,6 +11,8 @@
 
 mod admit;
 mod file;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,58 @@
+//! Entry points for the fuzz targets in `crates/core/fuzz` (feature
+//! `fuzzing`, never in a normal build). Each takes bytes as they could lie
+//! in the shared folder, or as they come out of an envelope that opened,
+//! and runs the core's own readers over them; none may panic.
+//!
+//! The keys are fixed test keys (see [`seeds`]), so seed files written by
+//! `examples/fuzz_seeds.rs` open in the envelope target.
+
+/// The team keyring file (`team/keyring.json`): parsing, and what a laptop
+/// does with a keyring from the folder before trusting it.
+pub fn keyring(bytes: &[u8]) {
+    crate::keyring::fuzzing::keyring(bytes);
+}
+
+/// A keyset as it comes out of a keyring entry that opened.
+pub fn keyset(bytes: &[u8]) {
+    crate::keyring::fuzzing::keyset(bytes);
+}
+
+/// Any file of the folder: envelope frame, signature, seal (fixed test
+/// keys), and the body of its kind if it opens; the file-name parsers on
+/// the same bytes.
+pub fn envelope(bytes: &[u8]) {
+    crate::sync::fuzzing::envelope(bytes);
+}
+
+/// A segment's body after its envelope opened.
+pub fn segment(bytes: &[u8]) {
+    crate::sync::fuzzing::segment(bytes);
+}
+
+/// A snapshot's body after its envelope opened.
+pub fn snapshot(bytes: &[u8]) {
+    crate::sync::fuzzing::snapshot(bytes);
+}
+
+/// A device card's body after its envelope opened.
+pub fn card(bytes: &[u8]) {
+    crate::sync::fuzzing::card(bytes);
+}
+
+/// An acknowledgement's body after its envelope opened.
+pub fn ack(bytes: &[u8]) {
+    crate::sync::fuzzing::ack(bytes);
+}
+
+/// A retirement's body after its envelope opened.
+pub fn retire(bytes: &[u8]) {
+    crate::sync::fuzzing::retire(bytes);
+}
+
+/// The fuzz targets' names with a few valid inputs each, made by the
+/// core's own writers with the fixed test keys: the seed corpus.
+pub fn seeds() -> Vec<(&'static str, Vec<Vec<u8>>)> {
+    let mut out = crate::keyring::fuzzing::seeds();
+    out.extend(crate::sync::fuzzing::seeds());
+    out
+}
