@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::api::Session;
 use crate::categories::RecordKind;
 use crate::consent::{DEFAULT_SOURCES, default_purposes};
-use crate::ops::{Forget, OpValue};
+use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
 use crate::roles::{Action, Role, actions_for};
 
 /// The facts a laptop checks arrivals against.
@@ -36,6 +36,19 @@ pub(super) struct Change<'a> {
     pub kind: RecordKind,
     pub record: Uuid,
     pub value: Option<&'a OpValue>,
+}
+
+impl<'a> Change<'a> {
+    /// An op as the gate sees it (a creation carries no value to judge).
+    pub(super) fn of(op: &'a Op) -> Change<'a> {
+        Change {
+            device: &op.device,
+            author: &op.author,
+            kind: op.kind,
+            record: op.record,
+            value: (op.field != CREATE_FIELD).then_some(&op.value),
+        }
+    }
 }
 
 impl Gate {

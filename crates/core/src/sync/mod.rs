@@ -1753,13 +1753,7 @@ impl Session {
         for slot in slots {
             let failed = match slot {
                 Slot::Ready(op) => {
-                    if applying.admits(&admit::Change {
-                        device: &op.device,
-                        author: &op.author,
-                        kind: op.kind,
-                        record: op.record,
-                        value: (op.field != CREATE_FIELD).then_some(&op.value),
-                    }) {
+                    if applying.admits(&admit::Change::of(&op)) {
                         ops.push(op);
                     }
                     continue;
@@ -1771,13 +1765,7 @@ impl Session {
                         .or_insert_with(|| self.subject_sync_key(subject, None));
                     match unwire_op(w, key.as_ref()) {
                         Some(mut op) => {
-                            if applying.admits(&admit::Change {
-                                device: &op.device,
-                                author: &op.author,
-                                kind: op.kind,
-                                record: op.record,
-                                value: (op.field != CREATE_FIELD).then_some(&op.value),
-                            }) {
+                            if applying.admits(&admit::Change::of(&op)) {
                                 reseal(&self.keys, &mut op);
                                 ops.push(op);
                             }
