@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use chrono::DateTime;
 
 use super::{Keyring, Keyset};
-use crate::crypto::{Key32, KdfParams};
+use crate::crypto::{KdfParams, Key32};
 use crate::keyring::RecoveryKey;
 
 /// This laptop's keyring, keys, recovery key and personal secret: made
