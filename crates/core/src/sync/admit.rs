@@ -27,6 +27,10 @@ pub(super) struct Gate {
     users: HashMap<String, String>,
     /// Each user's role as the admins signed it (and removed users' last).
     roles: BTreeMap<String, Role>,
+    /// Whether this laptop has the suppression key already: only its first
+    /// creation is admitted from anyone (a second one would make every
+    /// suppressed address unrecognised).
+    has_suppression_key: bool,
 }
 
 /// A change as far as the gate needs to see it.
@@ -52,8 +56,16 @@ impl<'a> Change<'a> {
 }
 
 impl Gate {
-    pub(super) fn new(users: HashMap<String, String>, roles: BTreeMap<String, Role>) -> Gate {
-        Gate { users, roles }
+    pub(super) fn new(
+        users: HashMap<String, String>,
+        roles: BTreeMap<String, Role>,
+        has_suppression_key: bool,
+    ) -> Gate {
+        Gate {
+            users,
+            roles,
+            has_suppression_key,
+        }
     }
 
     /// The user a device's card pins, and their signed role. `from` is the
@@ -99,7 +111,9 @@ impl Gate {
             }
             Err(e) => return Err(e),
         };
-        if role.may_change(c.kind) || written_by_any_program(c) && role.may(Action::ReadContacts) {
+        if role.may_change(c.kind)
+            || written_by_any_program(c, self.has_suppression_key) && role.may(Action::ReadContacts)
+        {
             return Ok(());
         }
         let needs = actions_for(c.kind)
@@ -128,14 +142,17 @@ impl Gate {
         if role.may(Action::Erase) || role.may(Action::ManageRetention) {
             return Ok(());
         }
-        let targets: &[Uuid] = match f {
-            Forget::Subject { subject, .. } | Forget::Anonymised { subject, .. } => {
-                std::slice::from_ref(subject)
-            }
-            Forget::Records { records } => records,
-            Forget::Fields { record, .. } | Forget::History { record } => {
-                std::slice::from_ref(record)
-            }
+        // An erasure names the records it knew of too: each must be due
+        // (a record of the due person is).
+        let targets: Vec<Uuid> = match f {
+            Forget::Subject {
+                subject, records, ..
+            } => std::iter::once(*subject)
+                .chain(records.iter().copied())
+                .collect(),
+            Forget::Anonymised { subject, .. } => vec![*subject],
+            Forget::Records { records } => records.clone(),
+            Forget::Fields { record, .. } | Forget::History { record } => vec![*record],
         };
         if targets.iter().all(|t| due(*t)) {
             Ok(())
@@ -152,7 +169,7 @@ impl Gate {
 /// the default purposes and consent sources of a new vault (identical on
 /// every laptop), and the key suppression hashes are made with (created
 /// by whoever first adds a contact).
-fn written_by_any_program(c: &Change<'_>) -> bool {
+fn written_by_any_program(c: &Change<'_>, has_suppression_key: bool) -> bool {
     let json = |v: Option<&OpValue>| match v {
         Some(OpValue::Open(j)) => Some(j.clone()),
         _ => None,
@@ -166,7 +183,7 @@ fn written_by_any_program(c: &Change<'_>) -> bool {
             (c.record == Session::setting_id("sources")
                 && (c.value.is_none()
                     || json(c.value) == serde_json::to_string(DEFAULT_SOURCES).ok()))
-                || c.record == Session::setting_id("suppression-key")
+                || c.record == Session::setting_id("suppression-key") && !has_suppression_key
         }
         _ => false,
     }
@@ -188,6 +205,7 @@ mod tests {
                 ("carl".to_owned(), Role::Agent),
             ]
             .into(),
+            true,
         )
     }
 
@@ -261,6 +279,24 @@ mod tests {
         };
         assert!(g.removal(Some("c1"), "c1", &erase, |_| false).is_err());
         assert!(g.removal(Some("c1"), "c1", &erase, |p| p == person).is_ok());
+        // Records of someone else named with a due person are not due.
+        let other = Uuid::now_v7();
+        let wider = Forget::Subject {
+            subject: person,
+            records: vec![other],
+            at_ms: 0,
+            request: String::new(),
+        };
+        assert!(
+            g.removal(Some("c1"), "c1", &wider, |p| p == person)
+                .is_err()
+        );
+        // The suppression key is taken from anyone only while there is none.
+        let mut key = change("c1", "carl", RecordKind::Setting);
+        key.record = Session::setting_id("suppression-key");
+        assert!(g.change(Some("c1"), &key).is_err());
+        let fresh = Gate::new(g.users.clone(), g.roles.clone(), false);
+        assert!(fresh.change(Some("c1"), &key).is_ok());
         assert!(g.removal(Some("a1"), "a1", &erase, |_| false).is_ok());
     }
 }

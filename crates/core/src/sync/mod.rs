@@ -1663,9 +1663,14 @@ impl Session {
                 self.user().to_owned(),
             )))
             .collect();
+        let has_suppression_key = matches!(
+            self.store.record(Session::setting_id("suppression-key")),
+            Ok(Some(_))
+        );
         Ok(Arc::new(admit::Gate::new(
             users,
             self.vault().keyring()?.signed_roles(),
+            has_suppression_key,
         )))
     }
 
