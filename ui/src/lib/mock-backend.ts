@@ -1343,11 +1343,8 @@ export class MockBackend implements Backend {
 
   async generatePackagePassphrase(): Promise<string> {
     await this.tick('generate_package_passphrase');
-    // Six words like the core's; the mock's list is short, the strength is not its concern.
-    const words = ['abend', 'tulpe', 'hafen', 'kiesel', 'morgen', 'wolke', 'anker', 'birke'];
-    const pick = new Uint32Array(6);
-    crypto.getRandomValues(pick);
-    return [...pick].map((n) => words[n % words.length]).join('-');
+    // A fixed reply at the IPC boundary: generating it is the core's job.
+    return 'abend-tulpe-hafen-kiesel-morgen-wolke';
   }
 
   async releasePackage(id: string, lang: Lang, _uiLang: Lang, request: string | null, passphrase: string | null): Promise<ReleasedPackage | null> {
