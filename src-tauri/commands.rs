@@ -1,4 +1,4 @@
-//! The app's commands: each a few lines that call `tresor_core::api` and
+//! The app's commands: each a few lines that call `tresor_core::session` and
 //! map the result. State is one mutex around the open session; locking
 //! drops the session, which closes the database and wipes the keys.
 
@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::State;
-use tresor_core::api::{Session, SessionInfo, UserInfo};
+use tresor_core::session::{Session, SessionInfo, UserInfo};
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::contacts::{ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId};
+use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo;
-use tresor_core::roles::Role;
+use tresor_core::model::roles::Role;
 use tresor_core::store::DirectoryRow;
 use tresor_core::vault::{self, VaultDir};
 
@@ -194,7 +194,7 @@ pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
 pub fn create_vault(state: State<'_, AppState>, admin: String, passphrase: String) -> Res<Created> {
     let mut inner = state.lock();
     let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
-    let (session, recovery) = vault::create(
+    let (session, recovery) = Session::create(
         &inner.vault_dir,
         &admin,
         passphrase.as_bytes(),
@@ -237,7 +237,7 @@ pub fn open_demo(state: State<'_, AppState>) -> Res<AppStatus> {
 pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> Res<SessionInfo> {
     let mut inner = state.lock();
     inner.session = None;
-    let mut session = vault::unlock(
+    let mut session = Session::unlock(
         &inner.vault_dir,
         &user,
         passphrase.as_bytes(),
@@ -329,7 +329,7 @@ pub fn add_interaction(
         .as_deref()
         .filter(|t| !t.trim().is_empty())
         .map(|t| {
-            tresor_core::contacts::parse_time(t).ok_or_else(|| IpcError {
+            tresor_core::model::contacts::parse_time(t).ok_or_else(|| IpcError {
                 code: "invalid".into(),
                 message: format!("at: '{t}' is not a date and time"),
                 field: Some("at".into()),

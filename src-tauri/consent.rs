@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use tauri::State;
-use tresor_core::categories::Lang;
-use tresor_core::consent::{ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem};
-use tresor_core::contacts::RecordId;
-use tresor_core::export::ExportFormat;
-use tresor_core::mail::SmtpSettings;
-use tresor_core::register::{Register, RegisterVersionInfo};
+use tresor_core::model::categories::Lang;
+use tresor_core::model::consent::{ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem};
+use tresor_core::model::contacts::RecordId;
+use tresor_core::render::ExportFormat;
+use tresor_core::model::mail::SmtpSettings;
+use tresor_core::model::register::{Register, RegisterVersionInfo};
 
 use crate::commands::{AppState, Res, with_session};
 use crate::dto::{EvidenceUpload, ExportedFile, IpcError};
@@ -242,7 +242,7 @@ pub fn export_mailing(
         &state,
         &stem,
         "csv",
-        export.to_csv().as_bytes(),
+        tresor_core::render::mailing_csv(&export).as_bytes(),
         Some(export.disclosure.count),
     )
 }

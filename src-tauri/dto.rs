@@ -2,7 +2,7 @@
 //! declarations are generated (see the `bindings` test) and checked for drift.
 
 use serde::{Deserialize, Serialize};
-use tresor_core::api::SessionInfo;
+use tresor_core::session::SessionInfo;
 use tresor_core::store::DirectoryRow;
 use ts_rs::TS;
 
@@ -97,7 +97,7 @@ pub struct NewInteraction {
 #[derive(Debug, Serialize, TS)]
 pub struct RequestRow {
     /// The request.
-    pub request: tresor_core::requests::DsRequest,
+    pub request: tresor_core::model::requests::DsRequest,
     /// Open and past its deadline.
     pub overdue: bool,
     /// Open and due within seven days.
@@ -110,7 +110,7 @@ pub struct PreviewField {
     /// Label in the package's language.
     pub label: String,
     /// Data category.
-    pub category: tresor_core::categories::Category,
+    pub category: tresor_core::model::categories::Category,
     /// The value as text.
     pub value: String,
 }
@@ -123,7 +123,7 @@ pub struct PackagePreview {
     /// Every field with a value.
     pub fields: Vec<PreviewField>,
     /// Categories the user's role cannot read (named in the package).
-    pub withheld: Vec<tresor_core::categories::Category>,
+    pub withheld: Vec<tresor_core::model::categories::Category>,
     /// Linked companies.
     pub companies: u32,
     /// Interactions.
@@ -146,7 +146,7 @@ pub struct ReleasedPackage {
     /// The ZIP file.
     pub path: String,
     /// Who, when, SHA-256.
-    pub release: tresor_core::package::PackageRelease,
+    pub release: tresor_core::model::package::PackageRelease,
 }
 
 /// An evidence file picked in the UI, sent with a consent.
@@ -195,35 +195,35 @@ mod bindings {
         super::ContactPage::export_all(&cfg).expect("ContactPage");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");
         super::IpcError::export_all(&cfg).expect("IpcError");
-        tresor_core::contacts::ContactView::export_all(&cfg).expect("ContactView");
-        tresor_core::contacts::HistoryEntry::export_all(&cfg).expect("HistoryEntry");
-        tresor_core::contacts::FieldChange::export_all(&cfg).expect("FieldChange");
-        tresor_core::api::UserInfo::export_all(&cfg).expect("UserInfo");
-        tresor_core::categories::Lang::export_all(&cfg).expect("Lang");
+        tresor_core::model::contacts::ContactView::export_all(&cfg).expect("ContactView");
+        tresor_core::model::contacts::HistoryEntry::export_all(&cfg).expect("HistoryEntry");
+        tresor_core::model::contacts::FieldChange::export_all(&cfg).expect("FieldChange");
+        tresor_core::session::UserInfo::export_all(&cfg).expect("UserInfo");
+        tresor_core::model::categories::Lang::export_all(&cfg).expect("Lang");
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
         super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
         super::RequestRow::export_all(&cfg).expect("RequestRow");
         super::PackagePreview::export_all(&cfg).expect("PackagePreview");
         super::ReleasedPackage::export_all(&cfg).expect("ReleasedPackage");
-        tresor_core::requests::NewRequest::export_all(&cfg).expect("NewRequest");
-        tresor_core::rights::Restriction::export_all(&cfg).expect("Restriction");
-        tresor_core::erasure::ErasureReport::export_all(&cfg).expect("ErasureReport");
-        tresor_core::erasure::VerifyReport::export_all(&cfg).expect("VerifyReport");
-        tresor_core::consent::Purpose::export_all(&cfg).expect("Purpose");
-        tresor_core::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
-        tresor_core::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");
-        tresor_core::consent::ReconsentItem::export_all(&cfg).expect("ReconsentItem");
-        tresor_core::register::Register::export_all(&cfg).expect("Register");
-        tresor_core::register::RegisterVersionInfo::export_all(&cfg).expect("RegisterVersionInfo");
-        tresor_core::export::ExportFormat::export_all(&cfg).expect("ExportFormat");
-        tresor_core::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
-        tresor_core::retention::RetentionRule::export_all(&cfg).expect("RetentionRule");
-        tresor_core::retention::DueItem::export_all(&cfg).expect("DueItem");
-        tresor_core::retention::SweepReport::export_all(&cfg).expect("SweepReport");
-        tresor_core::retention::HeldPerson::export_all(&cfg).expect("HeldPerson");
-        tresor_core::erasure::FieldErasureReport::export_all(&cfg).expect("FieldErasureReport");
-        tresor_core::sweep::Rectification::export_all(&cfg).expect("Rectification");
-        tresor_core::sweep::RuleChange::export_all(&cfg).expect("RuleChange");
+        tresor_core::session::requests::NewRequest::export_all(&cfg).expect("NewRequest");
+        tresor_core::session::rights::Restriction::export_all(&cfg).expect("Restriction");
+        tresor_core::session::erasure::ErasureReport::export_all(&cfg).expect("ErasureReport");
+        tresor_core::session::erasure::VerifyReport::export_all(&cfg).expect("VerifyReport");
+        tresor_core::session::consent::Purpose::export_all(&cfg).expect("Purpose");
+        tresor_core::session::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
+        tresor_core::session::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");
+        tresor_core::session::consent::ReconsentItem::export_all(&cfg).expect("ReconsentItem");
+        tresor_core::session::register::Register::export_all(&cfg).expect("Register");
+        tresor_core::session::register::RegisterVersionInfo::export_all(&cfg).expect("RegisterVersionInfo");
+        tresor_core::render::ExportFormat::export_all(&cfg).expect("ExportFormat");
+        tresor_core::session::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
+        tresor_core::model::retention::RetentionRule::export_all(&cfg).expect("RetentionRule");
+        tresor_core::model::retention::DueItem::export_all(&cfg).expect("DueItem");
+        tresor_core::model::retention::SweepReport::export_all(&cfg).expect("SweepReport");
+        tresor_core::model::retention::HeldPerson::export_all(&cfg).expect("HeldPerson");
+        tresor_core::session::erasure::FieldErasureReport::export_all(&cfg).expect("FieldErasureReport");
+        tresor_core::session::retention::Rectification::export_all(&cfg).expect("Rectification");
+        tresor_core::session::retention::RuleChange::export_all(&cfg).expect("RuleChange");
         super::SyncState::export_all(&cfg).expect("SyncState");
         tresor_core::sync::SyncReport::export_all(&cfg).expect("SyncReport");
         tresor_core::sync::DeviceInfo::export_all(&cfg).expect("DeviceInfo");

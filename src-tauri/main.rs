@@ -1,6 +1,6 @@
 //! Tresor desktop app: the Tauri shell. It registers state once, exposes
 //! the commands in [`commands`], and holds no rule of its own: every
-//! command calls `tresor_core::api` and maps the result.
+//! command calls `tresor_core::session` and maps the result.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 

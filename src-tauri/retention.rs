@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use tauri::{Manager, State};
-use tresor_core::categories::Lang;
-use tresor_core::contacts::{FieldChange, RecordId};
-use tresor_core::erasure::FieldErasureReport;
-use tresor_core::retention::{
-    DeletionLogEntry, DueItem, HeldPerson, Hold, RetentionRule, RuleKey, SweepReport,
-};
-use tresor_core::sweep::{Rectification, RuleChange};
+use tresor_core::model::categories::Lang;
+use tresor_core::model::contacts::{FieldChange, RecordId};
+use tresor_core::session::erasure::FieldErasureReport;
+use tresor_core::model::retention::{DeletionLogEntry, DueItem, HeldPerson, Hold, RetentionRule, RuleKey, SweepReport};
+use tresor_core::model::rights::{Rectification};
+use tresor_core::model::retention::{RuleChange};
 
 use crate::commands::{AppState, Res, with_session};
 use crate::dto::IpcError;
@@ -100,7 +99,7 @@ pub fn rectify_contact(
     with_session(&state, |s| {
         let inputs: Vec<_> = changes
             .iter()
-            .map(|c| c.to_input(tresor_core::categories::RecordKind::Person))
+            .map(|c| c.to_input(tresor_core::model::categories::RecordKind::Person))
             .collect();
         s.rectify(
             id,

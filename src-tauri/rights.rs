@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
-use tresor_core::categories::Lang;
-use tresor_core::contacts::RecordId;
-use tresor_core::erasure::{ErasureReport, VerifyReport};
-use tresor_core::requests::{DsRequest, NewRequest};
-use tresor_core::rights::Restriction;
+use tresor_core::model::categories::Lang;
+use tresor_core::model::contacts::RecordId;
+use tresor_core::session::erasure::{ErasureReport, VerifyReport};
+use tresor_core::model::requests::{DsRequest, NewRequest};
+use tresor_core::model::rights::Restriction;
 
 use crate::commands::{AppState, Res, with_session};
 use crate::consent::slug;
@@ -102,7 +102,7 @@ pub fn preview_package(
 /// shown once in the form to be given to the person on another channel.
 #[tauri::command]
 pub fn generate_package_passphrase() -> String {
-    tresor_core::package::generate_package_passphrase()
+    tresor_core::session::package::generate_package_passphrase()
 }
 
 /// Releases the package: asks where to save it in the native save dialog

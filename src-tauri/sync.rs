@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tauri::{Manager, State};
-use tresor_core::api::{Session, SessionInfo};
+use tresor_core::session::{Session, SessionInfo};
 use tresor_core::sync::{DeviceInfo, SyncReport};
 
 use crate::commands::{AppState, Res, with_session};
@@ -171,7 +171,7 @@ mod tests {
     fn joining_builds_the_vault_in_the_apps_own_directory_once_and_syncs_from_there() {
         let tmp = tempfile::tempdir().expect("tmp");
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (mut first, _) = vault::create(
+        let (mut first, _) = Session::create(
             &tmp.path().join("first"),
             "anna",
             PASS,

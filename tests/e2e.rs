@@ -16,10 +16,10 @@ use std::sync::Arc;
 use serde_json::json;
 use support::webdriver::App;
 use tresor_core::clock::SystemClock;
-use tresor_core::contacts::{FieldInput, PersonInput};
+use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::roles::Role;
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::roles::Role;
 
 fn vault_with(
     people: &[PersonInput],
@@ -27,7 +27,7 @@ fn vault_with(
 ) -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("vault");
-    let (mut s, _) = tresor_core::vault::create(
+    let (mut s, _) = Session::create(
         &dir,
         "ada",
         b"admin passphrase",
@@ -325,7 +325,7 @@ fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
 
     // What the window did is what the vault holds.
     drop(app);
-    let s = tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+    let s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
         .expect("unlock");
     let id: uuid::Uuid = ids[0].parse().expect("id");
     let h = s.consent_history(id).expect("history");
@@ -345,7 +345,7 @@ fn access_package_released_then_person_erased_in_the_window() {
     let person: uuid::Uuid = ids[0].parse().expect("id");
     {
         let mut s =
-            tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
                 .expect("unlock");
         let today = chrono::Utc::now().date_naive();
         for kind in [RequestKind::Access, RequestKind::Erasure] {
@@ -451,7 +451,7 @@ fn access_package_released_then_person_erased_in_the_window() {
     assert!(path.exists(), "the package on the USB stick stays");
     drop(app);
 
-    let s = tresor_core::vault::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+    let s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
         .expect("unlock");
     let report = s
         .verify_erasure_in(

@@ -28,7 +28,7 @@ fn vault(n: usize) -> PathBuf {
     if !dir.join("keyring.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let started = Instant::now();
-        let (mut s, _) = tresor_core::vault::create(
+        let (mut s, _) = Session::create(
             &dir,
             "ada",
             PASS.as_bytes(),

@@ -9,7 +9,7 @@ use uuid_arg::Id;
 /// Record ids on the command line.
 pub mod uuid_arg {
     /// A record id.
-    pub type Id = tresor_core::contacts::RecordId;
+    pub type Id = tresor_core::model::contacts::RecordId;
 }
 
 /// Tresor: a GDPR-first CRM vault.

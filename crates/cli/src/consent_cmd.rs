@@ -5,10 +5,10 @@ use std::io::Read as _;
 use std::path::Path;
 
 use serde_json::json;
-use tresor_core::categories::{Category, Lang};
-use tresor_core::consent::{ConsentEntry, ConsentInput, LegalBasis, LegalBasisView, Purpose};
-use tresor_core::export::ExportFormat;
-use tresor_core::mail::{SmtpSettings, TlsMode};
+use tresor_core::model::categories::{Category, Lang};
+use tresor_core::model::consent::{ConsentEntry, ConsentInput, LegalBasis, LegalBasisView, Purpose};
+use tresor_core::render::ExportFormat;
+use tresor_core::model::mail::{SmtpSettings, TlsMode};
 use tresor_core::vault::write_atomic;
 
 use crate::args::{
@@ -186,7 +186,7 @@ fn print_view(out: &Out, v: &LegalBasisView) {
 }
 
 pub(crate) fn parse_at(s: &str) -> Res<chrono::DateTime<chrono::Utc>> {
-    tresor_core::contacts::parse_time(s)
+    tresor_core::model::contacts::parse_time(s)
         .or_else(|| {
             chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
                 .ok()
@@ -514,7 +514,7 @@ pub fn mailing(cli: &crate::args::Cli, out: &Out, cmd: &MailingCmd) -> Res<()> {
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let export = s.mailing_export(purpose, channel, &name)?;
-    write_atomic(path, export.to_csv().as_bytes())?;
+    write_atomic(path, tresor_core::render::mailing_csv(&export).as_bytes())?;
     if out.json {
         outln!(
             "{}",

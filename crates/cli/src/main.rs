@@ -1,6 +1,6 @@
 //! `tresor`: the command-line front door to `tresor-core`, for admins and
 //! scripts. It parses arguments, reads passphrases, calls
-//! `tresor_core::api` and prints; it decides nothing about permissions or
+//! `tresor_core::session` and prints; it decides nothing about permissions or
 //! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
 
 mod args;
@@ -16,12 +16,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser as _;
-use tresor_core::api::Session;
+use tresor_core::session::Session;
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::KdfParams;
 use tresor_core::keyring::RecoveryKey;
-use tresor_core::roles::Role;
+use tresor_core::model::roles::Role;
 use tresor_core::vault::{self, VaultDir};
 
 use args::{Cli, Command, ContactCmd, DemoCmd, InteractionCmd, UserCmd};
@@ -102,7 +102,7 @@ fn open(cli: &Cli) -> Res<Session> {
         cli.passphrase_file.as_deref(),
         &format!("Passphrase for {user}: "),
     )?;
-    Ok(vault::unlock(&dir, &user, &passphrase, clock())?)
+    Ok(Session::unlock(&dir, &user, &passphrase, clock())?)
 }
 
 fn run(cli: &Cli, out: &Out) -> Res<()> {
@@ -124,7 +124,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                 None => VaultDir::new(&dir).default_user()?,
             };
             let pass = secrets::new_passphrase(new_passphrase_file.as_deref(), &admin)?;
-            let s = vault::recover(&dir, &key, &admin, &pass, clock())?;
+            let s = Session::recover(&dir, &key, &admin, &pass, clock())?;
             out.done(&format!("New passphrase set for {}.", s.user()));
             Ok(())
         }
@@ -184,8 +184,8 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             lang,
         }) => {
             let lang = match lang.as_str() {
-                "de" => tresor_core::categories::Lang::De,
-                "en" => tresor_core::categories::Lang::En,
+                "de" => tresor_core::model::categories::Lang::De,
+                "en" => tresor_core::model::categories::Lang::En,
                 other => return Err(Failure::Usage(format!("--lang '{other}': use de or en"))),
             };
             let passphrase = package_passphrase_file
@@ -198,7 +198,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                         .to_owned()
                 });
             let generated = (*encrypt && passphrase.is_none())
-                .then(tresor_core::package::generate_package_passphrase);
+                .then(tresor_core::session::package::generate_package_passphrase);
             let passphrase = passphrase.or_else(|| generated.clone());
             let mut s = open(cli)?;
             let pkg = s.access_package(*contact, lang)?;
@@ -301,10 +301,10 @@ fn init(cli: &Cli, out: &Out, admin: &str, kit: Option<&std::path::Path>) -> Res
             None => secrets::new_passphrase(None, admin)?,
         },
     };
-    tresor_core::api::validate_new_passphrase(&pass)?;
+    tresor_core::session::validate_new_passphrase(&pass)?;
     out.note("Calibrating key derivation for this computer …");
     let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
-    let (session, recovery) = vault::create(&dir, admin, &pass, kdf, clock())?;
+    let (session, recovery) = Session::create(&dir, admin, &pass, kdf, clock())?;
     let kit_text = vault::recovery_kit_text(&dir, admin, &recovery);
     if let Some(path) = kit {
         secrets::write_private(path, kit_text.as_bytes())?;

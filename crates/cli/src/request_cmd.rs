@@ -1,7 +1,7 @@
 //! `tresor request …`: data-subject requests and their deadlines.
 
 use serde_json::json;
-use tresor_core::requests::{DsRequest, NewRequest, RequestKind, RequestStatus};
+use tresor_core::model::requests::{DsRequest, NewRequest, RequestKind, RequestStatus};
 
 use crate::args::{Cli, RequestCmd};
 use crate::print::{Out, outln};

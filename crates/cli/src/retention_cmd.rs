@@ -1,9 +1,9 @@
 //! `tresor retention …` and `tresor hold …`.
 
 use serde_json::json;
-use tresor_core::categories::Lang;
-use tresor_core::retention::{RetentionAction, RetentionEvent, RuleKey, SweepReport};
-use tresor_core::sweep::RuleChange;
+use tresor_core::model::categories::Lang;
+use tresor_core::model::retention::{RetentionAction, RetentionEvent, RuleKey, SweepReport};
+use tresor_core::model::retention::RuleChange;
 
 use crate::args::{Cli, HoldCmd, RetentionCmd};
 use crate::print::{Out, outln};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use support::Vault;
 use support::syncthing::SyncthingPair;
+use tresor_core::session::Session;
 
 fn json(out: &str) -> Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
@@ -388,10 +389,10 @@ fn two_syncthing_instances_carry_changes_and_conflict_copies_are_ignored() {
 #[test]
 fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
     use std::sync::Arc;
-    use tresor_core::retention::{RetentionAction, RuleKey};
-    use tresor_core::roles::Role;
-    use tresor_core::sweep::RuleChange;
-    use tresor_core::vault::{self, VaultDir};
+    use tresor_core::model::retention::{RetentionAction, RuleKey};
+    use tresor_core::model::roles::Role;
+    use tresor_core::model::retention::RuleChange;
+    use tresor_core::vault::VaultDir;
     const CARL: &[u8] = b"agent passphrase two";
 
     let a = Vault::new();
@@ -432,7 +433,7 @@ fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
 
     // 2. A patched program on his laptop ignores his role.
     {
-        let mut s = vault::unlock(
+        let mut s = Session::unlock(
             &b.dir(),
             "carl",
             CARL,

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
-use tresor_core::api::Session;
-use tresor_core::categories::Lang;
+use tresor_core::session::Session;
+use tresor_core::model::categories::Lang;
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::{self, KdfParams};
 use tresor_core::vault;
 
@@ -115,14 +115,14 @@ fn open_encrypted(dir: &Path) -> (Duration, Duration) {
     crypto::derive_kek(PASS, &[0u8; 16], entry.kdf).expect("kdf");
     let kdf = started.elapsed();
     let started = Instant::now();
-    let s = vault::unlock(dir, "bench", PASS, clock()).expect("unlock");
+    let s = Session::unlock(dir, "bench", PASS, clock()).expect("unlock");
     std::hint::black_box(s.list(0, 50).expect("first page"));
     (started.elapsed(), kdf)
 }
 
 fn open_plain(dir: &Path) -> Duration {
     let started = Instant::now();
-    let s = vault::open_plain_baseline(dir, clock()).expect("open");
+    let s = Session::open_plain_baseline(dir, clock()).expect("open");
     std::hint::black_box(s.list(0, 50).expect("first page"));
     started.elapsed()
 }
@@ -146,14 +146,14 @@ fn main() {
     let data = people(n);
 
     let (mut enc, _) =
-        vault::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
-    let mut plain = vault::open_plain_baseline(&plain_dir, clock()).expect("plain");
+        Session::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
+    let mut plain = Session::open_plain_baseline(&plain_dir, clock()).expect("plain");
     let mut t_plain = vec![ms(insert(&mut plain, &data))];
     let mut t_enc = vec![ms(insert(&mut enc, &data))];
     // Two more pairs into fresh vaults, the other way round, for a median
     // that one burst of load on this shared machine does not decide.
     for run in 1..3 {
-        let (mut e, _) = vault::create(
+        let (mut e, _) = Session::create(
             &tmp.path().join(format!("encrypted-{run}")),
             "bench",
             PASS,
@@ -161,7 +161,7 @@ fn main() {
             clock(),
         )
         .expect("create");
-        let mut p = vault::open_plain_baseline(&tmp.path().join(format!("plain-{run}")), clock())
+        let mut p = Session::open_plain_baseline(&tmp.path().join(format!("plain-{run}")), clock())
             .expect("plain");
         t_enc.push(ms(insert(&mut e, &data)));
         t_plain.push(ms(insert(&mut p, &data)));
@@ -198,7 +198,7 @@ fn main() {
 
     // The access package of a person with 10,000 interactions: gather,
     // render, zip, write, read back and check, record the release.
-    let (mut enc, _) = vault::create(
+    let (mut enc, _) = Session::create(
         &tmp.path().join("dsar-encrypted"),
         "bench",
         PASS,
@@ -207,7 +207,7 @@ fn main() {
     )
     .expect("create");
     let mut plain =
-        vault::open_plain_baseline(&tmp.path().join("dsar-plain"), clock()).expect("plain");
+        Session::open_plain_baseline(&tmp.path().join("dsar-plain"), clock()).expect("plain");
     let te = dsar_package(&mut enc, &tmp.path().join("enc.zip"));
     let tp = dsar_package(&mut plain, &tmp.path().join("plain.zip"));
     println!(
@@ -227,9 +227,9 @@ fn main() {
     for (name, plain) in [("retention-encrypted", false), ("retention-plain", true)] {
         let dir = tmp.path().join(name);
         let mut s = if plain {
-            vault::open_plain_baseline(&dir, clock()).expect("plain")
+            Session::open_plain_baseline(&dir, clock()).expect("plain")
         } else {
-            vault::create(&dir, "bench", PASS, KdfParams::FLOOR, clock())
+            Session::create(&dir, "bench", PASS, KdfParams::FLOOR, clock())
                 .expect("create")
                 .0
         };
@@ -261,7 +261,7 @@ fn sync_apply(root: &Path) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let folder = root.join("sync-folder");
-    let (mut a, _) = vault::create(
+    let (mut a, _) = Session::create(
         &root.join("sync-a"),
         "bench",
         PASS,

@@ -9,9 +9,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::api::Session;
-use crate::consent::ConsentState;
-use crate::contacts::{FieldInput, InteractionInput, PersonInput};
+use crate::session::Session;
+use crate::model::consent::ConsentState;
+use crate::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use crate::error::Result;
 
 const GIVEN_DE: &[&str] = &[
@@ -336,9 +336,9 @@ pub fn open_demo(
 ) -> Result<Session> {
     let vault = crate::vault::VaultDir::new(dir);
     if vault.exists() {
-        return crate::vault::unlock(dir, DEMO_USER, DEMO_PASSPHRASE.as_bytes(), clock);
+        return Session::unlock(dir, DEMO_USER, DEMO_PASSPHRASE.as_bytes(), clock);
     }
-    let (mut session, _) = crate::vault::create(
+    let (mut session, _) = Session::create(
         dir,
         DEMO_USER,
         DEMO_PASSPHRASE.as_bytes(),

@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use crate::categories::Compartment;
+use crate::model::categories::Compartment;
 use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
-use crate::roles::Role;
+use crate::model::roles::Role;
 
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing;

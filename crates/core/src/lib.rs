@@ -1,34 +1,25 @@
 //! `tresor-core`: every rule and all data of Tresor, with no GUI and no
 //! transport. Front doors (the `tresor` command, the desktop shell) call
-//! [`api::Session`] and nothing else; permissions, validation and encryption
-//! all happen here.
+//! [`Session`] and nothing else; permissions, validation and encryption all
+//! happen here. The layers, from the ground up, import only downward:
+//! `error`/`clock` → `model` → `crypto`/`ops`/`keyring` → `store` → `vault`
+//! → `render` → `session` → `sync` → `demo`. See ARCHITECTURE.md.
 
-pub mod api;
-pub mod categories;
 pub mod clock;
-pub mod consent;
-pub mod contacts;
 pub mod crypto;
 pub mod demo;
-pub mod erasure;
 pub mod error;
-pub mod export;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keyring;
-pub mod mail;
+pub mod model;
 pub mod ops;
-pub mod package;
-pub mod register;
-pub mod requests;
-pub mod retention;
-pub mod rights;
-pub mod roles;
+pub mod render;
+pub mod session;
 pub mod store;
-pub mod sweep;
 pub mod sync;
 pub mod vault;
 
-pub use api::Session;
 pub use error::{Error, Result};
+pub use session::Session;

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::categories::{Compartment, RecordKind};
+use crate::model::categories::{Compartment, RecordKind};
 
 /// Hybrid logical clock stamp: wall-clock milliseconds in the high 48 bits,
 /// a counter in the low 16, so stamps sort as integers and stay monotonic

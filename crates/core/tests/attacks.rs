@@ -8,18 +8,18 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use tresor_core::Session;
-use tresor_core::categories::Compartment;
+use tresor_core::model::categories::Compartment;
 use tresor_core::clock::SystemClock;
-use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
+use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::crypto::KdfParams;
 use tresor_core::error::Error;
-use tresor_core::mail::{SmtpSettings, TlsMode};
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::retention::{RetentionAction, RuleKey};
-use tresor_core::roles::Role;
-use tresor_core::sweep::RuleChange;
+use tresor_core::model::mail::{SmtpSettings, TlsMode};
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::retention::{RetentionAction, RuleKey};
+use tresor_core::model::roles::Role;
+use tresor_core::model::retention::RuleChange;
 use tresor_core::sync::{self, SyncReport};
-use tresor_core::vault::{self, VaultDir};
+use tresor_core::vault::VaultDir;
 
 const DORA: &[u8] = b"dora passphrase one";
 const CARL: &[u8] = b"carl passphrase two";
@@ -98,7 +98,7 @@ fn admin_state(s: &Session) -> String {
 /// A team: Dora (admin) on laptop A, Carl (agent) on B, Otto (auditor) on C.
 fn team() -> (Team, Session, Session, Session, uuid::Uuid) {
     let team = Team::new();
-    let (mut a, _) = vault::create(
+    let (mut a, _) = Session::create(
         &team.dir("a"),
         "dora",
         DORA,
@@ -148,7 +148,7 @@ fn a_keyring_entry_rewritten_to_a_higher_role_is_refused_at_unlock() {
             "the file says admin"
         );
         // ... but the role is not the one the admins signed.
-        match vault::unlock(&dir, "carl", CARL, Arc::new(SystemClock)) {
+        match Session::unlock(&dir, "carl", CARL, Arc::new(SystemClock)) {
             Err(e @ Error::RoleNotSigned { .. }) => {
                 assert_eq!(e.code(), "role_not_signed");
                 assert!(e.to_string().contains("carl"), "{e}");
@@ -158,7 +158,7 @@ fn a_keyring_entry_rewritten_to_a_higher_role_is_refused_at_unlock() {
         }
     }
     std::fs::write(vault.keyring_path(), original).expect("restore");
-    let s = vault::unlock(&dir, "carl", CARL, Arc::new(SystemClock)).expect("unlock");
+    let s = Session::unlock(&dir, "carl", CARL, Arc::new(SystemClock)).expect("unlock");
     assert_eq!(s.role(), Role::Agent);
 }
 

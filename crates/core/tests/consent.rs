@@ -5,14 +5,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use tresor_core::Session;
-use tresor_core::categories::{Category, Lang};
+use tresor_core::model::categories::{Category, Lang};
 use tresor_core::clock::FixedClock;
-use tresor_core::consent::{ConsentInput, ConsentState, LegalBasis};
-use tresor_core::contacts::{FieldInput, PersonInput};
+use tresor_core::model::consent::{ConsentInput, ConsentState, LegalBasis};
+use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
-use tresor_core::export::{self, ExportFormat};
-use tresor_core::roles::Role;
-use tresor_core::vault;
+use tresor_core::render::{self, ExportFormat};
+use tresor_core::model::roles::Role;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -33,7 +32,7 @@ fn vault_at(at: DateTime<Utc>) -> Fixture {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("vault");
     let clock = Arc::new(FixedClock::new(at));
-    let (s, _) = vault::create(
+    let (s, _) = Session::create(
         &dir,
         "dora",
         b"dora passphrase one",
@@ -131,8 +130,8 @@ fn expired_consent_is_excluded_from_the_mailing_list_and_listed_for_reconsent() 
             .expect("export");
     let ids: Vec<_> = export.rows.iter().map(|r| r.person).collect();
     assert_eq!(ids, vec![fresh], "only a valid consent for exactly email");
-    assert!(export.to_csv().contains("nina@example.de"));
-    assert!(!export.to_csv().contains("otto@example.de"));
+    assert!(render::mailing_csv(&export).contains("nina@example.de"));
+    assert!(!render::mailing_csv(&export).contains("otto@example.de"));
 
     let view = f.s.legal_basis(old).expect("view");
     let state = view.purposes[1].channels[0].state;
@@ -215,7 +214,7 @@ fn roles_limit_who_records_exports_and_configures() {
         .expect("auditor");
     drop(f.s);
     let mut agent =
-        vault::unlock(&f.dir, "alex", b"agent passphrase two", f.clock.clone()).expect("agent");
+        Session::unlock(&f.dir, "alex", b"agent passphrase two", f.clock.clone()).expect("agent");
     agent
         .give_consent(p, &consent("e-marketing", "phone", "phone"), None)
         .expect("agents take consents on the phone");
@@ -235,7 +234,7 @@ fn roles_limit_who_records_exports_and_configures() {
         "forbidden"
     );
     drop(agent);
-    let mut auditor = vault::unlock(
+    let mut auditor = Session::unlock(
         &f.dir,
         "audrey",
         b"auditor passphrase three",
@@ -282,7 +281,7 @@ fn register_snapshots() {
     let f = vault_at(start());
     for lang in [Lang::De, Lang::En] {
         let r = f.s.register(None).expect("register");
-        let html = export::register_html(&r, lang);
+        let html = render::register_html(&r, lang);
         let name = match lang {
             Lang::De => "register_de.html",
             Lang::En => "register_en.html",

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use tresor_core::clock::SystemClock;
 use tresor_core::crypto::KdfParams;
-use tresor_core::roles::Role;
-use tresor_core::vault;
+use tresor_core::model::roles::Role;
+use tresor_core::session::Session;
 
 #[test]
 fn only_files_directly_in_the_folder_are_deleted_and_only_by_who_may_erase() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (mut s, _) = vault::create(
+    let (mut s, _) = Session::create(
         &tmp.path().join("vault"),
         "ada",
         b"admin passphrase",
@@ -41,7 +41,7 @@ fn only_files_directly_in_the_folder_are_deleted_and_only_by_who_may_erase() {
 
     s.add_user("ida", Role::Agent, b"agent passphrase")
         .expect("agent");
-    let agent = vault::unlock(
+    let agent = Session::unlock(
         &tmp.path().join("vault"),
         "ida",
         b"agent passphrase",

@@ -6,13 +6,13 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use tresor_core::categories::Lang;
+use tresor_core::model::categories::Lang;
 use tresor_core::clock::FixedClock;
-use tresor_core::consent::ConsentInput;
-use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::model::consent::ConsentInput;
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::KdfParams;
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::vault;
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::session::Session;
 
 /// Replaces UUIDs (`8-4-4-4-12` hex) and request references (`REQ-` and 8
 /// hex digits) by placeholders.
@@ -52,7 +52,7 @@ fn access_report_snapshots() {
         .single()
         .expect("date");
     let clock = Arc::new(FixedClock::new(at));
-    let (mut s, _) = vault::create(
+    let (mut s, _) = Session::create(
         &tmp.path().join("vault"),
         "dora",
         b"dora passphrase one",

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use tresor_core::Session;
 use tresor_core::clock::FixedClock;
-use tresor_core::consent::ConsentInput;
-use tresor_core::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::model::consent::ConsentInput;
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::KdfParams;
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::retention::{RetentionAction, RuleKey};
-use tresor_core::sweep::RuleChange;
-use tresor_core::vault;
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::retention::{RetentionAction, RuleKey};
+use tresor_core::model::retention::RuleChange;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -26,7 +25,7 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Session) {
     let tmp = tempfile::tempdir().expect("tmp");
     let clock = Arc::new(FixedClock::new(t));
-    let (s, _) = vault::create(
+    let (s, _) = Session::create(
         &tmp.path().join("vault"),
         "dora",
         b"dora passphrase one",

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use chrono::Utc;
 use tresor_core::Session;
 use tresor_core::clock::{Clock, FixedClock, SystemClock};
-use tresor_core::contacts::{FieldInput, FieldValue, PersonInput};
+use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::crypto::KdfParams;
 use tresor_core::keyring::Keyring;
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::roles::Role;
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::roles::Role;
 use tresor_core::sync;
-use tresor_core::vault;
 
 const DORA: &[u8] = b"dora passphrase one";
 const EVE: &[u8] = b"eve passphrase two";
@@ -39,7 +38,7 @@ impl Team {
     }
     fn first(&self, clock: Arc<dyn Clock>) -> Session {
         let (mut s, _) =
-            vault::create(&self.dir("a"), "dora", DORA, KdfParams::FLOOR, clock).expect("create");
+            Session::create(&self.dir("a"), "dora", DORA, KdfParams::FLOOR, clock).expect("create");
         s.sync_setup(&self.folder()).expect("setup");
         s
     }
@@ -270,7 +269,7 @@ fn a_clone_is_caught_where_its_segment_breaks_the_chain_of_those_read_ahead() {
     drop(a);
     let clone_dir = team.tmp.path().join("clone-a").join("vault");
     copy_dir(&team.dir("a"), &clone_dir);
-    let mut a = vault::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
+    let mut a = Session::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
 
     // The original writes two segments, which are then taken out of the
     // folder (as if not yet delivered) ...
@@ -287,7 +286,7 @@ fn a_clone_is_caught_where_its_segment_breaks_the_chain_of_those_read_ahead() {
     std::fs::remove_file(&first).expect("take out");
     std::fs::remove_file(&second).expect("take out");
     // ... while the clone writes its own first one under the same number.
-    let mut clone = vault::unlock(&clone_dir, "dora", DORA, system()).expect("unlock clone");
+    let mut clone = Session::unlock(&clone_dir, "dora", DORA, system()).expect("unlock clone");
     let cloned = person(&mut clone, "Carla", "Klon");
     clone.sync().expect("sync clone");
     assert!(
@@ -364,7 +363,7 @@ fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
     drop(a);
     let backup = team.tmp.path().join("backup-a");
     copy_dir(&team.dir("a"), &backup);
-    let mut a = vault::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
+    let mut a = Session::unlock(&team.dir("a"), "dora", DORA, system()).expect("unlock a");
 
     // B goes away for months and edits the person meanwhile.
     b.edit(
@@ -385,14 +384,14 @@ fn an_old_laptop_or_backup_cannot_bring_an_erased_person_back() {
     assert!(a.sync_with(true).expect("sync").compacted);
 
     // B comes back: the person goes there too, and nothing comes back to A.
-    let mut b = vault::unlock(&team.dir("b"), "dora", DORA, system()).expect("unlock b");
+    let mut b = Session::unlock(&team.dir("b"), "dora", DORA, system()).expect("unlock b");
     b.sync().expect("sync b");
     assert!(b.contact(p).is_err(), "erased on the returning laptop");
     a.sync().expect("sync a");
     assert!(a.contact(p).is_err(), "not revived by the returning laptop");
 
     // The old backup of A is restored on a laptop: the snapshot erases it there.
-    let mut restored = vault::unlock(&backup, "dora", DORA, system()).expect("unlock backup");
+    let mut restored = Session::unlock(&backup, "dora", DORA, system()).expect("unlock backup");
     assert!(
         restored.contact(p).is_ok(),
         "the backup still has the person"
@@ -506,8 +505,8 @@ fn a_removal_reaches_every_laptop_and_shuts_the_removed_user_out() {
     // A fresh sign-in on B, with Finn's new passphrase, opens the
     // database under its new key.
     drop(b);
-    assert!(vault::unlock(&team.dir("b"), "finn", FINN, system()).is_err());
-    let mut b = vault::unlock(&team.dir("b"), "finn", FINN_NEW, system()).expect("unlock b");
+    assert!(Session::unlock(&team.dir("b"), "finn", FINN, system()).is_err());
+    let mut b = Session::unlock(&team.dir("b"), "finn", FINN_NEW, system()).expect("unlock b");
     assert_eq!(text(&b, p, "note").as_deref(), Some(expected.as_str()));
 
     // Eve's laptop is told, and what she changes now reaches nobody.

@@ -12,10 +12,10 @@ use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use tresor_core::Session;
 use tresor_core::clock::FixedClock;
-use tresor_core::contacts::{FieldInput, PersonInput};
+use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
-use tresor_core::requests::{NewRequest, RequestKind};
-use tresor_core::{sync, vault};
+use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::sync;
 
 const PW: &[u8] = b"dora passphrase one";
 const FIELDS: &[&str] = &["given_name", "family_name", "note", "tags", "emails"];
@@ -131,7 +131,7 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
         .single()
         .expect("t");
     let clocks: Vec<Arc<FixedClock>> = (0..3).map(|_| Arc::new(FixedClock::new(start))).collect();
-    let (mut a, _) = vault::create(
+    let (mut a, _) = Session::create(
         &tmp.path().join("a"),
         "dora",
         PW,

@@ -56,7 +56,7 @@ pub(crate) fn keyset(bytes: &[u8]) {
     // What is encoded must decode to the same keys.
     assert!(Keyset::decode(&keys.encode()).is_some_and(|k| k == keys));
     let _ = keys.is_complete();
-    for role in crate::roles::Role::ALL {
+    for role in crate::model::roles::Role::ALL {
         let _ = keys.for_role(role);
     }
 }

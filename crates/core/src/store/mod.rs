@@ -3,7 +3,7 @@
 //! The database is SQLCipher keyed with a random 256-bit raw key (never a
 //! passphrase), in WAL mode with `secure_delete` and in-memory temp storage
 //! so no page of plaintext reaches a temp file. No SQL exists outside this
-//! module. It trusts its caller for permissions: [`crate::api`] checks them.
+//! module. It trusts its caller for permissions: [`crate::session`] checks them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
-use crate::categories::{Compartment, RecordKind};
+use crate::model::categories::{Compartment, RecordKind};
 use crate::crypto::Key32;
 use crate::error::{Error, Result};
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -95,7 +95,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     /// The retention rules in force (reloaded when one changes).
-    rules: Vec<crate::retention::RetentionRule>,
+    rules: Vec<crate::model::retention::RetentionRule>,
     /// The database key and page format (none for the plain baseline),
     /// for the connection that checkpoints beside this one after a batch.
     key: Option<(Key32, PageFormat)>,
@@ -1140,7 +1140,7 @@ fn insert_ops(
 /// and search terms, due dates (all of them if a retention rule changed).
 fn refresh_derived(
     tx: &Connection,
-    rules: &mut Vec<crate::retention::RetentionRule>,
+    rules: &mut Vec<crate::model::retention::RetentionRule>,
     touched: BTreeSet<Uuid>,
 ) -> Result<()> {
     let mut rules_changed = false;

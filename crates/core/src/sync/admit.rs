@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::RecordKind;
-use crate::consent::{DEFAULT_SOURCES, default_purposes};
+use crate::session::Session;
+use crate::model::categories::RecordKind;
+use crate::model::consent::{DEFAULT_SOURCES, default_purposes};
 use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
-use crate::roles::{Action, Role, actions_for};
+use crate::model::roles::{Action, Role, actions_for};
 
 /// The facts a laptop checks arrivals against.
 pub(super) struct Gate {

@@ -13,7 +13,7 @@ use super::{
     AckBody, Body, Card, RetireBody, Slot, SnapshotBody, TeamKeys, WireForget, WireOp, WireValue,
     file, ms_to_time, open_body, too_far_ahead, unwire_op,
 };
-use crate::categories::Compartment;
+use crate::model::categories::Compartment;
 use crate::crypto::{self, Key32};
 use crate::keyring::{Earlier, Keyring, Keyset};
 use crate::ops::{Forget, Hlc};
@@ -201,7 +201,7 @@ pub(crate) fn seeds() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     };
     let wrapped = crypto::seal(
         &keys().subject_wrap,
-        &crate::api::owned_ctx("subject-key", &subject.to_string()),
+        &crate::session::owned_ctx("subject-key", &subject.to_string()),
         &[6; 32],
     );
     let body = Body {

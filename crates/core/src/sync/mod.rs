@@ -23,14 +23,14 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::{Compartment, RecordKind};
+use crate::session::Session;
+use crate::model::categories::{Compartment, RecordKind};
 use crate::clock::Clock;
 use crate::crypto::{self, Context, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset};
 use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
-use crate::roles::Action;
+use crate::model::roles::Action;
 use crate::store::{SnapshotParts, Store};
 use crate::vault::{VaultDir, write_atomic};
 
@@ -105,7 +105,7 @@ pub struct SyncStatus {
     pub problems: Vec<SyncProblem>,
     /// The signed-in user's role now: keys taken over from another laptop
     /// may have changed it (the app then fetches its session again).
-    pub role: crate::roles::Role,
+    pub role: crate::model::roles::Role,
 }
 
 /// A device of the team.
@@ -262,7 +262,7 @@ impl Team {
 /// subject's wrapped key: HKDF of its key (DSK), so it goes with it.
 fn sync_key(subject_wrap: &Key32, subject: Uuid, wrapped: &[u8]) -> Option<Key32> {
     let sid = subject.to_string();
-    let ctx = crate::api::owned_ctx("subject-key", &sid);
+    let ctx = crate::session::owned_ctx("subject-key", &sid);
     let dsk = crypto::open(subject_wrap, &ctx, wrapped)?;
     Some(crypto::expand(&dsk, "tresor sync value v1"))
 }
@@ -317,7 +317,7 @@ impl TeamKeys {
         }
         for (subject, wrapped) in keys.iter_mut() {
             let sid = subject.to_string();
-            let ctx = crate::api::owned_ctx("subject-key", &sid);
+            let ctx = crate::session::owned_ctx("subject-key", &sid);
             if let Some(dsk) = crypto::open(old, &ctx, wrapped) {
                 *wrapped = crypto::seal(now, &ctx, &dsk);
             }
@@ -339,7 +339,7 @@ fn reseal(keys: &Keyset, op: &mut Op) {
         return;
     };
     let record = op.record.to_string();
-    let ctx = crate::api::field_ctx(&record, &op.field);
+    let ctx = crate::session::field_ctx(&record, &op.field);
     if crypto::open(now, &ctx, bytes).is_some() {
         return;
     }
@@ -770,7 +770,7 @@ pub fn default_user(folder: &Path) -> Result<String> {
     }
     ring.users
         .iter()
-        .find(|u| u.role == crate::roles::Role::Admin)
+        .find(|u| u.role == crate::model::roles::Role::Admin)
         .map(|u| u.name.clone())
         .ok_or_else(|| Error::NotFound {
             what: "user",
@@ -855,7 +855,7 @@ fn join_with(
         store.set_meta("device_id", &Uuid::now_v7().simple().to_string())?;
         store.set_meta("sync_folder", &folder_abs.display().to_string())?;
         if ring.has_admin_key() {
-            store.set_meta(crate::vault::ADMIN_ROOT_META, ring.admin_root())?;
+            store.set_meta(crate::session::open::ADMIN_ROOT_META, ring.admin_root())?;
         }
         vault.write_keyring(&ring)?;
         let mut session = Session::unseeded(vault.clone(), store, keys, user.into(), role, clock)?;
@@ -1510,7 +1510,7 @@ impl Session {
         let admins: BTreeSet<String> = ring
             .users
             .iter()
-            .filter(|u| u.role == crate::roles::Role::Admin)
+            .filter(|u| u.role == crate::model::roles::Role::Admin)
             .map(|u| u.name.clone())
             .collect();
         for (d, path) in retirements {
@@ -2488,7 +2488,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::clock::SystemClock;
-    use crate::contacts::{FieldInput, PersonInput};
+    use crate::model::contacts::{FieldInput, PersonInput};
     use crate::crypto::KdfParams;
 
     use super::*;
@@ -2499,7 +2499,7 @@ mod tests {
     fn a_pull_longer_than_a_batch_commits_in_between_and_loses_nothing() {
         let tmp = tempfile::tempdir().expect("tmp");
         let folder = tmp.path().join("shared");
-        let (mut a, _) = crate::vault::create(
+        let (mut a, _) = Session::create(
             &tmp.path().join("a"),
             "dora",
             PASS,
@@ -2551,7 +2551,7 @@ mod tests {
             )
             .expect("person");
         drop(b);
-        let b = crate::vault::unlock(&tmp.path().join("b"), "dora", PASS, Arc::new(SystemClock))
+        let b = Session::unlock(&tmp.path().join("b"), "dora", PASS, Arc::new(SystemClock))
             .expect("unlock");
         assert!(b.contact(after).is_ok());
     }
@@ -2559,7 +2559,7 @@ mod tests {
     #[test]
     fn an_ack_torn_or_lost_is_written_again_at_the_next_sync() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let (mut a, _) = crate::vault::create(
+        let (mut a, _) = Session::create(
             &tmp.path().join("a"),
             "dora",
             PASS,
@@ -2597,7 +2597,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tmp");
         let folder = tmp.path().join("shared");
         let clock = || -> Arc<dyn crate::clock::Clock> { Arc::new(SystemClock) };
-        let (mut a, _) = crate::vault::create(
+        let (mut a, _) = Session::create(
             &tmp.path().join("a"),
             "dora",
             PASS,

@@ -17,29 +17,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::RecordKind;
-use crate::consent::{Channel, ConsentEntry, ConsentState, hex};
-use crate::contacts::{FieldValue, RecordId};
+use crate::session::Session;
+use crate::model::categories::RecordKind;
+use crate::model::consent::{Channel, ConsentEntry, ConsentState, hex};
+use crate::model::contacts::{FieldValue, RecordId};
 use crate::crypto::{self, Key32};
 use crate::error::{Error, Result};
 use crate::ops::OpValue;
-use crate::requests::RequestKind;
-use crate::roles::Action;
-
-/// A restriction entry; the latest per person counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Restriction {
-    /// Restricted (true) or lifted (false).
-    pub active: bool,
-    /// The request it answers, if any.
-    pub request: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Who.
-    pub by: String,
-}
+use crate::model::requests::RequestKind;
+use crate::model::roles::Action;
+use crate::model::contacts::FieldInput;
+use crate::model::rights::Rectification;
+use crate::model::rights::Restriction;
 
 /// One suppressed address, as a keyed hash, or a recorded override.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -368,6 +357,86 @@ impl Session {
         } else {
             Ok(0)
         }
+    }
+}
+
+impl Session {
+    /// Corrects fields of a person (Art. 16) and records why, and for which
+    /// rectification request; the old values stay in the change history.
+    pub fn rectify(
+        &mut self,
+        person: RecordId,
+        changes: &[(String, FieldInput)],
+        reason: &str,
+        request: Option<&str>,
+    ) -> Result<Rectification> {
+        self.require(Action::WriteContacts)?;
+        self.person_exists(person)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control)
+        {
+            return Err(Error::invalid(
+                "reason",
+                "say why the data was wrong in 1–500 characters",
+            ));
+        }
+        if changes.is_empty() {
+            return Err(Error::invalid(
+                "fields",
+                "name at least one field to correct",
+            ));
+        }
+        let request = match request {
+            Some(r) => {
+                self.require(Action::HandleRequests)?;
+                Some(
+                    self.request_for(r, person, &[RequestKind::Rectification])?
+                        .reference,
+                )
+            }
+            None => None,
+        };
+        self.edit(person, changes)?;
+        let rect = Rectification {
+            fields: changes.iter().map(|(f, _)| f.clone()).collect(),
+            reason: reason.to_owned(),
+            request,
+            at: self.now(),
+            by: self.user().to_owned(),
+        };
+        let id = Uuid::now_v7();
+        let ops = vec![
+            self.create_op(id, RecordKind::Rectification, Some(person)),
+            self.op(
+                id,
+                RecordKind::Rectification,
+                "rectification",
+                OpValue::Open(serde_json::to_string(&rect).unwrap_or_default()),
+            ),
+        ];
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        Ok(rect)
+    }
+
+    /// A person's rectifications, oldest first.
+    pub fn rectifications(&self, person: RecordId) -> Result<Vec<Rectification>> {
+        self.require(Action::ReadContacts)?;
+        let mut out = Vec::new();
+        for id in self
+            .store
+            .records_of_subject(person, RecordKind::Rectification)?
+        {
+            if let Some((_, v)) = self
+                .store
+                .fields(id)?
+                .into_iter()
+                .find(|(f, _)| f == "rectification")
+            {
+                out.extend(super::consent::doc::<Rectification>(&v));
+            }
+        }
+        Ok(out)
     }
 }
 

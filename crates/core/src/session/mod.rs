@@ -5,6 +5,18 @@
 //! shell call only this; neither holds a rule. Dropping the session closes
 //! the database and wipes the keys.
 
+
+pub mod consent;
+pub mod erasure;
+pub mod export;
+pub mod mail;
+pub mod open;
+pub mod package;
+pub mod register;
+pub mod requests;
+pub mod retention;
+pub mod rights;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,17 +25,14 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::categories::{self, Category, Compartment, FieldDef, RecordKind};
+use crate::model::categories::{self, Category, Compartment, FieldDef, RecordKind};
 use crate::clock::Clock;
-use crate::contacts::{
-    CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput,
-    InteractionView, PersonInput, RecordId, normalise,
-};
+use crate::model::contacts::{CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput, InteractionView, PersonInput, RecordId, normalise};
 use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset, Rotation};
 use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
-use crate::roles::{Action, Role};
+use crate::model::roles::{Action, Role};
 use crate::store::{DirectoryRow, SealedCell, Store};
 use crate::vault::VaultDir;
 
@@ -254,7 +263,7 @@ impl Session {
     /// Adds a person from UI changes; "company" and "company_role" link a company.
     pub fn add_person_from(
         &mut self,
-        changes: &[crate::contacts::FieldChange],
+        changes: &[crate::model::contacts::FieldChange],
     ) -> Result<RecordId> {
         let mut input = PersonInput::default();
         for c in changes {
@@ -272,7 +281,7 @@ impl Session {
     pub fn edit_from(
         &mut self,
         id: RecordId,
-        changes: &[crate::contacts::FieldChange],
+        changes: &[crate::model::contacts::FieldChange],
     ) -> Result<()> {
         let kind = self
             .store
@@ -1449,11 +1458,12 @@ mod tests {
     use std::path::Path;
     use std::sync::Arc;
 
-    use crate::categories::RecordKind;
+    use crate::model::categories::RecordKind;
     use crate::clock::SystemClock;
-    use crate::contacts::{FieldInput, PersonInput};
+    use crate::model::contacts::{FieldInput, PersonInput};
     use crate::crypto::KdfParams;
-    use crate::vault::{self, VaultDir};
+    use super::Session;
+    use crate::vault::VaultDir;
 
     const PW: &[u8] = b"admin passphrase 1";
     const PAGE: usize = 16_384;
@@ -1461,7 +1471,7 @@ mod tests {
     /// A vault of a few hundred people, closed, and its database's bytes.
     fn filled_vault(dir: &Path) -> Vec<u8> {
         let (mut s, _) =
-            vault::create(dir, "ada", PW, KdfParams::FLOOR, Arc::new(SystemClock)).expect("create");
+            Session::create(dir, "ada", PW, KdfParams::FLOOR, Arc::new(SystemClock)).expect("create");
         for i in 0..300 {
             s.add_person(
                 &PersonInput::default()
@@ -1508,7 +1518,7 @@ mod tests {
         let file = path.display().to_string();
         let mid = pages / 2;
         damage(tmp.path(), &good, mid);
-        let s = vault::unlock(tmp.path(), "ada", PW, Arc::new(SystemClock))
+        let s = Session::unlock(tmp.path(), "ada", PW, Arc::new(SystemClock))
             .expect("a damaged data page does not stop the unlock");
         let checks = s.doctor().expect("doctor reports, it does not stop");
         let named = |name: &str| {
@@ -1545,7 +1555,7 @@ mod tests {
         // succeeds and doctor names it.
         for page in [1, 2, 3, 4, pages - 1] {
             damage(tmp.path(), &good, page);
-            match vault::unlock(tmp.path(), "ada", PW, Arc::new(SystemClock)) {
+            match Session::unlock(tmp.path(), "ada", PW, Arc::new(SystemClock)) {
                 Err(e) => {
                     assert_eq!(e.code(), "database_damaged", "page {page}: {e}");
                     assert!(e.to_string().contains(&file), "page {page}: {e}");

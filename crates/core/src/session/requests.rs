@@ -1,154 +1,19 @@
-//! Data-subject requests (Art. 15–21): what was asked, by whom, when it was
-//! received, how identity was checked, the deadline (one month, extendable
-//! by two months with a reason, Art. 12(3)), who handled it and what was sent.
-//!
-//! A request is a record of its own that names the person by id only, so it
-//! outlives an erasure: what stays of an erased person is the random id, the
-//! date and the request reference.
+//! Data-subject requests on the session: opened, extended and closed as
+//! records (`model::requests` holds the deadlines).
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Months;
 use uuid::Uuid;
-
-use crate::api::Session;
-use crate::categories::RecordKind;
-use crate::contacts::RecordId;
+use crate::session::Session;
+use crate::model::categories::RecordKind;
+use crate::model::contacts::RecordId;
 use crate::error::{Error, Result};
 use crate::ops::OpValue;
-use crate::roles::Action;
-
-/// What the person asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum RequestKind {
-    /// Art. 15: access.
-    Access,
-    /// Art. 16: rectification.
-    Rectification,
-    /// Art. 17: erasure.
-    Erasure,
-    /// Art. 18: restriction of processing.
-    Restriction,
-    /// Art. 21: objection.
-    Objection,
-    /// Art. 20: data portability.
-    Portability,
-}
-
-impl RequestKind {
-    /// Every kind.
-    pub const ALL: [RequestKind; 6] = [
-        RequestKind::Access,
-        RequestKind::Rectification,
-        RequestKind::Erasure,
-        RequestKind::Restriction,
-        RequestKind::Objection,
-        RequestKind::Portability,
-    ];
-
-    /// Stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Access => "access",
-            RequestKind::Rectification => "rectification",
-            RequestKind::Erasure => "erasure",
-            RequestKind::Restriction => "restriction",
-            RequestKind::Objection => "objection",
-            RequestKind::Portability => "portability",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-}
-
-/// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum RequestStatus {
-    /// Being handled.
-    Open,
-    /// Answered and closed.
-    Closed,
-}
-
-/// A data-subject request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct DsRequest {
-    /// Record id.
-    #[serde(default)]
-    pub id: Uuid,
-    /// Short reference for letters and the command line, e.g. `REQ-3F9A1C20`.
-    pub reference: String,
-    /// What was asked.
-    pub kind: RequestKind,
-    /// The person, if found in the vault.
-    pub person: Option<RecordId>,
-    /// When it was received.
-    pub received: NaiveDate,
-    /// How the requester's identity was checked.
-    pub identity_check: Option<String>,
-    /// Answer due by (one month, or three after an extension).
-    pub deadline: NaiveDate,
-    /// Why the deadline was extended (Art. 12(3)).
-    pub extension_reason: Option<String>,
-    /// Open or closed.
-    pub status: RequestStatus,
-    /// Who opened it.
-    pub opened_by: String,
-    /// Who handled it last.
-    pub handled_by: String,
-    /// When it was closed.
-    pub closed: Option<DateTime<Utc>>,
-    /// What was sent or done, in words.
-    pub outcome: Option<String>,
-}
-
-impl DsRequest {
-    /// Open and past its deadline on `today`.
-    pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == RequestStatus::Open && self.deadline < today
-    }
-
-    /// Open and due within the next seven days (not yet overdue).
-    pub fn due_soon(&self, today: NaiveDate) -> bool {
-        self.status == RequestStatus::Open
-            && self.deadline >= today
-            && self.deadline <= today + chrono::Duration::days(7)
-    }
-}
-
-/// A new request.
-#[derive(Debug, Clone, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct NewRequest {
-    /// What was asked.
-    pub kind: RequestKind,
-    /// The person, if found.
-    pub person: Option<RecordId>,
-    /// When it was received.
-    pub received: NaiveDate,
-    /// How identity was checked.
-    pub identity_check: Option<String>,
-}
-
-fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>> {
-    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Error::invalid(
-            field,
-            format!("use at most {max} characters of plain text"),
-        ));
-    }
-    Ok(Some(t.to_owned()))
-}
+use crate::model::roles::Action;
+use crate::model::requests::DsRequest;
+use crate::model::requests::NewRequest;
+use crate::model::requests::RequestKind;
+use crate::model::requests::RequestStatus;
+use crate::model::requests::clean_text;
 
 impl Session {
     pub(crate) fn write_request(&mut self, r: &DsRequest, create: bool) -> Result<()> {
@@ -308,41 +173,5 @@ impl Session {
         r.handled_by = self.user().to_owned();
         self.write_request(&r, false)?;
         Ok(r)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(deadline: NaiveDate, status: RequestStatus) -> DsRequest {
-        DsRequest {
-            id: Uuid::nil(),
-            reference: "REQ-1".into(),
-            kind: RequestKind::Access,
-            person: None,
-            received: deadline,
-            identity_check: None,
-            deadline,
-            extension_reason: None,
-            status,
-            opened_by: "a".into(),
-            handled_by: "a".into(),
-            closed: None,
-            outcome: None,
-        }
-    }
-
-    #[test]
-    fn overdue_and_due_soon_follow_the_deadline() {
-        let today = NaiveDate::from_ymd_opt(2026, 5, 10).expect("date");
-        let past = req(today - chrono::Duration::days(1), RequestStatus::Open);
-        assert!(past.overdue(today) && !past.due_soon(today));
-        let soon = req(today + chrono::Duration::days(7), RequestStatus::Open);
-        assert!(!soon.overdue(today) && soon.due_soon(today));
-        let later = req(today + chrono::Duration::days(8), RequestStatus::Open);
-        assert!(!later.due_soon(today));
-        let closed = req(today - chrono::Duration::days(30), RequestStatus::Closed);
-        assert!(!closed.overdue(today));
     }
 }

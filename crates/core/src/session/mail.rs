@@ -7,61 +7,19 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::{Session, field_ctx};
-use crate::categories::{Compartment, Lang, RecordKind};
-use crate::consent::{ConsentEntry, OptInRequest, Purpose};
-use crate::contacts::RecordId;
+use crate::session::{Session, field_ctx};
+use crate::model::categories::{Compartment, Lang, RecordKind};
+use crate::model::consent::{ConsentEntry, OptInRequest};
+use crate::model::contacts::RecordId;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::ops::{Forget, OpValue};
-use crate::roles::Action;
-
-/// How the connection to the mail server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum TlsMode {
-    /// Plain text (only for a server on this computer or in a test).
-    None,
-    /// Upgrade with STARTTLS (usually port 587).
-    Starttls,
-    /// TLS from the start (usually port 465).
-    Tls,
-}
-
-impl TlsMode {
-    /// Parses `none`, `starttls` or `tls`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "none" => Some(TlsMode::None),
-            "starttls" => Some(TlsMode::Starttls),
-            "tls" => Some(TlsMode::Tls),
-            _ => None,
-        }
-    }
-}
-
-/// Mail-server settings as shown (the password never leaves the core).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct SmtpSettings {
-    /// Server name.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Connection protection.
-    pub tls: TlsMode,
-    /// The business address mails come from and replies go to.
-    pub from: String,
-    /// Sign-in name, if the server wants one.
-    pub user: Option<String>,
-    /// Whether a password is stored.
-    #[serde(default)]
-    pub has_password: bool,
-}
+use crate::model::roles::Action;
+use crate::model::mail::SmtpSettings;
+use crate::model::mail::TlsMode;
+use crate::render::mail::confirmation_mail;
 
 /// The field of the password's setting record that holds it sealed under
 /// the mail compartment's key.
@@ -73,48 +31,6 @@ fn secret_owner() -> Uuid {
 
 fn valid_address(s: &str) -> bool {
     s.parse::<lettre::Address>().is_ok()
-}
-
-/// Subject and body of the confirmation mail.
-pub fn confirmation_mail(
-    lang: Lang,
-    display: &str,
-    purpose: &Purpose,
-    from: &str,
-    token: &str,
-) -> (String, String) {
-    let name = purpose.name(lang);
-    let link = format!("mailto:{from}?subject=CONFIRM%20{token}");
-    match lang {
-        Lang::De => (
-            format!("Bitte bestätigen Sie: {name} [{token}]"),
-            format!(
-                "Guten Tag {display},\n\n\
-                 wir möchten Sie zum Zweck „{name}“ per E-Mail kontaktieren:\n{}\n\n\
-                 Bitte bestätigen Sie Ihre Einwilligung, indem Sie auf diese E-Mail antworten \
-                 oder diesen Link öffnen:\n{link}\n\n\
-                 Ihr Bestätigungscode: {token}\n\n\
-                 Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: ohne Ihre \
-                 Bestätigung schreiben wir Ihnen nicht. Sie können eine Einwilligung jederzeit \
-                 mit Wirkung für die Zukunft widerrufen.\n",
-                purpose.description
-            ),
-        ),
-        Lang::En => (
-            format!("Please confirm: {name} [{token}]"),
-            format!(
-                "Hello {display},\n\n\
-                 we would like to contact you by email for the purpose \"{name}\":\n{}\n\n\
-                 Please confirm your consent by replying to this email or by opening this \
-                 link:\n{link}\n\n\
-                 Your confirmation code: {token}\n\n\
-                 If you did not ask for this, ignore this email: without your confirmation we \
-                 will not write to you. You can withdraw a consent at any time with effect for \
-                 the future.\n",
-                purpose.description
-            ),
-        ),
-    }
 }
 
 impl Session {

@@ -1,6 +1,6 @@
 //! Roles and the permission matrix: the one place that says who may do what.
 //!
-//! Every operation in [`crate::api`] asks [`Role::may`] before it acts, and
+//! Every operation in [`crate::session`] asks [`Role::may`] before it acts, and
 //! [`Role::compartments`] decides which compartment keys a role's keyset
 //! holds. Front doors (CLI, desktop shell) never decide permissions.
 //!
@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::categories::{Category, Compartment, RecordKind};
+use crate::model::categories::{Category, Compartment, RecordKind};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_auditor_may_change_no_record_but_the_sweeps_log() {
-        use crate::categories::RecordKind::*;
+        use crate::model::categories::RecordKind::*;
         for kind in [
             Person,
             Company,

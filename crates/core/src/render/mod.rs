@@ -2,17 +2,18 @@
 //! renderings of the legal-basis view and the Art. 30 register. Pure
 //! functions of their input; the caller decides where the bytes go.
 
+
+pub mod mail;
+pub mod package;
+
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::Session;
-use crate::categories::Lang;
-use crate::consent::{ConsentEntry, LegalBasisView};
-use crate::contacts::RecordId;
+use crate::model::categories::Lang;
+use crate::model::consent::{ConsentEntry, LegalBasisView, MailingExport};
 use crate::error::{Error, Result};
-use crate::register::Register;
-use crate::roles::Action;
+use crate::model::register::Register;
 
 /// File formats of exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,49 +46,6 @@ impl ExportFormat {
             "html" | "htm" => Some(ExportFormat::Html),
             _ => None,
         }
-    }
-}
-
-impl Session {
-    /// A person's legal-basis view as an XLSX or CSV file.
-    pub fn legal_basis_file(
-        &self,
-        person: RecordId,
-        format: ExportFormat,
-        lang: Lang,
-    ) -> Result<Vec<u8>> {
-        self.require(Action::ExportRecords)?;
-        let view = self.legal_basis(person)?;
-        match format {
-            ExportFormat::Xlsx => legal_basis_xlsx(&view, lang),
-            ExportFormat::Csv => Ok(legal_basis_csv(&view, lang).into_bytes()),
-            ExportFormat::Html => Err(Error::invalid(
-                "format",
-                "the legal-basis view is exported as xlsx or csv",
-            )),
-        }
-    }
-
-    /// A register version (the newest by default) as an XLSX or HTML file.
-    pub fn register_file(
-        &self,
-        version: Option<u32>,
-        format: ExportFormat,
-        lang: Lang,
-    ) -> Result<(u32, Vec<u8>)> {
-        self.require(Action::ExportRecords)?;
-        let r = self.register(version)?;
-        let bytes = match format {
-            ExportFormat::Xlsx => register_xlsx(&r, lang)?,
-            ExportFormat::Html => register_html(&r, lang).into_bytes(),
-            ExportFormat::Csv => {
-                return Err(Error::invalid(
-                    "format",
-                    "the register is exported as xlsx or html",
-                ));
-            }
-        };
-        Ok((r.version, bytes))
     }
 }
 
@@ -591,6 +549,39 @@ pub fn register_html(r: &Register, lang: Lang) -> String {
         out.push_str(&format!("<li>{}</li>\n", html_escape(m.get(lang))));
     }
     out.push_str("</ul>\n</body>\n</html>\n");
+    out
+}
+
+/// A mailing list as CSV (UTF-8 with BOM so spreadsheet programs read umlauts).
+pub fn mailing_csv(export: &MailingExport) -> String {
+    let mut out = String::from("\u{feff}");
+    csv_line(
+        &mut out,
+        &[
+            "id",
+            "salutation",
+            "title",
+            "given_name",
+            "family_name",
+            "address",
+            "language",
+        ],
+    );
+    for r in &export.rows {
+        let id = r.person.to_string();
+        csv_line(
+            &mut out,
+            &[
+                &id,
+                &r.salutation,
+                &r.title,
+                &r.given_name,
+                &r.family_name,
+                &r.address,
+                &r.language,
+            ],
+        );
+    }
     out
 }
 

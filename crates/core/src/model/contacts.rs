@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::categories::{Category, FieldDef, RecordKind, ValueType};
+use crate::model::categories::{Category, FieldDef, RecordKind, ValueType};
 use crate::error::{Error, Result};
 
 /// Newtype for record ids handed out by the API.
@@ -48,7 +48,7 @@ pub enum FieldInput {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldChange {
-    /// Catalogue name, or "name"/"company" (see [`crate::api::Session::edit`]).
+    /// Catalogue name, or "name"/"company" (see [`crate::session::Session::edit`]).
     pub field: String,
     /// New values.
     pub values: Vec<String>,
@@ -57,7 +57,7 @@ pub struct FieldChange {
 impl FieldChange {
     /// The typed input for a field of a record kind.
     pub fn to_input(&self, kind: RecordKind) -> (String, FieldInput) {
-        let is_list = crate::categories::field(kind, &self.field).is_some_and(|d| {
+        let is_list = crate::model::categories::field(kind, &self.field).is_some_and(|d| {
             matches!(
                 d.value,
                 ValueType::Emails | ValueType::Phones | ValueType::Addresses | ValueType::Tags
@@ -442,7 +442,7 @@ pub fn normalise(def: &FieldDef, input: &FieldInput, now: DateTime<Utc>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::categories::field;
+    use crate::model::categories::field;
 
     fn norm(kind: RecordKind, name: &str, input: FieldInput) -> Result<Option<Value>> {
         normalise(field(kind, name).expect("field"), &input, Utc::now())

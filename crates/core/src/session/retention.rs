@@ -1,56 +1,21 @@
 //! The session side of retention: rules, legal holds, the preview, the
-//! sweep, the deletion log, and rectification with a recorded reason.
+//! sweep and the deletion log.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::{Category, Lang, RecordKind};
-use crate::consent::doc;
-use crate::contacts::{FieldInput, RecordId};
+use crate::session::Session;
+use crate::model::categories::{Category, Lang, RecordKind};
+use crate::session::consent::doc;
+use crate::model::contacts::RecordId;
 use crate::error::{Error, Result};
 use crate::ops::{Forget, OpValue};
-use crate::requests::RequestKind;
-use crate::retention::{
-    DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionEvent,
-    RetentionRule, RuleKey, SweepReport,
-};
-use crate::roles::Action;
+use crate::model::retention::{DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionRule, RuleKey, SweepReport};
+use crate::model::roles::Action;
 use crate::store::due::{DueRow, ERASURE_RULE};
-
-/// A rectification (Art. 16): which fields were corrected, why, for which
-/// request. The corrected values themselves are in the change history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Rectification {
-    /// The fields corrected.
-    pub fields: Vec<String>,
-    /// Why.
-    pub reason: String,
-    /// The rectification request, if there was one.
-    pub request: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Who.
-    pub by: String,
-}
-
-/// A change of a retention rule; unset parts stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct RuleChange {
-    /// The period, e.g. `2y`.
-    pub period: Option<String>,
-    /// The event it runs from.
-    pub from: Option<RetentionEvent>,
-    /// Delete or anonymise.
-    pub action: Option<RetentionAction>,
-    /// The law; an empty text removes it.
-    pub law: Option<String>,
-}
+use crate::model::retention::RuleChange;
 
 /// Person fields that identify someone; anonymising removes them.
 const IDENTIFYING: &[Category] = &[
@@ -87,7 +52,7 @@ impl Session {
                 id: key.as_str().into(),
             })?;
         if let Some(p) = &change.period {
-            rule.period = crate::retention::Period::parse(p)?.to_string();
+            rule.period = crate::model::retention::Period::parse(p)?.to_string();
         }
         if let Some(f) = change.from {
             rule.from = f;
@@ -466,7 +431,7 @@ impl Session {
             gone.extend(self.store.records_of_subject(person, kind)?);
         }
         self.forget(Forget::Records { records: gone })?;
-        let identifying: Vec<&str> = crate::categories::fields_of(RecordKind::Person)
+        let identifying: Vec<&str> = crate::model::categories::fields_of(RecordKind::Person)
             .filter(|f| IDENTIFYING.contains(&f.category))
             .map(|f| f.name)
             .collect();
@@ -537,81 +502,4 @@ impl Session {
             .map(|t| t.with_timezone(&Utc)))
     }
 
-    /// Corrects fields of a person (Art. 16) and records why, and for which
-    /// rectification request; the old values stay in the change history.
-    pub fn rectify(
-        &mut self,
-        person: RecordId,
-        changes: &[(String, FieldInput)],
-        reason: &str,
-        request: Option<&str>,
-    ) -> Result<Rectification> {
-        self.require(Action::WriteContacts)?;
-        self.person_exists(person)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control)
-        {
-            return Err(Error::invalid(
-                "reason",
-                "say why the data was wrong in 1–500 characters",
-            ));
-        }
-        if changes.is_empty() {
-            return Err(Error::invalid(
-                "fields",
-                "name at least one field to correct",
-            ));
-        }
-        let request = match request {
-            Some(r) => {
-                self.require(Action::HandleRequests)?;
-                Some(
-                    self.request_for(r, person, &[RequestKind::Rectification])?
-                        .reference,
-                )
-            }
-            None => None,
-        };
-        self.edit(person, changes)?;
-        let rect = Rectification {
-            fields: changes.iter().map(|(f, _)| f.clone()).collect(),
-            reason: reason.to_owned(),
-            request,
-            at: self.now(),
-            by: self.user().to_owned(),
-        };
-        let id = Uuid::now_v7();
-        let ops = vec![
-            self.create_op(id, RecordKind::Rectification, Some(person)),
-            self.op(
-                id,
-                RecordKind::Rectification,
-                "rectification",
-                OpValue::Open(serde_json::to_string(&rect).unwrap_or_default()),
-            ),
-        ];
-        self.store.apply(&ops, &[])?;
-        self.persist_clock()?;
-        Ok(rect)
-    }
-
-    /// A person's rectifications, oldest first.
-    pub fn rectifications(&self, person: RecordId) -> Result<Vec<Rectification>> {
-        self.require(Action::ReadContacts)?;
-        let mut out = Vec::new();
-        for id in self
-            .store
-            .records_of_subject(person, RecordKind::Rectification)?
-        {
-            if let Some((_, v)) = self
-                .store
-                .fields(id)?
-                .into_iter()
-                .find(|(f, _)| f == "rectification")
-            {
-                out.extend(doc::<Rectification>(&v));
-            }
-        }
-        Ok(out)
-    }
 }

@@ -1,146 +1,18 @@
-//! The access package (Art. 15, Art. 20): everything the vault holds about a
-//! person, as one ZIP with a readable report (HTML, German or English),
-//! machine-readable JSON (schema in docs/access-package.md), CSV, a vCard
-//! 4.0 and the consent history. Optionally encrypted as an AES-256 ZIP
-//! (opens in 7-Zip and other free tools). Written atomically, read back and
-//! checked, and the release is recorded (who, when, SHA-256).
+//! The access package as files: a readable report (HTML), data.json, CSV,
+//! a vCard 4.0, and the ZIP (AES-256 when a passphrase is given) that is
+//! read back and checked before it is released.
 
 use std::io::{Cursor, Read as _, Write as _};
-use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
 use zip::write::SimpleFileOptions;
-
-use crate::api::Session;
-use crate::categories::{Category, Lang, RecordKind};
-use crate::consent::{LegalBasisView, hex};
-use crate::contacts::{
-    CompanyLink, ContactView, FieldValue, HistoryEntry, InteractionView, RecordId,
-};
 use crate::error::{Error, Result};
-use crate::export::{csv_line, html_escape, legal_basis_csv};
-use crate::ops::OpValue;
-use crate::requests::DsRequest;
-use crate::roles::Action;
-
-/// Version of the JSON layout; see docs/access-package.md.
-pub const SCHEMA: &str = "tresor-access-package/1";
-
-/// The word list of generated passphrases: 2048 = 2^11 lines.
-const WORDS: &str = include_str!("package/words.txt");
-
-/// Words in a generated package passphrase: 6 × 11 = 66 bits.
-pub const PASSPHRASE_WORDS: usize = 6;
-
-/// The shortest package passphrase a user may choose instead.
-pub const MIN_CHOSEN_PASSPHRASE: usize = 10;
-
-fn words() -> impl Iterator<Item = &'static str> {
-    WORDS
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-/// A passphrase for an access package, shown once to be given to the person
-/// on another channel: [`PASSPHRASE_WORDS`] words drawn uniformly from 2048
-/// (66 bits), joined by dashes, e.g. `abend-tulpe-hafen-…`. WinZip AES
-/// stretches a passphrase with only 1,000 rounds of PBKDF2-SHA1, so the
-/// strength has to come from the passphrase itself (docs/access-package.md).
-pub fn generate_package_passphrase() -> String {
-    generate_package_passphrase_with(&mut rand::rngs::OsRng)
-}
-
-/// As [`generate_package_passphrase`], with the randomness passed in.
-pub fn generate_package_passphrase_with<R: rand::RngCore + rand::CryptoRng>(rng: &mut R) -> String {
-    use rand::seq::SliceRandom as _;
-    let list: Vec<&str> = words().collect();
-    (0..PASSPHRASE_WORDS)
-        .map(|_| *list.choose(rng).unwrap_or(&"tresor"))
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// One field as exported.
-#[derive(Debug, Clone, Serialize)]
-pub struct PackageField {
-    /// Catalogue name.
-    pub name: &'static str,
-    /// Label in the package's language.
-    pub label: &'static str,
-    /// Data category.
-    pub category: Category,
-    /// The value; absent fields are left out.
-    pub value: serde_json::Value,
-}
-
-/// `data.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PackageData {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
-    /// When the package was made.
-    pub generated: DateTime<Utc>,
-    /// de or en.
-    pub language: Lang,
-    /// The person's id in the vault.
-    pub person: RecordId,
-    /// Display name.
-    pub display: String,
-    /// Every field that holds a value.
-    pub fields: Vec<PackageField>,
-    /// Categories of the exporter's role could not read (left out, named).
-    pub withheld_categories: Vec<Category>,
-    /// Companies the person is linked to.
-    pub companies: Vec<CompanyLink>,
-    /// Calls, meetings, emails, letters, notes; newest first.
-    pub interactions: Vec<InteractionView>,
-    /// Purposes, legal bases, consents and their whole history, disclosures.
-    pub legal_basis: LegalBasisView,
-    /// Every recorded change of the person's records.
-    pub change_history: Vec<HistoryEntry>,
-    /// Data-subject requests about the person.
-    pub requests: Vec<DsRequest>,
-    /// Corrections of the person's data (Art. 16), with their reasons.
-    pub rectifications: Vec<crate::sweep::Rectification>,
-    /// The retention rules in force when the package was made.
-    pub retention_rules: Vec<crate::retention::RetentionRule>,
-}
-
-/// A package ready to review and release.
-#[derive(Debug, Clone)]
-pub struct AccessPackage {
-    /// The content.
-    pub data: PackageData,
-    /// The files of the ZIP, in order.
-    pub files: Vec<(String, Vec<u8>)>,
-}
-
-/// A recorded release.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct PackageRelease {
-    /// The person.
-    pub person: RecordId,
-    /// The request it answers, if any.
-    pub request: Option<String>,
-    /// SHA-256 of the ZIP file, hex.
-    pub sha256: String,
-    /// Size in bytes.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub size: u64,
-    /// Whether it is encrypted.
-    pub encrypted: bool,
-    /// The file name it was written to.
-    pub file: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Who released it.
-    pub by: String,
-}
+use crate::model::categories::Category;
+use crate::model::categories::Lang;
+use crate::model::contacts::ContactView;
+use crate::model::contacts::FieldValue;
+use crate::model::package::PackageData;
+use crate::render::csv_line;
+use crate::render::html_escape;
 
 fn value_text(v: &serde_json::Value) -> String {
     match v {
@@ -179,7 +51,7 @@ fn vc_line(out: &mut String, line: &str) {
     out.push_str("\r\n");
 }
 
-fn vcard(view: &ContactView) -> String {
+pub(crate) fn vcard(view: &ContactView) -> String {
     let text = |n: &str| {
         view.field(n)
             .and_then(|f| f.value.as_text())
@@ -235,7 +107,7 @@ fn vcard(view: &ContactView) -> String {
     out
 }
 
-fn data_csv(d: &PackageData) -> String {
+pub(crate) fn data_csv(d: &PackageData) -> String {
     let mut out = String::from("\u{feff}");
     csv_line(&mut out, &["section", "category", "field", "value"]);
     for f in &d.fields {
@@ -278,7 +150,7 @@ fn data_csv(d: &PackageData) -> String {
     out
 }
 
-fn report_html(d: &PackageData, lang: Lang) -> String {
+pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
     let l = |de: &'static str, en: &'static str| -> String { html_escape(lang.pick(de, en)) };
     let mut h = String::new();
     h.push_str(&format!(
@@ -531,7 +403,7 @@ fn report_html(d: &PackageData, lang: Lang) -> String {
 /// to AE-1 otherwise), so encrypted packages go through its streaming
 /// writer; [`aes_headers`] then checks every header, so a change in the
 /// crate fails here rather than ship AE-1.
-fn build_zip(files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> Result<Vec<u8>> {
+pub(crate) fn build_zip(files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> Result<Vec<u8>> {
     let zerr = |e: zip::result::ZipError| Error::Store(format!("cannot write the package: {e}"));
     let base = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let Some(p) = passphrase else {
@@ -655,7 +527,7 @@ fn aes_headers(zip: &[u8]) -> Option<Vec<AesHeader>> {
 }
 
 /// Reads a written package back: every file there, with the same bytes.
-fn verify_zip(bytes: &[u8], files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> bool {
+pub(crate) fn verify_zip(bytes: &[u8], files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> bool {
     let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return false;
     };
@@ -670,144 +542,6 @@ fn verify_zip(bytes: &[u8], files: &[(String, Vec<u8>)], passphrase: Option<&str
     })
 }
 
-impl Session {
-    /// Gathers everything about a person into a package for review.
-    pub fn access_package(&self, person: RecordId, lang: Lang) -> Result<AccessPackage> {
-        self.require(Action::ExportPackage)?;
-        let view = self.contact(person)?;
-        if view.kind != RecordKind::Person {
-            return Err(Error::NotFound {
-                what: "person",
-                id: person.to_string(),
-            });
-        }
-        let mut fields = Vec::new();
-        let mut withheld = Vec::new();
-        for f in &view.fields {
-            match &f.value {
-                FieldValue::Value { value } => fields.push(PackageField {
-                    name: f.name,
-                    label: lang.pick(f.label_de, f.label_en),
-                    category: f.category,
-                    value: value.clone(),
-                }),
-                FieldValue::Locked { .. } => withheld.push(f.category),
-                FieldValue::Empty => {}
-            }
-        }
-        withheld.sort();
-        withheld.dedup();
-        let requests = self
-            .requests()?
-            .into_iter()
-            .filter(|r| r.person == Some(person))
-            .collect();
-        let data = PackageData {
-            schema: SCHEMA,
-            generated: self.now(),
-            language: lang,
-            person,
-            display: view.display.clone(),
-            fields,
-            withheld_categories: withheld,
-            companies: view.companies.clone(),
-            interactions: view.interactions.clone(),
-            legal_basis: self.legal_basis(person)?,
-            change_history: self.history(person)?,
-            requests,
-            rectifications: self.rectifications(person)?,
-            retention_rules: self.store.retention_rules().to_vec(),
-        };
-        let json = serde_json::to_vec_pretty(&data).map_err(|e| Error::Store(e.to_string()))?;
-        let files = vec![
-            (
-                "report.html".to_owned(),
-                report_html(&data, lang).into_bytes(),
-            ),
-            ("data.json".to_owned(), json),
-            ("data.csv".to_owned(), data_csv(&data).into_bytes()),
-            ("contact.vcf".to_owned(), vcard(&view).into_bytes()),
-            (
-                "consents.csv".to_owned(),
-                legal_basis_csv(&data.legal_basis, lang).into_bytes(),
-            ),
-        ];
-        Ok(AccessPackage { data, files })
-    }
-
-    /// Writes a reviewed package as one ZIP (AES-256 when a passphrase is
-    /// given) atomically to `path`, reads it back, checks every file, and
-    /// records the release.
-    pub fn release_package(
-        &mut self,
-        package: &AccessPackage,
-        path: &Path,
-        passphrase: Option<&str>,
-        request: Option<&str>,
-    ) -> Result<PackageRelease> {
-        self.require(Action::ExportPackage)?;
-        if path.starts_with(self.vault.dir()) {
-            return Err(Error::invalid(
-                "path",
-                "not into the vault's own folder; nothing was written — choose another place",
-            ));
-        }
-        if passphrase.is_some_and(|p| p.chars().count() < MIN_CHOSEN_PASSPHRASE) {
-            return Err(Error::invalid(
-                "passphrase",
-                "use at least 10 characters for the package, or let Tresor generate one",
-            ));
-        }
-        use crate::requests::RequestKind;
-        let request = request
-            .map(|r| {
-                self.request_for(
-                    r,
-                    package.data.person,
-                    &[RequestKind::Access, RequestKind::Portability],
-                )
-            })
-            .transpose()?;
-        let bytes = build_zip(&package.files, passphrase)?;
-        crate::vault::write_atomic(path, &bytes)?;
-        let back = std::fs::read(path).map_err(Error::io(path))?;
-        if back != bytes || !verify_zip(&back, &package.files, passphrase) {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(
-                    "the written package does not read back the same; use another medium",
-                ),
-            });
-        }
-        let release = PackageRelease {
-            person: package.data.person,
-            request: request.map(|r| r.reference),
-            sha256: hex(&Sha256::digest(&bytes)),
-            size: bytes.len() as u64,
-            encrypted: passphrase.is_some(),
-            file: path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            at: self.now(),
-            by: self.user().to_owned(),
-        };
-        let id = Uuid::now_v7();
-        let json = serde_json::to_string(&release).unwrap_or_default();
-        let ops = vec![
-            self.create_op(id, RecordKind::PackageRelease, Some(package.data.person)),
-            self.op(
-                id,
-                RecordKind::PackageRelease,
-                "release",
-                OpValue::Open(json),
-            ),
-        ];
-        self.store.apply(&ops, &[])?;
-        self.persist_clock()?;
-        Ok(release)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -819,6 +553,7 @@ mod tests {
         assert!(out.lines().all(|l| l.len() <= 75));
         assert_eq!(vc_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
     }
+
 
     #[test]
     fn every_line_break_in_a_vcard_value_becomes_backslash_n() {
@@ -833,6 +568,7 @@ mod tests {
         assert!(!out.trim_end_matches("\r\n").contains('\r'));
     }
 
+
     #[test]
     fn zips_read_back_with_and_without_a_passphrase() {
         let files = vec![("a.txt".to_owned(), b"hello".to_vec())];
@@ -844,34 +580,6 @@ mod tests {
         assert!(!sealed.windows(5).any(|w| w == b"hello"));
     }
 
-    #[test]
-    fn the_word_list_has_2048_distinct_plain_words() {
-        let list: Vec<&str> = words().collect();
-        assert_eq!(list.len(), 2048);
-        let distinct: std::collections::BTreeSet<&str> = list.iter().copied().collect();
-        assert_eq!(distinct.len(), 2048);
-        assert!(
-            list.iter()
-                .all(|w| (4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
-        );
-    }
-
-    #[test]
-    fn generated_passphrases_are_six_listed_words_and_differ() {
-        use rand::SeedableRng as _;
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
-        let a = generate_package_passphrase_with(&mut rng);
-        let b = generate_package_passphrase_with(&mut rng);
-        assert_ne!(a, b);
-        let list: Vec<&str> = words().collect();
-        for p in [&a, &b] {
-            let parts: Vec<&str> = p.split('-').collect();
-            assert_eq!(parts.len(), PASSPHRASE_WORDS, "{p}");
-            assert!(parts.iter().all(|w| list.contains(w)), "{p}");
-            assert!(p.chars().count() >= MIN_CHOSEN_PASSPHRASE);
-        }
-        assert_ne!(generate_package_passphrase(), generate_package_passphrase());
-    }
 
     #[test]
     fn encrypted_entries_are_ae2_without_a_crc() {

@@ -22,15 +22,15 @@ use serde::Serialize;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::api::Session;
-use crate::categories::{self, RecordKind};
-use crate::contacts::RecordId;
+use crate::session::Session;
+use crate::model::categories::{self, RecordKind};
+use crate::model::contacts::RecordId;
 use crate::error::{Error, Result};
 use crate::ops::{Forget, OpValue};
-use crate::requests::RequestKind;
-use crate::retention::{KeptRecord, PendingErasure, RuleKey};
-use crate::rights::Restriction;
-use crate::roles::Action;
+use crate::model::requests::RequestKind;
+use crate::model::retention::{KeptRecord, PendingErasure, RuleKey};
+use crate::model::rights::Restriction;
+use crate::model::roles::Action;
 
 /// What an erasure removed, and what the law made it keep.
 #[derive(Debug, Clone, Serialize)]
@@ -206,7 +206,7 @@ fn scan_file(path: PathBuf, needles: &[String]) -> FileScan {
             return scan;
         }
     };
-    scan.sha256 = crate::consent::hex(&sha2::Sha256::digest(&bytes));
+    scan.sha256 = crate::model::consent::hex(&sha2::Sha256::digest(&bytes));
     let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(&bytes)) else {
         scan.counts = count_all(&String::from_utf8_lossy(&bytes), needles);
         return scan;
@@ -334,7 +334,7 @@ impl Session {
         {
             for (field, value) in self.store.fields(id)? {
                 if let (true, OpValue::Open(json)) = (field == "release", &value)
-                    && let Ok(r) = serde_json::from_str::<crate::package::PackageRelease>(json)
+                    && let Ok(r) = serde_json::from_str::<crate::model::package::PackageRelease>(json)
                 {
                     out.push(r.sha256);
                 }
@@ -349,7 +349,7 @@ impl Session {
         let view = self.contact(person)?;
         let strings = |name: &str| {
             view.field(name)
-                .map_or_else(Vec::new, |f| crate::rights::strings(&f.value))
+                .map_or_else(Vec::new, |f| crate::session::rights::strings(&f.value))
         };
         let mut texts = vec![person.to_string()];
         // The full name only: a family name alone ("Ott", "Neu") is found

@@ -20,7 +20,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::categories::{Category, Lang, RecordKind};
+use crate::model::categories::{Category, Lang, RecordKind};
 use crate::error::{Error, Result};
 
 /// What a rule covers.
@@ -449,7 +449,7 @@ impl RetentionRule {
     /// The stable id of the rule's record.
     pub fn record_id(key: RuleKey) -> Uuid {
         Uuid::new_v5(
-            &crate::consent::NAMESPACE,
+            &crate::model::consent::NAMESPACE,
             format!("retention-rule:{}", key.as_str()).as_bytes(),
         )
     }
@@ -687,6 +687,20 @@ impl SweepReport {
             .flat_map(|e| e.counts.iter().map(|(_, n)| *n))
             .sum()
     }
+}
+
+/// A change of a retention rule; unset parts stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RuleChange {
+    /// The period, e.g. `2y`.
+    pub period: Option<String>,
+    /// The event it runs from.
+    pub from: Option<RetentionEvent>,
+    /// Delete or anonymise.
+    pub action: Option<RetentionAction>,
+    /// The law; an empty text removes it.
+    pub law: Option<String>,
 }
 
 #[cfg(test)]

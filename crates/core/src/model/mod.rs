@@ -1,0 +1,13 @@
+//! Pure types and rules: no store, no session, no I/O. Each rule here is
+//! tested without a vault on disk; everything above calls it.
+
+pub mod categories;
+pub mod consent;
+pub mod contacts;
+pub mod mail;
+pub mod package;
+pub mod register;
+pub mod requests;
+pub mod retention;
+pub mod rights;
+pub mod roles;
