@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::State;
-use tresor_core::session::{Session, SessionInfo, UserInfo};
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo;
+use tresor_core::model::contacts::{
+    ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId,
+};
 use tresor_core::model::roles::Role;
+use tresor_core::session::{Session, SessionInfo, UserInfo};
 use tresor_core::store::DirectoryRow;
 use tresor_core::vault::{self, VaultDir};
 
@@ -243,16 +245,8 @@ pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> R
         passphrase.as_bytes(),
         state.clock.clone(),
     )?;
-    // The retention rules are enforced at every unlock, whoever signs in
-    // (not in the demo vault, whose generated data should stay as it is and
-    // whose preview shows what a sweep would do). A failure must not keep
-    // anyone out; the daily sweep tries again.
-    let swept = if inner.is_demo {
-        Ok(None)
-    } else {
-        session.sweep_if_due()
-    };
-    if let Err(e) = swept {
+    // A failed sweep must not keep anyone out; the daily sweep tries again.
+    if let Err(e) = session.sweep_at_unlock() {
         eprintln!("tresor: the retention sweep at unlock failed: {e}");
     }
     let info = session.info();

@@ -2,64 +2,18 @@
 //! register. Each calls one core operation; files are written atomically
 //! into the export folder and their path is returned for the UI to show.
 
-use std::path::{Path, PathBuf};
-
 use tauri::State;
 use tresor_core::model::categories::Lang;
-use tresor_core::model::consent::{ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem};
+use tresor_core::model::consent::{
+    ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
+};
 use tresor_core::model::contacts::RecordId;
-use tresor_core::render::ExportFormat;
 use tresor_core::model::mail::SmtpSettings;
 use tresor_core::model::register::{Register, RegisterVersionInfo};
+use tresor_core::render::ExportFormat;
 
 use crate::commands::{AppState, Res, with_session};
 use crate::dto::{EvidenceUpload, ExportedFile, IpcError};
-
-/// A file name from free text: letters, digits and dashes only.
-pub(crate) fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').chars().take(40).collect()
-}
-
-/// A path in the export folder that does not overwrite an earlier export.
-pub(crate) fn free_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
-    let first = dir.join(format!("{stem}.{ext}"));
-    if !first.exists() {
-        return first;
-    }
-    (2..)
-        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
-        .find(|p| !p.exists())
-        .unwrap_or(first)
-}
-
-fn write_export(
-    state: &AppState,
-    stem: &str,
-    ext: &str,
-    bytes: &[u8],
-    count: Option<u32>,
-) -> Res<ExportedFile> {
-    let dir = state.export_dir();
-    std::fs::create_dir_all(&dir).map_err(tresor_core::Error::io(&dir))?;
-    let path = free_path(&dir, stem, ext);
-    tresor_core::vault::write_atomic(&path, bytes)?;
-    Ok(ExportedFile {
-        path: path.display().to_string(),
-        count,
-    })
-}
-
-fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
-}
 
 /// Every purpose of processing.
 #[tauri::command(async)]
@@ -127,15 +81,12 @@ pub fn give_consent(
 /// Writes a consent entry's evidence file to the export folder.
 #[tauri::command(async)]
 pub fn save_evidence(state: State<'_, AppState>, entry: RecordId) -> Res<ExportedFile> {
-    let (name, bytes) = with_session(&state, |s| s.evidence_file(entry))?;
-    let path = std::path::Path::new(&name);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "evidence".to_owned(), |s| slug(&s.to_string_lossy()));
-    let ext = path
-        .extension()
-        .map_or_else(|| "bin".to_owned(), |e| slug(&e.to_string_lossy()));
-    write_export(&state, &stem, &ext, &bytes, None)
+    let dir = state.export_dir();
+    let path = with_session(&state, |s| s.evidence_file_in(&dir, entry))?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        count: None,
+    })
 }
 
 /// Records a withdrawal.
@@ -194,17 +145,12 @@ pub fn export_legal_basis(
     format: ExportFormat,
     lang: Lang,
 ) -> Res<ExportedFile> {
-    let (name, bytes) = with_session(&state, |s| {
-        let view = s.legal_basis(id)?;
-        Ok((view.display, s.legal_basis_file(id, format, lang)?))
-    })?;
-    let stem = format!(
-        "{}-{}-{}",
-        lang.pick("rechtsgrundlagen", "legal-basis"),
-        slug(&name),
-        today()
-    );
-    write_export(&state, &stem, format.extension(), &bytes, None)
+    let dir = state.export_dir();
+    let path = with_session(&state, |s| s.legal_basis_file_in(&dir, id, format, lang))?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        count: None,
+    })
 }
 
 /// Writes a register version to the export folder.
@@ -215,13 +161,12 @@ pub fn export_register(
     format: ExportFormat,
     lang: Lang,
 ) -> Res<ExportedFile> {
-    let (v, bytes) = with_session(&state, |s| s.register_file(version, format, lang))?;
-    let stem = format!(
-        "{}-v{v}-{}",
-        lang.pick("verarbeitungsverzeichnis", "processing-register"),
-        lang.pick("de", "en")
-    );
-    write_export(&state, &stem, format.extension(), &bytes, None)
+    let dir = state.export_dir();
+    let path = with_session(&state, |s| s.register_file_in(&dir, version, format, lang))?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        count: None,
+    })
 }
 
 /// Writes a purpose-bound mailing list (CSV) and records the disclosure.
@@ -232,19 +177,11 @@ pub fn export_mailing(
     channel: String,
 ) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let stem = format!("mailing-{}-{}-{}", slug(&purpose), slug(&channel), today());
-    let path = free_path(&dir, &stem, "csv");
-    let file_name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let export = with_session(&state, |s| s.mailing_export(&purpose, &channel, &file_name))?;
-    write_export(
-        &state,
-        &stem,
-        "csv",
-        tresor_core::render::mailing_csv(&export).as_bytes(),
-        Some(export.disclosure.count),
-    )
+    let (path, export) = with_session(&state, |s| s.mailing_export_in(&dir, &purpose, &channel))?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        count: Some(export.disclosure.count),
+    })
 }
 
 /// The mail server settings (never the password).

@@ -93,17 +93,6 @@ pub struct NewInteraction {
     pub keep: Option<String>,
 }
 
-/// A data-subject request with its deadline state today.
-#[derive(Debug, Serialize, TS)]
-pub struct RequestRow {
-    /// The request.
-    pub request: tresor_core::model::requests::DsRequest,
-    /// Open and past its deadline.
-    pub overdue: bool,
-    /// Open and due within seven days.
-    pub due_soon: bool,
-}
-
 /// One field of a package preview.
 #[derive(Debug, Serialize, TS)]
 pub struct PreviewField {
@@ -202,28 +191,30 @@ mod bindings {
         tresor_core::model::categories::Lang::export_all(&cfg).expect("Lang");
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
         super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
-        super::RequestRow::export_all(&cfg).expect("RequestRow");
+        tresor_core::model::requests::RequestRow::export_all(&cfg).expect("RequestRow");
         super::PackagePreview::export_all(&cfg).expect("PackagePreview");
         super::ReleasedPackage::export_all(&cfg).expect("ReleasedPackage");
-        tresor_core::session::requests::NewRequest::export_all(&cfg).expect("NewRequest");
-        tresor_core::session::rights::Restriction::export_all(&cfg).expect("Restriction");
+        tresor_core::model::requests::NewRequest::export_all(&cfg).expect("NewRequest");
+        tresor_core::model::rights::Restriction::export_all(&cfg).expect("Restriction");
         tresor_core::session::erasure::ErasureReport::export_all(&cfg).expect("ErasureReport");
         tresor_core::session::erasure::VerifyReport::export_all(&cfg).expect("VerifyReport");
-        tresor_core::session::consent::Purpose::export_all(&cfg).expect("Purpose");
-        tresor_core::session::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
-        tresor_core::session::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");
-        tresor_core::session::consent::ReconsentItem::export_all(&cfg).expect("ReconsentItem");
-        tresor_core::session::register::Register::export_all(&cfg).expect("Register");
-        tresor_core::session::register::RegisterVersionInfo::export_all(&cfg).expect("RegisterVersionInfo");
+        tresor_core::model::consent::Purpose::export_all(&cfg).expect("Purpose");
+        tresor_core::model::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
+        tresor_core::model::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");
+        tresor_core::model::consent::ReconsentItem::export_all(&cfg).expect("ReconsentItem");
+        tresor_core::model::register::Register::export_all(&cfg).expect("Register");
+        tresor_core::model::register::RegisterVersionInfo::export_all(&cfg)
+            .expect("RegisterVersionInfo");
         tresor_core::render::ExportFormat::export_all(&cfg).expect("ExportFormat");
-        tresor_core::session::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
+        tresor_core::model::mail::SmtpSettings::export_all(&cfg).expect("SmtpSettings");
         tresor_core::model::retention::RetentionRule::export_all(&cfg).expect("RetentionRule");
         tresor_core::model::retention::DueItem::export_all(&cfg).expect("DueItem");
         tresor_core::model::retention::SweepReport::export_all(&cfg).expect("SweepReport");
         tresor_core::model::retention::HeldPerson::export_all(&cfg).expect("HeldPerson");
-        tresor_core::session::erasure::FieldErasureReport::export_all(&cfg).expect("FieldErasureReport");
-        tresor_core::session::retention::Rectification::export_all(&cfg).expect("Rectification");
-        tresor_core::session::retention::RuleChange::export_all(&cfg).expect("RuleChange");
+        tresor_core::session::erasure::FieldErasureReport::export_all(&cfg)
+            .expect("FieldErasureReport");
+        tresor_core::model::rights::Rectification::export_all(&cfg).expect("Rectification");
+        tresor_core::model::retention::RuleChange::export_all(&cfg).expect("RuleChange");
         super::SyncState::export_all(&cfg).expect("SyncState");
         tresor_core::sync::SyncReport::export_all(&cfg).expect("SyncReport");
         tresor_core::sync::DeviceInfo::export_all(&cfg).expect("DeviceInfo");

@@ -9,10 +9,12 @@ use std::time::Duration;
 use tauri::{Manager, State};
 use tresor_core::model::categories::Lang;
 use tresor_core::model::contacts::{FieldChange, RecordId};
+use tresor_core::model::retention::RuleChange;
+use tresor_core::model::retention::{
+    DeletionLogEntry, DueItem, HeldPerson, Hold, RetentionRule, RuleKey, SweepReport,
+};
+use tresor_core::model::rights::Rectification;
 use tresor_core::session::erasure::FieldErasureReport;
-use tresor_core::model::retention::{DeletionLogEntry, DueItem, HeldPerson, Hold, RetentionRule, RuleKey, SweepReport};
-use tresor_core::model::rights::{Rectification};
-use tresor_core::model::retention::{RuleChange};
 
 use crate::commands::{AppState, Res, with_session};
 use crate::dto::IpcError;
@@ -36,8 +38,7 @@ pub fn set_retention_rule(
 /// What falls due in the next `days` days, and why.
 #[tauri::command(async)]
 pub fn retention_preview(state: State<'_, AppState>, days: u32, lang: Lang) -> Res<Vec<DueItem>> {
-    let as_of = chrono::Utc::now().date_naive() + chrono::Duration::days(i64::from(days.min(3650)));
-    with_session(&state, |s| s.retention_preview(as_of, lang))
+    with_session(&state, |s| s.retention_preview_days(days, lang))
 }
 
 /// Runs the sweep now.
@@ -124,12 +125,7 @@ pub fn spawn_daily_sweep(app: &tauri::AppHandle) {
         loop {
             std::thread::sleep(Duration::from_secs(3600));
             let state = app.state::<AppState>();
-            let result = with_session(&state, |s| {
-                let stale = s
-                    .last_sweep()?
-                    .is_none_or(|t| chrono::Utc::now() - t > chrono::Duration::hours(24));
-                if stale { s.sweep_if_due() } else { Ok(None) }
-            });
+            let result = with_session(&state, |s| s.daily_sweep());
             if let Err(IpcError { code, .. }) = result
                 && code != "locked"
             {

@@ -7,28 +7,18 @@ use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tresor_core::model::categories::Lang;
 use tresor_core::model::contacts::RecordId;
-use tresor_core::session::erasure::{ErasureReport, VerifyReport};
 use tresor_core::model::requests::{DsRequest, NewRequest};
 use tresor_core::model::rights::Restriction;
+use tresor_core::session::erasure::{ErasureReport, VerifyReport};
 
 use crate::commands::{AppState, Res, with_session};
-use crate::consent::slug;
-use crate::dto::{PackagePreview, PreviewField, ReleasedPackage, RequestRow};
+use crate::dto::{PackagePreview, PreviewField, ReleasedPackage};
+use tresor_core::model::requests::RequestRow;
 
 /// Every request with its deadline state.
 #[tauri::command(async)]
 pub fn list_requests(state: State<'_, AppState>) -> Res<Vec<RequestRow>> {
-    let today = chrono::Utc::now().date_naive();
-    with_session(&state, |s| {
-        Ok(s.requests()?
-            .into_iter()
-            .map(|r| RequestRow {
-                overdue: r.overdue(today),
-                due_soon: r.due_soon(today),
-                request: r,
-            })
-            .collect())
-    })
+    with_session(&state, |s| s.request_rows())
 }
 
 /// Records a new request.
@@ -128,19 +118,16 @@ pub fn release_package(
     // done); the session is let go while the dialog is open, so background
     // sync is not held up, and the package is built again after it with
     // what the vault holds then.
-    let package = with_session(&state, |s| s.access_package(id, lang))?;
-    let stem = format!(
-        "{}-{}-{}",
-        lang.pick("auskunft", "access"),
-        slug(&package.data.display),
-        chrono::Utc::now().format("%Y-%m-%d")
-    );
+    let file_name = with_session(&state, |s| {
+        let package = s.access_package(id, lang)?;
+        Ok(s.package_file_name(&package.data.display, lang))
+    })?;
     let mut dialog = app
         .dialog()
         .file()
         .set_title(ui_lang.pick("Auskunftspaket speichern", "Save access package"))
         .set_directory(&dir)
-        .set_file_name(format!("{stem}.zip"))
+        .set_file_name(file_name)
         .add_filter(ui_lang.pick("ZIP-Archiv", "ZIP archive"), &["zip"]);
     if let Some(window) = app.get_webview_window("main") {
         dialog = dialog.set_parent(&window);
@@ -167,7 +154,7 @@ pub fn release_package(
         }
         .into());
     }
-    drop(package);
+
     with_session(&state, |s| {
         let package = s.access_package(id, lang)?;
         let release =

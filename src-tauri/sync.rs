@@ -138,7 +138,7 @@ mod tests {
 
     use tresor_core::clock::{Clock, SystemClock};
     use tresor_core::crypto::KdfParams;
-    use tresor_core::vault::{self, VaultDir};
+    use tresor_core::vault::VaultDir;
 
     use super::*;
 

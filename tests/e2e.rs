@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 use support::webdriver::App;
-use tresor_core::clock::SystemClock;
-use tresor_core::model::contacts::{FieldInput, PersonInput};
+use tresor_core::clock::{Clock as _, SystemClock};
+use tresor_core::session::Session;
 use tresor_core::crypto::KdfParams;
+use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::roles::Role;
 
@@ -325,8 +326,8 @@ fn consent_given_withdrawn_exported_and_the_register_in_the_window() {
 
     // What the window did is what the vault holds.
     drop(app);
-    let s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
-        .expect("unlock");
+    let s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
     let id: uuid::Uuid = ids[0].parse().expect("id");
     let h = s.consent_history(id).expect("history");
     assert_eq!(h.len(), 2);
@@ -344,10 +345,9 @@ fn access_package_released_then_person_erased_in_the_window() {
     );
     let person: uuid::Uuid = ids[0].parse().expect("id");
     {
-        let mut s =
-            Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
-                .expect("unlock");
-        let today = chrono::Utc::now().date_naive();
+        let mut s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            .expect("unlock");
+        let today = tresor_core::clock::SystemClock.now().date_naive();
         for kind in [RequestKind::Access, RequestKind::Erasure] {
             s.open_request(&NewRequest {
                 kind,
@@ -451,8 +451,8 @@ fn access_package_released_then_person_erased_in_the_window() {
     assert!(path.exists(), "the package on the USB stick stays");
     drop(app);
 
-    let s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
-        .expect("unlock");
+    let s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
     let report = s
         .verify_erasure_in(
             &["Löschmich".into(), "loeschmich@example.de".into()],

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use support::webdriver::App;
 use tresor_core::clock::SystemClock;
+use tresor_core::session::Session;
 use tresor_core::crypto::KdfParams;
 
 const PASS: &str = "measure passphrase";

@@ -28,6 +28,11 @@ pub struct Cli {
     /// Read the passphrase from this file (else TRESOR_PASSPHRASE, else a prompt).
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Do not run the retention sweep at unlock (for previews and scripts
+    /// that must not change the vault). By default, as in the app, every
+    /// unlock deletes what its retention period has made due.
+    #[arg(long, global = true)]
+    pub no_sweep: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -6,9 +6,11 @@ use std::path::Path;
 
 use serde_json::json;
 use tresor_core::model::categories::{Category, Lang};
-use tresor_core::model::consent::{ConsentEntry, ConsentInput, LegalBasis, LegalBasisView, Purpose};
-use tresor_core::render::ExportFormat;
+use tresor_core::model::consent::{
+    ConsentEntry, ConsentInput, LegalBasis, LegalBasisView, Purpose,
+};
 use tresor_core::model::mail::{SmtpSettings, TlsMode};
+use tresor_core::render::ExportFormat;
 use tresor_core::vault::write_atomic;
 
 use crate::args::{
@@ -510,11 +512,7 @@ pub fn mailing(cli: &crate::args::Cli, out: &Out, cmd: &MailingCmd) -> Res<()> {
         out: path,
     } = cmd;
     let mut s = open(cli)?;
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let export = s.mailing_export(purpose, channel, &name)?;
-    write_atomic(path, tresor_core::render::mailing_csv(&export).as_bytes())?;
+    let export = s.mailing_export(purpose, channel, path)?;
     if out.json {
         outln!(
             "{}",

@@ -16,12 +16,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser as _;
-use tresor_core::session::Session;
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::KdfParams;
 use tresor_core::keyring::RecoveryKey;
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::model::roles::Role;
+use tresor_core::session::Session;
 use tresor_core::vault::{self, VaultDir};
 
 use args::{Cli, Command, ContactCmd, DemoCmd, InteractionCmd, UserCmd};
@@ -102,7 +102,20 @@ fn open(cli: &Cli) -> Res<Session> {
         cli.passphrase_file.as_deref(),
         &format!("Passphrase for {user}: "),
     )?;
-    Ok(Session::unlock(&dir, &user, &passphrase, clock())?)
+    let mut session = Session::unlock(&dir, &user, &passphrase, clock())?;
+    if !cli.no_sweep {
+        // As in the app: a failed sweep keeps nobody out; the next unlock
+        // tries again.
+        match session.sweep_at_unlock() {
+            Ok(Some(report)) if report.total() > 0 => eprintln!(
+                "Retention sweep at unlock: {} record(s) deleted or anonymised.",
+                report.total()
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("tresor: the retention sweep at unlock failed: {e}"),
+        }
+    }
+    Ok(session)
 }
 
 fn run(cli: &Cli, out: &Out) -> Res<()> {

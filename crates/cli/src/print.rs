@@ -8,11 +8,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use tresor_core::session::{Check, UserInfo};
-use tresor_core::model::categories::Category;
-use tresor_core::model::contacts::{ContactView, FieldValue, HistoryEntry};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo::SeedReport;
+use tresor_core::model::categories::Category;
+use tresor_core::model::contacts::{ContactView, FieldValue, HistoryEntry};
+use tresor_core::session::{Check, UserInfo};
 use tresor_core::store::DirectoryRow;
 
 /// Text made safe for a terminal: every control character except `'\n'`
@@ -153,7 +153,10 @@ impl Out {
             if fields.is_empty() {
                 continue;
             }
-            outln!("\n  {}", cat.label(tresor_core::model::categories::Lang::En));
+            outln!(
+                "\n  {}",
+                cat.label(tresor_core::model::categories::Lang::En)
+            );
             for f in fields {
                 outln!("    {:<28} {}", f.label_en, value_text(&f.value));
             }

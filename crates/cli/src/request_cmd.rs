@@ -1,20 +1,18 @@
 //! `tresor request …`: data-subject requests and their deadlines.
 
 use serde_json::json;
-use tresor_core::model::requests::{DsRequest, NewRequest, RequestKind, RequestStatus};
+use tresor_core::model::requests::{NewRequest, RequestKind, RequestRow, RequestStatus};
 
 use crate::args::{Cli, RequestCmd};
 use crate::print::{Out, outln};
 use crate::{Failure, Res, open};
 
-fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
+fn print_request(out: &Out, row: &RequestRow) {
     if out.json {
-        outln!(
-            "{}",
-            json!({ "request": r, "overdue": r.overdue(today), "due_soon": r.due_soon(today) })
-        );
+        outln!("{}", json!(row));
         return;
     }
+    let r = &row.request;
     outln!("{}  {}", r.reference, r.kind.as_str());
     outln!(
         "  person:     {}",
@@ -25,7 +23,7 @@ fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
     outln!(
         "  deadline:   {}{}{}",
         r.deadline,
-        if r.overdue(today) { "  OVERDUE" } else { "" },
+        if row.overdue { "  OVERDUE" } else { "" },
         r.extension_reason
             .as_deref()
             .map(|x| format!(" (extended: {x})"))
@@ -54,7 +52,6 @@ fn print_request(out: &Out, r: &DsRequest, today: chrono::NaiveDate) {
 
 /// `tresor request …`
 pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
-    let today = chrono::Utc::now().date_naive();
     match cmd {
         RequestCmd::Open {
             kind,
@@ -85,22 +82,23 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
         }
         RequestCmd::List { overdue } => {
             let s = open(cli)?;
-            let list: Vec<DsRequest> = s
-                .requests()?
+            let list: Vec<RequestRow> = s
+                .request_rows()?
                 .into_iter()
-                .filter(|r| !overdue || r.overdue(today))
+                .filter(|r| !overdue || r.overdue)
                 .collect();
             if out.json {
                 outln!("{}", json!(list));
             } else if list.is_empty() {
                 outln!("No requests.");
             } else {
-                for r in &list {
+                for row in &list {
+                    let r = &row.request;
                     let state = if r.status == RequestStatus::Closed {
                         "closed"
-                    } else if r.overdue(today) {
+                    } else if row.overdue {
                         "OVERDUE"
-                    } else if r.due_soon(today) {
+                    } else if row.due_soon {
                         "due this week"
                     } else {
                         "open"
@@ -118,7 +116,7 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
         }
         RequestCmd::Show { reference } => {
             let s = open(cli)?;
-            print_request(out, &s.request(reference)?, today);
+            print_request(out, &s.request_row(reference)?);
         }
         RequestCmd::Extend { reference, reason } => {
             let mut s = open(cli)?;

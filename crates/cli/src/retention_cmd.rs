@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use tresor_core::model::categories::Lang;
-use tresor_core::model::retention::{RetentionAction, RetentionEvent, RuleKey, SweepReport};
 use tresor_core::model::retention::RuleChange;
+use tresor_core::model::retention::{RetentionAction, RetentionEvent, RuleKey, SweepReport};
 
 use crate::args::{Cli, HoldCmd, RetentionCmd};
 use crate::print::{Out, outln};
@@ -124,7 +124,7 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
                     .map_err(|_| Failure::Usage(format!("--as-of '{d}': use YYYY-MM-DD")))?,
-                None => chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+                None => s.preview_until(30),
             };
             let items = s.retention_preview(as_of, Lang::En)?;
             if out.json {

@@ -8,6 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use tresor_core::clock::Clock as _;
 
 use support::Vault;
 
@@ -118,7 +119,7 @@ fn an_expired_consent_is_left_out_of_the_mailing_export_which_is_recorded() {
     let old = person(&v, "Otto Alt", "otto@example.de");
     let fresh = person(&v, "Nina Neu", "nina@example.de");
     let gone = person(&v, "Willi Weg", "willi@example.de");
-    let three_years_ago = (chrono::Utc::now() - chrono::Duration::days(3 * 365))
+    let three_years_ago = (tresor_core::clock::SystemClock.now() - chrono::Duration::days(3 * 365))
         .format("%Y-%m-%d")
         .to_string();
     v.admin(&e_marketing_email(

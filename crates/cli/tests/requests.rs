@@ -4,9 +4,10 @@
 mod support;
 
 use support::{Vault, unzip, verify_totals};
+use tresor_core::clock::Clock as _;
 
 fn days_ago(n: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::days(n))
+    (tresor_core::clock::SystemClock.now() - chrono::Duration::days(n))
         .format("%Y-%m-%d")
         .to_string()
 }

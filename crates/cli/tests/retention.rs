@@ -4,16 +4,17 @@
 mod support;
 
 use support::{Vault, unzip, verify_totals};
+use tresor_core::clock::Clock as _;
 
 fn days_ago(n: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::days(n))
+    (tresor_core::clock::SystemClock.now() - chrono::Duration::days(n))
         .format("%Y-%m-%d")
         .to_string()
 }
 
 fn years_ago(n: i32) -> String {
     use chrono::Datelike;
-    let t = chrono::Utc::now();
+    let t = tresor_core::clock::SystemClock.now();
     format!("{}-03-15", t.year() - n)
 }
 
@@ -234,7 +235,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "{out}"
     );
     use chrono::Datelike;
-    let until_year = chrono::Utc::now().year() - 2 + 1 + 8;
+    let until_year = tresor_core::clock::SystemClock.now().year() - 2 + 1 + 8;
     assert_eq!(kept[0]["until"], format!("{until_year}-01-01"), "{out}");
     assert_eq!(r["erase_after"], format!("{until_year}-01-01"));
 
@@ -320,7 +321,7 @@ fn consent_only_people_are_scheduled_after_withdrawal_and_rules_are_recorded() {
         ]);
     }
     let preview = v.admin(&["--json", "retention", "preview", "--as-of", &{
-        (chrono::Utc::now() + chrono::Duration::days(40))
+        (tresor_core::clock::SystemClock.now() + chrono::Duration::days(40))
             .format("%Y-%m-%d")
             .to_string()
     }]);
@@ -333,7 +334,7 @@ fn consent_only_people_are_scheduled_after_withdrawal_and_rules_are_recorded() {
         .collect();
     assert_eq!(consent.len(), 1, "{preview}");
     assert_eq!(consent[0]["person"], only.as_str());
-    let in_a_month = (chrono::Utc::now() + chrono::Months::new(1)).date_naive();
+    let in_a_month = (tresor_core::clock::SystemClock.now() + chrono::Months::new(1)).date_naive();
     let due =
         chrono::NaiveDate::parse_from_str(consent[0]["due"].as_str().expect("due"), "%Y-%m-%d")
             .expect("date");
@@ -374,7 +375,7 @@ fn consent_only_people_are_scheduled_after_withdrawal_and_rules_are_recorded() {
     );
     // With 6 months from creation, everyone falls due within the year.
     let year = v.admin(&["retention", "preview", "--as-of", &{
-        (chrono::Utc::now() + chrono::Duration::days(200))
+        (tresor_core::clock::SystemClock.now() + chrono::Duration::days(200))
             .format("%Y-%m-%d")
             .to_string()
     }]);

@@ -389,9 +389,9 @@ fn two_syncthing_instances_carry_changes_and_conflict_copies_are_ignored() {
 #[test]
 fn an_agents_own_laptop_cannot_act_beyond_the_role_through_the_folder() {
     use std::sync::Arc;
+    use tresor_core::model::retention::RuleChange;
     use tresor_core::model::retention::{RetentionAction, RuleKey};
     use tresor_core::model::roles::Role;
-    use tresor_core::model::retention::RuleChange;
     use tresor_core::vault::VaultDir;
     const CARL: &[u8] = b"agent passphrase two";
 

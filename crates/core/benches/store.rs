@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
-use tresor_core::session::Session;
-use tresor_core::model::categories::Lang;
 use tresor_core::clock::{Clock, SystemClock};
-use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::crypto::{self, KdfParams};
+use tresor_core::model::categories::Lang;
+use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
+use tresor_core::session::Session;
 use tresor_core::vault;
 
 const PASS: &[u8] = b"benchmark passphrase";

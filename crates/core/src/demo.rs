@@ -9,10 +9,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::session::Session;
+use crate::error::Result;
 use crate::model::consent::ConsentState;
 use crate::model::contacts::{FieldInput, InteractionInput, PersonInput};
-use crate::error::Result;
+use crate::session::Session;
 
 const GIVEN_DE: &[&str] = &[
     "Anna",
@@ -336,7 +336,9 @@ pub fn open_demo(
 ) -> Result<Session> {
     let vault = crate::vault::VaultDir::new(dir);
     if vault.exists() {
-        return Session::unlock(dir, DEMO_USER, DEMO_PASSPHRASE.as_bytes(), clock);
+        let session = Session::unlock(dir, DEMO_USER, DEMO_PASSPHRASE.as_bytes(), clock)?;
+        session.mark_demo()?;
+        return Ok(session);
     }
     let (mut session, _) = Session::create(
         dir,
@@ -345,6 +347,7 @@ pub fn open_demo(
         crate::crypto::KdfParams::FLOOR,
         clock,
     )?;
+    session.mark_demo()?;
     seed(&mut session, people, 1, &mut |_, _| {})?;
     session.checkpoint()?;
     Ok(session)

@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use crate::model::categories::Compartment;
 use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
+use crate::model::categories::Compartment;
 use crate::model::roles::Role;
 
 #[cfg(feature = "fuzzing")]

@@ -179,3 +179,16 @@ pub(crate) fn restrict_permissions(dir: &Path) {
 
 #[cfg(not(unix))]
 pub(crate) fn restrict_permissions(_dir: &Path) {}
+
+/// A path in `dir` for `stem.ext` that does not overwrite an existing file:
+/// `stem.ext`, else `stem-2.ext`, `stem-3.ext`, ….
+pub fn free_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.{ext}"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}

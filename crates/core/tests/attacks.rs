@@ -6,18 +6,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::Utc;
+
 use tresor_core::Session;
-use tresor_core::model::categories::Compartment;
-use tresor_core::clock::SystemClock;
-use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
+use tresor_core::clock::{Clock as _, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::error::Error;
+use tresor_core::model::categories::Compartment;
+use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::model::mail::{SmtpSettings, TlsMode};
 use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::retention::RuleChange;
 use tresor_core::model::retention::{RetentionAction, RuleKey};
 use tresor_core::model::roles::Role;
-use tresor_core::model::retention::RuleChange;
 use tresor_core::sync::{self, SyncReport};
 use tresor_core::vault::VaultDir;
 
@@ -202,7 +202,7 @@ fn a_patched_program_on_an_agents_laptop_changes_nothing_on_the_admins() {
         .open_request(&NewRequest {
             kind: RequestKind::Erasure,
             person: Some(victim),
-            received: Utc::now().date_naive(),
+            received: tresor_core::clock::SystemClock.now().date_naive(),
             identity_check: None,
         })
         .expect("request, locally")

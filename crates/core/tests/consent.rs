@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use tresor_core::Session;
-use tresor_core::model::categories::{Category, Lang};
 use tresor_core::clock::FixedClock;
+use tresor_core::crypto::KdfParams;
+use tresor_core::model::categories::{Category, Lang};
 use tresor_core::model::consent::{ConsentInput, ConsentState, LegalBasis};
 use tresor_core::model::contacts::{FieldInput, PersonInput};
-use tresor_core::crypto::KdfParams;
-use tresor_core::render::{self, ExportFormat};
 use tresor_core::model::roles::Role;
+use tresor_core::render::{self, ExportFormat};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use tresor_core::model::categories::RecordKind;
 use tresor_core::crypto::Key32;
+use tresor_core::model::categories::RecordKind;
 use tresor_core::ops::{CREATE_FIELD, Hlc, Op, OpValue};
 use tresor_core::store::Store;
 use uuid::Uuid;

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use tresor_core::model::categories::Lang;
 use tresor_core::clock::FixedClock;
+use tresor_core::crypto::KdfParams;
+use tresor_core::model::categories::Lang;
 use tresor_core::model::consent::ConsentInput;
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
-use tresor_core::crypto::KdfParams;
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::session::Session;
 

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use tresor_core::Session;
 use tresor_core::clock::FixedClock;
+use tresor_core::crypto::KdfParams;
 use tresor_core::model::consent::ConsentInput;
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
-use tresor_core::crypto::KdfParams;
 use tresor_core::model::requests::{NewRequest, RequestKind};
-use tresor_core::model::retention::{RetentionAction, RuleKey};
 use tresor_core::model::retention::RuleChange;
+use tresor_core::model::retention::{RetentionAction, RuleKey};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use tresor_core::Session;
 use tresor_core::clock::{Clock, FixedClock, SystemClock};
-use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::crypto::KdfParams;
 use tresor_core::keyring::Keyring;
+use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::roles::Role;
 use tresor_core::sync;
@@ -101,7 +101,7 @@ fn erasure_request(s: &mut Session, p: uuid::Uuid) -> String {
     s.open_request(&NewRequest {
         kind: RequestKind::Erasure,
         person: Some(p),
-        received: Utc::now().date_naive(),
+        received: tresor_core::clock::SystemClock.now().date_naive(),
         identity_check: None,
     })
     .expect("request")
@@ -317,7 +317,7 @@ fn a_clone_is_caught_where_its_segment_breaks_the_chain_of_those_read_ahead() {
 #[test]
 fn changes_from_a_clock_far_ahead_are_held_back_until_it_is_time() {
     let team = Team::new();
-    let now = Utc::now();
+    let now = tresor_core::clock::SystemClock.now();
     let ahead = Arc::new(FixedClock::new(now + chrono::Duration::hours(2)));
     let here = Arc::new(FixedClock::new(now));
     let mut a = team.first(here.clone());

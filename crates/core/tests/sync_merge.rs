@@ -12,8 +12,8 @@ use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use tresor_core::Session;
 use tresor_core::clock::FixedClock;
-use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::crypto::KdfParams;
+use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::sync;
 

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::error::{Error, Result};
 use crate::model::categories::{self, Category, Lang, RecordKind};
 use crate::model::contacts::{RecordId, no_controls};
-use crate::error::{Error, Result};
 
 /// Namespace of the deterministic ids of purposes and settings, so two
 /// laptops that create the same default get the same record.
@@ -550,7 +550,6 @@ pub struct MailingExport {
     pub disclosure: Disclosure,
 }
 
-
 /// A double opt-in request that was recorded; the token goes into the mail.
 #[derive(Debug, Clone)]
 pub struct OptInRequest {
@@ -622,7 +621,11 @@ pub(crate) fn valid_now(e: &ConsentEntry, purpose: &Purpose, now: DateTime<Utc>)
     e.state == ConsentState::Given && expiry(e, Some(purpose)).is_none_or(|end| end > now)
 }
 
-pub(crate) fn purpose_status(p: &Purpose, history: &[ConsentEntry], now: DateTime<Utc>) -> PurposeStatus {
+pub(crate) fn purpose_status(
+    p: &Purpose,
+    history: &[ConsentEntry],
+    now: DateTime<Utc>,
+) -> PurposeStatus {
     let mut latest: BTreeMap<Channel, &ConsentEntry> = BTreeMap::new();
     for e in history.iter().filter(|e| e.purpose == p.key) {
         latest.insert(e.channel, e);

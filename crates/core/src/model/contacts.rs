@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::model::categories::{Category, FieldDef, RecordKind, ValueType};
 use crate::error::{Error, Result};
+use crate::model::categories::{Category, FieldDef, RecordKind, ValueType};
 
 /// Newtype for record ids handed out by the API.
 pub type RecordId = Uuid;
@@ -442,10 +442,15 @@ pub fn normalise(def: &FieldDef, input: &FieldInput, now: DateTime<Utc>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock as _;
     use crate::model::categories::field;
 
     fn norm(kind: RecordKind, name: &str, input: FieldInput) -> Result<Option<Value>> {
-        normalise(field(kind, name).expect("field"), &input, Utc::now())
+        normalise(
+            field(kind, name).expect("field"),
+            &input,
+            crate::clock::SystemClock.now(),
+        )
     }
 
     #[test]

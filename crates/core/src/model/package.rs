@@ -1,8 +1,6 @@
 //! The access package's content (Art. 15, Art. 20): what `render::package`
 //! turns into files and `session::package` gathers and releases.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use crate::model::categories::Category;
 use crate::model::categories::Lang;
 use crate::model::consent::LegalBasisView;
@@ -11,6 +9,8 @@ use crate::model::contacts::HistoryEntry;
 use crate::model::contacts::InteractionView;
 use crate::model::contacts::RecordId;
 use crate::model::requests::DsRequest;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Version of the JSON layout; see docs/access-package.md.
 pub const SCHEMA: &str = "tresor-access-package/1";

@@ -6,12 +6,12 @@
 //! outlives an erasure: what stays of an erased person is the random id, the
 //! date and the request reference.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::contacts::RecordId;
 use crate::error::{Error, Result};
+use crate::model::contacts::RecordId;
 
 /// What the person asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +119,41 @@ impl DsRequest {
     }
 }
 
+/// Art. 12(3): the answer is due one month after receipt.
+pub fn deadline(received: NaiveDate) -> Option<NaiveDate> {
+    received.checked_add_months(Months::new(1))
+}
+
+/// Art. 12(3): once, by two further months where the request is complex or
+/// there are many; counted from receipt, so three months in all.
+pub fn extended_deadline(received: NaiveDate) -> Option<NaiveDate> {
+    received.checked_add_months(Months::new(3))
+}
+
+/// A request with its deadline state on a given day, as both front doors
+/// show it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RequestRow {
+    /// The request.
+    pub request: DsRequest,
+    /// Open and past its deadline.
+    pub overdue: bool,
+    /// Open and due within seven days.
+    pub due_soon: bool,
+}
+
+impl RequestRow {
+    /// `request` as it stands on `today`.
+    pub fn on(request: DsRequest, today: NaiveDate) -> Self {
+        RequestRow {
+            overdue: request.overdue(today),
+            due_soon: request.due_soon(today),
+            request,
+        }
+    }
+}
+
 /// A new request.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -145,7 +180,6 @@ pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<
     }
     Ok(Some(t.to_owned()))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -180,5 +214,19 @@ mod tests {
         assert!(!later.due_soon(today));
         let closed = req(today - chrono::Duration::days(30), RequestStatus::Closed);
         assert!(!closed.overdue(today));
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn the_deadline_is_one_month_and_the_extension_three_from_receipt() {
+        assert_eq!(deadline(day(2026, 3, 15)), Some(day(2026, 4, 15)));
+        // A month from 31 January ends with February, not in March.
+        assert_eq!(deadline(day(2026, 1, 31)), Some(day(2026, 2, 28)));
+        assert_eq!(deadline(day(2028, 1, 31)), Some(day(2028, 2, 29)));
+        assert_eq!(extended_deadline(day(2026, 1, 31)), Some(day(2026, 4, 30)));
+        assert_eq!(extended_deadline(day(2026, 11, 30)), Some(day(2027, 2, 28)));
     }
 }

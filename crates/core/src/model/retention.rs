@@ -20,8 +20,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::categories::{Category, Lang, RecordKind};
 use crate::error::{Error, Result};
+use crate::model::categories::{Category, Lang, RecordKind};
 
 /// What a rule covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

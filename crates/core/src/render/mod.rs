@@ -2,7 +2,6 @@
 //! renderings of the legal-basis view and the Art. 30 register. Pure
 //! functions of their input; the caller decides where the bytes go.
 
-
 pub mod mail;
 pub mod package;
 
@@ -10,9 +9,9 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::categories::Lang;
-use crate::model::consent::{ConsentEntry, LegalBasisView, MailingExport};
 use crate::error::{Error, Result};
+use crate::model::categories::Lang;
+use crate::model::consent::{ConsentEntry, LegalBasisView, MailingRow};
 use crate::model::register::Register;
 
 /// File formats of exports.
@@ -553,7 +552,7 @@ pub fn register_html(r: &Register, lang: Lang) -> String {
 }
 
 /// A mailing list as CSV (UTF-8 with BOM so spreadsheet programs read umlauts).
-pub fn mailing_csv(export: &MailingExport) -> String {
+pub fn mailing_csv(rows: &[MailingRow]) -> String {
     let mut out = String::from("\u{feff}");
     csv_line(
         &mut out,
@@ -567,7 +566,7 @@ pub fn mailing_csv(export: &MailingExport) -> String {
             "language",
         ],
     );
-    for r in &export.rows {
+    for r in rows {
         let id = r.person.to_string();
         csv_line(
             &mut out,

@@ -4,7 +4,6 @@
 
 use std::io::{Cursor, Read as _, Write as _};
 
-use zip::write::SimpleFileOptions;
 use crate::error::{Error, Result};
 use crate::model::categories::Category;
 use crate::model::categories::Lang;
@@ -13,6 +12,7 @@ use crate::model::contacts::FieldValue;
 use crate::model::package::PackageData;
 use crate::render::csv_line;
 use crate::render::html_escape;
+use zip::write::SimpleFileOptions;
 
 fn value_text(v: &serde_json::Value) -> String {
     match v {
@@ -527,7 +527,11 @@ fn aes_headers(zip: &[u8]) -> Option<Vec<AesHeader>> {
 }
 
 /// Reads a written package back: every file there, with the same bytes.
-pub(crate) fn verify_zip(bytes: &[u8], files: &[(String, Vec<u8>)], passphrase: Option<&str>) -> bool {
+pub(crate) fn verify_zip(
+    bytes: &[u8],
+    files: &[(String, Vec<u8>)],
+    passphrase: Option<&str>,
+) -> bool {
     let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return false;
     };
@@ -554,7 +558,6 @@ mod tests {
         assert_eq!(vc_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
     }
 
-
     #[test]
     fn every_line_break_in_a_vcard_value_becomes_backslash_n() {
         assert_eq!(vc_escape("a\r\nb\rc\nd"), "a\\nb\\nc\\nd");
@@ -568,7 +571,6 @@ mod tests {
         assert!(!out.trim_end_matches("\r\n").contains('\r'));
     }
 
-
     #[test]
     fn zips_read_back_with_and_without_a_passphrase() {
         let files = vec![("a.txt".to_owned(), b"hello".to_vec())];
@@ -579,7 +581,6 @@ mod tests {
         assert!(!verify_zip(&sealed, &files, Some("the wrong one!")));
         assert!(!sealed.windows(5).any(|w| w == b"hello"));
     }
-
 
     #[test]
     fn encrypted_entries_are_ae2_without_a_crc() {

@@ -1,46 +1,35 @@
 //! Purposes, consents and their history on the session: writing and reading
 //! the records of `model::consent`.
 
-
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::session::Session;
-use crate::model::categories::{Category, Lang, RecordKind};
-use crate::model::contacts::{FieldValue, RecordId, no_controls};
 use crate::error::{Error, Result};
-use crate::ops::{Op, OpValue};
-use crate::model::roles::Action;
+use crate::model::categories::{Category, Lang, RecordKind};
 use crate::model::consent::Channel;
 use crate::model::consent::ConsentEntry;
 use crate::model::consent::ConsentInput;
 use crate::model::consent::ConsentState;
 use crate::model::consent::DEFAULT_SOURCES;
-use crate::model::consent::Disclosure;
 use crate::model::consent::EvidenceFile;
 use crate::model::consent::LegalBasis;
 use crate::model::consent::LegalBasisView;
-use crate::model::consent::MailingExport;
-use crate::model::consent::MailingRow;
-use crate::model::consent::NAMESPACE;
-use crate::model::consent::OptInRequest;
 use crate::model::consent::Purpose;
 use crate::model::consent::PurposeStatus;
 use crate::model::consent::ReconsentItem;
 use crate::model::consent::UnjustifiedField;
 use crate::model::consent::default_purposes;
-use crate::model::consent::find_token;
 use crate::model::consent::expiry;
 use crate::model::consent::hex;
-use crate::model::consent::new_token;
 use crate::model::consent::purpose_status;
-use crate::model::consent::token_hash;
-use crate::model::consent::valid_now;
-
+use crate::model::contacts::{FieldValue, RecordId, no_controls};
+use crate::model::roles::Action;
+use crate::ops::{Op, OpValue};
+use crate::session::Session;
 
 /// A record's JSON document field, decoded.
 pub(crate) fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
@@ -50,38 +39,8 @@ pub(crate) fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
     }
 }
 
-fn open_json<T: Serialize + ?Sized>(value: &T) -> OpValue {
+pub(crate) fn open_json<T: Serialize + ?Sized>(value: &T) -> OpValue {
     OpValue::Open(serde_json::to_string(value).unwrap_or_default())
-}
-
-fn lang_of_person(view: &crate::model::contacts::ContactView) -> Lang {
-    match view.field("language").map(|f| &f.value) {
-        Some(FieldValue::Value { value }) if value.as_str() == Some("de") => Lang::De,
-        _ => Lang::En,
-    }
-}
-
-fn first_string(view: &crate::model::contacts::ContactView, field: &str) -> Option<String> {
-    match &view.field(field)?.value {
-        FieldValue::Value { value } => match value {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Array(items) => {
-                items.first().and_then(|v| v.as_str()).map(str::to_owned)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The first string of an open (unsealed) field's JSON value.
-fn open_first(fields: &[(String, OpValue)], name: &str) -> Option<String> {
-    let (_, value) = fields.iter().find(|(f, _)| f == name)?;
-    match doc::<serde_json::Value>(value)? {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Array(items) => items.first()?.as_str().map(str::to_owned),
-        _ => None,
-    }
 }
 
 impl Session {
@@ -124,29 +83,6 @@ impl Session {
         }
         ops.push(self.op(id, RecordKind::Purpose, "definition", open_json(p)));
         ops
-    }
-
-    pub(crate) fn setting_id(name: &str) -> Uuid {
-        Uuid::new_v5(&NAMESPACE, format!("setting:{name}").as_bytes())
-    }
-
-    pub(crate) fn setting_ops<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Vec<Op> {
-        let id = Self::setting_id(name);
-        let mut ops = Vec::new();
-        if !matches!(self.store.record(id), Ok(Some(_))) {
-            ops.push(self.create_op(id, RecordKind::Setting, None));
-        }
-        ops.push(self.op(id, RecordKind::Setting, "value", open_json(value)));
-        ops
-    }
-
-    pub(crate) fn setting<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
-        Ok(self
-            .store
-            .fields(Self::setting_id(name))?
-            .into_iter()
-            .find(|(f, _)| f == "value")
-            .and_then(|(_, v)| doc(&v)))
     }
 
     /// Every purpose, in the order they were created.
@@ -237,7 +173,7 @@ impl Session {
 
     // ---- consents ----
 
-    fn entries_of(&self, person: RecordId) -> Result<Vec<ConsentEntry>> {
+    pub(crate) fn entries_of(&self, person: RecordId) -> Result<Vec<ConsentEntry>> {
         let mut out = Vec::new();
         for id in self.store.records_of_subject(person, RecordKind::Consent)? {
             let fields = self.store.fields(id)?;
@@ -259,7 +195,11 @@ impl Session {
         self.write_entry(entry, None)
     }
 
-    fn write_entry(&mut self, entry: &mut ConsentEntry, file: Option<(&str, &[u8])>) -> Result<()> {
+    pub(crate) fn write_entry(
+        &mut self,
+        entry: &mut ConsentEntry,
+        file: Option<(&str, &[u8])>,
+    ) -> Result<()> {
         let id = Uuid::now_v7();
         entry.id = id;
         let mut ops = vec![self.create_op(id, RecordKind::Consent, Some(entry.person))];
@@ -280,7 +220,7 @@ impl Session {
         self.persist_clock()
     }
 
-    fn check_source(&self, source: &str) -> Result<String> {
+    pub(crate) fn check_source(&self, source: &str) -> Result<String> {
         let s = source.trim().to_lowercase().replace(' ', "_");
         let known = self.consent_sources()?;
         if known.contains(&s) {
@@ -296,7 +236,7 @@ impl Session {
         }
     }
 
-    fn parse_channel(channel: &str) -> Result<Channel> {
+    pub(crate) fn parse_channel(channel: &str) -> Result<Channel> {
         Channel::parse(channel)
             .ok_or_else(|| Error::invalid("channel", "use email, phone, post or sms"))
     }
@@ -304,7 +244,7 @@ impl Session {
     /// Evidence and withdrawal reasons are typed in a multi-line box (the
     /// UI's textarea): line breaks and tabs pass, other control characters
     /// (terminal escapes) are refused.
-    fn check_evidence(field: &str, text: Option<&str>) -> Result<Option<String>> {
+    pub(crate) fn check_evidence(field: &str, text: Option<&str>) -> Result<Option<String>> {
         let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
@@ -554,7 +494,7 @@ impl Session {
     }
 
     /// Latest entry per person × purpose × channel over the whole vault.
-    fn latest_entries(&self) -> Result<HashMap<(Uuid, String, Channel), ConsentEntry>> {
+    pub(crate) fn latest_entries(&self) -> Result<HashMap<(Uuid, String, Channel), ConsentEntry>> {
         let mut latest: HashMap<(Uuid, String, Channel), ConsentEntry> = HashMap::new();
         for (id, subject, value) in self
             .store
@@ -613,249 +553,5 @@ impl Session {
 
     // ---- double opt-in ----
 
-    /// Prepares a double opt-in: checks the person has an email address and
-    /// makes a token. Nothing is recorded until [`Session::record_opt_in`]
-    /// is called after the mail went out.
-    pub fn prepare_opt_in(&self, person: RecordId, purpose: &str) -> Result<(OptInRequest, Lang)> {
-        self.require(Action::RequestConsent)?;
-        self.refuse_if_restricted(person)?;
-        let purpose = self.purpose(purpose)?;
-        let objected = self
-            .entries_of(person)?
-            .into_iter()
-            .rev()
-            .find(|e| e.purpose == purpose.key && e.channel == Channel::Email)
-            .is_some_and(|e| e.source == "objection");
-        if objected {
-            return Err(Error::invalid(
-                "purpose",
-                "the person objected to this purpose; no request may be sent",
-            ));
-        }
-        let contact = self.contact(person)?;
-        let to = first_string(&contact, "emails").ok_or_else(|| {
-            Error::invalid(
-                "emails",
-                "the person has no email address to send the request to",
-            )
-        })?;
-        let token = new_token();
-        let entry = ConsentEntry {
-            id: Uuid::nil(),
-            person,
-            purpose: purpose.key,
-            channel: Channel::Email,
-            state: ConsentState::Pending,
-            basis: LegalBasis::Consent,
-            source: "double_opt_in".into(),
-            evidence: Some(format!("confirmation mail sent to {to}")),
-            evidence_file: None,
-            reason: None,
-            at: self.now(),
-            by: self.user().to_owned(),
-            token_sha256: Some(token_hash(&token)),
-        };
-        let lang = lang_of_person(&contact);
-        Ok((
-            OptInRequest {
-                entry,
-                to,
-                display: contact.display,
-                token,
-            },
-            lang,
-        ))
-    }
-
-    /// Records the pending entry of a request whose mail was sent.
-    pub fn record_opt_in(&mut self, request: &mut OptInRequest) -> Result<()> {
-        self.require(Action::RequestConsent)?;
-        self.write_entry(&mut request.entry, None)
-    }
-
-    /// Confirms a double opt-in from the token or a pasted reply that
-    /// contains it. Records a given consent with the reply as evidence.
-    pub fn confirm_opt_in(&mut self, token_or_reply: &str) -> Result<ConsentEntry> {
-        self.require(Action::RecordConsent)?;
-        let token = find_token(token_or_reply).ok_or_else(|| {
-            Error::invalid(
-                "token",
-                "no confirmation code (TRS-XXXX-XXXX-XXXX-XXXX-XXXX) found in the text",
-            )
-        })?;
-        let hash = token_hash(&token);
-        let pending = self
-            .store
-            .records_with_field(RecordKind::Consent, "entry")?
-            .into_iter()
-            .filter_map(|(id, subject, v)| {
-                let mut e = doc::<ConsentEntry>(&v)?;
-                e.id = id;
-                e.person = subject?;
-                Some(e)
-            })
-            .find(|e| e.token_sha256.as_deref() == Some(hash.as_str()))
-            .ok_or_else(|| {
-                Error::invalid("token", "this confirmation code is unknown or was mistyped")
-            })?;
-        self.refuse_if_restricted(pending.person)?;
-        let latest = self
-            .entries_of(pending.person)?
-            .into_iter()
-            .rev()
-            .find(|e| e.purpose == pending.purpose && e.channel == pending.channel);
-        if let Some(l) = &latest
-            && l.id != pending.id
-        {
-            let msg = match l.state {
-                ConsentState::Given => "this consent is already confirmed",
-                _ => "a newer request or a withdrawal replaced this code; send a new request",
-            };
-            return Err(Error::invalid("token", msg));
-        }
-        if self.now() - pending.at > chrono::Duration::days(30) {
-            return Err(Error::invalid(
-                "token",
-                "this confirmation code is older than 30 days; send a new request",
-            ));
-        }
-        let reply = token_or_reply.trim();
-        let evidence = if reply.len() > token.len() + 4 {
-            format!(
-                "double opt-in confirmed with code {token}; reply:\n{}",
-                // A mail reply brings CRs and maybe escapes; keep lines only.
-                reply
-                    .chars()
-                    .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-                    .take(8000)
-                    .collect::<String>()
-            )
-        } else {
-            format!("double opt-in confirmed with code {token}")
-        };
-        let mut entry = ConsentEntry {
-            id: Uuid::nil(),
-            person: pending.person,
-            purpose: pending.purpose,
-            channel: pending.channel,
-            state: ConsentState::Given,
-            basis: LegalBasis::Consent,
-            source: "double_opt_in".into(),
-            evidence: Some(evidence),
-            evidence_file: None,
-            reason: None,
-            at: self.now(),
-            by: self.user().to_owned(),
-            token_sha256: None,
-        };
-        self.write_entry(&mut entry, None)?;
-        Ok(entry)
-    }
-
     // ---- purpose binding ----
-
-    /// Every recorded disclosure, oldest first.
-    pub fn disclosures(&self) -> Result<Vec<Disclosure>> {
-        self.require(Action::ViewConsent)?;
-        Ok(self
-            .store
-            .records_with_field(RecordKind::Disclosure, "disclosure")?
-            .into_iter()
-            .filter_map(|(id, _, v)| {
-                let mut d = doc::<Disclosure>(&v)?;
-                d.id = id;
-                Some(d)
-            })
-            .collect())
-    }
-
-    /// The people with a valid basis for exactly this purpose and channel
-    /// who have an address on the channel; records the export as a disclosure.
-    pub fn mailing_export(
-        &mut self,
-        purpose: &str,
-        channel: &str,
-        file: &str,
-    ) -> Result<MailingExport> {
-        self.require(Action::ExportMailing)?;
-        let purpose = self.purpose(purpose)?;
-        let channel = Self::parse_channel(channel)?;
-        let now = self.now();
-        let latest = self.latest_entries()?;
-        let mut eligible: BTreeMap<Uuid, ()> = BTreeMap::new();
-        for ((person, p, ch), e) in &latest {
-            if *p == purpose.key && *ch == channel && valid_now(e, &purpose, now) {
-                eligible.insert(*person, ());
-            }
-        }
-        if !purpose.consent_required {
-            // The purpose's own basis covers everyone who has not objected.
-            let objected: BTreeSet<Uuid> = latest
-                .iter()
-                .filter(|((_, p, ch), e)| {
-                    *p == purpose.key && *ch == channel && e.state == ConsentState::Withdrawn
-                })
-                .map(|((person, _, _), _)| *person)
-                .collect();
-            for id in self.store.all_of_kind(RecordKind::Person)? {
-                if !objected.contains(&id) {
-                    eligible.insert(id, ());
-                }
-            }
-        }
-        for person in self.restricted_people()? {
-            eligible.remove(&person);
-        }
-        let mut rows = Vec::new();
-        for person in eligible.keys() {
-            // Names and addresses are open categories: read them straight
-            // from the store instead of building the whole contact view.
-            let fields = self.store.fields(*person)?;
-            let Some(address) = open_first(&fields, channel.field()) else {
-                continue;
-            };
-            let text = |f: &str| open_first(&fields, f).unwrap_or_default();
-            rows.push(MailingRow {
-                person: *person,
-                salutation: text("salutation"),
-                title: text("title"),
-                given_name: text("given_name"),
-                family_name: text("family_name"),
-                address,
-                language: text("language"),
-            });
-        }
-        rows.sort_by(|a, b| {
-            (&a.family_name, &a.given_name, a.person).cmp(&(
-                &b.family_name,
-                &b.given_name,
-                b.person,
-            ))
-        });
-        let id = Uuid::now_v7();
-        let mut disclosure = Disclosure {
-            id,
-            purpose: purpose.key,
-            channel,
-            count: u32::try_from(rows.len()).unwrap_or(u32::MAX),
-            at: now,
-            by: self.user().to_owned(),
-            file: file.to_owned(),
-            people: rows.iter().map(|r| r.person).collect(),
-        };
-        let ops = vec![
-            self.create_op(id, RecordKind::Disclosure, None),
-            self.op(
-                id,
-                RecordKind::Disclosure,
-                "disclosure",
-                open_json(&disclosure),
-            ),
-        ];
-        self.store.apply(&ops, &[])?;
-        self.persist_clock()?;
-        disclosure.id = id;
-        Ok(MailingExport { rows, disclosure })
-    }
 }
-

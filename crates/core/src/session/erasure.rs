@@ -22,15 +22,15 @@ use serde::Serialize;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::session::Session;
+use crate::error::{Error, Result};
 use crate::model::categories::{self, RecordKind};
 use crate::model::contacts::RecordId;
-use crate::error::{Error, Result};
-use crate::ops::{Forget, OpValue};
 use crate::model::requests::RequestKind;
 use crate::model::retention::{KeptRecord, PendingErasure, RuleKey};
 use crate::model::rights::Restriction;
 use crate::model::roles::Action;
+use crate::ops::{Forget, OpValue};
+use crate::session::Session;
 
 /// What an erasure removed, and what the law made it keep.
 #[derive(Debug, Clone, Serialize)]
@@ -334,7 +334,8 @@ impl Session {
         {
             for (field, value) in self.store.fields(id)? {
                 if let (true, OpValue::Open(json)) = (field == "release", &value)
-                    && let Ok(r) = serde_json::from_str::<crate::model::package::PackageRelease>(json)
+                    && let Ok(r) =
+                        serde_json::from_str::<crate::model::package::PackageRelease>(json)
                 {
                     out.push(r.sha256);
                 }

@@ -9,17 +9,17 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
 use uuid::Uuid;
 
-use crate::session::{Session, field_ctx};
+use crate::crypto;
+use crate::error::{Error, Result};
 use crate::model::categories::{Compartment, Lang, RecordKind};
 use crate::model::consent::{ConsentEntry, OptInRequest};
 use crate::model::contacts::RecordId;
-use crate::crypto;
-use crate::error::{Error, Result};
-use crate::ops::{Forget, OpValue};
-use crate::model::roles::Action;
 use crate::model::mail::SmtpSettings;
 use crate::model::mail::TlsMode;
+use crate::model::roles::Action;
+use crate::ops::{Forget, OpValue};
 use crate::render::mail::confirmation_mail;
+use crate::session::{Session, field_ctx};
 
 /// The field of the password's setting record that holds it sealed under
 /// the mail compartment's key.

@@ -5,17 +5,19 @@
 //! shell call only this; neither holds a rule. Dropping the session closes
 //! the database and wipes the keys.
 
-
 pub mod consent;
 pub mod erasure;
 pub mod export;
 pub mod mail;
+pub mod mailing;
 pub mod open;
+pub mod optin;
 pub mod package;
 pub mod register;
 pub mod requests;
 pub mod retention;
 pub mod rights;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,14 +27,17 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::model::categories::{self, Category, Compartment, FieldDef, RecordKind};
 use crate::clock::Clock;
-use crate::model::contacts::{CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput, InteractionView, PersonInput, RecordId, normalise};
 use crate::crypto::{self, Context, KdfParams, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset, Rotation};
-use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
+use crate::model::categories::{self, Category, Compartment, FieldDef, RecordKind};
+use crate::model::contacts::{
+    CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput,
+    InteractionView, PersonInput, RecordId, normalise,
+};
 use crate::model::roles::{Action, Role};
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
 use crate::store::{DirectoryRow, SealedCell, Store};
 use crate::vault::VaultDir;
 
@@ -1458,11 +1463,11 @@ mod tests {
     use std::path::Path;
     use std::sync::Arc;
 
-    use crate::model::categories::RecordKind;
-    use crate::clock::SystemClock;
-    use crate::model::contacts::{FieldInput, PersonInput};
-    use crate::crypto::KdfParams;
     use super::Session;
+    use crate::clock::SystemClock;
+    use crate::crypto::KdfParams;
+    use crate::model::categories::RecordKind;
+    use crate::model::contacts::{FieldInput, PersonInput};
     use crate::vault::VaultDir;
 
     const PW: &[u8] = b"admin passphrase 1";
@@ -1470,8 +1475,8 @@ mod tests {
 
     /// A vault of a few hundred people, closed, and its database's bytes.
     fn filled_vault(dir: &Path) -> Vec<u8> {
-        let (mut s, _) =
-            Session::create(dir, "ada", PW, KdfParams::FLOOR, Arc::new(SystemClock)).expect("create");
+        let (mut s, _) = Session::create(dir, "ada", PW, KdfParams::FLOOR, Arc::new(SystemClock))
+            .expect("create");
         for i in 0..300 {
             s.add_person(
                 &PersonInput::default()

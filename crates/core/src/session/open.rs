@@ -15,115 +15,119 @@ use crate::store::Store;
 use crate::vault::{VaultDir, restrict_permissions};
 
 impl Session {
-/// Creates a vault in `dir` with its first user, an admin.
-pub fn create(
-    dir: &Path,
-    admin: &str,
-    passphrase: &[u8],
-    kdf: KdfParams,
-    clock: Arc<dyn Clock>,
-) -> Result<(Session, RecoveryKey)> {
-    crate::keyring::validate_user_name(admin)?;
-    crate::session::validate_new_passphrase(passphrase)?;
-    let vault = VaultDir::new(dir);
-    if vault.exists() || vault.db_path().exists() {
-        return Err(Error::VaultExists {
-            path: dir.to_path_buf(),
+    /// Creates a vault in `dir` with its first user, an admin.
+    pub fn create(
+        dir: &Path,
+        admin: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Session, RecoveryKey)> {
+        crate::keyring::validate_user_name(admin)?;
+        crate::session::validate_new_passphrase(passphrase)?;
+        let vault = VaultDir::new(dir);
+        if vault.exists() || vault.db_path().exists() {
+            return Err(Error::VaultExists {
+                path: dir.to_path_buf(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        restrict_permissions(dir);
+        let (ring, keys, recovery, personal) =
+            Keyring::create_personal(admin, passphrase, kdf, clock.now())?;
+        let store = Store::create(&vault.db_path(), &keys.db)?;
+        store.set_meta("vault_id", &ring.vault_id)?;
+        store.set_meta("key_generation", &ring.generation.to_string())?;
+        store.set_meta("device_id", &uuid::Uuid::now_v7().simple().to_string())?;
+        store.set_meta(ADMIN_ROOT_META, ring.admin_root())?;
+        vault.write_keyring(&ring)?;
+        let mut session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
+        session.personal = Some(personal);
+        Ok((session, recovery))
+    }
+
+    /// Benchmarks only: the same session over an unencrypted SQLite file, so a
+    /// workload can be measured against plain SQLite in the same run.
+    #[cfg(feature = "bench-baseline")]
+    #[doc(hidden)]
+    pub fn open_plain_baseline(dir: &Path, clock: Arc<dyn Clock>) -> Result<Session> {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        let vault = VaultDir::new(dir);
+        let store = Store::open_plain_baseline(&vault.db_path())?;
+        if store.meta("device_id")?.is_none() {
+            store.set_meta("device_id", "baseline")?;
+        }
+        Session::new(
+            vault,
+            store,
+            Keyset::generate(),
+            "bench".into(),
+            Role::Admin,
+            clock,
+        )
+    }
+
+    /// Unlocks the vault in `dir` as `user`.
+    pub fn unlock(
+        dir: &Path,
+        user: &str,
+        passphrase: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Session> {
+        let vault = VaultDir::new(dir);
+        let ring = vault.keyring()?;
+        let (keys, personal) = ring.unlock_personal(user, passphrase, &vault.keyring_path())?;
+        let role = ring.user(user).map(|u| u.role).unwrap_or(Role::Auditor);
+        let staged_keys = vault.staged().and_then(|next| {
+            next.unlock(user, passphrase, &vault.next_path())
+                .ok()
+                .map(|k| (next, k))
         });
+        let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
+        // A finished rotation (or keys taken over from another laptop) may
+        // have changed the role with the keys; it counts only as the admins
+        // signed it.
+        let _ = role;
+        let role = signed_role(&vault, &store, user, &keys)?;
+        let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
+        session.personal = Some(personal);
+        Ok(session)
     }
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    restrict_permissions(dir);
-    let (ring, keys, recovery, personal) =
-        Keyring::create_personal(admin, passphrase, kdf, clock.now())?;
-    let store = Store::create(&vault.db_path(), &keys.db)?;
-    store.set_meta("vault_id", &ring.vault_id)?;
-    store.set_meta("key_generation", &ring.generation.to_string())?;
-    store.set_meta("device_id", &uuid::Uuid::now_v7().simple().to_string())?;
-    store.set_meta(ADMIN_ROOT_META, ring.admin_root())?;
-    vault.write_keyring(&ring)?;
-    let mut session = Session::new(vault, store, keys, admin.into(), Role::Admin, clock)?;
-    session.personal = Some(personal);
-    Ok((session, recovery))
-}
 
-/// Benchmarks only: the same session over an unencrypted SQLite file, so a
-/// workload can be measured against plain SQLite in the same run.
-#[cfg(feature = "bench-baseline")]
-#[doc(hidden)]
-pub fn open_plain_baseline(dir: &Path, clock: Arc<dyn Clock>) -> Result<Session> {
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let vault = VaultDir::new(dir);
-    let store = Store::open_plain_baseline(&vault.db_path())?;
-    if store.meta("device_id")?.is_none() {
-        store.set_meta("device_id", "baseline")?;
+    /// Opens the vault with the recovery key and sets a new passphrase for an admin.
+    pub fn recover(
+        dir: &Path,
+        recovery: &RecoveryKey,
+        admin: &str,
+        new_passphrase: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Session> {
+        crate::session::validate_new_passphrase(new_passphrase)?;
+        let vault = VaultDir::new(dir);
+        let mut ring = vault.keyring()?;
+        let full = ring.unlock_recovery(recovery, &vault.keyring_path())?;
+        let entry = ring.user(admin).cloned().ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: admin.into(),
+        })?;
+        if ring.signed_role(admin) != Some(Role::Admin) {
+            return Err(Error::invalid(
+                "user",
+                "the recovery key can only reset an admin's passphrase",
+            ));
+        }
+        let (store, full) = finish_rotation(&vault, &ring, full, None)?;
+        let kdf = if entry.kdf.in_bounds() {
+            entry.kdf
+        } else {
+            KdfParams::FLOOR
+        };
+        let personal = ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
+        vault.write_keyring(&ring)?;
+        let mut session = Session::new(vault, store, full, admin.into(), Role::Admin, clock)?;
+        session.personal = Some(personal);
+        Ok(session)
     }
-    Session::new(
-        vault,
-        store,
-        Keyset::generate(),
-        "bench".into(),
-        Role::Admin,
-        clock,
-    )
-}
-
-/// Unlocks the vault in `dir` as `user`.
-pub fn unlock(dir: &Path, user: &str, passphrase: &[u8], clock: Arc<dyn Clock>) -> Result<Session> {
-    let vault = VaultDir::new(dir);
-    let ring = vault.keyring()?;
-    let (keys, personal) = ring.unlock_personal(user, passphrase, &vault.keyring_path())?;
-    let role = ring.user(user).map(|u| u.role).unwrap_or(Role::Auditor);
-    let staged_keys = vault.staged().and_then(|next| {
-        next.unlock(user, passphrase, &vault.next_path())
-            .ok()
-            .map(|k| (next, k))
-    });
-    let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
-    // A finished rotation (or keys taken over from another laptop) may
-    // have changed the role with the keys; it counts only as the admins
-    // signed it.
-    let _ = role;
-    let role = signed_role(&vault, &store, user, &keys)?;
-    let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
-    session.personal = Some(personal);
-    Ok(session)
-}
-
-/// Opens the vault with the recovery key and sets a new passphrase for an admin.
-pub fn recover(
-    dir: &Path,
-    recovery: &RecoveryKey,
-    admin: &str,
-    new_passphrase: &[u8],
-    clock: Arc<dyn Clock>,
-) -> Result<Session> {
-    crate::session::validate_new_passphrase(new_passphrase)?;
-    let vault = VaultDir::new(dir);
-    let mut ring = vault.keyring()?;
-    let full = ring.unlock_recovery(recovery, &vault.keyring_path())?;
-    let entry = ring.user(admin).cloned().ok_or_else(|| Error::NotFound {
-        what: "user",
-        id: admin.into(),
-    })?;
-    if ring.signed_role(admin) != Some(Role::Admin) {
-        return Err(Error::invalid(
-            "user",
-            "the recovery key can only reset an admin's passphrase",
-        ));
-    }
-    let (store, full) = finish_rotation(&vault, &ring, full, None)?;
-    let kdf = if entry.kdf.in_bounds() {
-        entry.kdf
-    } else {
-        KdfParams::FLOOR
-    };
-    let personal = ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
-    vault.write_keyring(&ring)?;
-    let mut session = Session::new(vault, store, full, admin.into(), Role::Admin, clock)?;
-    session.personal = Some(personal);
-    Ok(session)
-}
-
 }
 
 /// Where the database records the admins' first key, so a keyring whose
@@ -225,10 +229,10 @@ fn finish_rotation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::categories::Compartment;
     use crate::clock::SystemClock;
-    use crate::model::contacts::{FieldInput, FieldValue, PersonInput};
     use crate::crypto::{self, Context};
+    use crate::model::categories::Compartment;
+    use crate::model::contacts::{FieldInput, FieldValue, PersonInput};
 
     const PW: &[u8] = b"admin passphrase 1";
 
@@ -261,7 +265,8 @@ mod tests {
         let (s, _) = new_vault(tmp.path());
         drop(s);
         let before = snapshot(tmp.path());
-        let err = Session::unlock(tmp.path(), "ada", b"not the passphrase", clock()).expect_err("refused");
+        let err = Session::unlock(tmp.path(), "ada", b"not the passphrase", clock())
+            .expect_err("refused");
         assert_eq!(err.to_string(), "wrong passphrase");
         assert_eq!(snapshot(tmp.path()), before);
     }
@@ -366,8 +371,8 @@ mod tests {
         }
         // Through the API the agent sees both as locked, never as empty.
         drop(admin);
-        let agent =
-            Session::unlock(tmp.path(), "carl", b"agent passphrase", clock()).expect("agent session");
+        let agent = Session::unlock(tmp.path(), "carl", b"agent passphrase", clock())
+            .expect("agent session");
         let view = agent.contact(id).expect("view");
         for f in ["note", "special"] {
             assert!(
@@ -434,8 +439,8 @@ mod tests {
             admin.doctor()
         );
         drop(admin);
-        let s =
-            Session::recover(tmp.path(), &rec, "ada", b"brand new passphrase", clock()).expect("recover");
+        let s = Session::recover(tmp.path(), &rec, "ada", b"brand new passphrase", clock())
+            .expect("recover");
         assert!(s.contact(id).is_ok());
         drop(s);
         assert!(Session::unlock(tmp.path(), "ada", PW, clock()).is_err());

@@ -10,24 +10,24 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::session::Session;
+use crate::error::{Error, Result};
 use crate::model::categories::{Lang, RecordKind};
 use crate::model::consent::hex;
 use crate::model::contacts::{FieldValue, RecordId};
-use crate::error::{Error, Result};
-use crate::render::legal_basis_csv;
-use crate::ops::OpValue;
-use crate::model::roles::Action;
 use crate::model::package::AccessPackage;
 use crate::model::package::PackageData;
 use crate::model::package::PackageField;
 use crate::model::package::PackageRelease;
 use crate::model::package::SCHEMA;
+use crate::model::roles::Action;
+use crate::ops::OpValue;
+use crate::render::legal_basis_csv;
 use crate::render::package::build_zip;
 use crate::render::package::data_csv;
 use crate::render::package::report_html;
 use crate::render::package::vcard;
 use crate::render::package::verify_zip;
+use crate::session::Session;
 
 /// The word list of generated passphrases: 2048 = 2^11 lines.
 const WORDS: &str = include_str!("package/words.txt");
@@ -218,7 +218,6 @@ mod tests {
         );
     }
 
-
     #[test]
     fn generated_passphrases_are_six_listed_words_and_differ() {
         use rand::SeedableRng as _;
@@ -235,5 +234,4 @@ mod tests {
         }
         assert_ne!(generate_package_passphrase(), generate_package_passphrase());
     }
-
 }

@@ -1,14 +1,14 @@
 //! The Art. 30 register on the session: versions stored as records, derived
 //! anew when the configuration changes (`model::register` derives it).
 
-use uuid::Uuid;
-use crate::session::Session;
-use crate::model::categories::RecordKind;
 use crate::error::{Error, Result};
-use crate::ops::OpValue;
-use crate::model::roles::Action;
+use crate::model::categories::RecordKind;
 use crate::model::register::Register;
 use crate::model::register::RegisterVersionInfo;
+use crate::model::roles::Action;
+use crate::ops::OpValue;
+use crate::session::Session;
+use uuid::Uuid;
 
 impl Session {
     fn stored_registers(&self) -> Result<Vec<Register>> {

@@ -1,21 +1,38 @@
 //! Data-subject requests on the session: opened, extended and closed as
 //! records (`model::requests` holds the deadlines).
 
-use chrono::Months;
-use uuid::Uuid;
-use crate::session::Session;
+use crate::error::{Error, Result};
 use crate::model::categories::RecordKind;
 use crate::model::contacts::RecordId;
-use crate::error::{Error, Result};
-use crate::ops::OpValue;
-use crate::model::roles::Action;
-use crate::model::requests::DsRequest;
 use crate::model::requests::NewRequest;
 use crate::model::requests::RequestKind;
 use crate::model::requests::RequestStatus;
-use crate::model::requests::clean_text;
+use crate::model::requests::{DsRequest, RequestRow};
+use crate::model::requests::{clean_text, deadline, extended_deadline};
+use crate::model::roles::Action;
+use crate::ops::OpValue;
+use crate::session::Session;
+use uuid::Uuid;
 
 impl Session {
+    /// Every request with its deadline state today (the session's clock).
+    pub fn request_rows(&self) -> Result<Vec<RequestRow>> {
+        let today = self.now().date_naive();
+        Ok(self
+            .requests()?
+            .into_iter()
+            .map(|r| RequestRow::on(r, today))
+            .collect())
+    }
+
+    /// One request with its deadline state today.
+    pub fn request_row(&self, reference: &str) -> Result<RequestRow> {
+        Ok(RequestRow::on(
+            self.request(reference)?,
+            self.now().date_naive(),
+        ))
+    }
+
     pub(crate) fn write_request(&mut self, r: &DsRequest, create: bool) -> Result<()> {
         let mut ops = Vec::new();
         if create {
@@ -108,9 +125,7 @@ impl Session {
         let id = Uuid::now_v7();
         let tail = id.simple().to_string();
         let reference = format!("REQ-{}", tail[tail.len() - 8..].to_uppercase());
-        let deadline = input
-            .received
-            .checked_add_months(Months::new(1))
+        let deadline = deadline(input.received)
             .ok_or_else(|| Error::invalid("received", "is not a usable date"))?;
         let r = DsRequest {
             id,
@@ -150,10 +165,7 @@ impl Session {
                 "say why (Art. 12(3): complexity or number of requests)",
             )
         })?;
-        r.deadline = r
-            .received
-            .checked_add_months(Months::new(3))
-            .unwrap_or(r.deadline);
+        r.deadline = extended_deadline(r.received).unwrap_or(r.deadline);
         r.extension_reason = Some(reason);
         r.handled_by = self.user().to_owned();
         self.write_request(&r, false)?;

@@ -6,16 +6,19 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::session::Session;
-use crate::model::categories::{Category, Lang, RecordKind};
-use crate::session::consent::doc;
-use crate::model::contacts::RecordId;
 use crate::error::{Error, Result};
-use crate::ops::{Forget, OpValue};
-use crate::model::retention::{DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionRule, RuleKey, SweepReport};
-use crate::model::roles::Action;
-use crate::store::due::{DueRow, ERASURE_RULE};
+use crate::model::categories::{Category, Lang, RecordKind};
+use crate::model::contacts::RecordId;
 use crate::model::retention::RuleChange;
+use crate::model::retention::{
+    DeletionLogEntry, DueItem, HeldPerson, Hold, PendingErasure, RetentionAction, RetentionRule,
+    RuleKey, SweepReport,
+};
+use crate::model::roles::Action;
+use crate::ops::{Forget, OpValue};
+use crate::session::Session;
+use crate::session::consent::doc;
+use crate::store::due::{DueRow, ERASURE_RULE};
 
 /// Person fields that identify someone; anonymising removes them.
 const IDENTIFYING: &[Category] = &[
@@ -25,6 +28,9 @@ const IDENTIFYING: &[Category] = &[
     Category::Notes,
     Category::Special,
 ];
+
+/// Where the demo vault is marked as such.
+const DEMO_META: &str = "demo";
 
 impl Session {
     /// The retention rules in force.
@@ -307,6 +313,45 @@ impl Session {
         self.sweep("sweep").map(Some)
     }
 
+    /// The sweep every front door runs right after unlock, whoever signs
+    /// in: the rules are enforced whenever the vault is opened. Not in the
+    /// demo vault, whose generated data should stay as it is (its preview
+    /// shows what a sweep would do).
+    pub fn sweep_at_unlock(&mut self) -> Result<Option<SweepReport>> {
+        if self.store.meta(DEMO_META)?.is_some() {
+            return Ok(None);
+        }
+        self.sweep_if_due()
+    }
+
+    /// The daily sweep of a vault left open: runs when the last sweep is
+    /// more than 24 hours ago, or there was none.
+    pub fn daily_sweep(&mut self) -> Result<Option<SweepReport>> {
+        let stale = self
+            .last_sweep()?
+            .is_none_or(|t| self.now() - t > chrono::Duration::hours(24));
+        if stale {
+            self.sweep_at_unlock()
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// What falls due within the next `days` days (at most ten years) from
+    /// today, and why.
+    pub fn retention_preview_days(&self, days: u32, lang: Lang) -> Result<Vec<DueItem>> {
+        self.retention_preview(self.preview_until(days), lang)
+    }
+
+    /// The day `days` days (at most ten years) from today.
+    pub fn preview_until(&self, days: u32) -> NaiveDate {
+        self.now().date_naive() + chrono::Duration::days(i64::from(days.min(3650)))
+    }
+
+    pub(crate) fn mark_demo(&self) -> Result<()> {
+        self.store.set_meta(DEMO_META, "1")
+    }
+
     fn sweep(&mut self, by: &str) -> Result<SweepReport> {
         let now = self.now();
         let mut tally: BTreeMap<String, (RetentionAction, BTreeMap<&'static str, u32>)> =
@@ -501,5 +546,4 @@ impl Session {
             .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
             .map(|t| t.with_timezone(&Utc)))
     }
-
 }

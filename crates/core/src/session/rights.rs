@@ -17,18 +17,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::session::Session;
-use crate::model::categories::RecordKind;
-use crate::model::consent::{Channel, ConsentEntry, ConsentState, hex};
-use crate::model::contacts::{FieldValue, RecordId};
 use crate::crypto::{self, Key32};
 use crate::error::{Error, Result};
-use crate::ops::OpValue;
-use crate::model::requests::RequestKind;
-use crate::model::roles::Action;
+use crate::model::categories::RecordKind;
+use crate::model::consent::{Channel, ConsentEntry, ConsentState, hex};
 use crate::model::contacts::FieldInput;
+use crate::model::contacts::{FieldValue, RecordId};
+use crate::model::requests::RequestKind;
 use crate::model::rights::Rectification;
 use crate::model::rights::Restriction;
+use crate::model::roles::Action;
+use crate::ops::OpValue;
+use crate::session::Session;
 
 /// One suppressed address, as a keyed hash, or a recorded override.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,9 +12,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
-use crate::model::categories::{Compartment, RecordKind};
 use crate::crypto::Key32;
 use crate::error::{Error, Result};
+use crate::model::categories::{Compartment, RecordKind};
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));

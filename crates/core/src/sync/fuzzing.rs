@@ -13,9 +13,9 @@ use super::{
     AckBody, Body, Card, RetireBody, Slot, SnapshotBody, TeamKeys, WireForget, WireOp, WireValue,
     file, ms_to_time, open_body, too_far_ahead, unwire_op,
 };
-use crate::model::categories::Compartment;
 use crate::crypto::{self, Key32};
 use crate::keyring::{Earlier, Keyring, Keyset};
+use crate::model::categories::Compartment;
 use crate::ops::{Forget, Hlc};
 
 use file::Kind;

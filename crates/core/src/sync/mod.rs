@@ -23,14 +23,14 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::session::Session;
-use crate::model::categories::{Compartment, RecordKind};
 use crate::clock::Clock;
 use crate::crypto::{self, Context, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset};
-use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
+use crate::model::categories::{Compartment, RecordKind};
 use crate::model::roles::Action;
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
+use crate::session::Session;
 use crate::store::{SnapshotParts, Store};
 use crate::vault::{VaultDir, write_atomic};
 
@@ -2488,8 +2488,8 @@ mod tests {
     use std::sync::Arc;
 
     use crate::clock::SystemClock;
-    use crate::model::contacts::{FieldInput, PersonInput};
     use crate::crypto::KdfParams;
+    use crate::model::contacts::{FieldInput, PersonInput};
 
     use super::*;
 
