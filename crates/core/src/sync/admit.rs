@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use crate::session::Session;
 use crate::model::categories::RecordKind;
 use crate::model::consent::{DEFAULT_SOURCES, default_purposes};
-use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
 use crate::model::roles::{Action, Role, actions_for};
+use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
+use crate::session::Session;
 
 /// The facts a laptop checks arrivals against.
 pub(super) struct Gate {
