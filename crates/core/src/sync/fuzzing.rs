@@ -9,9 +9,13 @@ use std::sync::OnceLock;
 use ed25519_dalek::SigningKey;
 use uuid::Uuid;
 
-use super::{
-    AckBody, Body, Card, RetireBody, Slot, SnapshotBody, TeamKeys, WireForget, WireOp, WireValue,
-    file, ms_to_time, open_body, too_far_ahead, unwire_op,
+use super::apply::{Slot, open_body};
+use super::file;
+use super::keys::TeamKeys;
+use super::pull::too_far_ahead;
+use super::wire::{
+    AckBody, Body, Card, RetireBody, SnapshotBody, WireForget, WireOp, WireValue, ms_to_time,
+    unwire_op,
 };
 use crate::crypto::{self, Key32};
 use crate::keyring::{Earlier, Keyring, Keyset};
