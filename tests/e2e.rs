@@ -16,11 +16,11 @@ use std::sync::Arc;
 use serde_json::json;
 use support::webdriver::App;
 use tresor_core::clock::{Clock as _, SystemClock};
-use tresor_core::session::Session;
 use tresor_core::crypto::KdfParams;
 use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::roles::Role;
+use tresor_core::session::Session;
 
 fn vault_with(
     people: &[PersonInput],

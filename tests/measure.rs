@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use support::webdriver::App;
 use tresor_core::clock::SystemClock;
-use tresor_core::session::Session;
 use tresor_core::crypto::KdfParams;
+use tresor_core::session::Session;
 
 const PASS: &str = "measure passphrase";
 

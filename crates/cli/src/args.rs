@@ -764,7 +764,8 @@ pub enum UserCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCmd {
-    /// Fill the vault with generated people, companies and interactions.
+    /// Fill the vault with generated people, companies and interactions
+    /// (the vault is then a demo: the sweep at unlock leaves it alone).
     Seed {
         /// How many people.
         #[arg(long, default_value_t = 1000)]

@@ -19,7 +19,9 @@ fn years_ago(n: i32) -> String {
 }
 
 fn add(v: &Vault, name: &str, email: &str, last_contact: Option<&str>) -> String {
-    let mut args = vec!["contact", "add", "--name", name, "--email", email];
+    // Old data is entered with the sweep at unlock off, or the next step's
+    // unlock would already delete what the test is about to look at.
+    let mut args = vec!["--no-sweep", "contact", "add", "--name", name, "--email", email];
     if let Some(d) = last_contact {
         args.extend(["--last-contact", d]);
     }
@@ -27,7 +29,7 @@ fn add(v: &Vault, name: &str, email: &str, last_contact: Option<&str>) -> String
 }
 
 fn verify_counts(v: &Vault, texts: &[&str]) -> (i32, Vec<u64>) {
-    let mut args = vec!["--json", "erasure", "verify"];
+    let mut args = vec!["--no-sweep", "--json", "erasure", "verify"];
     for t in texts {
         args.extend(["--text", *t]);
     }
@@ -37,7 +39,7 @@ fn verify_counts(v: &Vault, texts: &[&str]) -> (i32, Vec<u64>) {
 }
 
 fn erasure_request(v: &Vault, id: &str) -> String {
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "request",
         "open",
         "--kind",
@@ -62,7 +64,7 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
         "zyxwv.prospekt@example.de",
         Some(&old),
     );
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "interaction",
         "add",
         &gone,
@@ -78,18 +80,16 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
 
     // A hold needs a reason and someone allowed to set it.
     v.add_user("ag", "agent", "agent.pw");
-    let refused = v.run_as(
-        "agent.pw",
-        &["--user", "ag", "hold", "add", &held, "--reason", "audit"],
+    let refused = v.run_as("agent.pw", &["--no-sweep", "--user", "ag", "hold", "add", &held, "--reason", "audit"],
     );
     assert_eq!(refused.status.code(), Some(1));
-    let empty = v.run_as("admin.pw", &["hold", "add", &held, "--reason", " "]);
+    let empty = v.run_as("admin.pw", &["--no-sweep", "hold", "add", &held, "--reason", " "]);
     assert_eq!(empty.status.code(), Some(1));
-    v.admin(&["hold", "add", &held, "--reason", "Klage 3 O 123/26"]);
-    assert!(v.admin(&["hold", "list"]).contains("Klage 3 O 123/26"));
+    v.admin(&["--no-sweep", "hold", "add", &held, "--reason", "Klage 3 O 123/26"]);
+    assert!(v.admin(&["--no-sweep", "hold", "list"]).contains("Klage 3 O 123/26"));
 
     // The preview names both, with the rule and its reason; the hold shows.
-    let preview = v.admin(&["retention", "preview"]);
+    let preview = v.admin(&["--no-sweep", "retention", "preview"]);
     assert!(
         preview.contains(&gone) && preview.contains("people"),
         "{preview}"
@@ -107,7 +107,7 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     assert_eq!(code, 1);
     assert!(before.iter().all(|c| *c > 0), "{before:?}");
 
-    let run = v.admin(&["retention", "run"]);
+    let run = v.admin(&["--no-sweep", "retention", "run"]);
     let line = run
         .lines()
         .find(|l| l.starts_with("people: deleted"))
@@ -121,33 +121,50 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     let (code, after) = verify_counts(&v, &texts);
     assert_eq!((code, after), (0, vec![0, 0, 0]), "no trace on disk");
     assert_eq!(
-        v.run_as("admin.pw", &["contact", "show", &gone])
+        v.run_as("admin.pw", &["--no-sweep", "contact", "show", &gone])
             .status
             .code(),
         Some(1)
     );
-    assert!(v.admin(&["contact", "show", &held]).contains("Gehalten"));
-    assert!(v.admin(&["contact", "show", &fresh]).contains("Frisch"));
+    assert!(v.admin(&["--no-sweep", "contact", "show", &held]).contains("Gehalten"));
+    assert!(v.admin(&["--no-sweep", "contact", "show", &fresh]).contains("Frisch"));
     // A held person cannot be erased either.
     let req = erasure_request(&v, &held);
-    let blocked = v.run_as("admin.pw", &["contact", "erase", &held, "--request", &req]);
+    let blocked = v.run_as("admin.pw", &["--no-sweep", "contact", "erase", &held, "--request", &req]);
     assert_eq!(blocked.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&blocked.stderr).contains("legal hold"));
 
     // The log counts, names the rule, and holds no personal data.
-    let log = v.admin(&["retention", "log"]);
+    let log = v.admin(&["--no-sweep", "retention", "log"]);
     assert!(log.contains("people") && log.contains("1 person"), "{log}");
     assert!(!log.contains("Zyxwv") && !log.contains(&gone), "{log}");
 
     // Lifting the hold lets the next sweep take the person.
-    v.admin(&["hold", "remove", &held]);
-    let run = v.admin(&["retention", "run"]);
+    v.admin(&["--no-sweep", "hold", "remove", &held]);
+    let run = v.admin(&["--no-sweep", "retention", "run"]);
     assert!(
         run.starts_with("people: deleted") && run.contains("1 person"),
         "{run}"
     );
     assert_eq!(
-        v.run_as("admin.pw", &["contact", "show", &held])
+        v.run_as("admin.pw", &["--no-sweep", "contact", "show", &held])
+            .status
+            .code(),
+        Some(1)
+    );
+
+    // Without --no-sweep, as in the app, any unlock sweeps what is due.
+    let lapsed = add(&v, "Lars Verfallen", "lars@example.de", Some(&old));
+    let listed = v.run_as("admin.pw", &["contact", "list"]);
+    assert_eq!(listed.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&listed.stderr).contains("Retention sweep at unlock: 1 record"),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("Verfallen"));
+    assert_eq!(
+        v.run_as("admin.pw", &["--no-sweep", "contact", "show", &lapsed])
             .status
             .code(),
         Some(1)
@@ -159,7 +176,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     let v = Vault::new();
     v.init();
     let id = add(&v, "Rita Zyxwvrechnung", "zyxwv.rita@example.de", None);
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "contact",
         "edit",
         &id,
@@ -170,7 +187,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     ]);
     // An invoice from two years ago must be kept 8 years from its year end;
     // one from eleven years ago is past its period; the call has no duty.
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "interaction",
         "add",
         &id,
@@ -183,7 +200,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--at",
         &years_ago(2),
     ]);
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "interaction",
         "add",
         &id,
@@ -196,7 +213,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--at",
         &years_ago(11),
     ]);
-    v.admin(&[
+    v.admin(&["--no-sweep", 
         "interaction",
         "add",
         &id,
@@ -205,9 +222,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--summary",
         "Zyxwvgespraech",
     ]);
-    let bad = v.run_as(
-        "admin.pw",
-        &[
+    let bad = v.run_as("admin.pw", &["--no-sweep", 
             "interaction",
             "add",
             &id,
@@ -222,7 +237,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     assert_eq!(bad.status.code(), Some(1));
 
     let req = erasure_request(&v, &id);
-    let out = v.admin(&["--json", "contact", "erase", &id, "--request", &req]);
+    let out = v.admin(&["--no-sweep", "--json", "contact", "erase", &id, "--request", &req]);
     let r: serde_json::Value = serde_json::from_str(&out).expect("json");
     let kept = r["kept"].as_array().expect("kept");
     assert_eq!(kept.len(), 1, "{out}");
@@ -240,7 +255,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     assert_eq!(r["erase_after"], format!("{until_year}-01-01"));
 
     // What stays: the name and address the invoice needs, restricted.
-    let shown = v.admin(&["contact", "show", &id]);
+    let shown = v.admin(&["--no-sweep", "contact", "show", &id]);
     assert!(
         shown.contains("Zyxwvrechnung") && shown.contains("Hauptstr. 1"),
         "{shown}"
@@ -249,10 +264,10 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         shown.contains("Rechnung 2024-113") && shown.contains("invoice"),
         "{shown}"
     );
-    let show = v.run_as("admin.pw", &["contact", "show", &id]);
+    let show = v.run_as("admin.pw", &["--no-sweep", "contact", "show", &id]);
     assert!(String::from_utf8_lossy(&show.stderr).contains("RESTRICTED"));
     assert!(!shown.contains("zyxwv.rita@example.de"), "{shown}");
-    let edit = v.run_as("admin.pw", &["contact", "edit", &id, "--tag", "x"]);
+    let edit = v.run_as("admin.pw", &["--no-sweep", "contact", "edit", &id, "--tag", "x"]);
     assert_eq!(edit.status.code(), Some(1));
     // Everything else is gone from every byte.
     let (_, counts) = verify_counts(
@@ -266,7 +281,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     );
     assert_eq!(counts, vec![0, 0, 0, 0]);
     // The sweep erases the rest when the period ends, and says so ahead.
-    let preview = v.admin(&[
+    let preview = v.admin(&["--no-sweep", 
         "retention",
         "preview",
         "--as-of",
@@ -280,7 +295,7 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "{preview}"
     );
     assert!(preview.contains(&req), "{preview}");
-    assert!(!v.admin(&["retention", "preview"]).contains(&id));
+    assert!(!v.admin(&["--no-sweep", "retention", "preview"]).contains(&id));
 }
 
 #[test]

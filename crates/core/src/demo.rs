@@ -347,7 +347,6 @@ pub fn open_demo(
         crate::crypto::KdfParams::FLOOR,
         clock,
     )?;
-    session.mark_demo()?;
     seed(&mut session, people, 1, &mut |_, _| {})?;
     session.checkpoint()?;
     Ok(session)
@@ -371,6 +370,9 @@ pub fn seed(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SeedReport> {
     session.require_seed()?;
+    // Generated people are a demo: the sweep at unlock leaves them as they
+    // are, as it does in the app's demo vault.
+    session.mark_demo()?;
     let people = generate(n, seed);
     let inputs: Vec<PersonInput> = people.iter().map(|p| p.person.clone()).collect();
     let ids = session.add_people(&inputs, progress)?;

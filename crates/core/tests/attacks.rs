@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-
 use tresor_core::Session;
 use tresor_core::clock::{Clock as _, SystemClock};
 use tresor_core::crypto::KdfParams;

@@ -125,13 +125,25 @@ fn expired_consent_is_excluded_from_the_mailing_list_and_listed_for_reconsent() 
     f.s.give_consent(phone_only, &consent("e-marketing", "phone", "phone"), None)
         .expect("phone");
 
+    // A list that cannot be written leaves no disclosure behind.
+    let nowhere = f._tmp.path().join("no-such-folder").join("list.csv");
+    f.s.mailing_export("e-marketing", "email", &nowhere)
+        .expect_err("the folder does not exist");
+    assert!(f.s.disclosures().expect("disclosures").is_empty());
+
+    let list = f._tmp.path().join("list.csv");
     let export =
-        f.s.mailing_export("e-marketing", "email", "list.csv")
+        f.s.mailing_export("e-marketing", "email", &list)
             .expect("export");
     let ids: Vec<_> = export.rows.iter().map(|r| r.person).collect();
     assert_eq!(ids, vec![fresh], "only a valid consent for exactly email");
-    assert!(render::mailing_csv(&export).contains("nina@example.de"));
-    assert!(!render::mailing_csv(&export).contains("otto@example.de"));
+    let written = std::fs::read_to_string(&list).expect("the list was written");
+    assert_eq!(written, render::mailing_csv(&export.rows));
+    assert!(written.contains("nina@example.de"));
+    assert!(!written.contains("otto@example.de"));
+    let disclosures = f.s.disclosures().expect("disclosures");
+    assert_eq!(disclosures.len(), 1);
+    assert_eq!(disclosures[0].file, "list.csv");
 
     let view = f.s.legal_basis(old).expect("view");
     let state = view.purposes[1].channels[0].state;
@@ -220,7 +232,7 @@ fn roles_limit_who_records_exports_and_configures() {
         .expect("agents take consents on the phone");
     assert_eq!(
         agent
-            .mailing_export("e-marketing", "phone", "x.csv")
+            .mailing_export("e-marketing", "phone", &f._tmp.path().join("x.csv"))
             .expect_err("no mailing")
             .code(),
         "forbidden"

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Utc;
+
 use tresor_core::Session;
 use tresor_core::clock::{Clock, FixedClock, SystemClock};
 use tresor_core::crypto::KdfParams;

@@ -82,7 +82,9 @@ impl Vault {
     /// Adds a user as the admin, with the passphrase in file `pw`.
     pub fn add_user(&self, name: &str, role: &str, pw: &str) {
         let file = self.file(pw);
+        // Part of setting a scene up: no sweep at this unlock.
         self.admin(&[
+            "--no-sweep",
             "user",
             "add",
             name,
