@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use tresor_core::session::{Check, UserInfo};
+use tresor_core::session::UserInfo;
+use tresor_core::session::doctor::Check;
 use tresor_core::model::categories::Category;
 use tresor_core::model::contacts::{ContactView, FieldValue, HistoryEntry};
 use tresor_core::crypto::KdfParams;
