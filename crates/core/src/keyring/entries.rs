@@ -37,9 +37,10 @@ pub struct UserEntry {
     /// When the user was added.
     pub created: DateTime<Utc>,
     /// The admins' signature of this user's name and role (base64, see
-    /// [`grant_input`](super::grants::grant_input)): the role counts only where it verifies, so a user
-    /// who rewrites their own entry (every user holds the MAC key) gains
-    /// nothing. Empty in keyrings made before grants existed.
+    /// [`grant_input`](super::grants::grant_input)): the role counts only
+    /// where it verifies, so a user who rewrites their own entry (every user
+    /// holds the MAC key) gains nothing. Empty in keyrings made before
+    /// grants existed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(super) grant: String,
 }
