@@ -12,7 +12,8 @@ use tresor_core::crypto::KdfParams;
 use tresor_core::demo::SeedReport;
 use tresor_core::model::categories::Category;
 use tresor_core::model::contacts::{ContactView, FieldValue, HistoryEntry};
-use tresor_core::session::{Check, UserInfo};
+use tresor_core::session::UserInfo;
+use tresor_core::session::doctor::Check;
 use tresor_core::store::DirectoryRow;
 
 /// Text made safe for a terminal: every control character except `'\n'`

@@ -21,7 +21,15 @@ fn years_ago(n: i32) -> String {
 fn add(v: &Vault, name: &str, email: &str, last_contact: Option<&str>) -> String {
     // Old data is entered with the sweep at unlock off, or the next step's
     // unlock would already delete what the test is about to look at.
-    let mut args = vec!["--no-sweep", "contact", "add", "--name", name, "--email", email];
+    let mut args = vec![
+        "--no-sweep",
+        "contact",
+        "add",
+        "--name",
+        name,
+        "--email",
+        email,
+    ];
     if let Some(d) = last_contact {
         args.extend(["--last-contact", d]);
     }
@@ -39,7 +47,8 @@ fn verify_counts(v: &Vault, texts: &[&str]) -> (i32, Vec<u64>) {
 }
 
 fn erasure_request(v: &Vault, id: &str) -> String {
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "request",
         "open",
         "--kind",
@@ -64,7 +73,8 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
         "zyxwv.prospekt@example.de",
         Some(&old),
     );
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "interaction",
         "add",
         &gone,
@@ -80,13 +90,37 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
 
     // A hold needs a reason and someone allowed to set it.
     v.add_user("ag", "agent", "agent.pw");
-    let refused = v.run_as("agent.pw", &["--no-sweep", "--user", "ag", "hold", "add", &held, "--reason", "audit"],
+    let refused = v.run_as(
+        "agent.pw",
+        &[
+            "--no-sweep",
+            "--user",
+            "ag",
+            "hold",
+            "add",
+            &held,
+            "--reason",
+            "audit",
+        ],
     );
     assert_eq!(refused.status.code(), Some(1));
-    let empty = v.run_as("admin.pw", &["--no-sweep", "hold", "add", &held, "--reason", " "]);
+    let empty = v.run_as(
+        "admin.pw",
+        &["--no-sweep", "hold", "add", &held, "--reason", " "],
+    );
     assert_eq!(empty.status.code(), Some(1));
-    v.admin(&["--no-sweep", "hold", "add", &held, "--reason", "Klage 3 O 123/26"]);
-    assert!(v.admin(&["--no-sweep", "hold", "list"]).contains("Klage 3 O 123/26"));
+    v.admin(&[
+        "--no-sweep",
+        "hold",
+        "add",
+        &held,
+        "--reason",
+        "Klage 3 O 123/26",
+    ]);
+    assert!(
+        v.admin(&["--no-sweep", "hold", "list"])
+            .contains("Klage 3 O 123/26")
+    );
 
     // The preview names both, with the rule and its reason; the hold shows.
     let preview = v.admin(&["--no-sweep", "retention", "preview"]);
@@ -126,11 +160,20 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
             .code(),
         Some(1)
     );
-    assert!(v.admin(&["--no-sweep", "contact", "show", &held]).contains("Gehalten"));
-    assert!(v.admin(&["--no-sweep", "contact", "show", &fresh]).contains("Frisch"));
+    assert!(
+        v.admin(&["--no-sweep", "contact", "show", &held])
+            .contains("Gehalten")
+    );
+    assert!(
+        v.admin(&["--no-sweep", "contact", "show", &fresh])
+            .contains("Frisch")
+    );
     // A held person cannot be erased either.
     let req = erasure_request(&v, &held);
-    let blocked = v.run_as("admin.pw", &["--no-sweep", "contact", "erase", &held, "--request", &req]);
+    let blocked = v.run_as(
+        "admin.pw",
+        &["--no-sweep", "contact", "erase", &held, "--request", &req],
+    );
     assert_eq!(blocked.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&blocked.stderr).contains("legal hold"));
 
@@ -176,7 +219,8 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     let v = Vault::new();
     v.init();
     let id = add(&v, "Rita Zyxwvrechnung", "zyxwv.rita@example.de", None);
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "contact",
         "edit",
         &id,
@@ -187,7 +231,8 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     ]);
     // An invoice from two years ago must be kept 8 years from its year end;
     // one from eleven years ago is past its period; the call has no duty.
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "interaction",
         "add",
         &id,
@@ -200,7 +245,8 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--at",
         &years_ago(2),
     ]);
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "interaction",
         "add",
         &id,
@@ -213,7 +259,8 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--at",
         &years_ago(11),
     ]);
-    v.admin(&["--no-sweep", 
+    v.admin(&[
+        "--no-sweep",
         "interaction",
         "add",
         &id,
@@ -222,7 +269,10 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "--summary",
         "Zyxwvgespraech",
     ]);
-    let bad = v.run_as("admin.pw", &["--no-sweep", 
+    let bad = v.run_as(
+        "admin.pw",
+        &[
+            "--no-sweep",
             "interaction",
             "add",
             &id,
@@ -237,7 +287,15 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     assert_eq!(bad.status.code(), Some(1));
 
     let req = erasure_request(&v, &id);
-    let out = v.admin(&["--no-sweep", "--json", "contact", "erase", &id, "--request", &req]);
+    let out = v.admin(&[
+        "--no-sweep",
+        "--json",
+        "contact",
+        "erase",
+        &id,
+        "--request",
+        &req,
+    ]);
     let r: serde_json::Value = serde_json::from_str(&out).expect("json");
     let kept = r["kept"].as_array().expect("kept");
     assert_eq!(kept.len(), 1, "{out}");
@@ -267,7 +325,10 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     let show = v.run_as("admin.pw", &["--no-sweep", "contact", "show", &id]);
     assert!(String::from_utf8_lossy(&show.stderr).contains("RESTRICTED"));
     assert!(!shown.contains("zyxwv.rita@example.de"), "{shown}");
-    let edit = v.run_as("admin.pw", &["--no-sweep", "contact", "edit", &id, "--tag", "x"]);
+    let edit = v.run_as(
+        "admin.pw",
+        &["--no-sweep", "contact", "edit", &id, "--tag", "x"],
+    );
     assert_eq!(edit.status.code(), Some(1));
     // Everything else is gone from every byte.
     let (_, counts) = verify_counts(
@@ -281,7 +342,8 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
     );
     assert_eq!(counts, vec![0, 0, 0, 0]);
     // The sweep erases the rest when the period ends, and says so ahead.
-    let preview = v.admin(&["--no-sweep", 
+    let preview = v.admin(&[
+        "--no-sweep",
         "retention",
         "preview",
         "--as-of",
@@ -295,7 +357,10 @@ fn an_invoice_outlives_an_erasure_request_until_its_legal_period_ends() {
         "{preview}"
     );
     assert!(preview.contains(&req), "{preview}");
-    assert!(!v.admin(&["--no-sweep", "retention", "preview"]).contains(&id));
+    assert!(
+        !v.admin(&["--no-sweep", "retention", "preview"])
+            .contains(&id)
+    );
 }
 
 #[test]

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use tresor_core::Session;
 use tresor_core::clock::{Clock, FixedClock, SystemClock};
 use tresor_core::crypto::KdfParams;
