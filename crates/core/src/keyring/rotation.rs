@@ -139,14 +139,19 @@ impl Keyring {
 mod tests {
     use std::path::Path;
 
-
     use super::*;
     use crate::clock::Clock as _;
     use crate::crypto::KdfParams;
     use crate::keyring::recovery::RecoveryKey;
 
     fn ring() -> (Keyring, Keyset, RecoveryKey) {
-        Keyring::create("ada", b"correct horse", KdfParams::FLOOR, crate::clock::SystemClock.now()).expect("create")
+        Keyring::create(
+            "ada",
+            b"correct horse",
+            KdfParams::FLOOR,
+            crate::clock::SystemClock.now(),
+        )
+        .expect("create")
     }
 
     #[test]

@@ -109,7 +109,13 @@ mod tests {
     use crate::crypto::KdfParams;
 
     fn ring() -> (Keyring, Keyset, RecoveryKey) {
-        Keyring::create("ada", b"correct horse", KdfParams::FLOOR, crate::clock::SystemClock.now()).expect("create")
+        Keyring::create(
+            "ada",
+            b"correct horse",
+            KdfParams::FLOOR,
+            crate::clock::SystemClock.now(),
+        )
+        .expect("create")
     }
 
     #[test]

@@ -278,7 +278,13 @@ mod tests {
     use crate::clock::Clock as _;
 
     fn ring() -> (Keyring, Keyset, RecoveryKey) {
-        Keyring::create("ada", b"correct horse", KdfParams::FLOOR, crate::clock::SystemClock.now()).expect("create")
+        Keyring::create(
+            "ada",
+            b"correct horse",
+            KdfParams::FLOOR,
+            crate::clock::SystemClock.now(),
+        )
+        .expect("create")
     }
 
     #[test]

@@ -6,15 +6,12 @@
 //! tauri-driver (stopped with SIGTERM, never SIGKILL) and a WebDriver
 //! session closed by a guard, so a failing test leaves no app running.
 //! Every test saves a screenshot under target/e2e-screenshots/.
-#![cfg(feature = "custom-protocol")]
 
-mod support;
-
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::support::webdriver::App;
 use serde_json::json;
-use support::webdriver::App;
 use tresor_core::clock::{Clock as _, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::model::contacts::{FieldInput, PersonInput};
@@ -552,4 +549,156 @@ fn two_laptops_sync_through_a_shared_folder_and_a_third_joins_in_the_window() {
         a.try_find("[data-testid=team-pending]").is_some()
             && a.text("[data-testid=team-pending]").trim() == "0"
     });
+}
+
+/// The `tresor` binary built beside this test (`cargo test --workspace`
+/// builds every binary of the workspace before it runs a test).
+fn tresor_cli() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let cli = dir.join(format!("tresor{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        cli.exists(),
+        "{} is missing: build it with `cargo build -p tresor-cli`",
+        cli.display()
+    );
+    cli
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn the_window_and_the_command_line_agree_on_one_vault_on_one_day() {
+    let today = SystemClock.now().date_naive();
+    let three_years_ago = (today - chrono::Duration::days(3 * 365)).to_string();
+    let (tmp, vault, ids) = vault_with(
+        &[
+            PersonInput::default().with_name("Paula Bleibt"),
+            PersonInput::default()
+                .with_name("Lene Verfallen")
+                .with("last_contact", FieldInput::Text(three_years_ago)),
+        ],
+        None,
+    );
+    let paula: uuid::Uuid = ids[0].parse().expect("id");
+    {
+        let mut s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            .expect("unlock");
+        for days in [40, 26, 0] {
+            s.open_request(&NewRequest {
+                kind: RequestKind::Access,
+                person: Some(paula),
+                received: today - chrono::Duration::days(days),
+                identity_check: None,
+            })
+            .expect("request");
+        }
+    }
+    // The same vault twice, one for each door.
+    let cli_vault = tmp.path().join("cli-vault");
+    copy_dir(&vault, &cli_vault);
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "admin passphrase").expect("pass");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(tresor_cli())
+            .arg("--vault")
+            .arg(&cli_vault)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .arg("--json")
+            .args(args)
+            .output()
+            .expect("tresor");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+
+    // The command line: the sweep at unlock took the lapsed person; the
+    // requests carry their deadline state.
+    let contacts = cli(&["contact", "list"]);
+    let names: Vec<&str> = contacts
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["display"].as_str())
+        .collect();
+    assert_eq!(names, vec!["Paula Bleibt"], "{contacts}");
+    let rows = cli(&["request", "list"]);
+    let mut by_cli: Vec<(String, bool, bool)> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["request"]["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                r["overdue"].as_bool().unwrap_or_default(),
+                r["due_soon"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    by_cli.sort();
+    assert_eq!(
+        by_cli
+            .iter()
+            .map(|r| (r.1, r.2))
+            .filter(|r| *r == (true, false))
+            .count(),
+        1,
+        "one overdue: {by_cli:?}"
+    );
+    assert_eq!(
+        by_cli
+            .iter()
+            .filter(|r| (r.1, r.2) == (false, true))
+            .count(),
+        1,
+        "one due soon: {by_cli:?}"
+    );
+
+    // The window, on its own copy: the same people and the same flags.
+    let app = App::launch("both-doors", &vault);
+    app.unlock("ada", "admin passphrase");
+    app.wait_until("the contact list", |a| {
+        a.count("[data-testid=contact-row]") > 0
+    });
+    assert_eq!(app.count("[data-testid=contact-row]"), 1);
+    assert!(
+        app.text("[data-testid=contact-row]")
+            .contains("Paula Bleibt")
+    );
+    app.click("[data-testid=nav-requests]");
+    app.wait_until("the requests", |a| {
+        a.count("[data-testid=request-row]") == 3
+    });
+    let mut by_window: Vec<(String, bool, bool)> = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=request-row]')].map(r => \
+             [r.dataset.reference, r.dataset.overdue === 'true', r.dataset.dueSoon === 'true'])",
+        )
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or_default().to_owned(),
+                r[1].as_bool().unwrap_or_default(),
+                r[2].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    by_window.sort();
+    assert_eq!(by_window, by_cli);
 }

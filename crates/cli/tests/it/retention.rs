@@ -1,9 +1,7 @@
 //! Retention, legal holds, erasure under a legal keeping duty, single-field
 //! erasure and rectification, through the `tresor` command on a real vault.
 
-mod support;
-
-use support::{Vault, unzip, verify_totals};
+use crate::support::{Vault, unzip, verify_totals};
 use tresor_core::clock::Clock as _;
 
 fn days_ago(n: i64) -> String {

@@ -3,9 +3,7 @@
 
 use std::process::Command;
 
-mod support;
-
-use support::{Vault, all_bytes_under, contains};
+use crate::support::{Vault, all_bytes_under, contains};
 
 #[test]
 fn an_admins_day_leaves_no_record_text_on_disk() {

@@ -1,9 +1,7 @@
 //! Data-subject requests through the `tresor` command: deadlines, the
 //! overdue list, the one extension Art. 12(3) allows, closing, and roles.
 
-mod support;
-
-use support::{Vault, unzip, verify_totals};
+use crate::support::{Vault, unzip, verify_totals};
 use tresor_core::clock::Clock as _;
 
 fn days_ago(n: i64) -> String {

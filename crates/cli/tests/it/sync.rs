@@ -1,13 +1,12 @@
 //! Two laptops through a shared folder, with the real `tresor` binary: a
 //! plain shared directory, and two real Syncthing instances on loopback.
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::support::Vault;
+use crate::support::syncthing::SyncthingPair;
 use serde_json::Value;
-use support::Vault;
-use support::syncthing::SyncthingPair;
 use tresor_core::session::Session;
 
 fn json(out: &str) -> Value {
@@ -255,7 +254,7 @@ fn a_user_removed_on_one_laptop_is_out_on_every_laptop() {
 
 /// Relative paths of the Tresor files under a folder (no Syncthing markers).
 fn files(root: &Path) -> Vec<PathBuf> {
-    support::all_bytes_under(root)
+    crate::support::all_bytes_under(root)
         .into_iter()
         .filter_map(|(p, _)| p.strip_prefix(root).ok().map(Path::to_path_buf))
         .filter(|p| !p.starts_with(".stfolder") && !p.to_string_lossy().contains(".syncthing."))

@@ -1,5 +1,4 @@
 //! The real `tresor` binary on a real vault in a temporary directory.
-#![allow(dead_code)] // each test binary uses a different part
 
 pub mod syncthing;
 

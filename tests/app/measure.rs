@@ -9,15 +9,12 @@
 //!
 //! TRESOR_MEASURE_N sets the vault size (default 100000); the vault is kept
 //! in target/measure-vault-N and reused by later runs.
-#![cfg(feature = "custom-protocol")]
-
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::webdriver::App;
+use crate::support::webdriver::App;
 use tresor_core::clock::SystemClock;
 use tresor_core::crypto::KdfParams;
 use tresor_core::session::Session;

@@ -1,7 +1,6 @@
 //! A small WebDriver client for the real app window: Xvfb, tauri-driver
 //! (stopped with SIGTERM, never SIGKILL), a session closed by a guard, and
 //! the few W3C WebDriver calls the tests need.
-#![allow(dead_code)] // each test target uses a different part
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

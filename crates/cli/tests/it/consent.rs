@@ -2,15 +2,13 @@
 //! server on loopback (Debian's python3-aiosmtpd), and LibreOffice reading
 //! the exported spreadsheets back.
 
-mod support;
-
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tresor_core::clock::Clock as _;
 
-use support::Vault;
+use crate::support::Vault;
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("json output")

@@ -1,0 +1,9 @@
+//! The integration tests of the `tresor` command, one binary: the real
+//! binary on real vaults.
+
+mod consent;
+mod requests;
+mod retention;
+mod story;
+mod support;
+mod sync;

@@ -1,0 +1,11 @@
+//! The integration tests of `tresor-core`, one binary: real SQLCipher vaults
+//! on disk, driven through the public API.
+
+mod attacks;
+mod consent;
+mod erasure_files;
+mod op_order;
+mod report_snapshots;
+mod retention;
+mod sync;
+mod sync_merge;
