@@ -701,4 +701,159 @@ mod tests {
             p.validate().expect("valid default");
         }
     }
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        use chrono::TimeZone as _;
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn entry(
+        purpose: &str,
+        channel: Channel,
+        state: ConsentState,
+        when: DateTime<Utc>,
+    ) -> ConsentEntry {
+        ConsentEntry {
+            id: Uuid::nil(),
+            person: Uuid::nil(),
+            purpose: purpose.into(),
+            channel,
+            state,
+            basis: LegalBasis::Consent,
+            source: "web_form".into(),
+            evidence: None,
+            evidence_file: None,
+            reason: None,
+            at: when,
+            by: "ada".into(),
+            token_sha256: None,
+        }
+    }
+
+    fn marketing() -> Purpose {
+        default_purposes()
+            .into_iter()
+            .find(|p| p.consent_required && p.validity_months.is_some())
+            .expect("a consent purpose with a validity")
+    }
+
+    #[test]
+    fn a_consent_is_valid_until_its_validity_ends_and_then_expired() {
+        let p = marketing();
+        let months = p.validity_months.expect("validity");
+        let given = at(2024, 1, 31);
+        let e = entry(&p.key, Channel::Email, ConsentState::Given, given);
+        let end = expiry(&e, Some(&p)).expect("an end");
+        assert_eq!(
+            end,
+            given.checked_add_months(Months::new(months)).expect("end")
+        );
+        assert!(valid_now(&e, &p, end - chrono::Duration::seconds(1)));
+        assert!(!valid_now(&e, &p, end), "expired at its end");
+        let status = purpose_status(&p, std::slice::from_ref(&e), end);
+        assert_eq!(status.channels[0].state, ConsentState::Expired);
+        assert!(!status.lawful);
+        // Pending and withdrawn entries are never valid.
+        for state in [ConsentState::Pending, ConsentState::Withdrawn] {
+            assert!(!valid_now(
+                &entry(&p.key, Channel::Email, state, given),
+                &p,
+                given
+            ));
+        }
+        // Without a validity a consent does not expire.
+        let mut open = p.clone();
+        open.validity_months = None;
+        assert!(expiry(&e, Some(&open)).is_none());
+        assert!(valid_now(&e, &open, at(2099, 1, 1)));
+    }
+
+    #[test]
+    fn the_latest_entry_per_channel_decides_and_an_objection_ends_a_purposes_own_basis() {
+        let p = marketing();
+        let history = [
+            entry(&p.key, Channel::Email, ConsentState::Given, at(2026, 1, 1)),
+            entry(
+                &p.key,
+                Channel::Email,
+                ConsentState::Withdrawn,
+                at(2026, 2, 1),
+            ),
+            entry(&p.key, Channel::Phone, ConsentState::Given, at(2026, 3, 1)),
+        ];
+        let status = purpose_status(&p, &history, at(2026, 3, 2));
+        let states: Vec<_> = status
+            .channels
+            .iter()
+            .map(|c| (c.channel, c.state))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                (Channel::Email, ConsentState::Withdrawn),
+                (Channel::Phone, ConsentState::Given)
+            ]
+        );
+        assert!(status.lawful, "a valid consent on one channel");
+        let own = default_purposes()
+            .into_iter()
+            .find(|p| !p.consent_required)
+            .expect("a purpose on its own basis");
+        assert!(purpose_status(&own, &[], at(2026, 3, 2)).lawful);
+        let objected = [entry(
+            &own.key,
+            Channel::Email,
+            ConsentState::Withdrawn,
+            at(2026, 1, 1),
+        )];
+        assert!(!purpose_status(&own, &objected, at(2026, 3, 2)).lawful);
+    }
+
+    #[test]
+    fn purposes_are_refused_with_the_field_at_fault() {
+        let ok = marketing();
+        let field = |change: &dyn Fn(&mut Purpose)| {
+            let mut p = ok.clone();
+            change(&mut p);
+            p.validate()
+                .expect_err("refused")
+                .field()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            field(&|p| p.key = "E Marketing".into()).as_deref(),
+            Some("key")
+        );
+        assert_eq!(
+            field(&|p| p.name_de = " ".into()).as_deref(),
+            Some("name_de")
+        );
+        assert_eq!(
+            field(&|p| p.name_en = "a\u{7}b".into()).as_deref(),
+            Some("name_en")
+        );
+        assert_eq!(
+            field(&|p| p.categories.clear()).as_deref(),
+            Some("categories")
+        );
+        assert_eq!(
+            field(&|p| p.categories = vec![Category::Configuration]).as_deref(),
+            Some("categories")
+        );
+        assert_eq!(
+            field(&|p| p.consent_required = false).as_deref(),
+            Some("consent_required"),
+            "consent as the basis needs consent"
+        );
+        assert_eq!(
+            field(&|p| p.validity_months = Some(0)).as_deref(),
+            Some("validity_months")
+        );
+        assert_eq!(
+            field(&|p| p.validity_months = Some(601)).as_deref(),
+            Some("validity_months")
+        );
+    }
 }
