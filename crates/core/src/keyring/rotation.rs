@@ -142,21 +142,10 @@ mod tests {
     use super::*;
     use crate::clock::Clock as _;
     use crate::crypto::KdfParams;
-    use crate::keyring::recovery::RecoveryKey;
-
-    fn ring() -> (Keyring, Keyset, RecoveryKey) {
-        Keyring::create(
-            "ada",
-            b"correct horse",
-            KdfParams::FLOOR,
-            crate::clock::SystemClock.now(),
-        )
-        .expect("create")
-    }
 
     #[test]
     fn removal_rotates_keys_so_an_old_copy_opens_nothing_new() {
-        let (mut ring, full, rec) = ring();
+        let (mut ring, full, rec) = Keyring::test_ring();
         ring.add_user(
             "eve",
             Role::Sales,
@@ -193,7 +182,7 @@ mod tests {
 
     #[test]
     fn the_last_admin_cannot_leave() {
-        let (mut ring, full, _) = ring();
+        let (mut ring, full, _) = Keyring::test_ring();
         assert!(matches!(
             ring.remove_user("ada", &full),
             Err(Error::LastAdmin)

@@ -108,19 +108,9 @@ mod tests {
     use crate::clock::Clock as _;
     use crate::crypto::KdfParams;
 
-    fn ring() -> (Keyring, Keyset, RecoveryKey) {
-        Keyring::create(
-            "ada",
-            b"correct horse",
-            KdfParams::FLOOR,
-            crate::clock::SystemClock.now(),
-        )
-        .expect("create")
-    }
-
     #[test]
     fn unlock_refuses_a_wrong_passphrase_and_opens_with_the_right_one() {
-        let (ring, keys, _) = ring();
+        let (ring, keys, _) = Keyring::test_ring();
         let p = Path::new("keyring.json");
         assert!(matches!(
             ring.unlock("ada", b"wrong", p),
@@ -134,7 +124,7 @@ mod tests {
 
     #[test]
     fn a_downgraded_kdf_is_refused_before_deriving() {
-        let (mut ring, _, _) = ring();
+        let (mut ring, _, _) = Keyring::test_ring();
         ring.users[0].kdf.m_kib = 1024;
         assert!(matches!(
             ring.unlock("ada", b"correct horse", Path::new("k")),
@@ -145,7 +135,7 @@ mod tests {
     #[test]
     fn an_inflated_kdf_is_refused_before_deriving() {
         for (m_kib, t) in [(u32::MAX, 3), (64 * 1024, 100_000)] {
-            let (mut ring, _, _) = ring();
+            let (mut ring, _, _) = Keyring::test_ring();
             ring.users[0].kdf.m_kib = m_kib;
             ring.users[0].kdf.t = t;
             let started = std::time::Instant::now();
@@ -160,7 +150,7 @@ mod tests {
 
     #[test]
     fn a_swapped_role_or_changed_file_is_detected() {
-        let (mut ring, full, _) = ring();
+        let (mut ring, full, _) = Keyring::test_ring();
         ring.add_user(
             "bob",
             Role::Agent,
@@ -186,7 +176,7 @@ mod tests {
 
     #[test]
     fn recovery_key_round_trips_and_catches_typos() {
-        let (ring, keys, rec) = ring();
+        let (ring, keys, rec) = Keyring::test_ring();
         let shown = rec.display();
         assert_eq!(shown.len(), 56 + 13);
         let parsed = RecoveryKey::parse(&shown.to_lowercase()).expect("parse");

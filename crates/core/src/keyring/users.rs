@@ -270,14 +270,11 @@ pub fn validate_user_name(name: &str) -> Result<()> {
     }
 }
 
+/// A fresh keyring of one admin, `ada`, for the keyring's own tests.
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-    use crate::clock::Clock as _;
-
-    fn ring() -> (Keyring, Keyset, RecoveryKey) {
+impl Keyring {
+    pub(super) fn test_ring() -> (Keyring, Keyset, RecoveryKey) {
+        use crate::clock::Clock as _;
         Keyring::create(
             "ada",
             b"correct horse",
@@ -286,10 +283,18 @@ mod tests {
         )
         .expect("create")
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::clock::Clock as _;
 
     #[test]
     fn passphrase_change_rewraps_only_that_user() {
-        let (mut ring, full, _) = ring();
+        let (mut ring, full, _) = Keyring::test_ring();
         ring.add_user(
             "bob",
             Role::Sales,

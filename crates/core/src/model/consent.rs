@@ -764,7 +764,7 @@ mod tests {
             ));
         }
         // Without a validity a consent does not expire.
-        let mut open = p.clone();
+        let mut open = p;
         open.validity_months = None;
         assert!(expiry(&e, Some(&open)).is_none());
         assert!(valid_now(&e, &open, at(2099, 1, 1)));
