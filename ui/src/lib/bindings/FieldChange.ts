@@ -6,7 +6,7 @@
  */
 export type FieldChange = { 
 /**
- * Catalogue name, or "name"/"company" (see [`crate::api::Session::edit`]).
+ * Catalogue name, or "name"/"company" (see [`crate::session::Session::edit`]).
  */
 field: string, 
 /**

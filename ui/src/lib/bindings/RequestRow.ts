@@ -2,7 +2,8 @@
 import type { DsRequest } from "./DsRequest";
 
 /**
- * A data-subject request with its deadline state today.
+ * A request with its deadline state on a given day, as both front doors
+ * show it.
  */
 export type RequestRow = { 
 /**
