@@ -11,10 +11,13 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::{Store, value_from_sql};
+use super::handle::Store;
+use super::rows::value_from_sql;
 use crate::error::Result;
+use crate::model::retention::{
+    Hold, PendingErasure, RetentionEvent, RetentionRule, RuleKey, default_rules,
+};
 use crate::ops::{Hlc, OpValue};
-use crate::model::retention::{Hold, PendingErasure, RetentionEvent, RetentionRule, RuleKey, default_rules};
 
 /// The rule name of a person kept after an erasure for records the law
 /// requires; due when the last of them may go.
