@@ -9,12 +9,17 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Store, value_from_sql};
+use super::handle::Store;
+use super::rows::value_from_sql;
 use crate::error::Result;
+use crate::model::consent::ConsentState;
+use crate::model::requests::RequestStatus;
 use crate::model::retention::{
-    Hold, PendingErasure, RetentionEvent, RetentionRule, RuleKey, default_rules,
+    ConsentFacts, Hold, InteractionFacts, PendingErasure, PersonFacts, RetentionRule, RuleKey,
+    default_rules, period_start, start_of_day,
 };
 use crate::ops::{Hlc, OpValue};
 
@@ -70,119 +75,136 @@ fn json_str(v: &OpValue) -> Option<String> {
     }
 }
 
-fn date_start(d: NaiveDate) -> Option<DateTime<Utc>> {
-    d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t))
+/// A person's facts as the store reads them, with the records of their
+/// interactions (in the order of `facts.interactions`) and whether a legal
+/// hold is on them.
+struct PersonRead {
+    facts: PersonFacts,
+    interaction_ids: Vec<String>,
+    held: bool,
 }
 
-#[derive(Default)]
-struct Interaction {
-    at: Option<DateTime<Utc>>,
-    keep: Option<String>,
-}
-
-/// Recomputes the due rows of one person.
-pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: Uuid) -> Result<()> {
-    let pid = person.to_string();
-    tx.prepare_cached("DELETE FROM due WHERE subject = ?1")?
-        .execute([&pid])?;
+/// Reads what dates a person's retention; none for a person that is not
+/// there (or was anonymised).
+fn read_person(tx: &Connection, pid: &str) -> Result<Option<PersonRead>> {
     let created: Option<i64> = tx
         .prepare_cached(
             "SELECT created_hlc FROM records WHERE id = ?1 AND kind = 'person'
              AND NOT EXISTS (SELECT 1 FROM erased WHERE erased.id = ?1)",
         )?
-        .query_row([&pid], |r| r.get(0))
+        .query_row([pid], |r| r.get(0))
         .optional()?;
     let Some(created) = created else {
-        return Ok(());
+        return Ok(None);
     };
-    let created = Hlc::from_sql(created).to_datetime();
     let recorded_contact = tx
         .prepare_cached(
             "SELECT value, compartment FROM fields WHERE record = ?1 AND field = 'last_contact'",
         )?
-        .query_row([&pid], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))
+        .query_row([pid], |r| Ok(value_from_sql(r.get(0)?, r.get(1)?)))
         .optional()?
         .and_then(|v| json_str(&v))
         .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
-        .and_then(date_start);
+        .and_then(start_of_day);
 
-    let mut interactions: BTreeMap<String, Interaction> = BTreeMap::new();
-    let mut consent: BTreeMap<(String, String), (DateTime<Utc>, String)> = BTreeMap::new();
+    let mut interactions: BTreeMap<String, InteractionFacts> = BTreeMap::new();
+    let mut consents = Vec::new();
     let mut hold: Option<Hold> = None;
     let mut pending: Option<PendingErasure> = None;
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT r.id, r.kind, f.field, f.value, f.compartment FROM records r
-             JOIN fields f ON f.record = r.id
-             WHERE r.subject = ?1 AND r.kind IN ('interaction', 'consent', 'hold', 'pending_erasure')
-               AND f.field IN ('at', 'keep', 'entry', 'hold', 'pending')
-               AND NOT EXISTS (SELECT 1 FROM erased e WHERE e.id = r.id)
-             ORDER BY r.created_hlc",
-        )?;
-        let mut rows = stmt.query([&pid])?;
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let kind: String = row.get(1)?;
-            let field: String = row.get(2)?;
-            let value = value_from_sql(row.get(3)?, row.get(4)?);
-            match (kind.as_str(), field.as_str()) {
-                ("interaction", "at") => {
-                    interactions.entry(id).or_default().at = json_str(&value)
-                        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-                        .map(|t| t.with_timezone(&Utc));
-                }
-                ("interaction", "keep") => {
-                    interactions.entry(id).or_default().keep = json_str(&value)
-                }
-                ("consent", "entry") => {
-                    if let OpValue::Open(json) = &value {
-                        let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-                        let at = v["at"]
-                            .as_str()
-                            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                            .map(|t| t.with_timezone(&Utc));
-                        if let Some(at) = at {
-                            let key = (
-                                v["purpose"].as_str().unwrap_or_default().to_owned(),
-                                v["channel"].as_str().unwrap_or_default().to_owned(),
-                            );
-                            let state = v["state"].as_str().unwrap_or_default().to_owned();
-                            // The latest entry by when it happened counts.
-                            if consent.get(&key).is_none_or(|(t, _)| at >= *t) {
-                                consent.insert(key, (at, state));
-                            }
-                        }
-                    }
-                }
-                ("hold", "hold") => {
-                    if let OpValue::Open(json) = &value {
-                        hold = serde_json::from_str(json).ok();
-                    }
-                }
-                ("pending_erasure", "pending") => {
-                    if let OpValue::Open(json) = &value {
-                        pending = serde_json::from_str(json).ok();
-                    }
-                }
-                _ => {}
+    let mut stmt = tx.prepare_cached(
+        "SELECT r.id, r.kind, f.field, f.value, f.compartment FROM records r
+         JOIN fields f ON f.record = r.id
+         WHERE r.subject = ?1 AND r.kind IN ('interaction', 'consent', 'hold', 'pending_erasure')
+           AND f.field IN ('at', 'keep', 'entry', 'hold', 'pending')
+           AND NOT EXISTS (SELECT 1 FROM erased e WHERE e.id = r.id)
+         ORDER BY r.created_hlc",
+    )?;
+    let mut rows = stmt.query([pid])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let kind: String = row.get(1)?;
+        let field: String = row.get(2)?;
+        let value = value_from_sql(row.get(3)?, row.get(4)?);
+        let blank = || InteractionFacts {
+            at: None,
+            keep: None,
+        };
+        match (kind.as_str(), field.as_str()) {
+            ("interaction", "at") => {
+                interactions.entry(id).or_insert_with(blank).at = json_str(&value)
+                    .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                    .map(|t| t.with_timezone(&Utc));
             }
+            ("interaction", "keep") => {
+                interactions.entry(id).or_insert_with(blank).keep = json_str(&value);
+            }
+            ("consent", "entry") => {
+                if let OpValue::Open(json) = &value {
+                    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+                    let at = v["at"]
+                        .as_str()
+                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                        .map(|t| t.with_timezone(&Utc));
+                    if let Some(at) = at {
+                        consents.push(ConsentFacts {
+                            purpose: v["purpose"].as_str().unwrap_or_default().to_owned(),
+                            channel: v["channel"].as_str().unwrap_or_default().to_owned(),
+                            at,
+                            state: ConsentState::deserialize(&v["state"]).ok(),
+                        });
+                    }
+                }
+            }
+            ("hold", "hold") => {
+                if let OpValue::Open(json) = &value {
+                    hold = serde_json::from_str(json).ok();
+                }
+            }
+            ("pending_erasure", "pending") => {
+                if let OpValue::Open(json) = &value {
+                    pending = serde_json::from_str(json).ok();
+                }
+            }
+            _ => {}
         }
     }
-    let held = i64::from(hold.is_some_and(|h| h.active));
+    let (interaction_ids, interactions) = interactions.into_iter().unzip();
+    Ok(Some(PersonRead {
+        facts: PersonFacts {
+            created: Hlc::from_sql(created).to_datetime(),
+            recorded_contact,
+            interactions,
+            consents,
+            pending,
+        },
+        interaction_ids,
+        held: hold.is_some_and(|h| h.active),
+    }))
+}
+
+/// Recomputes the due rows of one person: each interaction's under its
+/// rule, and the person's own under the rules that date them as a whole
+/// ([`period_start`]) or, once kept after an erasure, under that.
+pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: Uuid) -> Result<()> {
+    let pid = person.to_string();
+    tx.prepare_cached("DELETE FROM due WHERE subject = ?1")?
+        .execute([&pid])?;
+    let Some(PersonRead {
+        facts,
+        interaction_ids,
+        held,
+    }) = read_person(tx, &pid)?
+    else {
+        return Ok(());
+    };
+    let held = i64::from(held);
     let mut insert = tx.prepare_cached(
         "INSERT INTO due(record, rule, subject, due, held) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(record, rule) DO UPDATE SET due = excluded.due, held = excluded.held",
     )?;
-
-    let mut last_contact = recorded_contact;
-    let mut last_business: Option<DateTime<Utc>> = None;
-    for (id, i) in &interactions {
+    for (id, i) in interaction_ids.iter().zip(&facts.interactions) {
         let Some(at) = i.at else { continue };
-        last_contact = last_contact.max(Some(at));
-        let key = RuleKey::for_keep_class(i.keep.as_deref());
-        if key != RuleKey::Communication {
-            last_business = last_business.max(Some(at));
-        }
+        let key = i.rule();
         if let Some(rule) = rule_of(rules, key) {
             insert.execute(params![
                 id,
@@ -193,59 +215,27 @@ pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: U
             ])?;
         }
     }
-
-    if let Some(p) = pending {
-        let until = p.kept.iter().map(|k| k.until).max();
-        let due = until.and_then(date_start).unwrap_or(p.at);
+    if let Some(p) = &facts.pending {
         insert.execute(params![
             pid,
             ERASURE_RULE,
             pid,
-            due.timestamp_millis(),
-            held
-        ])?;
-        return Ok(());
-    }
-
-    let last_contact = last_contact.unwrap_or(created);
-    if let Some(rule) = rule_of(rules, RuleKey::People) {
-        let event = match rule.from {
-            RetentionEvent::Creation => created,
-            RetentionEvent::ContractEnd => last_business.unwrap_or(last_contact),
-            _ => last_contact,
-        };
-        insert.execute(params![
-            pid,
-            RuleKey::People.as_str(),
-            pid,
-            rule.due(event).timestamp_millis(),
+            p.due().timestamp_millis(),
             held
         ])?;
     }
-    // Kept only because of a consent: no contact, no business, and no
-    // consent given or pending any more.
-    let consent_only = interactions.is_empty() && recorded_contact.is_none();
-    let none_left = consent
-        .values()
-        .all(|(_, state)| state != "given" && state != "pending");
-    let withdrawn = consent
-        .values()
-        .filter(|(_, s)| s == "withdrawn")
-        .map(|(t, _)| *t)
-        .max();
-    if let (true, true, Some(withdrawn), Some(rule)) = (
-        consent_only,
-        none_left,
-        withdrawn,
-        rule_of(rules, RuleKey::Consent),
-    ) {
-        insert.execute(params![
-            pid,
-            RuleKey::Consent.as_str(),
-            pid,
-            rule.due(withdrawn).timestamp_millis(),
-            held
-        ])?;
+    for key in [RuleKey::People, RuleKey::Consent] {
+        if let Some(rule) = rule_of(rules, key)
+            && let Some(start) = period_start(rule, &facts)
+        {
+            insert.execute(params![
+                pid,
+                key.as_str(),
+                pid,
+                rule.due(start).timestamp_millis(),
+                held
+            ])?;
+        }
     }
     Ok(())
 }
@@ -277,13 +267,13 @@ pub(crate) fn refresh_request(
         return Ok(());
     };
     let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    if v["status"].as_str() != Some("closed") {
+    if RequestStatus::deserialize(&v["status"]).ok() != Some(RequestStatus::Closed) {
         return Ok(());
     }
     let received = v["received"]
         .as_str()
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .and_then(date_start);
+        .and_then(start_of_day);
     if let (Some(received), Some(rule)) = (received, rule_of(rules, RuleKey::Requests)) {
         tx.prepare_cached(
             "INSERT INTO due(record, rule, subject, due, held) VALUES (?1, ?2, NULL, ?3, 0)

@@ -1,0 +1,474 @@
+//! The contact directory and its search index: names folded for sorting,
+//! the search terms of each person and company, listing and searching.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::handle::Store;
+use super::rows::record_in;
+use crate::error::Result;
+use crate::model::categories::RecordKind;
+
+/// A row of the contact directory (list and search results).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DirectoryRow {
+    /// Record id.
+    pub id: Uuid,
+    /// Person or company.
+    pub kind: RecordKind,
+    /// Display name.
+    pub display: String,
+    /// Company of a person (first link).
+    pub company: Option<String>,
+    /// First email.
+    pub email: Option<String>,
+    /// First phone.
+    pub phone: Option<String>,
+    #[serde(skip)]
+    sort_key: String,
+}
+
+impl Store {
+    /// The directory's display name of a person or company.
+    pub fn display_name(&self, id: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT display FROM directory WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A page of the directory, sorted by name.
+    pub fn list(&self, kind: RecordKind, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, display, company, email, phone, sort_key FROM directory
+             WHERE kind = ?1 ORDER BY sort_key, id LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![kind.as_str(), limit as i64, offset as i64],
+                row_to_directory,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// A company by its exact name.
+    pub fn find_company(&self, name: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM directory WHERE kind = 'company' AND display = ?1 ORDER BY rid LIMIT 1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
+    }
+
+    /// Number of directory entries of a kind.
+    pub fn count(&self, kind: RecordKind) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM directory WHERE kind = ?1",
+            [kind.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Type-ahead: every word of the query must prefix-match a word of a
+    /// name, company, email, phone or tag. Best `limit` matches by name.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
+        let Some(expr) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.kind, d.display, d.company, d.email, d.phone, d.sort_key
+             FROM directory_fts f JOIN directory d ON d.rid = f.rowid
+             WHERE directory_fts MATCH ?1 LIMIT ?2",
+        )?;
+        // Take a wider window than asked, then order it by name.
+        let window = (limit * 4).max(64) as i64;
+        let mut rows: Vec<DirectoryRow> = stmt
+            .query_map(params![expr, window], row_to_directory)?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        rows.sort_by(|a, b| (a.kind, &a.sort_key, a.id).cmp(&(b.kind, &b.sort_key, b.id)));
+        rows.truncate(limit);
+        Ok(rows)
+    }
+}
+
+fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryRow>> {
+    let id: String = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let (Ok(id), Some(kind)) = (Uuid::parse_str(&id), RecordKind::parse(&kind)) else {
+        return Ok(None);
+    };
+    Ok(Some(DirectoryRow {
+        id,
+        kind,
+        display: r.get(2)?,
+        company: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+        sort_key: r.get(6)?,
+    }))
+}
+
+/// Open (never sealed) string values of a record's `wanted` fields,
+/// parsed from JSON: a string, or the strings of a list. Read as the row
+/// holds them; only the wanted fields are copied and parsed.
+fn open_strings(
+    conn: &Connection,
+    id: Uuid,
+    wanted: &[&str],
+) -> Result<Vec<(String, Vec<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, value FROM fields WHERE record = ?1 AND compartment IS NULL",
+    )?;
+    let mut rows = stmt.query([id.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let field = match r.get_ref(0)? {
+            ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or_default(),
+            _ => continue,
+        };
+        if !wanted.contains(&field) {
+            continue;
+        }
+        let json = match r.get_ref(1)? {
+            ValueRef::Blob(b) | ValueRef::Text(b) => b,
+            _ => continue, // cleared
+        };
+        out.push((field.to_owned(), json_strings(json)));
+    }
+    Ok(out)
+}
+
+/// The strings of a JSON value: itself if a string, its string items if a
+/// list, none otherwise (or if it does not parse).
+fn json_strings(json: &[u8]) -> Vec<String> {
+    match json.trim_ascii_start().first() {
+        Some(b'"') => serde_json::from_slice::<String>(json)
+            .ok()
+            .into_iter()
+            .collect(),
+        Some(b'[') => serde_json::from_slice::<Vec<serde_json::Value>>(json)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| match v {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn first<'a>(fields: &'a [(String, Vec<String>)], name: &str) -> Option<&'a String> {
+    fields
+        .iter()
+        .find(|(f, _)| f == name)
+        .and_then(|(_, v)| v.first())
+}
+
+fn all<'a>(fields: &'a [(String, Vec<String>)], name: &'a str) -> impl Iterator<Item = &'a String> {
+    fields
+        .iter()
+        .filter(move |(f, _)| f == name)
+        .flat_map(|(_, v)| v.iter())
+}
+
+/// Lower-case, umlauts and accents folded, for sorting.
+pub(crate) fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' | 'á' | 'à' | 'â' | 'å' | 'ã' => out.push('a'),
+            'ö' | 'ó' | 'ò' | 'ô' | 'ø' | 'õ' => out.push('o'),
+            'ü' | 'ú' | 'ù' | 'û' => out.push('u'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'í' | 'ì' | 'î' | 'ï' => out.push('i'),
+            'ç' => out.push('c'),
+            'ñ' => out.push('n'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Digits of a phone number, plus the national form of a `+CC` number
+/// (`+49 171 …` is also found as `0171…`).
+fn phone_terms(s: &str) -> String {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    match (s.trim_start().starts_with('+'), digits.get(2..)) {
+        (true, Some(national)) => format!("{digits} 0{national}"),
+        _ => digits,
+    }
+}
+
+/// Builds an FTS5 expression: each word becomes a quoted prefix term.
+fn fts_query(query: &str) -> Option<String> {
+    let terms: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(|t| format!("\"{}\"*", fold(t)))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+pub(super) fn drop_directory(tx: &Connection, id: &str) -> Result<()> {
+    let rid: Option<i64> = tx
+        .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if let Some(rid) = rid {
+        tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+            .execute([rid])?;
+    }
+    tx.prepare_cached("DELETE FROM directory WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// The people linked to a company (their directory entries show its name).
+pub(super) fn linked_people(tx: &Connection, company: Uuid) -> Result<Vec<Uuid>> {
+    let linked: Vec<String> = tx
+        .prepare_cached(
+            "SELECT r.subject FROM fields f JOIN records r ON r.id = f.record
+             WHERE f.field = 'company' AND f.value = ?1 AND r.subject IS NOT NULL",
+        )?
+        .query_map(
+            [serde_json::to_string(&company.to_string())
+                .unwrap_or_default()
+                .into_bytes()],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(linked
+        .iter()
+        .filter_map(|s| Uuid::parse_str(s).ok())
+        .collect())
+}
+
+pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
+    let Some((kind, subject)) = record_in(tx, id)? else {
+        return Ok(());
+    };
+    match kind {
+        RecordKind::Person => index_person(tx, id),
+        RecordKind::Company => {
+            index_company(tx, id)?;
+            for p in linked_people(tx, id)? {
+                index_person(tx, p)?;
+            }
+            Ok(())
+        }
+        RecordKind::Affiliation => subject.map_or(Ok(()), |p| index_person(tx, p)),
+        RecordKind::Interaction
+        | RecordKind::Purpose
+        | RecordKind::Consent
+        | RecordKind::Setting
+        | RecordKind::Disclosure
+        | RecordKind::RegisterVersion
+        | RecordKind::Request
+        | RecordKind::Restriction
+        | RecordKind::Suppression
+        | RecordKind::PackageRelease
+        | RecordKind::Hold
+        | RecordKind::PendingErasure
+        | RecordKind::RetentionRule
+        | RecordKind::DeletionLog
+        | RecordKind::Rectification => Ok(()),
+    }
+}
+
+struct DirEntry<'a> {
+    id: Uuid,
+    kind: RecordKind,
+    display: &'a str,
+    sort_key: &'a str,
+    company: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    text: &'a str,
+}
+
+/// Writes a directory row and its search terms. Plain single-row INSERT
+/// and UPDATE on purpose: an upsert (or RETURNING) makes SQLite open a
+/// statement savepoint, and FTS5 writes its pending terms out as a new
+/// segment at every savepoint, so a batch of people would become one tiny
+/// segment per person (and merges to match) instead of one at commit.
+fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
+    let id = e.id.to_string();
+    let old: Option<i64> = tx
+        .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
+        .query_row([&id], |r| r.get(0))
+        .optional()?;
+    let rid = match old {
+        Some(rid) => {
+            tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+                .execute([rid])?;
+            tx.prepare_cached(
+                "UPDATE directory SET display = ?2, sort_key = ?3, company = ?4, email = ?5, phone = ?6
+                 WHERE rid = ?1",
+            )?
+            .execute(params![rid, e.display, e.sort_key, e.company, e.email, e.phone])?;
+            rid
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO directory(id, kind, display, sort_key, company, email, phone)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                id,
+                e.kind.as_str(),
+                e.display,
+                e.sort_key,
+                e.company,
+                e.email,
+                e.phone
+            ])?;
+            tx.last_insert_rowid()
+        }
+    };
+    tx.prepare_cached("INSERT INTO directory_fts(rowid, text) VALUES (?1, ?2)")?
+        .execute(params![rid, fold(e.text)])?;
+    Ok(())
+}
+
+fn company_names_of(tx: &Connection, person: Uuid) -> Result<Vec<(String, Option<String>)>> {
+    let mut out = Vec::new();
+    let links: Vec<String> = tx
+        .prepare_cached("SELECT id FROM records WHERE subject = ?1 AND kind = 'affiliation' ORDER BY created_hlc")?
+        .query_map([person.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for link in links.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
+        let lf = open_strings(tx, link, &["role", "company"])?;
+        let role = first(&lf, "role").cloned();
+        if let Some(company) = first(&lf, "company").and_then(|c| Uuid::parse_str(c).ok()) {
+            let cf = open_strings(tx, company, &["name"])?;
+            if let Some(name) = first(&cf, "name") {
+                out.push((name.clone(), role));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
+    let anonymised = tx
+        .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
+        .query_row([id.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if anonymised {
+        return drop_directory(tx, &id.to_string());
+    }
+    let f = open_strings(
+        tx,
+        id,
+        &[
+            "given_name",
+            "family_name",
+            "title",
+            "emails",
+            "tags",
+            "phones",
+        ],
+    )?;
+    let given = first(&f, "given_name").map(String::as_str).unwrap_or("");
+    let family = first(&f, "family_name").map(String::as_str).unwrap_or("");
+    let title = first(&f, "title").map(String::as_str).unwrap_or("");
+    let display = [title, given, family]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sort_key = fold(&format!("{family}\u{1}{given}"));
+    let companies = company_names_of(tx, id)?;
+    let mut text = display.clone();
+    for s in all(&f, "emails").chain(all(&f, "tags")) {
+        text.push(' ');
+        text.push_str(s);
+    }
+    for p in all(&f, "phones") {
+        text.push(' ');
+        text.push_str(p);
+        text.push(' ');
+        text.push_str(&phone_terms(p));
+    }
+    for (name, role) in &companies {
+        text.push(' ');
+        text.push_str(name);
+        if let Some(role) = role {
+            text.push(' ');
+            text.push_str(role);
+        }
+    }
+    write_directory(
+        tx,
+        &DirEntry {
+            id,
+            kind: RecordKind::Person,
+            display: &display,
+            sort_key: &sort_key,
+            company: companies.first().map(|(n, _)| n.as_str()),
+            email: first(&f, "emails").map(String::as_str),
+            phone: first(&f, "phones").map(String::as_str),
+            text: &text,
+        },
+    )
+}
+
+pub(super) fn index_company(tx: &Connection, id: Uuid) -> Result<()> {
+    let f = open_strings(tx, id, &["name", "phones"])?;
+    let name = first(&f, "name").map(String::as_str).unwrap_or("");
+    let mut text = name.to_owned();
+    for p in all(&f, "phones") {
+        text.push(' ');
+        text.push_str(p);
+        text.push(' ');
+        text.push_str(&phone_terms(p));
+    }
+    write_directory(
+        tx,
+        &DirEntry {
+            id,
+            kind: RecordKind::Company,
+            display: name,
+            sort_key: &fold(name),
+            company: None,
+            email: None,
+            phone: first(&f, "phones").map(String::as_str),
+            text: &text,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_words_and_drops_operators() {
+        assert_eq!(fts_query("Mül").as_deref(), Some("\"mul\"*"));
+        assert_eq!(
+            fts_query("anna.m OR x").as_deref(),
+            Some("\"anna\"* \"m\"* \"or\"* \"x\"*")
+        );
+        assert_eq!(fts_query("\"*()"), None);
+    }
+
+    #[test]
+    fn fold_sorts_umlauts_with_their_base_letter() {
+        assert_eq!(fold("Müller"), "muller");
+        assert_eq!(fold("Straße"), "strasse");
+    }
+}
