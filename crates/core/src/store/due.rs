@@ -16,10 +16,10 @@ use super::handle::Store;
 use super::rows::value_from_sql;
 use crate::error::Result;
 use crate::model::consent::ConsentState;
+use crate::model::due::{ConsentFacts, InteractionFacts, PersonFacts, period_start};
 use crate::model::requests::RequestStatus;
 use crate::model::retention::{
-    ConsentFacts, Hold, InteractionFacts, PendingErasure, PersonFacts, RetentionRule, RuleKey,
-    default_rules, period_start, start_of_day,
+    Hold, PendingErasure, RetentionRule, RuleKey, default_rules, start_of_day,
 };
 use crate::ops::{Hlc, OpValue};
 
