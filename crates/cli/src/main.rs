@@ -92,6 +92,11 @@ pub(crate) fn clock() -> Arc<dyn Clock> {
 }
 
 fn open(cli: &Cli) -> Res<Session> {
+    open_sweeping(cli, !cli.no_sweep)
+}
+
+/// Unlocks, and runs the sweep at unlock when `sweep` is set.
+fn open_sweeping(cli: &Cli, sweep: bool) -> Res<Session> {
     let dir = vault_dir(cli)?;
     let vault = VaultDir::new(&dir);
     let user = match &cli.user {
@@ -103,7 +108,7 @@ fn open(cli: &Cli) -> Res<Session> {
         &format!("Passphrase for {user}: "),
     )?;
     let mut session = Session::unlock(&dir, &user, &passphrase, clock())?;
-    if !cli.no_sweep {
+    if sweep {
         // As in the app: a failed sweep keeps nobody out; the next unlock
         // tries again.
         match session.sweep_at_unlock() {

@@ -7,7 +7,7 @@ use tresor_core::model::retention::{RetentionAction, RetentionEvent, RuleKey, Sw
 
 use crate::args::{Cli, HoldCmd, RetentionCmd};
 use crate::print::{Out, outln};
-use crate::{Failure, Res, open};
+use crate::{Failure, Res, open, open_sweeping};
 
 fn rule_key(s: &str) -> Res<RuleKey> {
     RuleKey::parse(s).ok_or_else(|| {
@@ -148,7 +148,8 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             }
         }
         RetentionCmd::Run => {
-            let mut s = open(cli)?;
+            // The command is the sweep: its report says what it removed.
+            let mut s = open_sweeping(cli, false)?;
             let r = s.run_retention()?;
             print_sweep(out, &r);
         }

@@ -139,7 +139,7 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
     assert_eq!(code, 1);
     assert!(before.iter().all(|c| *c > 0), "{before:?}");
 
-    let run = v.admin(&["--no-sweep", "retention", "run"]);
+    let run = v.admin(&["retention", "run"]);
     let line = run
         .lines()
         .find(|l| l.starts_with("people: deleted"))
@@ -182,7 +182,7 @@ fn the_sweep_deletes_a_lapsed_prospect_without_trace_and_spares_a_held_one() {
 
     // Lifting the hold lets the next sweep take the person.
     v.admin(&["--no-sweep", "hold", "remove", &held]);
-    let run = v.admin(&["--no-sweep", "retention", "run"]);
+    let run = v.admin(&["retention", "run"]);
     assert!(
         run.starts_with("people: deleted") && run.contains("1 person"),
         "{run}"
