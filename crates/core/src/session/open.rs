@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::Session;
 use crate::clock::Clock;
-use crate::crypto::KdfParams;
+use crate::crypto::{KdfParams, Key32};
 use crate::error::{Error, Result};
 use crate::keyring::{Keyring, Keyset, RecoveryKey};
 use crate::model::roles::Role;
@@ -74,24 +74,24 @@ impl Session {
         passphrase: &[u8],
         clock: Arc<dyn Clock>,
     ) -> Result<Session> {
-        let vault = VaultDir::new(dir);
-        let ring = vault.keyring()?;
-        let (keys, personal) = ring.unlock_personal(user, passphrase, &vault.keyring_path())?;
-        let role = ring.user(user).map(|u| u.role).unwrap_or(Role::Auditor);
-        let staged_keys = vault.staged().and_then(|next| {
-            next.unlock(user, passphrase, &vault.next_path())
-                .ok()
-                .map(|k| (next, k))
-        });
-        let (store, keys) = finish_rotation(&vault, &ring, keys, staged_keys)?;
-        // A finished rotation (or keys taken over from another laptop) may
-        // have changed the role with the keys; it counts only as the admins
-        // signed it.
-        let _ = role;
-        let role = signed_role(&vault, &store, user, &keys)?;
-        let mut session = Session::new(vault, store, keys, user.into(), role, clock)?;
-        session.personal = Some(personal);
-        Ok(session)
+        Unlocking::keys(dir, user, passphrase)?.finish(clock)
+    }
+
+    /// Benchmarks only: [`Session::unlock`] in its two steps, so that what it
+    /// does beyond the key derivation can be timed alone. This call reads the
+    /// keyring and derives the user's keys from the passphrase; the step it
+    /// returns does the rest (opens the database with its raw key, checks the
+    /// signed role, starts the session).
+    #[cfg(feature = "bench-baseline")]
+    #[doc(hidden)]
+    pub fn unlock_stepwise(
+        dir: &Path,
+        user: &str,
+        passphrase: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> Result<impl FnOnce() -> Result<Session>> {
+        let unlocking = Unlocking::keys(dir, user, passphrase)?;
+        Ok(move || unlocking.finish(clock))
     }
 
     /// Opens the vault with the recovery key and sets a new passphrase for an admin.
@@ -125,6 +125,62 @@ impl Session {
         let personal = ring.set_passphrase(admin, new_passphrase, kdf, &full)?;
         vault.write_keyring(&ring)?;
         let mut session = Session::new(vault, store, full, admin.into(), Role::Admin, clock)?;
+        session.personal = Some(personal);
+        Ok(session)
+    }
+}
+
+/// A vault being unlocked: its user's keys derived and opened, its
+/// database not yet.
+struct Unlocking {
+    vault: VaultDir,
+    ring: Keyring,
+    user: String,
+    keys: Keyset,
+    personal: Key32,
+    /// The keys of a rotation a stopped program left staged, if the
+    /// passphrase opens them.
+    staged: Option<(Keyring, Keyset)>,
+}
+
+impl Unlocking {
+    /// Reads the keyring and opens `user`'s keys with the passphrase (and
+    /// those of a staged rotation): every key derivation of an unlock.
+    fn keys(dir: &Path, user: &str, passphrase: &[u8]) -> Result<Unlocking> {
+        let vault = VaultDir::new(dir);
+        let ring = vault.keyring()?;
+        let (keys, personal) = ring.unlock_personal(user, passphrase, &vault.keyring_path())?;
+        let staged = vault.staged().and_then(|next| {
+            next.unlock(user, passphrase, &vault.next_path())
+                .ok()
+                .map(|k| (next, k))
+        });
+        Ok(Unlocking {
+            vault,
+            ring,
+            user: user.to_owned(),
+            keys,
+            personal,
+            staged,
+        })
+    }
+
+    /// Opens the database (finishing or dropping a staged rotation) and
+    /// starts the session with the role the admins signed: a finished
+    /// rotation (or keys taken over from another laptop) may have changed
+    /// the role with the keys, and it counts only as the admins signed it.
+    fn finish(self, clock: Arc<dyn Clock>) -> Result<Session> {
+        let Unlocking {
+            vault,
+            ring,
+            user,
+            keys,
+            personal,
+            staged,
+        } = self;
+        let (store, keys) = finish_rotation(&vault, &ring, keys, staged)?;
+        let role = signed_role(&vault, &store, &user, &keys)?;
+        let mut session = Session::new(vault, store, keys, user, role, clock)?;
         session.personal = Some(personal);
         Ok(session)
     }

@@ -20,6 +20,9 @@ use crate::session::Session;
 use crate::session::consent::doc;
 use crate::store::due::{DueRow, ERASURE_RULE};
 
+/// What a sweep removed: per rule, its action and the count per kind.
+type Tally = BTreeMap<String, (RetentionAction, BTreeMap<&'static str, u32>)>;
+
 /// Person fields that identify someone; anonymising removes them.
 const IDENTIFYING: &[Category] = &[
     Category::Identity,
@@ -354,8 +357,34 @@ impl Session {
 
     fn sweep(&mut self, by: &str) -> Result<SweepReport> {
         let now = self.now();
-        let mut tally: BTreeMap<String, (RetentionAction, BTreeMap<&'static str, u32>)> =
-            BTreeMap::new();
+        // Every removal in one batch: the pages that each removal touches
+        // again (the indexes, the journal of removals, the tombstones, the
+        // clock) are written once, not once per person, and a sweep that
+        // fails removes nothing. It ends here on every path: committed, or
+        // rolled back on an error, a failed commit or a panic.
+        self.store.begin_batch()?;
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let swept = self.remove_due(now)?;
+            self.store.end_batch().map(|()| swept)
+        }));
+        let swept = match run {
+            Ok(r) => r,
+            Err(panic) => {
+                self.store.abort_batch();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        if swept.is_err() {
+            self.store.abort_batch();
+        }
+        let (tally, held) = swept?;
+        self.log_sweep(now, by, tally, held)
+    }
+
+    /// Removes (or anonymises) what is due at `now` and not held; returns
+    /// the counts per rule and the number of held items.
+    fn remove_due(&mut self, now: DateTime<Utc>) -> Result<(Tally, u32)> {
+        let mut tally = Tally::new();
         let mut held = 0u32;
         for row in self.store.due_until(now)? {
             if row.held {
@@ -397,6 +426,18 @@ impl Session {
                 *entry.1.entry(k.as_str()).or_default() += n;
             }
         }
+        Ok((tally, held))
+    }
+
+    /// After the removals: clears their traces from the search index and
+    /// the WAL, and writes a deletion log entry per rule.
+    fn log_sweep(
+        &mut self,
+        now: DateTime<Utc>,
+        by: &str,
+        tally: Tally,
+        held: u32,
+    ) -> Result<SweepReport> {
         let mut entries = Vec::new();
         if !tally.is_empty() {
             self.store.purge()?;
