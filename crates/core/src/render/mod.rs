@@ -4,6 +4,7 @@
 
 pub mod mail;
 pub mod package;
+mod vcard;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
