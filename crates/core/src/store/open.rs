@@ -282,12 +282,12 @@ impl Store {
         Ok(())
     }
 
-    /// After deletions without a vacuum: merges the search index (so no
-    /// deleted term stays in an old segment) and checkpoints the WAL.
-    /// `secure_delete` has already overwritten the deleted content.
+    /// After deletions without a vacuum: checkpoints the WAL, so the
+    /// deleted content `secure_delete` overwrote is overwritten in the main
+    /// file too and the WAL is empty. The search index needs no merge: it
+    /// removes a deleted entry's terms from every segment at once (its
+    /// `secure-delete` option, set by a migration).
     pub fn purge(&self) -> Result<()> {
-        self.conn
-            .execute_batch("INSERT INTO directory_fts(directory_fts) VALUES('optimize');")?;
         self.full_checkpoint()
     }
 
