@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::State;
+use tresor_core::ErrorCode;
 use tresor_core::clock::{Clock, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo;
@@ -324,7 +325,7 @@ pub fn add_interaction(
         .filter(|t| !t.trim().is_empty())
         .map(|t| {
             tresor_core::model::contacts::parse_time(t).ok_or_else(|| IpcError {
-                code: "invalid".into(),
+                code: ErrorCode::Invalid.into(),
                 message: format!("at: '{t}' is not a date and time"),
                 field: Some("at".into()),
             })
@@ -335,7 +336,7 @@ pub fn add_interaction(
         summary: interaction.summary,
         text: interaction.text.filter(|t| !t.trim().is_empty()),
         at,
-        keep: interaction.keep.filter(|k| !k.trim().is_empty()),
+        keep: interaction.keep,
     };
     with_session(&state, |s| s.add_interaction(contact, &input))
 }
@@ -346,31 +347,23 @@ pub fn list_users(state: State<'_, AppState>) -> Res<Vec<UserInfo>> {
     with_session(&state, |s| s.users())
 }
 
-fn role(name: &str) -> Res<Role> {
-    Role::parse(name).ok_or_else(|| IpcError {
-        code: "invalid".into(),
-        message: format!("role: unknown role '{name}'"),
-        field: Some("role".into()),
-    })
-}
-
 /// Adds a user (admin).
 #[tauri::command(async)]
 pub fn add_user(
     state: State<'_, AppState>,
     name: String,
-    role_name: String,
+    role_name: Role,
     passphrase: String,
 ) -> Res<()> {
-    let r = role(&role_name)?;
-    with_session(&state, |s| s.add_user(&name, r, passphrase.as_bytes()))
+    with_session(&state, |s| {
+        s.add_user(&name, role_name, passphrase.as_bytes())
+    })
 }
 
 /// Changes a user's role (admin).
 #[tauri::command(async)]
-pub fn set_user_role(state: State<'_, AppState>, name: String, role_name: String) -> Res<()> {
-    let r = role(&role_name)?;
-    with_session(&state, |s| s.set_role(&name, r))
+pub fn set_user_role(state: State<'_, AppState>, name: String, role_name: Role) -> Res<()> {
+    with_session(&state, |s| s.set_role(&name, role_name))
 }
 
 /// Removes a user (admin); rotates the vault's keys.

@@ -3,9 +3,10 @@
 //! into the export folder and their path is returned for the UI to show.
 
 use tauri::State;
+use tresor_core::ErrorCode;
 use tresor_core::model::categories::Lang;
 use tresor_core::model::consent::{
-    ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
+    Channel, ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
 };
 use tresor_core::model::contacts::RecordId;
 use tresor_core::model::mail::SmtpSettings;
@@ -63,7 +64,7 @@ pub fn give_consent(
                 .decode(f.data_base64.as_bytes())
                 .map(|bytes| (f.name, bytes))
                 .map_err(|_| IpcError {
-                    code: "invalid".into(),
+                    code: ErrorCode::Invalid.into(),
                     message: "evidence_file: the file could not be read".into(),
                     field: Some("evidence_file".into()),
                 })
@@ -95,11 +96,11 @@ pub fn withdraw_consent(
     state: State<'_, AppState>,
     id: RecordId,
     purpose: String,
-    channel: String,
+    channel: Channel,
     reason: Option<String>,
 ) -> Res<ConsentEntry> {
     with_session(&state, |s| {
-        s.withdraw_consent(id, &purpose, &channel, reason.as_deref())
+        s.withdraw_consent(id, &purpose, channel, reason.as_deref())
     })
 }
 
@@ -174,10 +175,10 @@ pub fn export_register(
 pub fn export_mailing(
     state: State<'_, AppState>,
     purpose: String,
-    channel: String,
+    channel: Channel,
 ) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let (path, export) = with_session(&state, |s| s.mailing_export_in(&dir, &purpose, &channel))?;
+    let (path, export) = with_session(&state, |s| s.mailing_export_in(&dir, &purpose, channel))?;
     Ok(ExportedFile {
         path: path.display().to_string(),
         count: Some(export.disclosure.count),

@@ -2,16 +2,67 @@
 //! declarations are generated (see the `bindings` test) and checked for drift.
 
 use serde::{Deserialize, Serialize};
+use tresor_core::ErrorCode;
+use tresor_core::model::categories::KeepClass;
 use tresor_core::session::SessionInfo;
 use tresor_core::store::DirectoryRow;
 use ts_rs::TS;
+
+/// An [`IpcError`]'s code: one of the core's, or the shell's own `locked`
+/// (and the UI's own `internal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum IpcCode {
+    /// The vault is locked (or was never opened).
+    Locked,
+    /// Not an error of the core: what the UI reports when a call was
+    /// rejected with something other than an [`IpcError`] (the bridge
+    /// itself failed). The shell never sends it.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "a code of the UI's, in the generated type")
+    )]
+    Internal,
+    /// The core's code for its error.
+    #[serde(untagged)]
+    Core(ErrorCode),
+}
+
+impl IpcCode {
+    /// The code as text, the same as its JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpcCode::Locked => "locked",
+            IpcCode::Internal => "internal",
+            IpcCode::Core(code) => code.as_str(),
+        }
+    }
+}
+
+impl From<ErrorCode> for IpcCode {
+    fn from(code: ErrorCode) -> Self {
+        IpcCode::Core(code)
+    }
+}
+
+impl std::fmt::Display for IpcCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for IpcCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// An error as the UI sees it: a stable code, a message, and the input
 /// field it is about (for validation messages next to the field).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
     /// Stable machine code; the UI matches on this, never on the message.
-    pub code: String,
+    pub code: IpcCode,
     /// What happened and what to do, in English.
     pub message: String,
     /// The input field, for validation errors.
@@ -32,7 +83,7 @@ impl IpcError {
     /// The vault is locked (or was never opened).
     pub fn locked() -> IpcError {
         IpcError {
-            code: "locked".into(),
+            code: IpcCode::Locked,
             message: "the vault is locked".into(),
             field: None,
         }
@@ -88,9 +139,9 @@ pub struct NewInteraction {
     pub text: Option<String>,
     /// RFC 3339 time; now if absent.
     pub at: Option<String>,
-    /// business_letter or invoice: kept for its legal period.
+    /// A record the law requires to keep, for its legal period.
     #[serde(default)]
-    pub keep: Option<String>,
+    pub keep: Option<KeepClass>,
 }
 
 /// One field of a package preview.
@@ -184,6 +235,7 @@ mod bindings {
         super::ContactPage::export_all(&cfg).expect("ContactPage");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");
         super::IpcError::export_all(&cfg).expect("IpcError");
+        tresor_core::ErrorCode::export_all(&cfg).expect("ErrorCode");
         tresor_core::model::contacts::ContactView::export_all(&cfg).expect("ContactView");
         tresor_core::model::contacts::HistoryEntry::export_all(&cfg).expect("HistoryEntry");
         tresor_core::model::contacts::FieldChange::export_all(&cfg).expect("FieldChange");
@@ -269,5 +321,35 @@ mod bindings {
                 "{name} drifted: run TRESOR_WRITE_BINDINGS=1 cargo test -p tresor-app --bin tresor-app bindings"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod codes {
+    use super::{IpcCode, IpcError};
+    use tresor_core::ErrorCode;
+
+    #[test]
+    fn an_ipc_code_is_the_text_its_typescript_type_names() {
+        for (code, text) in [
+            (IpcCode::Locked, "locked"),
+            (IpcCode::Internal, "internal"),
+            (
+                IpcCode::Core(ErrorCode::WrongPassphrase),
+                "wrong_passphrase",
+            ),
+            (IpcCode::Core(ErrorCode::SyncNotSetUp), "sync_not_set_up"),
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).expect("json"),
+                serde_json::json!(text)
+            );
+            assert_eq!(code.as_str(), text);
+        }
+        let e = IpcError::from(tresor_core::Error::LastAdmin);
+        assert_eq!(
+            serde_json::to_value(&e).expect("json")["code"],
+            serde_json::json!("last_admin")
+        );
     }
 }

@@ -17,7 +17,7 @@ use tresor_core::model::rights::Rectification;
 use tresor_core::session::erasure::FieldErasureReport;
 
 use crate::commands::{AppState, Res, with_session};
-use crate::dto::IpcError;
+use crate::dto::{IpcCode, IpcError};
 
 /// The rules in force.
 #[tauri::command(async)]
@@ -127,7 +127,7 @@ pub fn spawn_daily_sweep(app: &tauri::AppHandle) {
             let state = app.state::<AppState>();
             let result = with_session(&state, |s| s.daily_sweep());
             if let Err(IpcError { code, .. }) = result
-                && code != "locked"
+                && code != IpcCode::Locked
             {
                 eprintln!("tresor: the daily retention sweep failed ({code})");
             }

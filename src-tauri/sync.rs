@@ -9,11 +9,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tauri::{Manager, State};
+use tresor_core::ErrorCode;
 use tresor_core::session::{Session, SessionInfo};
 use tresor_core::sync::{DeviceInfo, SyncReport};
 
 use crate::commands::{AppState, Res, with_session};
-use crate::dto::{IpcError, SyncState};
+use crate::dto::{IpcCode, IpcError, SyncState};
 
 /// How long the shell waits between syncs of its own.
 const EVERY: Duration = Duration::from_secs(5);
@@ -40,7 +41,7 @@ impl SyncFailures {
     fn record(&self, device: String, error: Option<&IpcError>) {
         // A vault without a folder has nothing to report.
         *self.slot() = error
-            .filter(|e| e.code != "sync_not_set_up")
+            .filter(|e| e.code != IpcCode::Core(ErrorCode::SyncNotSetUp))
             .map(|e| (device, e.clone()));
     }
 }
@@ -144,7 +145,7 @@ mod tests {
 
     const PASS: &[u8] = b"Sommer-Regen-2026!";
 
-    fn err(code: &str) -> IpcError {
+    fn err(code: ErrorCode) -> IpcError {
         IpcError {
             code: code.into(),
             message: "what happened".into(),
@@ -155,15 +156,15 @@ mod tests {
     #[test]
     fn a_failure_is_kept_for_its_device_until_a_sync_succeeds() {
         let failures = SyncFailures::default();
-        failures.record("a".into(), Some(&err("sync_folder")));
+        failures.record("a".into(), Some(&err(ErrorCode::SyncFolder)));
         assert_eq!(
-            failures.of("a").map(|e| e.code).as_deref(),
+            failures.of("a").map(|e| e.code.as_str()),
             Some("sync_folder")
         );
         assert!(failures.of("b").is_none(), "another vault does not show it");
         failures.record("a".into(), None);
         assert!(failures.of("a").is_none());
-        failures.record("a".into(), Some(&err("sync_not_set_up")));
+        failures.record("a".into(), Some(&err(ErrorCode::SyncNotSetUp)));
         assert!(failures.of("a").is_none(), "no folder, nothing to report");
     }
 
@@ -203,7 +204,7 @@ mod tests {
         let failed = recorded(&state, &failures, Session::sync).expect_err("no folder");
         assert_eq!(failed.code, "sync_folder");
         assert_eq!(
-            failures.of(&device).map(|e| e.code).as_deref(),
+            failures.of(&device).map(|e| e.code.as_str()),
             Some("sync_folder")
         );
 

@@ -4,12 +4,57 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use tresor_core::model::categories::{KeepClass, Lang};
+use tresor_core::model::consent::Channel;
+use tresor_core::model::requests::RequestKind;
+use tresor_core::model::retention::RuleKey;
+use tresor_core::model::roles::Role;
 use uuid_arg::Id;
 
 /// Record ids on the command line.
 pub mod uuid_arg {
     /// A record id.
     pub type Id = tresor_core::model::contacts::RecordId;
+}
+
+/// `retention set`'s rule argument.
+pub mod rule_arg {
+    use std::ffi::OsStr;
+
+    use clap::ValueEnum as _;
+    use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+    use tresor_core::model::retention::RuleKey;
+
+    /// A rule's name, or the name of the data category it covers
+    /// (`identity`), in any case and with `_` for `-`, as
+    /// [`RuleKey::parse`] reads it. Anything else is clap's own error,
+    /// which names the rules.
+    #[derive(Debug, Clone, Copy)]
+    pub struct RuleArg;
+
+    impl TypedValueParser for RuleArg {
+        type Value = RuleKey;
+
+        fn parse_ref(
+            &self,
+            cmd: &clap::Command,
+            arg: Option<&clap::Arg>,
+            value: &OsStr,
+        ) -> Result<RuleKey, clap::Error> {
+            match value.to_str().and_then(RuleKey::parse) {
+                Some(key) => Ok(key),
+                None => EnumValueParser::<RuleKey>::new().parse_ref(cmd, arg, value),
+            }
+        }
+
+        fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+            Some(Box::new(
+                RuleKey::value_variants()
+                    .iter()
+                    .filter_map(RuleKey::to_possible_value),
+            ))
+        }
+    }
 }
 
 /// Tresor: a GDPR-first CRM vault.
@@ -163,7 +208,8 @@ pub enum RetentionCmd {
     /// invoices, consent or requests.
     Set {
         /// The rule, or the data category it covers.
-        category: String,
+        #[arg(value_parser = rule_arg::RuleArg)]
+        category: RuleKey,
         /// e.g. 2y, 6m, 30d, 1y6m.
         #[arg(long)]
         period: Option<String>,
@@ -229,9 +275,9 @@ pub enum DsarCmd {
         /// 10 characters), to tell the person on another channel.
         #[arg(long, value_name = "FILE", requires = "encrypt")]
         package_passphrase_file: Option<PathBuf>,
-        /// Language of the report: de or en.
+        /// Language of the report.
         #[arg(long, default_value = "de")]
-        lang: String,
+        lang: Lang,
     },
 }
 
@@ -255,9 +301,9 @@ pub enum ErasureCmd {
 pub enum RequestCmd {
     /// Record a request; prints its reference. The deadline is one month.
     Open {
-        /// access, rectification, erasure, restriction, objection or portability.
+        /// What the person asked for.
         #[arg(long)]
-        kind: String,
+        kind: RequestKind,
         /// The person's id, if found in the vault.
         #[arg(long)]
         contact: Option<Id>,
@@ -360,9 +406,9 @@ pub enum ConsentCmd {
         /// Purpose key or name.
         #[arg(long)]
         purpose: String,
-        /// email, phone, post or sms.
+        /// The channel the consent covers.
         #[arg(long)]
-        channel: String,
+        channel: Channel,
         /// Where it came from (see `tresor consent sources`).
         #[arg(long)]
         source: String,
@@ -386,9 +432,9 @@ pub enum ConsentCmd {
         /// Purpose key or name.
         #[arg(long)]
         purpose: String,
-        /// email, phone, post or sms.
+        /// The channel the consent covers.
         #[arg(long)]
-        channel: String,
+        channel: Channel,
         /// Why, if the person said.
         #[arg(long)]
         reason: Option<String>,
@@ -412,7 +458,7 @@ pub enum ConsentCmd {
         purpose: String,
         /// Language of the mail (default: the person's preferred language).
         #[arg(long)]
-        lang: Option<String>,
+        lang: Option<Lang>,
     },
     /// Confirm a double opt-in with the code, or `-` to paste the reply on stdin.
     Confirm {
@@ -474,9 +520,9 @@ pub enum MailingCmd {
         /// Purpose key or name.
         #[arg(long)]
         purpose: String,
-        /// email, phone, post or sms.
+        /// The channel the list is for.
         #[arg(long)]
-        channel: String,
+        channel: Channel,
         /// The CSV file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -492,9 +538,9 @@ pub enum LegalBasisCmd {
         /// FILE.xlsx or FILE.csv.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// de or en.
+        /// The file's language.
         #[arg(long, default_value = "de")]
-        lang: String,
+        lang: Lang,
     },
 }
 
@@ -505,9 +551,9 @@ pub enum RegisterCmd {
         /// xlsx or html.
         #[arg(long)]
         format: String,
-        /// de or en.
+        /// The file's language.
         #[arg(long, default_value = "de")]
-        lang: String,
+        lang: Lang,
         /// A stored version (default: the newest).
         #[arg(long)]
         version: Option<u32>,
@@ -719,9 +765,9 @@ pub enum InteractionCmd {
         /// When (YYYY-MM-DD or RFC 3339); default now.
         #[arg(long)]
         at: Option<String>,
-        /// A record the law requires to keep: business-letter or invoice.
+        /// A record the law requires to keep.
         #[arg(long)]
-        keep: Option<String>,
+        keep: Option<KeepClass>,
     },
 }
 
@@ -731,9 +777,9 @@ pub enum UserCmd {
     Add {
         /// Sign-in name.
         name: String,
-        /// admin, dpo, sales, agent or auditor.
+        /// The user's role.
         #[arg(long)]
-        role: String,
+        role: Role,
         /// Read the new user's passphrase from this file (else a prompt).
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
@@ -757,8 +803,8 @@ pub enum UserCmd {
     Role {
         /// Sign-in name.
         name: String,
-        /// admin, dpo, sales, agent or auditor.
-        role: String,
+        /// The new role.
+        role: Role,
     },
 }
 

@@ -19,14 +19,6 @@ use crate::args::{
 use crate::print::{Out, outln};
 use crate::{Failure, Res, open, secrets};
 
-fn lang(s: &str) -> Res<Lang> {
-    match s.trim() {
-        "de" => Ok(Lang::De),
-        "en" => Ok(Lang::En),
-        other => Err(Failure::Usage(format!("--lang '{other}': use de or en"))),
-    }
-}
-
 fn basis(s: &str) -> Res<LegalBasis> {
     LegalBasis::parse(s).ok_or_else(|| {
         Failure::Usage(format!(
@@ -291,7 +283,7 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
                 .transpose()?;
             let input = ConsentInput {
                 purpose: purpose.clone(),
-                channel: channel.clone(),
+                channel: *channel,
                 source: source.clone(),
                 evidence: evidence.clone(),
                 basis: b.as_deref().map(basis).transpose()?,
@@ -312,7 +304,7 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             reason,
         } => {
             let mut s = open(cli)?;
-            let e = s.withdraw_consent(*contact, purpose, channel, reason.as_deref())?;
+            let e = s.withdraw_consent(*contact, purpose, *channel, reason.as_deref())?;
             out.id(e.id);
         }
         ConsentCmd::Show { contact } => {
@@ -337,9 +329,8 @@ pub fn consent(cli: &crate::args::Cli, out: &Out, cmd: &ConsentCmd) -> Res<()> {
             purpose,
             lang: l,
         } => {
-            let l = l.as_deref().map(lang).transpose()?;
             let mut s = open(cli)?;
-            let e = s.request_consent(*contact, purpose, l)?;
+            let e = s.request_consent(*contact, purpose, *l)?;
             if out.json {
                 outln!("{}", json!({ "id": e.id, "state": "pending" }));
             } else {
@@ -512,7 +503,7 @@ pub fn mailing(cli: &crate::args::Cli, out: &Out, cmd: &MailingCmd) -> Res<()> {
         out: path,
     } = cmd;
     let mut s = open(cli)?;
-    let export = s.mailing_export(purpose, channel, path)?;
+    let export = s.mailing_export(purpose, *channel, path)?;
     if out.json {
         outln!(
             "{}",
@@ -536,7 +527,6 @@ pub fn legal_basis(cli: &crate::args::Cli, out: &Out, cmd: &LegalBasisCmd) -> Re
         out: path,
         lang: l,
     } = cmd;
-    let l = lang(l)?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -546,7 +536,7 @@ pub fn legal_basis(cli: &crate::args::Cli, out: &Out, cmd: &LegalBasisCmd) -> Re
         _ => return Err(Failure::Usage("--out must end in .xlsx or .csv".into())),
     };
     let s = open(cli)?;
-    let bytes = s.legal_basis_file(*contact, format, l)?;
+    let bytes = s.legal_basis_file(*contact, format, *l)?;
     write_file(out, path, &bytes, "the legal-basis view")
 }
 
@@ -576,7 +566,6 @@ pub fn register(cli: &crate::args::Cli, out: &Out, cmd: &RegisterCmd) -> Res<()>
             version,
             out: path,
         } => {
-            let l = lang(l)?;
             let format = match ExportFormat::parse(format) {
                 Some(f @ (ExportFormat::Xlsx | ExportFormat::Html)) => f,
                 _ => {
@@ -586,7 +575,7 @@ pub fn register(cli: &crate::args::Cli, out: &Out, cmd: &RegisterCmd) -> Res<()>
                 }
             };
             let s = open(cli)?;
-            let (version, bytes) = s.register_file(*version, format, l)?;
+            let (version, bytes) = s.register_file(*version, format, *l)?;
             write_file(out, path, &bytes, &format!("register version {version}"))
         }
     }

@@ -20,7 +20,6 @@ use tresor_core::clock::{Clock, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::keyring::RecoveryKey;
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
-use tresor_core::model::roles::Role;
 use tresor_core::session::Session;
 use tresor_core::vault::{self, VaultDir};
 
@@ -64,7 +63,7 @@ fn main() -> ExitCode {
     match run(&cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Core(e)) => {
-            out.error(e.code(), &e.to_string());
+            out.error(e.code().as_str(), &e.to_string());
             ExitCode::from(1)
         }
         Err(Failure::Usage(msg)) => {
@@ -164,7 +163,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                     summary: summary.clone(),
                     text: text.clone(),
                     at,
-                    keep: keep.clone(),
+                    keep: *keep,
                 },
             )?;
             out.id(id);
@@ -201,11 +200,6 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             package_passphrase_file,
             lang,
         }) => {
-            let lang = match lang.as_str() {
-                "de" => tresor_core::model::categories::Lang::De,
-                "en" => tresor_core::model::categories::Lang::En,
-                other => return Err(Failure::Usage(format!("--lang '{other}': use de or en"))),
-            };
             let passphrase = package_passphrase_file
                 .as_deref()
                 .map(secrets::read_file)
@@ -219,7 +213,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
                 .then(tresor_core::session::package::generate_package_passphrase);
             let passphrase = passphrase.or_else(|| generated.clone());
             let mut s = open(cli)?;
-            let pkg = s.access_package(*contact, lang)?;
+            let pkg = s.access_package(*contact, *lang)?;
             let d = &pkg.data;
             out.note(&format!(
                 "Package for {}: {} fields, {} companies, {} interactions, {} consent entries, {} changes, {} disclosures, {} requests.",
@@ -563,14 +557,6 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
     Ok(())
 }
 
-fn parse_role(r: &str) -> Res<Role> {
-    Role::parse(r).ok_or_else(|| {
-        Failure::Usage(format!(
-            "unknown role '{r}': use admin, dpo, sales, agent or auditor"
-        ))
-    })
-}
-
 fn user(cli: &Cli, out: &Out, cmd: &UserCmd) -> Res<()> {
     match cmd {
         UserCmd::Add {
@@ -578,10 +564,9 @@ fn user(cli: &Cli, out: &Out, cmd: &UserCmd) -> Res<()> {
             role,
             new_passphrase_file,
         } => {
-            let role = parse_role(role)?;
             let mut s = open(cli)?;
             let pass = secrets::new_passphrase(new_passphrase_file.as_deref(), name)?;
-            s.add_user(name, role, &pass)?;
+            s.add_user(name, *role, &pass)?;
             out.done(&format!("Added {name} as {role}."));
         }
         UserCmd::List => {
@@ -604,9 +589,8 @@ fn user(cli: &Cli, out: &Out, cmd: &UserCmd) -> Res<()> {
             out.done(&format!("Passphrase of {target} changed."));
         }
         UserCmd::Role { name, role } => {
-            let role = parse_role(role)?;
             let mut s = open(cli)?;
-            s.set_role(name, role)?;
+            s.set_role(name, *role)?;
             out.done(&format!("{name} is now {role}."));
         }
     }

@@ -1,7 +1,7 @@
 //! `tresor request …`: data-subject requests and their deadlines.
 
 use serde_json::json;
-use tresor_core::model::requests::{NewRequest, RequestKind, RequestRow, RequestStatus};
+use tresor_core::model::requests::{NewRequest, RequestRow, RequestStatus};
 
 use crate::args::{Cli, RequestCmd};
 use crate::print::{Out, outln};
@@ -59,16 +59,11 @@ pub fn request(cli: &Cli, out: &Out, cmd: &RequestCmd) -> Res<()> {
             received,
             identity_check,
         } => {
-            let kind = RequestKind::parse(kind).ok_or_else(|| {
-                Failure::Usage(format!(
-                    "--kind '{kind}': use access, rectification, erasure, restriction, objection or portability"
-                ))
-            })?;
             let received = chrono::NaiveDate::parse_from_str(received.trim(), "%Y-%m-%d")
                 .map_err(|_| Failure::Usage(format!("--received '{received}': use YYYY-MM-DD")))?;
             let mut s = open(cli)?;
             let r = s.open_request(&NewRequest {
-                kind,
+                kind: *kind,
                 person: *contact,
                 received,
                 identity_check: identity_check.clone(),

@@ -3,18 +3,11 @@
 use serde_json::json;
 use tresor_core::model::categories::Lang;
 use tresor_core::model::retention::RuleChange;
-use tresor_core::model::retention::{RetentionAction, RetentionEvent, RuleKey, SweepReport};
+use tresor_core::model::retention::{RetentionAction, RetentionEvent, SweepReport};
 
 use crate::args::{Cli, HoldCmd, RetentionCmd};
 use crate::print::{Out, outln};
 use crate::{Failure, Res, open, open_sweeping};
-
-fn rule_key(s: &str) -> Res<RuleKey> {
-    RuleKey::parse(s).ok_or_else(|| {
-        let all: Vec<_> = RuleKey::ALL.iter().map(|k| k.as_str()).collect();
-        Failure::Usage(format!("unknown rule '{s}': use {}", all.join(", ")))
-    })
-}
 
 fn print_sweep(out: &Out, r: &SweepReport) {
     if out.json {
@@ -77,7 +70,7 @@ pub fn retention(cli: &Cli, out: &Out, cmd: &RetentionCmd) -> Res<()> {
             action,
             law,
         } => {
-            let key = rule_key(category)?;
+            let key = *category;
             let from = from
                 .as_deref()
                 .map(|f| {

@@ -160,29 +160,29 @@ pub enum Error {
 
 impl Error {
     /// Stable code for machines (CLI `--json`, IPC); never changes once shipped.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::WrongPassphrase => "wrong_passphrase",
-            Error::KdfBelowFloor => "kdf_below_floor",
-            Error::KdfAboveCeiling => "kdf_above_ceiling",
-            Error::KeyringDamaged { .. } => "keyring_damaged",
-            Error::RoleNotSigned { .. } => "role_not_signed",
-            Error::DatabaseDamaged { .. } => "database_damaged",
-            Error::VaultExists { .. } => "vault_exists",
-            Error::VaultNotFound { .. } => "vault_not_found",
-            Error::Forbidden { .. } => "forbidden",
-            Error::CompartmentLocked { .. } => "compartment_locked",
-            Error::NotFound { .. } => "not_found",
-            Error::Invalid { .. } => "invalid",
-            Error::UserExists(_) => "user_exists",
-            Error::LastAdmin => "last_admin",
-            Error::Io { .. } => "io",
-            Error::Mail(_) => "mail",
-            Error::Suppressed { .. } => "suppressed",
-            Error::Restricted { .. } => "restricted",
-            Error::SyncNotSetUp => "sync_not_set_up",
-            Error::SyncFolder { .. } => "sync_folder",
-            Error::Store(_) => "store",
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::KdfBelowFloor => ErrorCode::KdfBelowFloor,
+            Error::KdfAboveCeiling => ErrorCode::KdfAboveCeiling,
+            Error::KeyringDamaged { .. } => ErrorCode::KeyringDamaged,
+            Error::RoleNotSigned { .. } => ErrorCode::RoleNotSigned,
+            Error::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
+            Error::VaultExists { .. } => ErrorCode::VaultExists,
+            Error::VaultNotFound { .. } => ErrorCode::VaultNotFound,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::CompartmentLocked { .. } => ErrorCode::CompartmentLocked,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Invalid { .. } => ErrorCode::Invalid,
+            Error::UserExists(_) => ErrorCode::UserExists,
+            Error::LastAdmin => ErrorCode::LastAdmin,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Mail(_) => ErrorCode::Mail,
+            Error::Suppressed { .. } => ErrorCode::Suppressed,
+            Error::Restricted { .. } => ErrorCode::Restricted,
+            Error::SyncNotSetUp => ErrorCode::SyncNotSetUp,
+            Error::SyncFolder { .. } => ErrorCode::SyncFolder,
+            Error::Store(_) => ErrorCode::Store,
         }
     }
 
@@ -225,6 +225,130 @@ impl Error {
     }
 }
 
+/// The stable machine code of an [`Error`], one per variant: what the CLI's
+/// `--json` output and the desktop shell report, and what the UI and
+/// scripts match on (never the message). Serialised as the snake_case
+/// name, e.g. `wrong_passphrase`; a code never changes once shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ErrorCode {
+    /// [`Error::WrongPassphrase`].
+    WrongPassphrase,
+    /// [`Error::KdfBelowFloor`].
+    KdfBelowFloor,
+    /// [`Error::KdfAboveCeiling`].
+    KdfAboveCeiling,
+    /// [`Error::KeyringDamaged`].
+    KeyringDamaged,
+    /// [`Error::RoleNotSigned`].
+    RoleNotSigned,
+    /// [`Error::DatabaseDamaged`].
+    DatabaseDamaged,
+    /// [`Error::VaultExists`].
+    VaultExists,
+    /// [`Error::VaultNotFound`].
+    VaultNotFound,
+    /// [`Error::Forbidden`].
+    Forbidden,
+    /// [`Error::CompartmentLocked`].
+    CompartmentLocked,
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::Invalid`].
+    Invalid,
+    /// [`Error::UserExists`].
+    UserExists,
+    /// [`Error::LastAdmin`].
+    LastAdmin,
+    /// [`Error::Io`].
+    Io,
+    /// [`Error::Mail`].
+    Mail,
+    /// [`Error::Suppressed`].
+    Suppressed,
+    /// [`Error::Restricted`].
+    Restricted,
+    /// [`Error::SyncNotSetUp`].
+    SyncNotSetUp,
+    /// [`Error::SyncFolder`].
+    SyncFolder,
+    /// [`Error::Store`].
+    Store,
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::WrongPassphrase,
+        ErrorCode::KdfBelowFloor,
+        ErrorCode::KdfAboveCeiling,
+        ErrorCode::KeyringDamaged,
+        ErrorCode::RoleNotSigned,
+        ErrorCode::DatabaseDamaged,
+        ErrorCode::VaultExists,
+        ErrorCode::VaultNotFound,
+        ErrorCode::Forbidden,
+        ErrorCode::CompartmentLocked,
+        ErrorCode::NotFound,
+        ErrorCode::Invalid,
+        ErrorCode::UserExists,
+        ErrorCode::LastAdmin,
+        ErrorCode::Io,
+        ErrorCode::Mail,
+        ErrorCode::Suppressed,
+        ErrorCode::Restricted,
+        ErrorCode::SyncNotSetUp,
+        ErrorCode::SyncFolder,
+        ErrorCode::Store,
+    ];
+
+    /// The code as text, the same as its JSON form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::WrongPassphrase => "wrong_passphrase",
+            ErrorCode::KdfBelowFloor => "kdf_below_floor",
+            ErrorCode::KdfAboveCeiling => "kdf_above_ceiling",
+            ErrorCode::KeyringDamaged => "keyring_damaged",
+            ErrorCode::RoleNotSigned => "role_not_signed",
+            ErrorCode::DatabaseDamaged => "database_damaged",
+            ErrorCode::VaultExists => "vault_exists",
+            ErrorCode::VaultNotFound => "vault_not_found",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CompartmentLocked => "compartment_locked",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::UserExists => "user_exists",
+            ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::Io => "io",
+            ErrorCode::Mail => "mail",
+            ErrorCode::Suppressed => "suppressed",
+            ErrorCode::Restricted => "restricted",
+            ErrorCode::SyncNotSetUp => "sync_not_set_up",
+            ErrorCode::SyncFolder => "sync_folder",
+            ErrorCode::Store => "store",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// What a class of [`Error::Store`] (as `From<rusqlite::Error>` names it)
 /// says about the file, if it says the file is damaged.
 fn damage(class: &str) -> Option<&'static str> {
@@ -254,5 +378,22 @@ impl From<rusqlite::Error> for Error {
             _ => "internal".into(),
         };
         Error::Store(class)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn codes_serialise_as_their_text_and_are_distinct() {
+        for (i, c) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(
+                serde_json::to_value(c).expect("json"),
+                serde_json::json!(c.as_str())
+            );
+            assert_eq!(c, c.as_str());
+            assert!(!ErrorCode::ALL[i + 1..].contains(&c), "{c} twice");
+        }
     }
 }

@@ -21,5 +21,5 @@ pub mod store;
 pub mod sync;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 pub use session::Session;

@@ -67,7 +67,7 @@ describe('TauriBackend', () => {
       consent_required: false,
       validity_months: null,
     };
-    const consent = { purpose: 'e-marketing', channel: 'email', source: 'web_form', evidence: null, basis: null, at: null };
+    const consent = { purpose: 'e-marketing', channel: 'email' as const, source: 'web_form', evidence: null, basis: null, at: null };
     const smtp = { host: 'smtp.example.de', port: 587, tls: 'starttls' as const, from: 'info@example.de', user: null, has_password: false };
     await b.listPurposes();
     await b.savePurpose(purpose, true);

@@ -207,32 +207,6 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   joinTeam: false,
 };
 
-/** Error codes the core reports; the UI matches these, never message text. */
-export const ERROR_CODES = [
-  'wrong_passphrase',
-  'kdf_below_floor',
-  'kdf_above_ceiling',
-  'role_not_signed',
-  'keyring_damaged',
-  'database_damaged',
-  'vault_exists',
-  'vault_not_found',
-  'forbidden',
-  'compartment_locked',
-  'not_found',
-  'invalid',
-  'user_exists',
-  'last_admin',
-  'io',
-  'mail',
-  'store',
-  'locked',
-  'restricted',
-  'suppressed',
-  'sync_not_set_up',
-  'sync_folder',
-] as const;
-
 export function isIpcError(e: unknown): e is IpcError {
   return (
     typeof e === 'object' &&

@@ -61,6 +61,7 @@ import type {
   SweepReport,
   SyncReport,
   SyncState,
+  IpcCode,
 } from './types';
 import { checkBirthday, isEmail, isLanguageCode, isPhone, MIN_PASSPHRASE } from './validate';
 
@@ -108,7 +109,7 @@ export function sessionFor(user: string, role: Role): SessionInfo {
   };
 }
 
-function fail(code: string, message: string, field: string | null = null): IpcError {
+function fail(code: IpcCode, message: string, field: string | null = null): IpcError {
   return { code, message, field };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toBase64 } from './files';
 import { addMonths } from './mock-consent';
 import { MockBackend, sessionFor } from './mock-backend';
-import type { ConsentInput, Role } from './types';
+import type { Channel, ConsentInput, Role } from './types';
 
 const PASS = 'passphrase-123';
 const ROLES: Role[] = ['admin', 'dpo', 'sales', 'agent', 'auditor'];
@@ -13,7 +13,7 @@ function vault(now?: () => Date) {
   return { b, id };
 }
 
-function given(purpose = 'e-marketing', channel = 'email', at: string | null = null): ConsentInput {
+function given(purpose = 'e-marketing', channel: Channel = 'email', at: string | null = null): ConsentInput {
   return { purpose, channel, source: 'web_form', evidence: null, basis: null, at };
 }
 
@@ -74,7 +74,7 @@ describe('MockBackend: consents', () => {
     await expect(b.withdrawConsent(id, 'e-marketing', 'sms', null)).rejects.toMatchObject({ code: 'invalid', field: 'purpose' });
     // Validation names the field.
     await expect(b.giveConsent(id, { ...given(), source: 'pigeon' })).rejects.toMatchObject({ field: 'source' });
-    await expect(b.giveConsent(id, { ...given(), channel: 'fax' })).rejects.toMatchObject({ field: 'channel' });
+    await expect(b.giveConsent(id, { ...given(), channel: 'fax' as unknown as Channel })).rejects.toMatchObject({ field: 'channel' });
     await expect(b.giveConsent(id, given('e-marketing', 'email', '2026-03-02T00:00:00Z'))).rejects.toMatchObject({ field: 'at' });
     await expect(b.giveConsent(id, given('nope'))).rejects.toMatchObject({ code: 'not_found' });
 

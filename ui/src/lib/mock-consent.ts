@@ -35,6 +35,7 @@ import type {
   Role,
   SmtpSettings,
   UnjustifiedField,
+  IpcCode,
 } from './types';
 
 type Stored = string | string[];
@@ -75,7 +76,7 @@ export { addMonths };
 
 const DAY = 86_400_000;
 
-function fail(code: string, message: string, field: string | null = null): IpcError {
+function fail(code: IpcCode, message: string, field: string | null = null): IpcError {
   return { code, message, field };
 }
 

@@ -4,11 +4,11 @@
 // is in mock-backend.ts, which holds them.
 import { requireAction } from './mock-roles';
 import { addMonthsToDate, REQUEST_KINDS } from './rights';
-import type { DsRequest, IpcError, NewRequest, RequestRow, Restriction, Role } from './types';
+import type { DsRequest, IpcCode, IpcError, NewRequest, RequestRow, Restriction, Role } from './types';
 
 const DAY = 86_400_000;
 
-function fail(code: string, message: string, field: string | null = null): IpcError {
+function fail(code: IpcCode, message: string, field: string | null = null): IpcError {
   return { code, message, field };
 }
 

@@ -3,7 +3,7 @@
 // failed (kept as the shell keeps it). Tests steer it through `folderProblems`
 // (files the folder holds that a sync skips) and `failure` (the error every
 // sync fails with until it is cleared).
-import type { DeviceInfo, IpcError, Role, SyncProblem, SyncReport, SyncState } from './types';
+import type { DeviceInfo, IpcCode, IpcError, Role, SyncProblem, SyncReport, SyncState } from './types';
 
 /** The computer name of the mock's own laptop. */
 export const MOCK_HOST = 'anna-laptop';
@@ -38,7 +38,7 @@ export function mockDeviceId(): string {
   return `0190f3a2c4d87e11b0c4${devices.toString(16).padStart(12, '0')}`;
 }
 
-function fail(code: string, message: string, field: string | null = null): IpcError {
+function fail(code: IpcCode, message: string, field: string | null = null): IpcError {
   return { code, message, field };
 }
 

@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { formatDateTime } from '../lib/format';
 import type { MockBackend } from '../lib/mock-backend';
+import type { Channel } from '../lib/types';
 import { byTestId, mockWith, openBySearch, PASS, renderSignedIn } from './helpers';
 
 function seeded() {
@@ -42,7 +43,7 @@ function select(id: string, value: string) {
   return fireEvent.change(document.getElementById(id)!, { target: { value } });
 }
 
-async function seedConsent(mock: MockBackend, user: string, id: string, at: string | null, channel = 'email') {
+async function seedConsent(mock: MockBackend, user: string, id: string, at: string | null, channel: Channel = 'email') {
   await mock.unlock(user, PASS);
   return mock.giveConsent(id, { purpose: 'e-marketing', channel, source: 'web_form', evidence: 'Newsletter box ticked', basis: null, at });
 }

@@ -315,6 +315,7 @@ impl Compartment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Lang {
     /// German.
     De,
@@ -389,9 +390,40 @@ impl FieldDef {
 
 /// Kinds of interaction.
 pub const INTERACTION_KINDS: &[&str] = &["call", "meeting", "email", "letter", "note"];
-/// Records the law requires to be kept (HGB §257, AO §147): a business
-/// letter sent or received, or an invoice (a booking voucher).
-pub const KEEP_CLASSES: &[&str] = &["business_letter", "invoice"];
+/// What an interaction is kept as when the law requires it to be kept
+/// (HGB §257, AO §147). Stored, and sent to the UI, as `business_letter`
+/// or `invoice`; the command line says `business-letter` (or
+/// `business_letter`) and `invoice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum KeepClass {
+    /// A business letter sent or received (HGB §257 (1) 2–3).
+    #[cfg_attr(feature = "clap", value(alias = "business_letter"))]
+    BusinessLetter,
+    /// An invoice or other booking voucher (HGB §257 (1) 4).
+    Invoice,
+}
+
+impl KeepClass {
+    /// Every class.
+    pub const ALL: [KeepClass; 2] = [KeepClass::BusinessLetter, KeepClass::Invoice];
+
+    /// Stable name, as stored in an interaction's `keep` field.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeepClass::BusinessLetter => "business_letter",
+            KeepClass::Invoice => "invoice",
+        }
+    }
+}
+
+/// The stable names of [`KeepClass`]: the values the `keep` field takes.
+pub const KEEP_CLASSES: &[&str] = &[
+    KeepClass::BusinessLetter.as_str(),
+    KeepClass::Invoice.as_str(),
+];
 /// Salutations.
 pub const SALUTATIONS: &[&str] = &["mr", "ms", "mx", "none"];
 

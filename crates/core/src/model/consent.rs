@@ -102,6 +102,7 @@ impl LegalBasis {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Channel {
     /// Email.
     Email,
@@ -125,11 +126,6 @@ impl Channel {
             Channel::Post => "post",
             Channel::Sms => "sms",
         }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
     }
 
     /// Label.
@@ -505,13 +501,13 @@ pub struct ReconsentItem {
 }
 
 /// A consent to record.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConsentInput {
     /// Purpose key.
     pub purpose: String,
-    /// Channel name.
-    pub channel: String,
+    /// The channel it covers.
+    pub channel: Channel,
     /// Source name (from the source list).
     pub source: String,
     /// Evidence in words.

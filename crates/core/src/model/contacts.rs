@@ -11,7 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::model::categories::{Category, FieldDef, RecordKind, ValueType};
+use crate::model::categories::{Category, FieldDef, KeepClass, RecordKind, ValueType};
 
 /// Newtype for record ids handed out by the API.
 pub type RecordId = Uuid;
@@ -119,8 +119,8 @@ pub struct InteractionInput {
     pub text: Option<String>,
     /// When it happened; now if absent.
     pub at: Option<DateTime<Utc>>,
-    /// A record the law requires to keep: business_letter or invoice.
-    pub keep: Option<String>,
+    /// A record the law requires to keep.
+    pub keep: Option<KeepClass>,
 }
 
 /// What a reader sees of a field.

@@ -17,6 +17,7 @@ use crate::model::contacts::RecordId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RequestKind {
     /// Art. 15: access.
     Access,
@@ -53,11 +54,6 @@ impl RequestKind {
             RequestKind::Objection => "objection",
             RequestKind::Portability => "portability",
         }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
     }
 }
 

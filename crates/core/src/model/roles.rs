@@ -20,6 +20,7 @@ use crate::model::categories::{Category, Compartment, RecordKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Role {
     /// Manages users and everything else.
     Admin,
@@ -125,11 +126,6 @@ impl Role {
             Role::Agent => "agent",
             Role::Auditor => "auditor",
         }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The permission matrix.

@@ -236,11 +236,6 @@ impl Session {
         }
     }
 
-    pub(crate) fn parse_channel(channel: &str) -> Result<Channel> {
-        Channel::parse(channel)
-            .ok_or_else(|| Error::invalid("channel", "use email, phone, post or sms"))
-    }
-
     /// Evidence and withdrawal reasons are typed in a multi-line box (the
     /// UI's textarea): line breaks and tabs pass, other control characters
     /// (terminal escapes) are refused.
@@ -267,7 +262,7 @@ impl Session {
         self.person_exists(person)?;
         self.refuse_if_restricted(person)?;
         let purpose = self.purpose(&input.purpose)?;
-        let channel = Self::parse_channel(&input.channel)?;
+        let channel = input.channel;
         let source = self.check_source(&input.source)?;
         let evidence = Self::check_evidence("evidence", input.evidence.as_deref())?;
         let now = self.now();
@@ -369,13 +364,12 @@ impl Session {
         &mut self,
         person: RecordId,
         purpose: &str,
-        channel: &str,
+        channel: Channel,
         reason: Option<&str>,
     ) -> Result<ConsentEntry> {
         self.require(Action::RecordConsent)?;
         self.person_exists(person)?;
         let purpose = self.purpose(purpose)?;
-        let channel = Self::parse_channel(channel)?;
         let last = self
             .entries_of(person)?
             .into_iter()

@@ -231,11 +231,8 @@ impl Session {
         if let Some(text) = &input.text {
             fields.push(("text".into(), FieldInput::Text(text.clone())));
         }
-        if let Some(keep) = input.keep.as_deref().filter(|k| !k.trim().is_empty()) {
-            fields.push((
-                "keep".into(),
-                FieldInput::Text(keep.trim().replace('-', "_")),
-            ));
+        if let Some(keep) = input.keep {
+            fields.push(("keep".into(), FieldInput::Text(keep.as_str().into())));
         }
         let mut ops = vec![self.create_op(id, RecordKind::Interaction, Some(person))];
         ops.extend(self.field_ops(id, RecordKind::Interaction, &fields)?);

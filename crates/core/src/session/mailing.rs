@@ -53,7 +53,7 @@ impl Session {
     pub fn mailing_export(
         &mut self,
         purpose: &str,
-        channel: &str,
+        channel: Channel,
         path: &Path,
     ) -> Result<MailingExport> {
         let (purpose, channel, rows) = self.mailing_rows(purpose, channel)?;
@@ -71,13 +71,13 @@ impl Session {
         &mut self,
         dir: &Path,
         purpose: &str,
-        channel: &str,
+        channel: Channel,
     ) -> Result<(PathBuf, MailingExport)> {
         self.require(Action::ExportMailing)?;
         let stem = format!(
             "mailing-{}-{}-{}",
             slug(purpose),
-            slug(channel),
+            slug(channel.as_str()),
             self.today()
         );
         let path = export_path(dir, &stem, "csv")?;
@@ -88,11 +88,10 @@ impl Session {
     fn mailing_rows(
         &self,
         purpose: &str,
-        channel: &str,
+        channel: Channel,
     ) -> Result<(Purpose, Channel, Vec<MailingRow>)> {
         self.require(Action::ExportMailing)?;
         let purpose = self.purpose(purpose)?;
-        let channel = Self::parse_channel(channel)?;
         let now = self.now();
         let latest = self.latest_entries()?;
         let mut eligible: BTreeMap<Uuid, ()> = BTreeMap::new();

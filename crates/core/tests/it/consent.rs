@@ -8,7 +8,7 @@ use tresor_core::Session;
 use tresor_core::clock::FixedClock;
 use tresor_core::crypto::KdfParams;
 use tresor_core::model::categories::{Category, Lang};
-use tresor_core::model::consent::{ConsentInput, ConsentState, LegalBasis};
+use tresor_core::model::consent::{Channel, ConsentInput, ConsentState, LegalBasis};
 use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::model::roles::Role;
 use tresor_core::render::{self, ExportFormat};
@@ -57,10 +57,10 @@ fn person(s: &mut Session, name: &str, email: &str) -> uuid::Uuid {
     .expect("person")
 }
 
-fn consent(purpose: &str, channel: &str, source: &str) -> ConsentInput {
+fn consent(purpose: &str, channel: Channel, source: &str) -> ConsentInput {
     ConsentInput {
         purpose: purpose.into(),
-        channel: channel.into(),
+        channel,
         source: source.into(),
         evidence: Some("signed form".into()),
         basis: None,
@@ -72,10 +72,10 @@ fn consent(purpose: &str, channel: &str, source: &str) -> ConsentInput {
 fn given_then_withdrawn_keeps_both_entries_with_author_and_time() {
     let mut f = vault_at(start());
     let p = person(&mut f.s, "Erika Mustermann", "erika@example.de");
-    f.s.give_consent(p, &consent("e-marketing", "email", "web_form"), None)
+    f.s.give_consent(p, &consent("e-marketing", Channel::Email, "web_form"), None)
         .expect("give");
     f.clock.advance_ms(DAY_MS);
-    f.s.withdraw_consent(p, "e-marketing", "email", Some("too many mails"))
+    f.s.withdraw_consent(p, "e-marketing", Channel::Email, Some("too many mails"))
         .expect("withdraw");
     let h = f.s.consent_history(p).expect("history");
     assert_eq!(h.len(), 2);
@@ -94,7 +94,7 @@ fn given_then_withdrawn_keeps_both_entries_with_author_and_time() {
     assert!(!em.lawful);
     assert_eq!(em.channels[0].state, ConsentState::Withdrawn);
     // A consent dated before the withdrawal cannot revive it.
-    let mut backdated = consent("e-marketing", "email", "letter");
+    let mut backdated = consent("e-marketing", Channel::Email, "letter");
     backdated.at = Some(start());
     let err =
         f.s.give_consent(p, &backdated, None)
@@ -102,7 +102,7 @@ fn given_then_withdrawn_keeps_both_entries_with_author_and_time() {
     assert_eq!(err.field(), Some("at"));
     // Nothing left to withdraw: refused, and nothing was appended.
     assert!(
-        f.s.withdraw_consent(p, "e-marketing", "email", None)
+        f.s.withdraw_consent(p, "e-marketing", Channel::Email, None)
             .is_err()
     );
     assert_eq!(f.s.consent_history(p).expect("history").len(), 2);
@@ -116,24 +116,32 @@ fn expired_consent_is_excluded_from_the_mailing_list_and_listed_for_reconsent() 
     let phone_only = person(&mut f.s, "Paul Telefon", "paul@example.de");
     let never = person(&mut f.s, "Vera Nie", "vera@example.de");
     let _ = never;
-    f.s.give_consent(old, &consent("e-marketing", "email", "event"), None)
+    f.s.give_consent(old, &consent("e-marketing", Channel::Email, "event"), None)
         .expect("old");
     // 25 months later (validity is 24): old has expired, fresh is new.
     f.clock.advance_ms(25 * 31 * DAY_MS);
-    f.s.give_consent(fresh, &consent("e-marketing", "email", "web_form"), None)
-        .expect("fresh");
-    f.s.give_consent(phone_only, &consent("e-marketing", "phone", "phone"), None)
-        .expect("phone");
+    f.s.give_consent(
+        fresh,
+        &consent("e-marketing", Channel::Email, "web_form"),
+        None,
+    )
+    .expect("fresh");
+    f.s.give_consent(
+        phone_only,
+        &consent("e-marketing", Channel::Phone, "phone"),
+        None,
+    )
+    .expect("phone");
 
     // A list that cannot be written leaves no disclosure behind.
     let nowhere = f._tmp.path().join("no-such-folder").join("list.csv");
-    f.s.mailing_export("e-marketing", "email", &nowhere)
+    f.s.mailing_export("e-marketing", Channel::Email, &nowhere)
         .expect_err("the folder does not exist");
     assert!(f.s.disclosures().expect("disclosures").is_empty());
 
     let list = f._tmp.path().join("list.csv");
     let export =
-        f.s.mailing_export("e-marketing", "email", &list)
+        f.s.mailing_export("e-marketing", Channel::Email, &list)
             .expect("export");
     let ids: Vec<_> = export.rows.iter().map(|r| r.person).collect();
     assert_eq!(ids, vec![fresh], "only a valid consent for exactly email");
@@ -228,11 +236,11 @@ fn roles_limit_who_records_exports_and_configures() {
     let mut agent =
         Session::unlock(&f.dir, "alex", b"agent passphrase two", f.clock.clone()).expect("agent");
     agent
-        .give_consent(p, &consent("e-marketing", "phone", "phone"), None)
+        .give_consent(p, &consent("e-marketing", Channel::Phone, "phone"), None)
         .expect("agents take consents on the phone");
     assert_eq!(
         agent
-            .mailing_export("e-marketing", "phone", &f._tmp.path().join("x.csv"))
+            .mailing_export("e-marketing", Channel::Phone, &f._tmp.path().join("x.csv"))
             .expect_err("no mailing")
             .code(),
         "forbidden"
@@ -261,7 +269,7 @@ fn roles_limit_who_records_exports_and_configures() {
     );
     assert_eq!(
         auditor
-            .give_consent(p, &consent("e-marketing", "email", "email"), None)
+            .give_consent(p, &consent("e-marketing", Channel::Email, "email"), None)
             .expect_err("read-only")
             .code(),
         "forbidden"
@@ -276,7 +284,7 @@ fn evidence_files_are_kept_and_returned_unchanged() {
     let e =
         f.s.give_consent(
             p,
-            &consent("e-marketing", "post", "business_card"),
+            &consent("e-marketing", Channel::Post, "business_card"),
             Some(("card.pdf", &scan)),
         )
         .expect("give");
@@ -323,7 +331,10 @@ fn terminal_escapes_are_refused_in_purposes_and_consent_texts() {
     let err =
         f.s.save_purpose(&purpose, false)
             .expect_err("escape in a name");
-    assert_eq!((err.code(), err.field()), ("invalid", Some("name_de")));
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("invalid", Some("name_de"))
+    );
     let mut purpose = f.s.purpose("e-marketing").expect("purpose");
     purpose.name_en = format!("{clear}Marketing");
     let err =
@@ -335,16 +346,19 @@ fn terminal_escapes_are_refused_in_purposes_and_consent_texts() {
     let err = f.s.save_purpose(&purpose, false).expect_err("escape");
     assert_eq!(err.field(), Some("recipients"));
 
-    let mut with_escape = consent("e-marketing", "email", "event");
+    let mut with_escape = consent("e-marketing", Channel::Email, "event");
     with_escape.evidence = Some(format!("Messe-Stand{clear}"));
     let err =
         f.s.give_consent(p, &with_escape, None)
             .expect_err("escape in evidence");
-    assert_eq!((err.code(), err.field()), ("invalid", Some("evidence")));
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("invalid", Some("evidence"))
+    );
     let err =
         f.s.give_consent(
             p,
-            &consent("e-marketing", "email", "event"),
+            &consent("e-marketing", Channel::Email, "event"),
             Some(("nachweis\x1b]0;x\x07.pdf", b"%PDF")),
         )
         .expect_err("escape in a file name");
@@ -355,11 +369,11 @@ fn terminal_escapes_are_refused_in_purposes_and_consent_texts() {
     );
 
     // Line breaks stay allowed where the box is multi-line.
-    let mut two_lines = consent("e-marketing", "email", "event");
+    let mut two_lines = consent("e-marketing", Channel::Email, "event");
     two_lines.evidence = Some("Messe-Stand\nHalle 3".into());
     f.s.give_consent(p, &two_lines, None).expect("two lines");
     let err =
-        f.s.withdraw_consent(p, "e-marketing", "email", Some("genug\x1b[31m"))
+        f.s.withdraw_consent(p, "e-marketing", Channel::Email, Some("genug\x1b[31m"))
             .expect_err("escape in the reason");
     assert_eq!(err.field(), Some("reason"));
 }

@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use tresor_core::Session;
 use tresor_core::clock::FixedClock;
 use tresor_core::crypto::KdfParams;
-use tresor_core::model::consent::ConsentInput;
+use tresor_core::model::categories::KeepClass;
+use tresor_core::model::consent::{Channel, ConsentInput};
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::retention::RuleChange;
@@ -44,14 +45,14 @@ fn person(s: &mut Session, name: &str) -> uuid::Uuid {
     .expect("person")
 }
 
-fn interaction(s: &mut Session, p: uuid::Uuid, when: DateTime<Utc>, keep: Option<&str>) {
+fn interaction(s: &mut Session, p: uuid::Uuid, when: DateTime<Utc>, keep: Option<KeepClass>) {
     s.add_interaction(
         p,
         &InteractionInput {
             kind: "letter".into(),
             summary: "Rechnung".into(),
             at: Some(when),
-            keep: keep.map(Into::into),
+            keep,
             ..Default::default()
         },
     )
@@ -62,7 +63,7 @@ fn interaction(s: &mut Session, p: uuid::Uuid, when: DateTime<Utc>, keep: Option
 fn a_kept_invoice_holds_the_person_until_its_period_ends_then_the_sweep_erases_all() {
     let (_tmp, clock, mut s) = vault_at(at(2026, 6, 1));
     let p = person(&mut s, "Rita Rechnung");
-    interaction(&mut s, p, at(2026, 5, 20), Some("invoice"));
+    interaction(&mut s, p, at(2026, 5, 20), Some(KeepClass::Invoice));
     interaction(&mut s, p, at(2026, 5, 21), None);
     let req = s
         .open_request(&NewRequest {
@@ -122,7 +123,7 @@ fn withdrawing_the_only_basis_deletes_a_month_later_and_anonymising_keeps_statis
             p,
             &ConsentInput {
                 purpose: "e-marketing".into(),
-                channel: "email".into(),
+                channel: Channel::Email,
                 source: "web_form".into(),
                 evidence: None,
                 basis: None,
@@ -134,7 +135,7 @@ fn withdrawing_the_only_basis_deletes_a_month_later_and_anonymising_keeps_statis
     }
     clock.advance_ms(10 * DAY_MS);
     for p in [nora, kurt] {
-        s.withdraw_consent(p, "e-marketing", "email", None)
+        s.withdraw_consent(p, "e-marketing", Channel::Email, None)
             .expect("withdraw");
     }
     clock.advance_ms(20 * DAY_MS);
