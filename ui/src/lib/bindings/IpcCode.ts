@@ -2,6 +2,7 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * An [`IpcError`]'s code: one of the core's, or the shell's own `locked`.
+ * An [`IpcError`]'s code: one of the core's, or the shell's own `locked`
+ * (and the UI's own `internal`).
  */
 export type IpcCode = "locked" | "internal" | ErrorCode;
