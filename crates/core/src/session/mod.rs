@@ -150,6 +150,35 @@ pub(crate) fn owned_ctx<'a>(domain: &'a str, owner: &'a str) -> Context<'a> {
 }
 
 impl Session {
+    /// Runs `work` in one batch of the store (one transaction around its
+    /// writes, see `Store::begin_batch`). The batch ends here on every
+    /// path: committed, or rolled back on an error, a failed commit or a
+    /// panic (the app goes on after one), also one while the derived rows
+    /// are refreshed before the commit.
+    pub(crate) fn in_batch<T>(
+        &mut self,
+        work: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        self.store.begin_batch()?;
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let done = work(self)?;
+            self.store.end_batch().map(|()| done)
+        }));
+        let result = match run {
+            Ok(r) => r,
+            Err(panic) => {
+                self.store.abort_batch();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        if result.is_err() {
+            self.store.abort_batch();
+        }
+        result
+    }
+}
+
+impl Session {
     pub(crate) fn new(
         vault: VaultDir,
         store: Store,

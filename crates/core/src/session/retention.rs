@@ -360,24 +360,8 @@ impl Session {
         // Every removal in one batch: the pages that each removal touches
         // again (the indexes, the journal of removals, the tombstones, the
         // clock) are written once, not once per person, and a sweep that
-        // fails removes nothing. It ends here on every path: committed, or
-        // rolled back on an error, a failed commit or a panic.
-        self.store.begin_batch()?;
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let swept = self.remove_due(now)?;
-            self.store.end_batch().map(|()| swept)
-        }));
-        let swept = match run {
-            Ok(r) => r,
-            Err(panic) => {
-                self.store.abort_batch();
-                std::panic::resume_unwind(panic);
-            }
-        };
-        if swept.is_err() {
-            self.store.abort_batch();
-        }
-        let (tally, held) = swept?;
+        // fails removes nothing.
+        let (tally, held) = self.in_batch(|s| s.remove_due(now))?;
         self.log_sweep(now, by, tally, held)
     }
 

@@ -214,25 +214,10 @@ impl Session {
         // and again by one segment after another (indexes, the search
         // index) are written once per part, and the rows derived from the
         // changes are refreshed once, before each commit.
-        self.store.begin_batch()?;
-        // The batch ends here on every path: committed, or rolled back on
-        // an error, a failed commit or a panic (the app goes on after one),
-        // also one while the derived rows are refreshed before the commit.
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let e = self.pull_segments(layout, team, tk, report)?;
-            self.store.end_batch().map(|()| erased | e)
-        }));
-        let result = match run {
-            Ok(r) => r,
-            Err(panic) => {
-                self.store.abort_batch();
-                std::panic::resume_unwind(panic);
-            }
-        };
-        if result.is_err() {
-            self.store.abort_batch();
-        }
-        result
+        self.in_batch(|s| {
+            let e = s.pull_segments(layout, team, tk, report)?;
+            Ok(erased | e)
+        })
     }
 
     fn pull_segments(
