@@ -39,10 +39,13 @@ FEATURES=(--features tresor-app/custom-protocol)
 
 step "ui: types, component tests, build" ui
 step "format" cargo fmt --all -- --check
-step "lints" cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+# The lints also see the development server (tresor-shell's `serve`), which
+# the tests below leave out so that the app they build holds none of it.
+step "lints" cargo clippy --workspace --all-targets --locked --features tresor-app/custom-protocol,tresor-shell/serve -- -D warnings
 RUSTDOCFLAGS="-D warnings" step "docs" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
 step "tests: core, cli, shell, generated TypeScript types, and end to end in the real app window" \
     cargo test --workspace --locked --no-fail-fast "${FEATURES[@]}" --lib --bins --tests
+step "tests: the development server" cargo test -p tresor-shell --locked --features serve --lib serve::
 
 # One closing line for all runners: cargo's "test result" lines and vitest's
 # "Tests  N passed"; a step that failed without a test failing counts as one.

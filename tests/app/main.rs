@@ -6,4 +6,5 @@
 
 mod e2e;
 mod measure;
+mod no_server;
 mod support;

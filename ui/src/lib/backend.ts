@@ -225,205 +225,241 @@ export function toIpcError(e: unknown): IpcError {
   return { code: 'internal', message, field: null };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toIpcError(e);
-  }
-}
+/** Sends one command of the shell's table with its arguments (keys in camelCase). */
+export type Transport = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
 
-/** The real backend: Tauri commands (argument keys in camelCase). */
-export class TauriBackend implements Backend {
+/**
+ * The backend over the shell's command table, whatever carries the calls:
+ * Tauri's IPC in the app, HTTP to the development server in a browser and
+ * in the component tests. Every rejection is an IpcError.
+ */
+export class CommandBackend implements Backend {
+  private readonly call: Transport;
+  constructor(transport: Transport) {
+    this.call = async <T>(cmd: string, args?: Record<string, unknown>): Promise<T> => {
+      try {
+        return await transport<T>(cmd, args);
+      } catch (e) {
+        throw toIpcError(e);
+      }
+    };
+  }
   appStatus() {
-    return call<AppStatus>('app_status');
+    return this.call<AppStatus>('app_status');
   }
   createVault(admin: string, passphrase: string) {
-    return call<Created>('create_vault', { admin, passphrase });
+    return this.call<Created>('create_vault', { admin, passphrase });
   }
   openVault(dir: string) {
-    return call<AppStatus>('open_vault', { dir });
+    return this.call<AppStatus>('open_vault', { dir });
   }
   openDemo() {
-    return call<AppStatus>('open_demo');
+    return this.call<AppStatus>('open_demo');
   }
   unlock(user: string, passphrase: string) {
-    return call<SessionInfo>('unlock', { user, passphrase });
+    return this.call<SessionInfo>('unlock', { user, passphrase });
   }
   lock() {
-    return call<AppStatus>('lock');
+    return this.call<AppStatus>('lock');
   }
   listContacts(offset: number, limit: number) {
-    return call<ContactPage>('list_contacts', { offset, limit });
+    return this.call<ContactPage>('list_contacts', { offset, limit });
   }
   searchContacts(query: string, limit: number) {
-    return call<DirectoryRow[]>('search_contacts', { query, limit });
+    return this.call<DirectoryRow[]>('search_contacts', { query, limit });
   }
   getContact(id: string) {
-    return call<ContactView>('get_contact', { id });
+    return this.call<ContactView>('get_contact', { id });
   }
   contactHistory(id: string) {
-    return call<HistoryEntry[]>('contact_history', { id });
+    return this.call<HistoryEntry[]>('contact_history', { id });
   }
   addContact(changes: FieldChange[]) {
-    return call<string>('add_contact', { changes });
+    return this.call<string>('add_contact', { changes });
   }
   editContact(id: string, changes: FieldChange[]) {
-    return call<null>('edit_contact', { id, changes });
+    return this.call<null>('edit_contact', { id, changes });
   }
   addInteraction(contact: string, interaction: NewInteraction) {
-    return call<string>('add_interaction', { contact, interaction });
+    return this.call<string>('add_interaction', { contact, interaction });
   }
   listUsers() {
-    return call<UserInfo[]>('list_users');
+    return this.call<UserInfo[]>('list_users');
   }
   addUser(name: string, role: Role, passphrase: string) {
-    return call<null>('add_user', { name, roleName: role, passphrase });
+    return this.call<null>('add_user', { name, roleName: role, passphrase });
   }
   setUserRole(name: string, role: Role) {
-    return call<null>('set_user_role', { name, roleName: role });
+    return this.call<null>('set_user_role', { name, roleName: role });
   }
   removeUser(name: string) {
-    return call<null>('remove_user', { name });
+    return this.call<null>('remove_user', { name });
   }
   changePassphrase(name: string, passphrase: string) {
-    return call<null>('change_passphrase', { name, passphrase });
+    return this.call<null>('change_passphrase', { name, passphrase });
   }
   listPurposes() {
-    return call<Purpose[]>('list_purposes');
+    return this.call<Purpose[]>('list_purposes');
   }
   savePurpose(purpose: Purpose, isNew: boolean) {
-    return call<null>('save_purpose', { purpose, isNew });
+    return this.call<null>('save_purpose', { purpose, isNew });
   }
   consentSources() {
-    return call<string[]>('consent_sources');
+    return this.call<string[]>('consent_sources');
   }
   setConsentSources(sources: string[]) {
-    return call<string[]>('set_consent_sources', { sources });
+    return this.call<string[]>('set_consent_sources', { sources });
   }
   legalBasis(id: string) {
-    return call<LegalBasisView>('legal_basis', { id });
+    return this.call<LegalBasisView>('legal_basis', { id });
   }
   giveConsent(id: string, consent: ConsentInput, file: EvidencePick | null = null) {
     const evidenceFile: EvidenceUpload | null = file ? { name: file.name, data_base64: file.dataBase64 } : null;
-    return call<ConsentEntry>('give_consent', { id, consent, evidenceFile });
+    return this.call<ConsentEntry>('give_consent', { id, consent, evidenceFile });
   }
   saveEvidence(entryId: string) {
-    return call<ExportedFile>('save_evidence', { entry: entryId });
+    return this.call<ExportedFile>('save_evidence', { entry: entryId });
   }
   withdrawConsent(id: string, purpose: string, channel: Channel, reason: string | null) {
-    return call<ConsentEntry>('withdraw_consent', { id, purpose, channel, reason });
+    return this.call<ConsentEntry>('withdraw_consent', { id, purpose, channel, reason });
   }
   requestConsent(id: string, purpose: string) {
-    return call<ConsentEntry>('request_consent', { id, purpose });
+    return this.call<ConsentEntry>('request_consent', { id, purpose });
   }
   confirmConsent(text: string) {
-    return call<ConsentEntry>('confirm_consent', { text });
+    return this.call<ConsentEntry>('confirm_consent', { text });
   }
   reconsentList(withinDays: number) {
-    return call<ReconsentItem[]>('reconsent_list', { withinDays });
+    return this.call<ReconsentItem[]>('reconsent_list', { withinDays });
   }
   registerVersions() {
-    return call<RegisterVersionInfo[]>('register_versions');
+    return this.call<RegisterVersionInfo[]>('register_versions');
   }
   getRegister(version: number | null) {
-    return call<Register>('get_register', { version });
+    return this.call<Register>('get_register', { version });
   }
   exportLegalBasis(id: string, format: 'xlsx' | 'csv', lang: Lang) {
-    return call<ExportedFile>('export_legal_basis', { id, format, lang });
+    return this.call<ExportedFile>('export_legal_basis', { id, format, lang });
   }
   exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang) {
-    return call<ExportedFile>('export_register', { version, format, lang });
+    return this.call<ExportedFile>('export_register', { version, format, lang });
   }
   exportMailing(purpose: string, channel: Channel) {
-    return call<ExportedFile>('export_mailing', { purpose, channel });
+    return this.call<ExportedFile>('export_mailing', { purpose, channel });
   }
   smtpSettings() {
-    return call<SmtpSettings | null>('smtp_settings');
+    return this.call<SmtpSettings | null>('smtp_settings');
   }
   saveSmtp(settings: SmtpSettings, password: string | null) {
-    return call<null>('save_smtp', { settings, password });
+    return this.call<null>('save_smtp', { settings, password });
   }
   listRequests() {
-    return call<RequestRow[]>('list_requests');
+    return this.call<RequestRow[]>('list_requests');
   }
   openRequest(request: NewRequest) {
-    return call<DsRequest>('open_request', { request });
+    return this.call<DsRequest>('open_request', { request });
   }
   extendRequest(reference: string, reason: string) {
-    return call<DsRequest>('extend_request', { reference, reason });
+    return this.call<DsRequest>('extend_request', { reference, reason });
   }
   closeRequest(reference: string, outcome: string | null) {
-    return call<DsRequest>('close_request', { reference, outcome });
+    return this.call<DsRequest>('close_request', { reference, outcome });
   }
   previewPackage(id: string, lang: Lang) {
-    return call<PackagePreview>('preview_package', { id, lang });
+    return this.call<PackagePreview>('preview_package', { id, lang });
   }
   generatePackagePassphrase() {
-    return call<string>('generate_package_passphrase');
+    return this.call<string>('generate_package_passphrase');
   }
   releasePackage(id: string, lang: Lang, uiLang: Lang, request: string | null, passphrase: string | null) {
-    return call<ReleasedPackage | null>('release_package', { id, lang, uiLang, request, passphrase });
+    return this.call<ReleasedPackage | null>('release_package', { id, lang, uiLang, request, passphrase });
   }
   contactRestriction(id: string) {
-    return call<Restriction | null>('contact_restriction', { id });
+    return this.call<Restriction | null>('contact_restriction', { id });
   }
   restrictContact(id: string, request: string) {
-    return call<Restriction>('restrict_contact', { id, request });
+    return this.call<Restriction>('restrict_contact', { id, request });
   }
   unrestrictContact(id: string) {
-    return call<null>('unrestrict_contact', { id });
+    return this.call<null>('unrestrict_contact', { id });
   }
   objectContact(id: string, purpose: string, request: string) {
-    return call<number>('object_contact', { id, purpose, request });
+    return this.call<number>('object_contact', { id, purpose, request });
   }
   eraseContact(id: string, request: string, suppress: boolean) {
-    return call<ErasureReport>('erase_contact', { id, request, suppress });
+    return this.call<ErasureReport>('erase_contact', { id, request, suppress });
   }
   deleteExportFiles(files: string[]) {
-    return call<number>('delete_export_files', { files });
+    return this.call<number>('delete_export_files', { files });
   }
   verifyErasure(texts: string[]) {
-    return call<VerifyReport>('verify_erasure', { texts });
+    return this.call<VerifyReport>('verify_erasure', { texts });
   }
   retentionRules() {
-    return call<RetentionRule[]>('retention_rules');
+    return this.call<RetentionRule[]>('retention_rules');
   }
   retentionPreview(days: number, lang: Lang) {
-    return call<DueItem[]>('retention_preview', { days, lang });
+    return this.call<DueItem[]>('retention_preview', { days, lang });
   }
   runRetention() {
-    return call<SweepReport>('run_retention');
+    return this.call<SweepReport>('run_retention');
   }
   deletionLog() {
-    return call<DeletionLogEntry[]>('deletion_log');
+    return this.call<DeletionLogEntry[]>('deletion_log');
   }
   legalHolds() {
-    return call<HeldPerson[]>('legal_holds');
+    return this.call<HeldPerson[]>('legal_holds');
   }
   addHold(id: string, reason: string) {
-    return call<Hold>('add_hold', { id, reason });
+    return this.call<Hold>('add_hold', { id, reason });
   }
   removeHold(id: string) {
-    return call<null>('remove_hold', { id });
+    return this.call<null>('remove_hold', { id });
   }
   syncStatus() {
-    return call<SyncState>('sync_status');
+    return this.call<SyncState>('sync_status');
   }
   syncNow() {
-    return call<SyncReport>('sync_now');
+    return this.call<SyncReport>('sync_now');
   }
   syncDevices() {
-    return call<DeviceInfo[]>('sync_devices');
+    return this.call<DeviceInfo[]>('sync_devices');
   }
   syncSetup(folder: string) {
-    return call<SyncReport>('sync_setup', { folder });
+    return this.call<SyncReport>('sync_setup', { folder });
   }
   retireDevice(id: string) {
-    return call<null>('retire_device', { id });
+    return this.call<null>('retire_device', { id });
   }
   joinTeam(folder: string, user: string, passphrase: string) {
-    return call<SessionInfo>('join_team', { folder, user, passphrase });
+    return this.call<SessionInfo>('join_team', { folder, user, passphrase });
+  }
+}
+
+/** The app's backend: Tauri commands. */
+export class TauriBackend extends CommandBackend {
+  constructor() {
+    super((cmd, args) => invoke(cmd, args));
+  }
+}
+
+/**
+ * The backend in a browser: the same commands, sent to the development
+ * server (`tresor-dev-server`, never part of the app) as
+ * `POST {base}/ipc/{command}` with a bearer token.
+ */
+export class WebBackend extends CommandBackend {
+  constructor(base: string, token: string) {
+    super(async <T>(cmd: string, args?: Record<string, unknown>): Promise<T> => {
+      const res = await fetch(`${base}/ipc/${cmd}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(args ?? {}),
+      });
+      const body: unknown = await res.json();
+      if (!res.ok) throw body;
+      return body as T;
+    });
   }
 }
 

@@ -1,14 +1,13 @@
 //! Commands for sync through a shared folder: the state for the status bar,
 //! syncing now, the team's devices, setting up a folder, retiring a device
 //! and joining a team. Each calls one core operation. While a vault that
-//! syncs is unlocked, [`spawn_auto_sync`] syncs every few seconds; a failed
+//! syncs is unlocked, the app calls [`auto_sync`] every few seconds; a failed
 //! sync is kept in [`SyncFailures`] for the status bar, never raised.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use tauri::{Manager, State};
 use tresor_core::ErrorCode;
 use tresor_core::session::{Session, SessionInfo};
 use tresor_core::sync::{DeviceInfo, SyncReport};
@@ -17,7 +16,7 @@ use crate::commands::{AppState, Res, with_session};
 use crate::dto::{IpcCode, IpcError, SyncState};
 
 /// How long the shell waits between syncs of its own.
-const EVERY: Duration = Duration::from_secs(5);
+pub const EVERY: Duration = Duration::from_secs(5);
 
 /// Why the last sync failed, per device, until a sync succeeds. Keyed by
 /// device so that another vault signed in later does not show it.
@@ -29,6 +28,11 @@ impl SyncFailures {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[cfg(feature = "serve")]
+    pub(crate) fn clear(&self) {
+        *self.slot() = None;
     }
 
     fn of(&self, device: &str) -> Option<IpcError> {
@@ -60,45 +64,36 @@ fn recorded(
 }
 
 /// Folder, last sync, changes waiting, problems, and the last failure.
-#[tauri::command(async)]
-pub fn sync_status(
-    state: State<'_, AppState>,
-    failures: State<'_, SyncFailures>,
-) -> Res<SyncState> {
-    let status = with_session(&state, |s| s.sync_status())?;
-    let error = failures.of(&status.device);
+pub fn sync_status(state: &AppState) -> Res<SyncState> {
+    let status = with_session(state, |s| s.sync_status())?;
+    let error = state.sync_failures().of(&status.device);
     Ok(SyncState { status, error })
 }
 
 /// Pushes and pulls once.
-#[tauri::command(async)]
-pub fn sync_now(state: State<'_, AppState>, failures: State<'_, SyncFailures>) -> Res<SyncReport> {
-    recorded(&state, &failures, Session::sync)
+pub fn sync_now(state: &AppState) -> Res<SyncReport> {
+    recorded(state, state.sync_failures(), Session::sync)
 }
 
 /// The team's devices as the folder shows them.
-#[tauri::command(async)]
-pub fn sync_devices(state: State<'_, AppState>) -> Res<Vec<DeviceInfo>> {
-    with_session(&state, |s| s.devices())
+pub fn sync_devices(state: &AppState) -> Res<Vec<DeviceInfo>> {
+    with_session(state, |s| s.devices())
 }
 
 /// Publishes the vault's team to a shared folder (admin).
-#[tauri::command(async)]
-pub fn sync_setup(state: State<'_, AppState>, folder: String) -> Res<SyncReport> {
-    with_session(&state, |s| s.sync_setup(Path::new(folder.trim())))
+pub fn sync_setup(state: &AppState, folder: String) -> Res<SyncReport> {
+    with_session(state, |s| s.sync_setup(Path::new(folder.trim())))
 }
 
 /// Retires a device that has gone silent (admin).
-#[tauri::command(async)]
-pub fn retire_device(state: State<'_, AppState>, id: String) -> Res<()> {
-    with_session(&state, |s| s.retire_device(&id))
+pub fn retire_device(state: &AppState, id: String) -> Res<()> {
+    with_session(state, |s| s.retire_device(&id))
 }
 
 /// Joins the team in a shared folder: builds a new local vault in the app's
 /// own vault directory (refused if one is there) and signs in.
-#[tauri::command(async)]
 pub fn join_team(
-    state: State<'_, AppState>,
+    state: &AppState,
     folder: String,
     user: String,
     passphrase: String,
@@ -115,22 +110,12 @@ pub fn join_team(
     Ok(info)
 }
 
-/// Syncs every five seconds while the app is open. The session lock is
-/// held for one sync at a time and never while waiting; a locked vault or
-/// one without a folder is skipped silently.
-pub fn spawn_auto_sync(app: &tauri::AppHandle) {
-    let app = app.clone();
-    std::thread::spawn(move || {
-        loop {
-            std::thread::sleep(EVERY);
-            // Failures are kept for the status bar; `locked` means no vault is open.
-            let _ = recorded(
-                &app.state::<AppState>(),
-                &app.state::<SyncFailures>(),
-                Session::sync,
-            );
-        }
-    });
+/// One sync of the shell's own, as the app runs every [`EVERY`] while it
+/// is open. The session lock is held for the one sync and never while
+/// waiting; a locked vault or one without a folder is skipped silently,
+/// and a failure is kept for the status bar.
+pub fn auto_sync(state: &AppState) {
+    let _ = recorded(state, state.sync_failures(), Session::sync);
 }
 
 #[cfg(test)]

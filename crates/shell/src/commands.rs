@@ -1,11 +1,11 @@
-//! The app's commands: each a few lines that call `tresor_core::session` and
-//! map the result. State is one mutex around the open session; locking
-//! drops the session, which closes the database and wipes the keys.
+//! The shell's state and its commands for the vault, contacts and users:
+//! each a few lines that call `tresor_core::session` and map the result.
+//! State is one mutex around the open session; locking drops the session,
+//! which closes the database and wipes the keys.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tauri::State;
 use tresor_core::ErrorCode;
 use tresor_core::clock::{Clock, SystemClock};
 use tresor_core::crypto::KdfParams;
@@ -20,7 +20,8 @@ use tresor_core::vault::{self, VaultDir};
 
 use crate::dto::{AppStatus, ContactPage, Created, IpcError, NewInteraction};
 
-pub(crate) type Res<T> = Result<T, IpcError>;
+/// A command's result: its value, or the error the window shows.
+pub type Res<T> = Result<T, IpcError>;
 
 /// People in a new demo vault.
 const DEMO_PEOPLE: usize = 2_000;
@@ -42,60 +43,150 @@ struct Inner {
     erased_files: Vec<String>,
 }
 
-/// The app's state, registered once with `manage`.
+/// What a command that saves a file asks the person where to put: the
+/// dialog's title, the folder it opens in, the suggested file name and the
+/// filter's label and extension.
+#[derive(Debug, Clone)]
+pub struct SaveAsk {
+    /// The dialog's title, in the language of the window.
+    pub title: String,
+    /// The folder the dialog starts in.
+    pub dir: PathBuf,
+    /// The suggested file name.
+    pub file_name: String,
+    /// The filter's label, in the language of the window.
+    pub filter: String,
+    /// The filter's extension, without the dot.
+    pub extension: &'static str,
+}
+
+/// Asks where to save a file; `None` when the person cancelled.
+pub type SavePicker = Box<dyn Fn(&SaveAsk) -> Option<PathBuf> + Send + Sync>;
+
+/// Where a state keeps its vaults and exports, and how it keeps time.
+pub struct StateConfig {
+    /// The app's own vault directory.
+    pub vault_dir: PathBuf,
+    /// The demo vault's directory.
+    pub demo_dir: PathBuf,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
+    /// Open the demo vault at the first status request if no vault exists.
+    pub start_demo: bool,
+    /// The clock of every session.
+    pub clock: Arc<dyn Clock>,
+    /// Key derivation for a new vault: `None` calibrates to half a second.
+    pub kdf: Option<KdfParams>,
+}
+
+/// The shell's state: the open session and where it lives. The app
+/// registers it once with `manage`; the development server holds one.
 pub struct AppState {
     inner: Mutex<Inner>,
     clock: Arc<dyn Clock>,
+    kdf: Option<KdfParams>,
+    sync_failures: crate::sync::SyncFailures,
+    save_picker: std::sync::OnceLock<SavePicker>,
 }
 
 impl AppState {
+    /// A state over `config`, nothing open.
+    pub fn new(config: StateConfig) -> AppState {
+        AppState {
+            inner: Mutex::new(Inner {
+                home_dir: config.vault_dir.clone(),
+                vault_dir: config.vault_dir,
+                demo_dir: config.demo_dir,
+                is_demo: false,
+                start_demo: config.start_demo,
+                session: None,
+                export_dir: config.export_dir,
+                erased_files: Vec::new(),
+            }),
+            clock: config.clock,
+            kdf: config.kdf,
+            sync_failures: crate::sync::SyncFailures::default(),
+            save_picker: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Vault from TRESOR_VAULT, else the OS data directory; the demo vault
     /// from TRESOR_DEMO_VAULT, else beside it. TRESOR_START_DEMO=1 opens the
     /// demo vault on first start when there is no vault yet.
     pub fn from_env() -> AppState {
         let data = dirs::data_dir().unwrap_or_else(std::env::temp_dir);
-        let vault_dir =
-            std::env::var_os("TRESOR_VAULT").map_or_else(|| data.join("tresor"), PathBuf::from);
-        let demo_dir = std::env::var_os("TRESOR_DEMO_VAULT")
-            .map_or_else(|| data.join("tresor-demo"), PathBuf::from);
-        AppState {
-            inner: Mutex::new(Inner {
-                home_dir: vault_dir.clone(),
-                vault_dir,
-                demo_dir,
-                is_demo: false,
-                start_demo: std::env::var("TRESOR_START_DEMO").as_deref() == Ok("1"),
-                session: None,
-                export_dir: std::env::var_os("TRESOR_EXPORT_DIR").map_or_else(
-                    || {
-                        dirs::document_dir()
-                            .unwrap_or_else(|| data.clone())
-                            .join("Tresor")
-                    },
-                    PathBuf::from,
-                ),
-                erased_files: Vec::new(),
-            }),
+        let export_dir = std::env::var_os("TRESOR_EXPORT_DIR").map_or_else(
+            || {
+                dirs::document_dir()
+                    .unwrap_or_else(|| data.clone())
+                    .join("Tresor")
+            },
+            PathBuf::from,
+        );
+        AppState::new(StateConfig {
+            vault_dir: std::env::var_os("TRESOR_VAULT")
+                .map_or_else(|| data.join("tresor"), PathBuf::from),
+            demo_dir: std::env::var_os("TRESOR_DEMO_VAULT")
+                .map_or_else(|| data.join("tresor-demo"), PathBuf::from),
+            export_dir,
+            start_demo: std::env::var("TRESOR_START_DEMO").as_deref() == Ok("1"),
             clock: Arc::new(SystemClock),
-        }
+            kdf: None,
+        })
     }
 
     /// A state whose own vault directory is `dir`, nothing open (tests).
     #[cfg(test)]
     pub(crate) fn at(dir: PathBuf) -> AppState {
-        AppState {
-            inner: Mutex::new(Inner {
-                home_dir: dir.clone(),
-                demo_dir: dir.join("demo"),
-                export_dir: dir.join("exports"),
-                erased_files: Vec::new(),
-                vault_dir: dir,
-                is_demo: false,
-                start_demo: false,
-                session: None,
-            }),
+        AppState::new(StateConfig {
+            demo_dir: dir.join("demo"),
+            export_dir: dir.join("exports"),
+            vault_dir: dir,
+            start_demo: false,
             clock: Arc::new(SystemClock),
+            kdf: Some(KdfParams::FLOOR),
+        })
+    }
+
+    /// Sets how a command asks where to save a file (the app's native
+    /// dialog); once. Without one, files go into the export folder under
+    /// the suggested name.
+    pub fn set_save_picker(&self, picker: SavePicker) {
+        let _ = self.save_picker.set(picker);
+    }
+
+    /// Asks where to save a file: the picker set, else the export folder.
+    pub(crate) fn pick_save_path(&self, ask: &SaveAsk) -> Option<PathBuf> {
+        match self.save_picker.get() {
+            Some(pick) => pick(ask),
+            None => Some(ask.dir.join(&ask.file_name)),
         }
+    }
+
+    /// Starts over in other folders, nothing open: the development
+    /// server's fresh vault for each test.
+    #[cfg(feature = "serve")]
+    pub(crate) fn move_home(&self, config: &StateConfig) {
+        let mut inner = self.lock();
+        inner.session = None;
+        inner.vault_dir = config.vault_dir.clone();
+        inner.home_dir = config.vault_dir.clone();
+        inner.demo_dir = config.demo_dir.clone();
+        inner.export_dir = config.export_dir.clone();
+        inner.is_demo = false;
+        inner.start_demo = config.start_demo;
+        inner.erased_files.clear();
+        self.sync_failures.clear();
+    }
+
+    /// The clock of every session.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Why the last sync failed, for the status bar.
+    pub(crate) fn sync_failures(&self) -> &crate::sync::SyncFailures {
+        &self.sync_failures
     }
 
     /// The folder exports are written to: TRESOR_EXPORT_DIR, else
@@ -183,8 +274,7 @@ fn enter_demo(inner: &mut Inner, clock: &Arc<dyn Clock>) -> tresor_core::Result<
 }
 
 /// Where the app stands: which vault, which users, who is signed in.
-#[tauri::command(async)]
-pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
+pub fn app_status(state: &AppState) -> Res<AppStatus> {
     let mut inner = state.lock();
     if std::mem::take(&mut inner.start_demo) && !VaultDir::new(&inner.vault_dir).exists() {
         enter_demo(&mut inner, &state.clock)?;
@@ -193,10 +283,12 @@ pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
 }
 
 /// Creates a vault with its first admin; the recovery kit is returned once.
-#[tauri::command(async)]
-pub fn create_vault(state: State<'_, AppState>, admin: String, passphrase: String) -> Res<Created> {
+pub fn create_vault(state: &AppState, admin: String, passphrase: String) -> Res<Created> {
     let mut inner = state.lock();
-    let kdf = KdfParams::calibrate(std::time::Duration::from_millis(500))?;
+    let kdf = match state.kdf {
+        Some(kdf) => kdf,
+        None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
+    };
     let (session, recovery) = Session::create(
         &inner.vault_dir,
         &admin,
@@ -215,8 +307,7 @@ pub fn create_vault(state: State<'_, AppState>, admin: String, passphrase: Strin
 }
 
 /// Switches to the vault in another directory (locked).
-#[tauri::command(async)]
-pub fn open_vault(state: State<'_, AppState>, dir: String) -> Res<AppStatus> {
+pub fn open_vault(state: &AppState, dir: String) -> Res<AppStatus> {
     let dir = PathBuf::from(dir.trim());
     VaultDir::new(&dir).keyring()?;
     let mut inner = state.lock();
@@ -227,8 +318,7 @@ pub fn open_vault(state: State<'_, AppState>, dir: String) -> Res<AppStatus> {
 }
 
 /// Opens the demo vault (created and filled on first use), signed in.
-#[tauri::command(async)]
-pub fn open_demo(state: State<'_, AppState>) -> Res<AppStatus> {
+pub fn open_demo(state: &AppState) -> Res<AppStatus> {
     let mut inner = state.lock();
     inner.session = None;
     enter_demo(&mut inner, &state.clock)?;
@@ -236,8 +326,7 @@ pub fn open_demo(state: State<'_, AppState>) -> Res<AppStatus> {
 }
 
 /// Signs in.
-#[tauri::command(async)]
-pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> Res<SessionInfo> {
+pub fn unlock(state: &AppState, user: String, passphrase: String) -> Res<SessionInfo> {
     let mut inner = state.lock();
     inner.session = None;
     let mut session = Session::unlock(
@@ -256,17 +345,15 @@ pub fn unlock(state: State<'_, AppState>, user: String, passphrase: String) -> R
 }
 
 /// Locks: closes the database and wipes the keys.
-#[tauri::command(async)]
-pub fn lock(state: State<'_, AppState>) -> AppStatus {
+pub fn lock(state: &AppState) -> Res<AppStatus> {
     let mut inner = state.lock();
     inner.session = None;
-    status(&inner)
+    Ok(status(&inner))
 }
 
 /// A page of people sorted by name.
-#[tauri::command(async)]
-pub fn list_contacts(state: State<'_, AppState>, offset: u32, limit: u32) -> Res<ContactPage> {
-    with_session(&state, |s| {
+pub fn list_contacts(state: &AppState, offset: u32, limit: u32) -> Res<ContactPage> {
+    with_session(state, |s| {
         Ok(ContactPage {
             total: u32::try_from(s.count()?).unwrap_or(u32::MAX),
             rows: s.list(offset as usize, limit as usize)?,
@@ -275,47 +362,33 @@ pub fn list_contacts(state: State<'_, AppState>, offset: u32, limit: u32) -> Res
 }
 
 /// Type-ahead search.
-#[tauri::command(async)]
-pub fn search_contacts(
-    state: State<'_, AppState>,
-    query: String,
-    limit: u32,
-) -> Res<Vec<DirectoryRow>> {
-    with_session(&state, |s| s.search(&query, limit as usize))
+pub fn search_contacts(state: &AppState, query: String, limit: u32) -> Res<Vec<DirectoryRow>> {
+    with_session(state, |s| s.search(&query, limit as usize))
 }
 
 /// A contact with every field, locked where the role holds no key.
-#[tauri::command(async)]
-pub fn get_contact(state: State<'_, AppState>, id: RecordId) -> Res<ContactView> {
-    with_session(&state, |s| s.contact(id))
+pub fn get_contact(state: &AppState, id: RecordId) -> Res<ContactView> {
+    with_session(state, |s| s.contact(id))
 }
 
 /// Who changed what, when.
-#[tauri::command(async)]
-pub fn contact_history(state: State<'_, AppState>, id: RecordId) -> Res<Vec<HistoryEntry>> {
-    with_session(&state, |s| s.history(id))
+pub fn contact_history(state: &AppState, id: RecordId) -> Res<Vec<HistoryEntry>> {
+    with_session(state, |s| s.history(id))
 }
 
 /// Adds a person; returns the id.
-#[tauri::command(async)]
-pub fn add_contact(state: State<'_, AppState>, changes: Vec<FieldChange>) -> Res<RecordId> {
-    with_session(&state, |s| s.add_person_from(&changes))
+pub fn add_contact(state: &AppState, changes: Vec<FieldChange>) -> Res<RecordId> {
+    with_session(state, |s| s.add_person_from(&changes))
 }
 
 /// Edits a person or company.
-#[tauri::command(async)]
-pub fn edit_contact(
-    state: State<'_, AppState>,
-    id: RecordId,
-    changes: Vec<FieldChange>,
-) -> Res<()> {
-    with_session(&state, |s| s.edit_from(id, &changes))
+pub fn edit_contact(state: &AppState, id: RecordId, changes: Vec<FieldChange>) -> Res<()> {
+    with_session(state, |s| s.edit_from(id, &changes))
 }
 
 /// Records an interaction.
-#[tauri::command(async)]
 pub fn add_interaction(
-    state: State<'_, AppState>,
+    state: &AppState,
     contact: RecordId,
     interaction: NewInteraction,
 ) -> Res<RecordId> {
@@ -338,44 +411,32 @@ pub fn add_interaction(
         at,
         keep: interaction.keep,
     };
-    with_session(&state, |s| s.add_interaction(contact, &input))
+    with_session(state, |s| s.add_interaction(contact, &input))
 }
 
 /// Users and roles.
-#[tauri::command(async)]
-pub fn list_users(state: State<'_, AppState>) -> Res<Vec<UserInfo>> {
-    with_session(&state, |s| s.users())
+pub fn list_users(state: &AppState) -> Res<Vec<UserInfo>> {
+    with_session(state, |s| s.users())
 }
 
 /// Adds a user (admin).
-#[tauri::command(async)]
-pub fn add_user(
-    state: State<'_, AppState>,
-    name: String,
-    role_name: Role,
-    passphrase: String,
-) -> Res<()> {
-    with_session(&state, |s| {
+pub fn add_user(state: &AppState, name: String, role_name: Role, passphrase: String) -> Res<()> {
+    with_session(state, |s| {
         s.add_user(&name, role_name, passphrase.as_bytes())
     })
 }
 
 /// Changes a user's role (admin).
-#[tauri::command(async)]
-pub fn set_user_role(state: State<'_, AppState>, name: String, role_name: Role) -> Res<()> {
-    with_session(&state, |s| s.set_role(&name, role_name))
+pub fn set_user_role(state: &AppState, name: String, role_name: Role) -> Res<()> {
+    with_session(state, |s| s.set_role(&name, role_name))
 }
 
 /// Removes a user (admin); rotates the vault's keys.
-#[tauri::command(async)]
-pub fn remove_user(state: State<'_, AppState>, name: String) -> Res<()> {
-    with_session(&state, |s| s.remove_user(&name))
+pub fn remove_user(state: &AppState, name: String) -> Res<()> {
+    with_session(state, |s| s.remove_user(&name))
 }
 
 /// Changes a passphrase (one's own, or any as admin).
-#[tauri::command(async)]
-pub fn change_passphrase(state: State<'_, AppState>, name: String, passphrase: String) -> Res<()> {
-    with_session(&state, |s| {
-        s.change_passphrase(&name, passphrase.as_bytes())
-    })
+pub fn change_passphrase(state: &AppState, name: String, passphrase: String) -> Res<()> {
+    with_session(state, |s| s.change_passphrase(&name, passphrase.as_bytes()))
 }

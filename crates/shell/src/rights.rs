@@ -3,58 +3,43 @@
 
 use std::path::PathBuf;
 
-use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 use tresor_core::model::categories::Lang;
 use tresor_core::model::contacts::RecordId;
 use tresor_core::model::requests::{DsRequest, NewRequest};
 use tresor_core::model::rights::Restriction;
 use tresor_core::session::erasure::{ErasureReport, VerifyReport};
 
-use crate::commands::{AppState, Res, with_session};
+use crate::commands::{AppState, Res, SaveAsk, with_session};
 use crate::dto::{PackagePreview, PreviewField, ReleasedPackage};
 use tresor_core::model::requests::RequestRow;
 
 /// Every request with its deadline state.
-#[tauri::command(async)]
-pub fn list_requests(state: State<'_, AppState>) -> Res<Vec<RequestRow>> {
-    with_session(&state, |s| s.request_rows())
+pub fn list_requests(state: &AppState) -> Res<Vec<RequestRow>> {
+    with_session(state, |s| s.request_rows())
 }
 
 /// Records a new request.
-#[tauri::command(async)]
-pub fn open_request(state: State<'_, AppState>, request: NewRequest) -> Res<DsRequest> {
-    with_session(&state, |s| s.open_request(&request))
+pub fn open_request(state: &AppState, request: NewRequest) -> Res<DsRequest> {
+    with_session(state, |s| s.open_request(&request))
 }
 
 /// Extends a deadline once (Art. 12(3)).
-#[tauri::command(async)]
-pub fn extend_request(
-    state: State<'_, AppState>,
-    reference: String,
-    reason: String,
-) -> Res<DsRequest> {
-    with_session(&state, |s| s.extend_request(&reference, &reason))
+pub fn extend_request(state: &AppState, reference: String, reason: String) -> Res<DsRequest> {
+    with_session(state, |s| s.extend_request(&reference, &reason))
 }
 
 /// Closes a request.
-#[tauri::command(async)]
 pub fn close_request(
-    state: State<'_, AppState>,
+    state: &AppState,
     reference: String,
     outcome: Option<String>,
 ) -> Res<DsRequest> {
-    with_session(&state, |s| s.close_request(&reference, outcome.as_deref()))
+    with_session(state, |s| s.close_request(&reference, outcome.as_deref()))
 }
 
 /// What an access package would contain, for review before release.
-#[tauri::command(async)]
-pub fn preview_package(
-    state: State<'_, AppState>,
-    id: RecordId,
-    lang: Lang,
-) -> Res<PackagePreview> {
-    with_session(&state, |s| {
+pub fn preview_package(state: &AppState, id: RecordId, lang: Lang) -> Res<PackagePreview> {
+    with_session(state, |s| {
         let p = s.access_package(id, lang)?;
         let d = &p.data;
         Ok(PackagePreview {
@@ -90,9 +75,8 @@ pub fn preview_package(
 
 /// A passphrase for an encrypted package: six words drawn by the core,
 /// shown once in the form to be given to the person on another channel.
-#[tauri::command]
-pub fn generate_package_passphrase() -> String {
-    tresor_core::session::package::generate_package_passphrase()
+pub fn generate_package_passphrase(_state: &AppState) -> Res<String> {
+    Ok(tresor_core::session::package::generate_package_passphrase())
 }
 
 /// Releases the package: asks where to save it in the native save dialog
@@ -100,10 +84,8 @@ pub fn generate_package_passphrase() -> String {
 /// one ZIP there (AES-256 with a passphrase), reads it back and checks it,
 /// and records the release. `None` when the dialog was cancelled: nothing
 /// is written or recorded.
-#[tauri::command(async)]
 pub fn release_package(
-    app: AppHandle,
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     lang: Lang,
     ui_lang: Lang,
@@ -118,29 +100,22 @@ pub fn release_package(
     // done); the session is let go while the dialog is open, so background
     // sync is not held up, and the package is built again after it with
     // what the vault holds then.
-    let file_name = with_session(&state, |s| {
+    let file_name = with_session(state, |s| {
         let package = s.access_package(id, lang)?;
         Ok(s.package_file_name(&package.data.display, lang))
     })?;
-    let mut dialog = app
-        .dialog()
-        .file()
-        .set_title(ui_lang.pick("Auskunftspaket speichern", "Save access package"))
-        .set_directory(&dir)
-        .set_file_name(file_name)
-        .add_filter(ui_lang.pick("ZIP-Archiv", "ZIP archive"), &["zip"]);
-    if let Some(window) = app.get_webview_window("main") {
-        dialog = dialog.set_parent(&window);
-    }
-    let Some(chosen) = dialog.blocking_save_file() else {
+    let ask = SaveAsk {
+        title: ui_lang
+            .pick("Auskunftspaket speichern", "Save access package")
+            .to_owned(),
+        dir,
+        file_name,
+        filter: ui_lang.pick("ZIP-Archiv", "ZIP archive").to_owned(),
+        extension: "zip",
+    };
+    let Some(chosen) = state.pick_save_path(&ask) else {
         return Ok(None);
     };
-    let chosen = chosen
-        .into_path()
-        .map_err(|e| tresor_core::Error::Invalid {
-            field: "path".into(),
-            message: format!("the chosen place is not a file ({e})"),
-        })?;
     let path = with_zip_extension(chosen.clone());
     // The dialog asked before overwriting what was typed, not the name
     // with .zip added.
@@ -155,7 +130,7 @@ pub fn release_package(
         .into());
     }
 
-    with_session(&state, |s| {
+    with_session(state, |s| {
         let package = s.access_package(id, lang)?;
         let release =
             s.release_package(&package, &path, passphrase.as_deref(), request.as_deref())?;
@@ -182,49 +157,40 @@ fn with_zip_extension(path: PathBuf) -> PathBuf {
 }
 
 /// The person's restriction, if any.
-#[tauri::command(async)]
-pub fn contact_restriction(state: State<'_, AppState>, id: RecordId) -> Res<Option<Restriction>> {
-    with_session(&state, |s| s.restriction(id))
+pub fn contact_restriction(state: &AppState, id: RecordId) -> Res<Option<Restriction>> {
+    with_session(state, |s| s.restriction(id))
 }
 
 /// Restricts processing for a restriction request.
-#[tauri::command(async)]
-pub fn restrict_contact(
-    state: State<'_, AppState>,
-    id: RecordId,
-    request: String,
-) -> Res<Restriction> {
-    with_session(&state, |s| s.restrict(id, &request))
+pub fn restrict_contact(state: &AppState, id: RecordId, request: String) -> Res<Restriction> {
+    with_session(state, |s| s.restrict(id, &request))
 }
 
 /// Lifts a restriction.
-#[tauri::command(async)]
-pub fn unrestrict_contact(state: State<'_, AppState>, id: RecordId) -> Res<()> {
-    with_session(&state, |s| s.unrestrict(id))
+pub fn unrestrict_contact(state: &AppState, id: RecordId) -> Res<()> {
+    with_session(state, |s| s.unrestrict(id))
 }
 
 /// Records an objection to a purpose; returns how many addresses were suppressed.
-#[tauri::command(async)]
 pub fn object_contact(
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     purpose: String,
     request: String,
 ) -> Res<u32> {
-    with_session(&state, |s| s.object(id, &purpose, &request))
+    with_session(state, |s| s.object(id, &purpose, &request))
 }
 
 /// Erases a person for an erasure request; the report names the files in
 /// the export folder that held data of theirs.
-#[tauri::command(async)]
 pub fn erase_contact(
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     request: String,
     suppress: bool,
 ) -> Res<ErasureReport> {
     let dir = state.export_dir();
-    let report = with_session(&state, |s| {
+    let report = with_session(state, |s| {
         s.erase_person_checking(id, &request, suppress, &[dir.as_path()])
     })?;
     state.set_erased_files(report.files.clone());
@@ -233,19 +199,17 @@ pub fn erase_contact(
 
 /// Deletes files the last erasure named (nothing else), in the export
 /// folder. Returns how many were deleted.
-#[tauri::command(async)]
-pub fn delete_export_files(state: State<'_, AppState>, files: Vec<String>) -> Res<u32> {
+pub fn delete_export_files(state: &AppState, files: Vec<String>) -> Res<u32> {
     let dir = state.export_dir();
     state.take_erased_files(&files)?;
-    with_session(&state, |s| s.delete_files_in(&dir, &files))
+    with_session(state, |s| s.delete_files_in(&dir, &files))
 }
 
 /// Searches the vault and the export folder for texts; counts per place,
 /// never content.
-#[tauri::command(async)]
-pub fn verify_erasure(state: State<'_, AppState>, texts: Vec<String>) -> Res<VerifyReport> {
+pub fn verify_erasure(state: &AppState, texts: Vec<String>) -> Res<VerifyReport> {
     let dir = state.export_dir();
-    with_session(&state, |s| s.verify_erasure_in(&texts, &[dir.as_path()]))
+    with_session(state, |s| s.verify_erasure_in(&texts, &[dir.as_path()]))
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! register. Each calls one core operation; files are written atomically
 //! into the export folder and their path is returned for the UI to show.
 
-use tauri::State;
 use tresor_core::ErrorCode;
 use tresor_core::model::categories::Lang;
 use tresor_core::model::consent::{
@@ -17,42 +16,36 @@ use crate::commands::{AppState, Res, with_session};
 use crate::dto::{EvidenceUpload, ExportedFile, IpcError};
 
 /// Every purpose of processing.
-#[tauri::command(async)]
-pub fn list_purposes(state: State<'_, AppState>) -> Res<Vec<Purpose>> {
-    with_session(&state, |s| s.purposes())
+pub fn list_purposes(state: &AppState) -> Res<Vec<Purpose>> {
+    with_session(state, |s| s.purposes())
 }
 
 /// Adds (`is_new`) or changes a purpose.
-#[tauri::command(async)]
-pub fn save_purpose(state: State<'_, AppState>, purpose: Purpose, is_new: bool) -> Res<()> {
-    with_session(&state, |s| s.save_purpose(&purpose, is_new))
+pub fn save_purpose(state: &AppState, purpose: Purpose, is_new: bool) -> Res<()> {
+    with_session(state, |s| s.save_purpose(&purpose, is_new))
 }
 
 /// The consent sources to choose from.
-#[tauri::command(async)]
-pub fn consent_sources(state: State<'_, AppState>) -> Res<Vec<String>> {
-    with_session(&state, |s| s.consent_sources())
+pub fn consent_sources(state: &AppState) -> Res<Vec<String>> {
+    with_session(state, |s| s.consent_sources())
 }
 
 /// One person's purposes, consents, history and necessity check.
-#[tauri::command(async)]
-pub fn legal_basis(state: State<'_, AppState>, id: RecordId) -> Res<LegalBasisView> {
-    with_session(&state, |s| s.legal_basis(id))
+pub fn legal_basis(state: &AppState, id: RecordId) -> Res<LegalBasisView> {
+    with_session(state, |s| s.legal_basis(id))
 }
 
 /// Replaces the list of consent sources; returns the stored list.
-#[tauri::command(async)]
-pub fn set_consent_sources(state: State<'_, AppState>, sources: Vec<String>) -> Res<Vec<String>> {
-    with_session(&state, |s| {
+pub fn set_consent_sources(state: &AppState, sources: Vec<String>) -> Res<Vec<String>> {
+    with_session(state, |s| {
         s.set_consent_sources(&sources)?;
         s.consent_sources()
     })
 }
 
 /// Records a consent, with an optional evidence file.
-#[tauri::command(async)]
 pub fn give_consent(
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     consent: ConsentInput,
     evidence_file: Option<EvidenceUpload>,
@@ -70,7 +63,7 @@ pub fn give_consent(
                 })
         })
         .transpose()?;
-    with_session(&state, |s| {
+    with_session(state, |s| {
         s.give_consent(
             id,
             &consent,
@@ -80,10 +73,9 @@ pub fn give_consent(
 }
 
 /// Writes a consent entry's evidence file to the export folder.
-#[tauri::command(async)]
-pub fn save_evidence(state: State<'_, AppState>, entry: RecordId) -> Res<ExportedFile> {
+pub fn save_evidence(state: &AppState, entry: RecordId) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let path = with_session(&state, |s| s.evidence_file_in(&dir, entry))?;
+    let path = with_session(state, |s| s.evidence_file_in(&dir, entry))?;
     Ok(ExportedFile {
         path: path.display().to_string(),
         count: None,
@@ -91,63 +83,52 @@ pub fn save_evidence(state: State<'_, AppState>, entry: RecordId) -> Res<Exporte
 }
 
 /// Records a withdrawal.
-#[tauri::command(async)]
 pub fn withdraw_consent(
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     purpose: String,
     channel: Channel,
     reason: Option<String>,
 ) -> Res<ConsentEntry> {
-    with_session(&state, |s| {
+    with_session(state, |s| {
         s.withdraw_consent(id, &purpose, channel, reason.as_deref())
     })
 }
 
 /// Sends a double opt-in mail.
-#[tauri::command(async)]
-pub fn request_consent(
-    state: State<'_, AppState>,
-    id: RecordId,
-    purpose: String,
-) -> Res<ConsentEntry> {
-    with_session(&state, |s| s.request_consent(id, &purpose, None))
+pub fn request_consent(state: &AppState, id: RecordId, purpose: String) -> Res<ConsentEntry> {
+    with_session(state, |s| s.request_consent(id, &purpose, None))
 }
 
 /// Confirms a double opt-in from a pasted code or reply.
-#[tauri::command(async)]
-pub fn confirm_consent(state: State<'_, AppState>, text: String) -> Res<ConsentEntry> {
-    with_session(&state, |s| s.confirm_opt_in(&text))
+pub fn confirm_consent(state: &AppState, text: String) -> Res<ConsentEntry> {
+    with_session(state, |s| s.confirm_opt_in(&text))
 }
 
 /// People to ask again.
-#[tauri::command(async)]
-pub fn reconsent_list(state: State<'_, AppState>, within_days: u32) -> Res<Vec<ReconsentItem>> {
-    with_session(&state, |s| s.reconsent_list(within_days))
+pub fn reconsent_list(state: &AppState, within_days: u32) -> Res<Vec<ReconsentItem>> {
+    with_session(state, |s| s.reconsent_list(within_days))
 }
 
 /// The register's versions.
-#[tauri::command(async)]
-pub fn register_versions(state: State<'_, AppState>) -> Res<Vec<RegisterVersionInfo>> {
-    with_session(&state, |s| s.register_versions())
+pub fn register_versions(state: &AppState) -> Res<Vec<RegisterVersionInfo>> {
+    with_session(state, |s| s.register_versions())
 }
 
 /// One register version (the newest when none is given).
-#[tauri::command(async)]
-pub fn get_register(state: State<'_, AppState>, version: Option<u32>) -> Res<Register> {
-    with_session(&state, |s| s.register(version))
+pub fn get_register(state: &AppState, version: Option<u32>) -> Res<Register> {
+    with_session(state, |s| s.register(version))
 }
 
 /// Writes a person's legal-basis view to the export folder.
-#[tauri::command(async)]
 pub fn export_legal_basis(
-    state: State<'_, AppState>,
+    state: &AppState,
     id: RecordId,
     format: ExportFormat,
     lang: Lang,
 ) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let path = with_session(&state, |s| s.legal_basis_file_in(&dir, id, format, lang))?;
+    let path = with_session(state, |s| s.legal_basis_file_in(&dir, id, format, lang))?;
     Ok(ExportedFile {
         path: path.display().to_string(),
         count: None,
@@ -155,15 +136,14 @@ pub fn export_legal_basis(
 }
 
 /// Writes a register version to the export folder.
-#[tauri::command(async)]
 pub fn export_register(
-    state: State<'_, AppState>,
+    state: &AppState,
     version: Option<u32>,
     format: ExportFormat,
     lang: Lang,
 ) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let path = with_session(&state, |s| s.register_file_in(&dir, version, format, lang))?;
+    let path = with_session(state, |s| s.register_file_in(&dir, version, format, lang))?;
     Ok(ExportedFile {
         path: path.display().to_string(),
         count: None,
@@ -171,14 +151,9 @@ pub fn export_register(
 }
 
 /// Writes a purpose-bound mailing list (CSV) and records the disclosure.
-#[tauri::command(async)]
-pub fn export_mailing(
-    state: State<'_, AppState>,
-    purpose: String,
-    channel: Channel,
-) -> Res<ExportedFile> {
+pub fn export_mailing(state: &AppState, purpose: String, channel: Channel) -> Res<ExportedFile> {
     let dir = state.export_dir();
-    let (path, export) = with_session(&state, |s| s.mailing_export_in(&dir, &purpose, channel))?;
+    let (path, export) = with_session(state, |s| s.mailing_export_in(&dir, &purpose, channel))?;
     Ok(ExportedFile {
         path: path.display().to_string(),
         count: Some(export.disclosure.count),
@@ -186,20 +161,14 @@ pub fn export_mailing(
 }
 
 /// The mail server settings (never the password).
-#[tauri::command(async)]
-pub fn smtp_settings(state: State<'_, AppState>) -> Res<Option<SmtpSettings>> {
-    with_session(&state, |s| s.smtp_settings())
+pub fn smtp_settings(state: &AppState) -> Res<Option<SmtpSettings>> {
+    with_session(state, |s| s.smtp_settings())
 }
 
 /// Saves the mail server; a non-empty password replaces the stored one.
-#[tauri::command(async)]
-pub fn save_smtp(
-    state: State<'_, AppState>,
-    settings: SmtpSettings,
-    password: Option<String>,
-) -> Res<()> {
+pub fn save_smtp(state: &AppState, settings: SmtpSettings, password: Option<String>) -> Res<()> {
     let password = password.filter(|p| !p.is_empty());
-    with_session(&state, |s| {
+    with_session(state, |s| {
         s.set_smtp(&settings, password.as_deref().map(str::as_bytes))
     })
 }
