@@ -1,24 +1,33 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { formatDateTime } from '../lib/format';
-import type { MockBackend } from '../lib/mock-backend';
+import type { WebBackend } from '../lib/backend';
 import type { Channel } from '../lib/types';
-import { byTestId, mockWith, openBySearch, PASS, renderSignedIn } from './helpers';
+import { byTestId, openBySearch, renderSignedIn } from './helpers';
+import { addPerson, as, NOW, useServer } from './server';
+import { startSmtp, type SmtpServer } from './smtp';
 
-function seeded() {
-  const mock = mockWith([
+const server = useServer();
+
+async function seeded() {
+  const mock = await server.vault([
     ['anna', 'admin'],
     ['carl', 'agent'],
     ['ida', 'auditor'],
     ['sam', 'sales'],
   ]);
-  const id = mock.seedPerson({
+  const id = await addPerson(mock, 'anna', {
     given_name: 'Erika',
     family_name: 'Mustermann',
     emails: ['erika@example.de'],
     phones: ['+49 30 1234567'],
   });
   return { mock, id };
+}
+
+/** The vault's clock less `days` days, as the consent form sends a time. */
+function daysAgo(days: number): string {
+  return new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
 }
 
 /** Opens a person and the Consents tab; waits for the panel. */
@@ -43,14 +52,15 @@ function select(id: string, value: string) {
   return fireEvent.change(document.getElementById(id)!, { target: { value } });
 }
 
-async function seedConsent(mock: MockBackend, user: string, id: string, at: string | null, channel: Channel = 'email') {
-  await mock.unlock(user, PASS);
-  return mock.giveConsent(id, { purpose: 'e-marketing', channel, source: 'web_form', evidence: 'Newsletter box ticked', basis: null, at });
+function seedConsent(mock: WebBackend, user: string, id: string, at: string | null, channel: Channel = 'email') {
+  return as(mock, user, (b) =>
+    b.giveConsent(id, { purpose: 'e-marketing', channel, source: 'web_form', evidence: 'Newsletter box ticked', basis: null, at }),
+  );
 }
 
 describe('consents on the contact', () => {
   it('records a consent and a withdrawal; the history keeps both with author and time', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'sam');
     await openConsents('mustermann', id);
 
@@ -99,8 +109,8 @@ describe('consents on the contact', () => {
   });
 
   it('shows a consent older than the purpose allows as expired, and lists it for re-consent', async () => {
-    const { mock, id } = seeded();
-    const threeYearsAgo = new Date(Date.now() - 3 * 365 * 86_400_000).toISOString();
+    const { mock, id } = await seeded();
+    const threeYearsAgo = daysAgo(3 * 365);
     await seedConsent(mock, 'anna', id, threeYearsAgo);
     await renderSignedIn(mock, 'anna');
     await openConsents('mustermann', id);
@@ -126,8 +136,8 @@ describe('consents on the contact', () => {
   });
 
   it('lists consents that expire within 30 days as expiring, not expired', async () => {
-    const { mock, id } = seeded();
-    const at = new Date();
+    const { mock, id } = await seeded();
+    const at = new Date(NOW);
     at.setUTCMonth(at.getUTCMonth() - 24);
     at.setUTCDate(at.getUTCDate() + 10);
     await seedConsent(mock, 'anna', id, at.toISOString());
@@ -139,8 +149,8 @@ describe('consents on the contact', () => {
   });
 
   it('warns about data that no purpose with a legal basis needs', async () => {
-    const { mock } = seeded();
-    const id = mock.seedPerson({ given_name: 'Hans', family_name: 'Gesund', special: 'Allergy', tags: ['vip'] });
+    const { mock } = await seeded();
+    const id = await addPerson(mock, 'anna', { given_name: 'Hans', family_name: 'Gesund', special: 'Allergy', tags: ['vip'] });
     await renderSignedIn(mock, 'anna');
     await openConsents('gesund', id);
     const warning = screen.getByTestId('unjustified');
@@ -168,14 +178,14 @@ describe('consents on the contact', () => {
   });
 
   it('shows no warning when every field in use has a purpose', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'anna');
     await openConsents('mustermann', id);
     expect(screen.queryByTestId('unjustified')).toBeNull();
   });
 
   it('shows the core\'s error when there is nothing to withdraw, and records nothing', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'carl');
     await openConsents('mustermann', id);
     await fireEvent.click(screen.getByTestId('withdraw-consent'));
@@ -193,7 +203,7 @@ describe('consents on the contact', () => {
   });
 
   it('rejects a consent date in the future next to the date field', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'anna');
     await openConsents('mustermann', id);
     await fireEvent.click(screen.getByTestId('give-consent'));
@@ -207,8 +217,8 @@ describe('consents on the contact', () => {
     expect(give).not.toHaveBeenCalled();
   });
 
-  it('asks by double opt-in once a mail server is set, and confirms the pasted reply', async () => {
-    const { mock, id } = seeded();
+  it('stores the mail server in the settings and never shows its password back', async () => {
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'anna');
     await openConsents('mustermann', id);
 
@@ -218,15 +228,14 @@ describe('consents on the contact', () => {
     expect((await screen.findByTestId('request-error')).textContent).toBe(
       'No mail server is set up. An administrator can set one up in the settings.',
     );
-    expect(mock.sentMails()).toEqual([]);
+    expect((await mock.legalBasis(id)).history).toEqual([]);
 
-    // Set one up in the settings; the password is never shown back.
     await fireEvent.click(screen.getByTestId('nav-settings'));
     await waitFor(() => expect((document.getElementById('smtp-host') as HTMLInputElement).disabled).toBe(false));
     await fireEvent.input(document.getElementById('smtp-host')!, { target: { value: 'smtp.example.de' } });
     await fireEvent.input(document.getElementById('smtp-from')!, { target: { value: 'not an address' } });
     await fireEvent.click(screen.getByTestId('smtp-save'));
-    expect(screen.getByTestId('error-smtp-from').textContent).toBe('Use the business address, for example info@example.de.');
+    expect((await screen.findByTestId('error-smtp-from')).textContent).toBe('Use the business address, for example info@example.de.');
     await fireEvent.input(document.getElementById('smtp-from')!, { target: { value: 'info@example.de' } });
     await fireEvent.input(document.getElementById('smtp-user')!, { target: { value: 'info' } });
     await fireEvent.input(document.getElementById('smtp-password')!, { target: { value: 's3cret-pass' } });
@@ -235,6 +244,29 @@ describe('consents on the contact', () => {
     expect((document.getElementById('smtp-password') as HTMLInputElement).value).toBe('');
     expect(document.body.textContent).not.toContain('s3cret-pass');
     expect(await mock.smtpSettings()).toMatchObject({ host: 'smtp.example.de', port: 587, tls: 'starttls', has_password: true });
+  });
+
+  it('asks by double opt-in through a real mail server, and confirms the pasted reply', async () => {
+    const smtp = await startSmtp();
+    try {
+      await optIn(smtp);
+    } finally {
+      smtp.stop();
+    }
+  });
+});
+
+async function optIn(smtp: SmtpServer) {
+    const { mock, id } = await seeded();
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    await waitFor(() => expect((document.getElementById('smtp-host') as HTMLInputElement).disabled).toBe(false));
+    await fireEvent.input(document.getElementById('smtp-host')!, { target: { value: '127.0.0.1' } });
+    await fireEvent.input(document.getElementById('smtp-port')!, { target: { value: String(smtp.port) } });
+    await select('smtp-tls', 'none');
+    await fireEvent.input(document.getElementById('smtp-from')!, { target: { value: 'info@example.de' } });
+    await fireEvent.click(screen.getByTestId('smtp-save'));
+    await waitFor(async () => expect(await mock.smtpSettings()).toMatchObject({ host: '127.0.0.1', port: smtp.port, tls: 'none' }));
 
     await fireEvent.click(screen.getByTestId('nav-contacts'));
     await openConsents('mustermann', id);
@@ -242,8 +274,11 @@ describe('consents on the contact', () => {
     await fireEvent.click(screen.getByTestId('request-consent-send'));
     await waitFor(() => expect(stateOf('e-marketing', 'email')).toBe('pending'));
     expect(lawful('e-marketing')).toBe('false');
-    const [mail] = mock.sentMails();
-    expect(mail).toMatchObject({ to: 'erika@example.de', purpose: 'e-marketing' });
+    await waitFor(() => expect(smtp.mails()).toHaveLength(1));
+    const [text] = smtp.mails();
+    expect(text).toContain('To: erika@example.de');
+    const mail = { token: /TRS(-[0-9A-Z]{4}){5}/.exec(text)?.[0] ?? '' };
+    expect(mail.token).not.toBe('');
 
     // A pasted reply without a code is refused next to the field.
     await fireEvent.input(screen.getByTestId('confirm-code'), { target: { value: 'Ja, gerne!' } });
@@ -264,10 +299,11 @@ describe('consents on the contact', () => {
     await fireEvent.input(screen.getByTestId('confirm-code'), { target: { value: mail.token } });
     await fireEvent.click(screen.getByTestId('confirm-code-save'));
     expect((await screen.findByTestId('error-cc-text')).textContent).toBe('This consent is already confirmed.');
-  });
+}
 
+describe('consent exports and roles', () => {
   it('exports the legal-basis view and shows where the file was written', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'ida');
     await openConsents('mustermann', id);
     // An auditor records nothing but may export.
@@ -282,11 +318,11 @@ describe('consents on the contact', () => {
     await fireEvent.click(screen.getByTestId('export-legal-basis'));
     const path = await screen.findByTestId('export-path');
     expect(spy).toHaveBeenCalledWith(id, 'csv', 'de');
-    expect(path.textContent).toMatch(/^\/exports\/rechtsgrundlagen-erika-mustermann-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(path.textContent).toMatch(/\/exports\/rechtsgrundlagen-erika-mustermann-2026-03-02\.csv$/);
   });
 
   it('offers an agent recording only: no exports, no double opt-in, no purpose editing', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'carl');
     await openConsents('mustermann', id);
     expect(screen.getByTestId('give-consent')).toBeTruthy();
@@ -312,11 +348,11 @@ describe('consents on the contact', () => {
   });
 
   it('exports a mailing list only of people with a valid basis for that purpose and channel', async () => {
-    const { mock, id } = seeded();
-    const other = mock.seedPerson({ given_name: 'Otto', family_name: 'Ohne', emails: ['otto@example.de'] });
-    const old = mock.seedPerson({ given_name: 'Alma', family_name: 'Alt', emails: ['alma@example.de'] });
+    const { mock, id } = await seeded();
+    const other = await addPerson(mock, 'anna', { given_name: 'Otto', family_name: 'Ohne', emails: ['otto@example.de'] });
+    const old = await addPerson(mock, 'anna', { given_name: 'Alma', family_name: 'Alt', emails: ['alma@example.de'] });
     await seedConsent(mock, 'anna', id, null);
-    await seedConsent(mock, 'anna', old, new Date(Date.now() - 3 * 365 * 86_400_000).toISOString());
+    await seedConsent(mock, 'anna', old, daysAgo(3 * 365));
     await seedConsent(mock, 'anna', other, null, 'sms');
     await renderSignedIn(mock, 'sam');
     await fireEvent.click(screen.getByTestId('nav-reconsent'));
@@ -327,7 +363,7 @@ describe('consents on the contact', () => {
     const count = await screen.findByTestId('export-count');
     expect(count.getAttribute('data-count')).toBe('1');
     expect(count.textContent).toBe('1 people. Written to:');
-    expect(screen.getByTestId('export-path').textContent).toMatch(/^\/exports\/mailing-e-marketing-email-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(screen.getByTestId('export-path').textContent).toMatch(/\/exports\/mailing-e-marketing-email-2026-03-02\.csv$/);
 
     // The export is recorded as a disclosure on the person it contained.
     await fireEvent.click(screen.getByTestId('nav-contacts'));
@@ -336,5 +372,27 @@ describe('consents on the contact', () => {
     expect(disclosures).toHaveLength(1);
     expect(disclosures[0].textContent).toContain('mailing list “E-Marketing” by Email, 1 people, by sam');
     expect((await mock.legalBasis(other)).disclosures).toEqual([]);
+  });
+
+  it('leaves a restricted person out of the mailing list, although their consent is valid (Art. 18)', async () => {
+    const { mock, id } = await seeded();
+    const kept = await addPerson(mock, 'anna', { given_name: 'Karl', family_name: 'Klar', emails: ['karl@example.de'] });
+    await seedConsent(mock, 'anna', id, null);
+    await seedConsent(mock, 'anna', kept, null);
+    await as(mock, 'anna', async (b) => {
+      const req = await b.openRequest({ kind: 'restriction', person: id, received: NOW.slice(0, 10), identity_check: 'called back' });
+      await b.restrictContact(id, req.reference);
+    });
+    await renderSignedIn(mock, 'sam');
+    await fireEvent.click(screen.getByTestId('nav-reconsent'));
+    await screen.findByTestId('reconsent-empty');
+    await select('ml-purpose', 'e-marketing');
+    await select('ml-channel', 'email');
+    await fireEvent.click(screen.getByTestId('export-mailing'));
+    const count = await screen.findByTestId('export-count');
+    expect(count.getAttribute('data-count')).toBe('1');
+    // The restricted person's consent is valid; the core leaves them out all the same.
+    expect((await mock.legalBasis(id)).disclosures).toEqual([]);
+    expect((await mock.legalBasis(kept)).disclosures).toHaveLength(1);
   });
 });

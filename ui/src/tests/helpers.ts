@@ -18,7 +18,7 @@ export function renderApp(backend: Backend) {
 }
 
 /** Signs in through the mock first, then renders: the app opens on the main screen. */
-export async function renderSignedIn(mock: MockBackend, user: string) {
+export async function renderSignedIn(mock: Backend, user: string) {
   await mock.unlock(user, PASS);
   const result = renderApp(mock);
   await screen.findByTestId('whoami');

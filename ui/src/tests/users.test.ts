@@ -1,6 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { mockWith, PASS, renderSignedIn } from './helpers';
+import { renderSignedIn } from './helpers';
+import { PASS, useServer } from './server';
+
+const server = useServer();
 
 function row(name: string) {
   return screen.getAllByTestId('user-row').find((r) => r.getAttribute('data-name') === name) as HTMLElement;
@@ -8,7 +11,7 @@ function row(name: string) {
 
 describe('users', () => {
   it('lists, adds, changes the role of, resets and removes users', async () => {
-    const mock = mockWith([
+    const mock = await server.vault([
       ['anna', 'admin'],
       ['carl', 'agent'],
     ]);
