@@ -1,41 +1,43 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { mockWith, openBySearch, renderSignedIn } from './helpers';
+import { openBySearch, renderSignedIn } from './helpers';
+import { addPerson, as, useServer } from './server';
 
-function seeded() {
-  const mock = mockWith([
+const server = useServer();
+
+async function seeded() {
+  const mock = await server.vault([
     ['anna', 'admin'],
     ['carl', 'agent'],
     ['ida', 'auditor'],
     ['sam', 'sales'],
   ]);
-  const id = mock.seedPerson(
-    {
-      salutation: 'ms',
-      given_name: 'Erika',
-      family_name: 'Mustermann',
-      birthday: '1980-04-01',
-      emails: ['erika@example.de', 'e.m@example.de'],
-      phones: ['+49 30 1234567'],
-      addresses: ['Hauptstraße 1\n10115 Berlin', 'Postfach 12\n10117 Berlin'],
-      tags: ['vip', 'newsletter'],
-      note: 'Secret note about Erika',
-      special: 'Health: allergy',
-      deal_stage: 'Angebot',
-      deal_value: '12.000 €',
-    },
-    [{ company: 'Muster GmbH', role: 'Einkauf' }],
-    [
-      { kind: 'call', at: '2026-01-10T09:00:00Z', by: 'anna', summary: 'Older call', text: 'Private call notes' },
-      { kind: 'meeting', at: '2026-03-05T14:30:00Z', by: 'sam', summary: 'Newer meeting', text: null },
-    ],
+  const id = await addPerson(mock, 'anna', {
+    salutation: 'ms',
+    given_name: 'Erika',
+    family_name: 'Mustermann',
+    birthday: '1980-04-01',
+    emails: ['erika@example.de', 'e.m@example.de'],
+    phones: ['+49 30 1234567'],
+    addresses: ['Hauptstraße 1\n10115 Berlin', 'Postfach 12\n10117 Berlin'],
+    tags: ['vip', 'newsletter'],
+    note: 'Secret note about Erika',
+    special: 'Health: allergy',
+    deal_stage: 'Angebot',
+    deal_value: '12.000 €',
+    company: 'Muster GmbH',
+    company_role: 'Einkauf',
+  });
+  await as(mock, 'anna', (b) =>
+    b.addInteraction(id, { kind: 'call', at: '2026-01-10T09:00:00Z', summary: 'Older call', text: 'Private call notes', keep: null }),
   );
+  await as(mock, 'sam', (b) => b.addInteraction(id, { kind: 'meeting', at: '2026-02-05T14:30:00Z', summary: 'Newer meeting', text: null, keep: null }));
   return { mock, id };
 }
 
 describe('contact detail', () => {
   it('shows locked fields as LOCKED with the reason for an agent, never as empty', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'carl');
     const detail = await openBySearch('musterm', id, fireEvent);
 
@@ -67,15 +69,17 @@ describe('contact detail', () => {
   });
 
   it('groups fields by category, joins lists, keeps address lines, orders interactions newest first', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'anna');
     const detail = await openBySearch('erika', id, fireEvent);
 
     const headings = [...detail.querySelectorAll('h3')].map((h) => h.textContent);
+    // Recording an interaction sets the last contact (Communication).
     expect(headings).toEqual([
       'Identity',
       'Contact details',
       'Segmentation',
+      'Communication',
       'Notes',
       'Special categories (Art. 9)',
       'Deal data',
@@ -100,7 +104,7 @@ describe('contact detail', () => {
   });
 
   it('shows the history tab with labelled entries, and nothing to change for an auditor', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'ida');
     const detail = await openBySearch('mustermann', id, fireEvent);
     expect(screen.queryByTestId('contact-edit')).toBeNull();

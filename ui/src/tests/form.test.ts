@@ -1,7 +1,10 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { FieldChange } from '../lib/types';
-import { mockWith, openBySearch, renderSignedIn } from './helpers';
+import { openBySearch, renderSignedIn } from './helpers';
+import { addPerson, useServer } from './server';
+
+const server = useServer();
 
 function input(name: string) {
   return document.getElementById(`f-${name}`) as HTMLInputElement;
@@ -23,7 +26,7 @@ function expectErrorBeside(name: string, text: string) {
 
 describe('contact form', () => {
   it('shows client-side validation messages next to the fields and does not call the core', async () => {
-    const mock = mockWith([['anna', 'admin']]);
+    const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await fireEvent.click(screen.getByTestId('contact-new'));
     const add = vi.spyOn(mock, 'addContact');
@@ -51,7 +54,7 @@ describe('contact form', () => {
   });
 
   it('shows the core\'s invalid errors next to the field they name', async () => {
-    const mock = mockWith([['anna', 'admin']]);
+    const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await fireEvent.click(screen.getByTestId('contact-new'));
     vi.spyOn(mock, 'addContact').mockRejectedValueOnce({
@@ -80,7 +83,7 @@ describe('contact form', () => {
   });
 
   it('creates a contact with all fields and opens it; the list count grows', async () => {
-    const mock = mockWith([['anna', 'admin']], { people: 10 });
+    const mock = await server.vault([['anna', 'admin']], { people: 10 });
     await renderSignedIn(mock, 'anna');
     await waitFor(() => expect(screen.getByTestId('contact-count').textContent).toBe('10'));
     await fireEvent.click(screen.getByTestId('contact-new'));
@@ -112,18 +115,18 @@ describe('contact form', () => {
   });
 
   it('on edit sends only the changed fields; Escape cancels', async () => {
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson({ given_name: 'Carla', family_name: 'Alt', emails: ['c@example.de'], note: 'n' });
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Carla', family_name: 'Alt', emails: ['c@example.de'], note: 'n' });
     await renderSignedIn(mock, 'anna');
     await openBySearch('carla', id, fireEvent);
-    await fireEvent.click(screen.getByTestId('contact-edit'));
+    await fireEvent.click(await screen.findByTestId('contact-edit'));
     expect(input('family_name').value).toBe('Alt');
     expect(input('emails').value).toBe('c@example.de');
     await fireEvent.keyDown(input('family_name'), { key: 'Escape' });
     expect(input('family_name')).toBeNull();
     expect(screen.getByTestId('contact-detail')).toBeTruthy();
 
-    await fireEvent.click(screen.getByTestId('contact-edit'));
+    await fireEvent.click(await screen.findByTestId('contact-edit'));
     const edit = vi.spyOn(mock, 'editContact');
     await set('family_name', 'Neu');
     await set('note', '');
@@ -142,7 +145,7 @@ describe('contact form', () => {
   });
 
   it('offers no inputs for categories the role cannot read', async () => {
-    const mock = mockWith([['carl', 'agent']]);
+    const mock = await server.vault([['carl', 'agent']]);
     await renderSignedIn(mock, 'carl');
     await fireEvent.click(screen.getByTestId('contact-new'));
     for (const name of ['given_name', 'family_name', 'emails', 'phones', 'addresses', 'tags', 'company', 'company_role']) {
@@ -156,8 +159,8 @@ describe('contact form', () => {
   });
 
   it('records an interaction; the summary is required', async () => {
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson({ given_name: 'Dora', family_name: 'Dialog' });
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Dialog' });
     await renderSignedIn(mock, 'anna');
     await openBySearch('dialog', id, fireEvent);
     await fireEvent.click(screen.getByTestId('interaction-new'));

@@ -1,6 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { mockWith, renderSignedIn } from './helpers';
+import { renderSignedIn } from './helpers';
+import { useServer } from './server';
+
+const server = useServer();
 
 function input(id: string) {
   return document.getElementById(id) as HTMLInputElement;
@@ -28,7 +31,7 @@ async function registerVersion(): Promise<string | null> {
 
 describe('purposes and the register', () => {
   it('shows an invalid key next to the key field, from the form and from the core', async () => {
-    const mock = mockWith([['dora', 'dpo']]);
+    const mock = await server.vault([['dora', 'dpo']]);
     await renderSignedIn(mock, 'dora');
     await openSettingsPurposes();
     await fireEvent.click(screen.getByTestId('purpose-add'));
@@ -51,7 +54,7 @@ describe('purposes and the register', () => {
   });
 
   it('checks the other fields of a purpose like the core', async () => {
-    const mock = mockWith([['anna', 'admin']]);
+    const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await openSettingsPurposes();
     await fireEvent.click(screen.getByTestId('purpose-add'));
@@ -76,7 +79,7 @@ describe('purposes and the register', () => {
   });
 
   it('lists the three default purposes in the register and makes a new version when a purpose changes', async () => {
-    const mock = mockWith([['anna', 'admin']]);
+    const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await fireEvent.click(screen.getByTestId('nav-register'));
     expect(await registerVersion()).toBe('1');
@@ -130,7 +133,7 @@ describe('purposes and the register', () => {
   });
 
   it('adds a purpose that then appears on contacts and in the register', async () => {
-    const mock = mockWith([['anna', 'admin']]);
+    const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await openSettingsPurposes();
     await fireEvent.click(screen.getByTestId('purpose-add'));
@@ -163,7 +166,7 @@ describe('purposes and the register', () => {
   });
 
   it('exports the shown register version as XLSX or HTML in either language', async () => {
-    const mock = mockWith([['ida', 'auditor']]);
+    const mock = await server.vault([['ida', 'auditor']]);
     await renderSignedIn(mock, 'ida');
     await fireEvent.click(screen.getByTestId('nav-register'));
     await registerVersion();
@@ -171,12 +174,12 @@ describe('purposes and the register', () => {
     await fireEvent.change(document.getElementById('reg-export-format')!, { target: { value: 'html' } });
     await fireEvent.change(document.getElementById('reg-export-lang')!, { target: { value: 'de' } });
     await fireEvent.click(screen.getByTestId('export-register'));
-    expect((await screen.findByTestId('export-path')).textContent).toBe('/exports/verarbeitungsverzeichnis-v1-de.html');
+    expect((await screen.findByTestId('export-path')).textContent).toMatch(/\/exports\/verarbeitungsverzeichnis-v1-de\.html$/);
     expect(spy).toHaveBeenCalledWith(1, 'html', 'de');
     // A second export does not overwrite the first.
     await fireEvent.click(screen.getByTestId('export-register'));
     await waitFor(() =>
-      expect(screen.getByTestId('export-path').textContent).toBe('/exports/verarbeitungsverzeichnis-v1-de-2.html'),
+      expect(screen.getByTestId('export-path').textContent).toMatch(/\/exports\/verarbeitungsverzeichnis-v1-de-2\.html$/),
     );
     // The auditor sees purposes but cannot change them.
     await fireEvent.click(screen.getByTestId('nav-settings'));
