@@ -12,7 +12,6 @@ import {
   PERSONAL_CATEGORIES,
 } from './consent';
 import { PERSON_FIELDS, ROLES } from './fields';
-import { addMonths } from './rights';
 import { canRead, compartmentOf, requireAction } from './mock-roles';
 import type {
   Bilingual,
@@ -72,7 +71,22 @@ export interface SentMail {
   token: string;
 }
 
-export { addMonths };
+/** `at` plus whole months, the day clamped to the month's end (a copy of the core's rule, for the mock only). */
+export function addMonths(iso: string, months: number): string {
+  const d = new Date(iso);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const out = new Date(
+    Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
+  );
+  return out.toISOString();
+}
+
+/** A date plus whole months (mock only). */
+export function addMonthsToDate(date: string, months: number): string {
+  return addMonths(`${date}T00:00:00Z`, months).slice(0, 10);
+}
 
 const DAY = 86_400_000;
 

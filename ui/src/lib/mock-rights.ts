@@ -3,7 +3,8 @@
 // addresses (rights.rs). What touches people (erasure, packages, objection)
 // is in mock-backend.ts, which holds them.
 import { requireAction } from './mock-roles';
-import { addMonthsToDate, REQUEST_KINDS } from './rights';
+import { addMonthsToDate } from './mock-consent';
+import { REQUEST_KINDS } from './rights';
 import type { DsRequest, IpcCode, IpcError, NewRequest, RequestRow, Restriction, Role } from './types';
 
 const DAY = 86_400_000;
@@ -85,6 +86,7 @@ export class MockRights {
         request: { ...r },
         overdue: open && r.deadline < today,
         due_soon: open && r.deadline >= today && r.deadline <= week,
+        extended_deadline: addMonthsToDate(r.received, 3),
       };
     });
   }

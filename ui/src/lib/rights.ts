@@ -47,19 +47,3 @@ export function localDateToday(now: Date = new Date()): string {
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 }
 
-/** `at` plus whole months, the day clamped to the month's end (chrono's checked_add_months). */
-export function addMonths(iso: string, months: number): string {
-  const d = new Date(iso);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + months;
-  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  const out = new Date(
-    Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
-  );
-  return out.toISOString();
-}
-
-/** A date (`YYYY-MM-DD`) plus whole months, as the core computes deadlines. */
-export function addMonthsToDate(date: string, months: number): string {
-  return addMonths(`${date}T00:00:00Z`, months).slice(0, 10);
-}

@@ -137,6 +137,9 @@ pub struct RequestRow {
     pub overdue: bool,
     /// Open and due within seven days.
     pub due_soon: bool,
+    /// The deadline an extension would set (Art. 12(3): three months from
+    /// receipt), for the extension form to say before it is made.
+    pub extended_deadline: Option<NaiveDate>,
 }
 
 impl RequestRow {
@@ -145,6 +148,7 @@ impl RequestRow {
         RequestRow {
             overdue: request.overdue(today),
             due_soon: request.due_soon(today),
+            extended_deadline: extended_deadline(request.received),
             request,
         }
     }

@@ -17,4 +17,9 @@ overdue: boolean,
 /**
  * Open and due within seven days.
  */
-due_soon: boolean, };
+due_soon: boolean, 
+/**
+ * The deadline an extension would set (Art. 12(3): three months from
+ * receipt), for the extension form to say before it is made.
+ */
+extended_deadline: string | null, };
