@@ -1,14 +1,17 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setAutolock } from '../lib/settings.svelte';
-import { mockWith, openBySearch, renderSignedIn } from './helpers';
+import { openBySearch, renderSignedIn } from './helpers';
+import { addPerson, useServer } from './server';
+
+const server = useServer();
 
 const SECRET_NAME = 'Quentin Verschwiegen';
 const SECRET_NOTE = 'Kontonummer steht im Ordner 7';
 
 async function openSecret() {
-  const mock = mockWith([['anna', 'admin']], { people: 300 });
-  const id = mock.seedPerson({
+  const mock = await server.vault([['anna', 'admin']], { people: 300 });
+  const id = await addPerson(mock, 'anna', {
     given_name: 'Quentin',
     family_name: 'Verschwiegen',
     emails: ['q@verschwiegen.example'],
@@ -45,7 +48,8 @@ describe('locking', () => {
     await fireEvent.click(screen.getByTestId('lock'));
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
-    expect(mock.calls.at(-1)).toBe('lock');
+    // The core holds no session any more.
+    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
     expect(document.body.textContent).toContain('The vault was locked.');
   });
 
@@ -54,7 +58,7 @@ describe('locking', () => {
     await fireEvent.keyDown(document.getElementById('search')!, { key: 'l', ctrlKey: true });
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
-    expect(mock.calls).toContain('lock');
+    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
   });
 
   it('locks after the idle time; activity resets the timer', async () => {
@@ -72,12 +76,13 @@ describe('locking', () => {
     await waitFor(() => expect(screen.queryByTestId('whoami')).toBeNull());
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
-    expect(mock.calls).toContain('lock');
+    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
   });
 
   it('a `locked` error from the core returns to the unlock screen', async () => {
     const mock = await openSecret();
-    mock.expireSession();
+    // The core's session ends behind the window's back.
+    await mock.lock();
     await fireEvent.click(screen.getByTestId('nav-users'));
     await waitFor(() => expect(screen.queryByTestId('whoami')).toBeNull());
     expectNoRecordData();

@@ -1,11 +1,13 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
-import { DEMO_PASSPHRASE } from '../lib/mock-backend';
-import { mockWith, PASS, renderApp } from './helpers';
+import { describe, expect, it, vi } from 'vitest';
+import { renderApp } from './helpers';
+import { PASS, useServer } from './server';
+
+const server = useServer();
 
 describe('unlock screen', () => {
   it('shows "Wrong passphrase" for a wrong passphrase, clears the field, then unlocks with the right one', async () => {
-    const mock = mockWith([
+    const mock = await server.vault([
       ['anna', 'admin'],
       ['carl', 'agent'],
     ]);
@@ -34,7 +36,7 @@ describe('unlock screen', () => {
   });
 
   it('signs in as the selected user with that role', async () => {
-    const mock = mockWith([
+    const mock = await server.vault([
       ['anna', 'admin'],
       ['carl', 'agent'],
     ]);
@@ -52,7 +54,13 @@ describe('unlock screen', () => {
   });
 
   it('disables the submit button while the passphrase is checked', async () => {
-    const mock = mockWith([['anna', 'admin']], { unlockMs: 80 });
+    const mock = await server.vault([['anna', 'admin']]);
+    // The test vault's key derivation is the cheapest; hold the answer a moment.
+    const unlock = mock.unlock.bind(mock);
+    vi.spyOn(mock, 'unlock').mockImplementation(async (u, p) => {
+      await new Promise((r) => setTimeout(r, 80));
+      return unlock(u, p);
+    });
     renderApp(mock);
     await screen.findByLabelText('User');
     await fireEvent.input(document.getElementById('unlock-passphrase')!, { target: { value: PASS } });
@@ -63,13 +71,15 @@ describe('unlock screen', () => {
   });
 
   it('shows the demo passphrase as a hint for the demo vault after locking', async () => {
-    const mock = mockWith([], { demoPeople: 30 });
+    const mock = server.backend;
     renderApp(mock);
     await fireEvent.click(await screen.findByTestId('start-demo'));
     await screen.findByTestId('whoami');
     await fireEvent.click(screen.getByTestId('lock'));
     await screen.findByTestId('unlock-submit');
-    expect(document.body.textContent).toContain(DEMO_PASSPHRASE);
+    const { demo_passphrase } = await mock.appStatus();
+    expect(demo_passphrase).toBeTruthy();
+    expect(document.body.textContent).toContain(demo_passphrase);
     // The user who was signed in is preselected.
     expect((document.getElementById('unlock-user') as HTMLSelectElement).value).toBe('demo');
   });
