@@ -10,12 +10,16 @@
 //! `POST /dev/advance` (`{"days": n}`) moves a fixed clock; `POST
 //! /dev/seed` (`{"people": n}`) adds generated people through the core's
 //! demo seeding; `POST /dev/fresh` locks and moves to new, empty folders
-//! inside the data folder (a fresh vault for the next test). A request without the token gets 401 and nothing else.
+//! inside the data folder (a fresh vault for the next test); `POST
+//! /dev/save-dialog` (`{"cancel": true}`) makes the save dialog answer
+//! as if the person cancelled it, until a fresh vault or `false` (it
+//! otherwise answers the suggested name in the export folder). A request
+//! without the token gets 401 and nothing else.
 
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use tiny_http::{Header, Method, Request, Response, Server};
 use tresor_core::clock::{Clock, FixedClock};
@@ -40,6 +44,8 @@ pub struct DevServer {
     state: Arc<AppState>,
     clock: Option<Arc<FixedClock>>,
     data: Arc<Path>,
+    /// Whether the save dialog answers "cancelled".
+    cancel_save: Arc<AtomicBool>,
 }
 
 impl DevServer {
@@ -53,12 +59,18 @@ impl DevServer {
         let server = Server::http(("127.0.0.1", port)).map_err(|e| e.to_string())?;
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
+        let cancel_save = Arc::new(AtomicBool::new(false));
+        let cancel = cancel_save.clone();
+        state.set_save_picker(Box::new(move |ask| {
+            (!cancel.load(Ordering::SeqCst)).then(|| ask.dir.join(&ask.file_name))
+        }));
         Ok(DevServer {
             server,
             token: hex::encode(secret),
             state: Arc::new(state),
             clock,
             data: data.into(),
+            cancel_save,
         })
     }
 
@@ -85,6 +97,7 @@ impl DevServer {
             state,
             clock,
             data,
+            cancel_save,
         } = self;
         let token: Arc<str> = token.into();
         let fresh = Arc::new(AtomicU32::new(0));
@@ -94,6 +107,7 @@ impl DevServer {
                 clock: clock.clone(),
                 data: data.clone(),
                 fresh: fresh.clone(),
+                cancel_save: cancel_save.clone(),
             };
             let token = token.clone();
             std::thread::spawn(move || answer(request, &ctx, &token));
@@ -108,6 +122,7 @@ struct Ctx {
     data: Arc<Path>,
     /// How many fresh folders were handed out.
     fresh: Arc<AtomicU32>,
+    cancel_save: Arc<AtomicBool>,
 }
 
 /// The folders under `data` the state starts in, or the `n`th fresh ones.
@@ -161,6 +176,7 @@ fn route(path: &str, args: serde_json::Value, ctx: &Ctx) -> Result<serde_json::V
             let n = ctx.fresh.fetch_add(1, Ordering::SeqCst) + 1;
             // The clock and KDF stay as they are; only the folders change.
             state.move_home(&folders(&ctx.data, n, state.clock(), None));
+            ctx.cancel_save.store(false, Ordering::SeqCst);
             Ok(serde_json::Value::Null)
         }
         "/dev/advance" => {
@@ -172,6 +188,13 @@ fn route(path: &str, args: serde_json::Value, ctx: &Ctx) -> Result<serde_json::V
                 .as_i64()
                 .ok_or_else(|| invalid("days: a whole number is needed"))?;
             clock.advance_ms(days * 86_400_000);
+            Ok(serde_json::Value::Null)
+        }
+        "/dev/save-dialog" => {
+            let cancel = args["cancel"]
+                .as_bool()
+                .ok_or_else(|| invalid("cancel: true or false is needed"))?;
+            ctx.cancel_save.store(cancel, Ordering::SeqCst);
             Ok(serde_json::Value::Null)
         }
         "/dev/seed" => {
@@ -324,6 +347,9 @@ mod tests {
         let (status, _) = post(&format!("{url}/dev/advance"), Some(&token), r#"{"days":1}"#);
         assert_eq!(status, 400);
         assert_eq!(post(&format!("{url}/nothing"), Some(&token), "{}").0, 400);
+        let dialog = format!("{url}/dev/save-dialog");
+        assert_eq!(post(&dialog, Some(&token), r#"{"cancel":"yes"}"#).0, 400);
+        assert_eq!(post(&dialog, Some(&token), r#"{"cancel":true}"#).0, 200);
     }
 
     /// The control of the app's test that its binary holds no server: the

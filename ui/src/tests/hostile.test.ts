@@ -1,7 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
-import { afterEach, describe, expect, it } from 'vitest';
-import { byTestId, mockWith, openBySearch, renderSignedIn } from './helpers';
-import { useServer } from './server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { WebBackend } from '../lib/backend';
+import { byTestId, openBySearch, renderSignedIn } from './helpers';
+import { addPerson, as, useServer } from './server';
 
 const server = useServer();
 
@@ -37,6 +38,60 @@ const HOSTILE: Record<string, string | string[]> = {
   deal_value: '<iframe src="javascript:alert(1)"></iframe>',
 };
 
+// The core checks what is typed (a salutation is one of four, a birthday
+// a date), but a change received from a peer is applied as it was signed:
+// a hostile laptop can store anything. So the person is stored with valid
+// placeholders, and the replies of the calls that read people are the
+// core's own with the placeholders swapped for the hostile text, as a
+// peer's changes would have left them.
+const PLACEHOLDER: Record<string, string | string[]> = {
+  salutation: 'mx',
+  title: 'Qtitle',
+  given_name: 'Qgiven',
+  family_name: 'ZzhostileQfamily',
+  birthday: '1970-01-01',
+  language: 'xq',
+  emails: ['qemail@evil.example'],
+  phones: ['+49 30 111111'],
+  addresses: ['Qaddress'],
+  tags: ['Qtag'],
+  note: 'Qnote',
+  special: 'Qspecial',
+  deal_stage: 'Qstage',
+  deal_value: 'Qvalue',
+};
+/** Whole strings the core keeps as they are typed (codes, dates, names). */
+const WHOLE: Record<string, string> = { mx: HOSTILE.salutation as string, '1970-01-01': HOSTILE.birthday as string, xq: HOSTILE.language as string, anna: IMG };
+/** Parts of longer strings (display names, the email in a list row). */
+const PARTS: [string, string][] = [
+  ...Object.entries(PLACEHOLDER)
+    .filter(([name]) => !['salutation', 'birthday', 'language'].includes(name))
+    .map(([name, v]): [string, string] => {
+      const place = Array.isArray(v) ? v[0] : v;
+      const hostile = HOSTILE[name];
+      return name === 'family_name' ? ['Qfamily', SCRIPT] : [place, Array.isArray(hostile) ? hostile[0] : hostile];
+    }),
+  ['Qcompany', IMG],
+  ['Qrole', SCRIPT],
+  ['Qsummary', SCRIPT],
+  ['Qtext', LONG],
+];
+
+function swap(v: unknown): unknown {
+  if (typeof v === 'string') return WHOLE[v] ?? PARTS.reduce((s, [place, hostile]) => s.replaceAll(place, hostile), v);
+  if (Array.isArray(v)) return v.map(swap);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)]));
+  return v;
+}
+
+/** The calls that read people answer as if a hostile peer had written them. */
+function asPeerWrote(b: WebBackend) {
+  for (const name of ['getContact', 'searchContacts', 'listContacts', 'contactHistory', 'reconsentList'] as const) {
+    const real = (b[name] as (...args: unknown[]) => Promise<unknown>).bind(b);
+    vi.spyOn(b, name).mockImplementation((async (...args: unknown[]) => swap(await real(...args))) as never);
+  }
+}
+
 afterEach(() => {
   delete window.__pwned;
 });
@@ -56,10 +111,12 @@ function expectNoInjectedElements() {
 
 describe('hostile record text', () => {
   it('is rendered literally in every field of the detail view, the list and the timeline', async () => {
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson(HOSTILE, [{ company: `${IMG} GmbH`, role: SCRIPT }], [
-      { kind: 'note', at: '2026-02-01T10:00:00Z', by: IMG, summary: SCRIPT, text: LONG },
-    ]);
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { ...PLACEHOLDER, company: 'Qcompany GmbH', company_role: 'Qrole' });
+    await as(mock, 'anna', (b) =>
+      b.addInteraction(id, { kind: 'note', at: '2026-02-01T10:00:00Z', summary: 'Qsummary', text: 'Qtext', keep: null }),
+    );
+    asPeerWrote(mock);
     await renderSignedIn(mock, 'anna');
     const detail = await openBySearch('zzhostile', id, fireEvent);
 

@@ -4,12 +4,15 @@ import { ALL_CATEGORIES, CHANNELS, CONSENT_STATES, DEFAULT_SOURCES, LEGAL_BASES,
 import { REQUEST_KINDS } from '../lib/rights';
 import { catalogue, hasKey } from '../lib/i18n';
 import { reloadSettings, STORAGE_KEY } from '../lib/settings.svelte';
-import { mockWith, openBySearch, PASS, renderApp, renderSignedIn } from './helpers';
+import { openBySearch, renderApp, renderSignedIn } from './helpers';
+import { addPerson, as, useServer } from './server';
+
+const server = useServer();
 
 describe('i18n', () => {
   it('switching the language in Settings changes the labels and is persisted', async () => {
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson({ given_name: 'Ernst', family_name: 'Sprache' });
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Ernst', family_name: 'Sprache' });
     await renderSignedIn(mock, 'anna');
     expect(screen.getByTestId('nav-contacts').textContent).toBe('Contacts');
     expect(screen.getByTestId('lock').textContent?.trim()).toBe('Lock');
@@ -39,7 +42,7 @@ describe('i18n', () => {
   it('the unlock screen follows the stored language and can be switched before signing in', async () => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ lang: 'de', autolockMinutes: 5 }));
     reloadSettings();
-    renderApp(mockWith([['anna', 'admin']]));
+    renderApp(await server.vault([['anna', 'admin']]));
     const submit = await screen.findByTestId('unlock-submit');
     expect(submit.textContent?.trim()).toBe('Entsperren');
     await fireEvent.input(document.getElementById('unlock-passphrase')!, { target: { value: 'falsch-falsch' } });
@@ -52,7 +55,7 @@ describe('i18n', () => {
   });
 
   it('the autolock setting is clamped to 1–120 minutes and stored', async () => {
-    await renderSignedIn(mockWith([['anna', 'admin']]), 'anna');
+    await renderSignedIn(await server.vault([['anna', 'admin']]), 'anna');
     await fireEvent.click(screen.getByTestId('nav-settings'));
     const minutes = document.getElementById('s-autolock') as HTMLInputElement;
     expect(minutes.value).toBe('5');
@@ -105,8 +108,8 @@ describe('i18n', () => {
   it('shows the consent views in German', async () => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ lang: 'de', autolockMinutes: 5 }));
     reloadSettings();
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson({ given_name: 'Ernst', family_name: 'Sprache', emails: ['ernst@example.de'] });
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Ernst', family_name: 'Sprache', emails: ['ernst@example.de'] });
     await renderSignedIn(mock, 'anna');
     expect(screen.getByTestId('nav-register').textContent).toBe('Verzeichnis');
     expect(screen.getByTestId('nav-reconsent').textContent).toBe('Erneut fragen');
@@ -167,10 +170,9 @@ describe('i18n', () => {
   it('shows the requests view and the rights tab in German', async () => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ lang: 'de', autolockMinutes: 5 }));
     reloadSettings();
-    const mock = mockWith([['anna', 'admin']]);
-    const id = mock.seedPerson({ given_name: 'Ernst', family_name: 'Sprache' });
-    await mock.unlock('anna', PASS);
-    await mock.openRequest({ kind: 'erasure', person: id, received: '2020-01-02', identity_check: null });
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Ernst', family_name: 'Sprache' });
+    await as(mock, 'anna', (b) => b.openRequest({ kind: 'erasure', person: id, received: '2026-01-02', identity_check: null }));
     await renderSignedIn(mock, 'anna');
     expect(screen.getByTestId('nav-requests').textContent).toContain('Anfragen');
     await fireEvent.click(screen.getByTestId('nav-requests'));

@@ -1,39 +1,38 @@
+import { existsSync } from 'node:fs';
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import type { MockBackend } from '../lib/mock-backend';
+import type { WebBackend } from '../lib/backend';
 import type { RequestKind } from '../lib/types';
-import { byTestId, mockWith, openBySearch, PASS, renderSignedIn } from './helpers';
+import { byTestId, openBySearch, renderSignedIn } from './helpers';
+import { addPerson, as, useServer } from './server';
 
-/** The mock's clock: every deadline below is computed from it. */
-const NOW = new Date('2026-03-10T10:00:00Z');
+// The vault's clock: every deadline below is computed from it by the core.
+const server = useServer({ clock: '2026-03-10T10:00:00Z' });
 
-function seeded(clock = true) {
-  const mock = mockWith(
-    [
-      ['anna', 'admin'],
-      ['dora', 'dpo'],
-      ['ida', 'auditor'],
-      ['sam', 'sales'],
-    ],
-    clock ? { now: () => NOW } : {},
+async function seeded() {
+  const mock = await server.vault([
+    ['anna', 'admin'],
+    ['dora', 'dpo'],
+    ['ida', 'auditor'],
+    ['sam', 'sales'],
+  ]);
+  const id = await addPerson(mock, 'anna', {
+    given_name: 'Erika',
+    family_name: 'Mustermann',
+    emails: ['erika@example.de'],
+    phones: ['+49 30 1234567'],
+    company: 'Beispiel AG',
+    company_role: 'Einkauf',
+  });
+  await as(mock, 'anna', (b) =>
+    b.addInteraction(id, { kind: 'call', at: '2026-02-01T10:00:00Z', summary: 'Rückruf Mustermann', text: null, keep: null }),
   );
-  const id = mock.seedPerson(
-    {
-      given_name: 'Erika',
-      family_name: 'Mustermann',
-      emails: ['erika@example.de'],
-      phones: ['+49 30 1234567'],
-    },
-    [{ company: 'Beispiel AG', role: 'Einkauf' }],
-    [{ kind: 'call', at: '2026-02-01T10:00:00Z', by: 'anna', summary: 'Rückruf Mustermann', text: null }],
-  );
-  const other = mock.seedPerson({ given_name: 'Otto', family_name: 'Normal', emails: ['otto@example.de'] });
+  const other = await addPerson(mock, 'anna', { given_name: 'Otto', family_name: 'Normal', emails: ['otto@example.de'] });
   return { mock, id, other };
 }
 
-async function openReq(mock: MockBackend, kind: RequestKind, person: string | null, received: string) {
-  await mock.unlock('anna', PASS);
-  return mock.openRequest({ kind, person, received, identity_check: null });
+function openReq(mock: WebBackend, kind: RequestKind, person: string | null, received: string) {
+  return as(mock, 'anna', (b) => b.openRequest({ kind, person, received, identity_check: null }));
 }
 
 function row(reference: string): HTMLElement {
@@ -48,11 +47,13 @@ async function openRights(query: string, id: string) {
   return panel;
 }
 
-describe('data-subject requests', () => {
+describe('data-subject rights against the core', () => {
   it('reviews an access package (fields, counts, files) and releases it with path and SHA-256', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'access', id, '2026-03-01');
-    await mock.giveConsent(id, { purpose: 'e-marketing', channel: 'email', source: 'web_form', evidence: null, basis: null, at: null });
+    await as(mock, 'anna', (b) =>
+      b.giveConsent(id, { purpose: 'e-marketing', channel: 'email', source: 'web_form', evidence: null, basis: null, at: null }),
+    );
     await renderSignedIn(mock, 'anna');
     await openRights('muster', id);
     expect(screen.getByTestId('rights-request').getAttribute('data-reference')).toBe(r.reference);
@@ -93,21 +94,21 @@ describe('data-subject requests', () => {
     expect(screen.getByTestId('package-effect').textContent).toContain('encrypted with the passphrase');
     expect(screen.getByTestId('package-effect').textContent).toContain(`for ${r.reference}`);
     // Cancel in the save dialog: the review stays, nothing is recorded.
-    mock.saveDialog = () => null;
+    await server.cancelSaveDialog(true);
     await fireEvent.click(screen.getByTestId('package-release'));
     expect((await screen.findByTestId('package-not-saved')).textContent).toContain('Nothing was written or recorded');
     expect(screen.queryByTestId('package-path')).toBeNull();
-    mock.saveDialog = (suggested) => suggested;
+    await server.cancelSaveDialog(false);
     await fireEvent.click(screen.getByTestId('package-release'));
 
     const path = await screen.findByTestId('package-path');
-    expect(path.textContent).toMatch(/^\/exports\/auskunft-erika-mustermann-\d{4}-\d{2}-\d{2}\.zip$/);
+    expect(path.textContent).toMatch(/\/exports\/auskunft-erika-mustermann-\d{4}-\d{2}-\d{2}\.zip$/);
     expect(screen.getByTestId('package-sha256').textContent).toMatch(/^[0-9a-f]{64}$/);
     expect(release).toHaveBeenCalledWith(id, 'de', 'en', r.reference, 'a long package passphrase');
   });
 
   it('generates a package passphrase, shows it once with the hint, and releases with it; a typed one keeps the minimum', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await renderSignedIn(mock, 'anna');
     await openRights('muster', id);
     await fireEvent.click(screen.getByTestId('package'));
@@ -146,7 +147,7 @@ describe('data-subject requests', () => {
   });
 
   it('restricts a person: the banner shows and editing is refused with the restricted error', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'restriction', id, '2026-03-01');
     await renderSignedIn(mock, 'dora');
     await openRights('muster', id);
@@ -167,7 +168,7 @@ describe('data-subject requests', () => {
     await fireEvent.input(document.getElementById('f-family_name')!, { target: { value: 'Neu' } });
     await fireEvent.click(screen.getByTestId('form-save'));
     await waitFor(() => expect(screen.getByTestId('form-error').textContent).toContain('This person is restricted (Art. 18 GDPR)'));
-    expect(mock.consentStore().entries).toHaveLength(0);
+    expect((await mock.legalBasis(id)).history).toHaveLength(0);
     await expect(mock.addInteraction(id, { kind: 'call', summary: 'x', text: null, at: null, keep: null })).rejects.toMatchObject({ code: 'restricted' });
 
     // Lifting it (after confirming) allows editing again.
@@ -180,7 +181,7 @@ describe('data-subject requests', () => {
   });
 
   it('records an objection on every channel; a marketing objection suppresses the addresses', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'objection', id, '2026-03-01');
     await renderSignedIn(mock, 'anna');
     await openRights('muster', id);
@@ -194,7 +195,7 @@ describe('data-subject requests', () => {
     await waitFor(() =>
       expect(screen.getByTestId('rights-notice').textContent).toBe('The objection was recorded on every channel; 2 addresses suppressed.'),
     );
-    const entries = mock.consentStore().entries.filter((e) => e.person === id);
+    const entries = (await mock.legalBasis(id)).history;
     expect(entries.map((e) => [e.purpose, e.channel, e.state])).toEqual([
       ['e-marketing', 'email', 'withdrawn'],
       ['e-marketing', 'phone', 'withdrawn'],
@@ -211,9 +212,9 @@ describe('data-subject requests', () => {
   });
 
   it('names the exports that still hold the erased person and deletes them after a confirmation', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'erasure', id, '2026-03-01');
-    const lb = await mock.exportLegalBasis(id, 'xlsx', 'en');
+    const lb = await as(mock, 'anna', (b) => b.exportLegalBasis(id, 'xlsx', 'en'));
     await renderSignedIn(mock, 'anna');
     await openRights('muster', id);
     await fireEvent.click(screen.getByTestId('erase'));
@@ -224,17 +225,18 @@ describe('data-subject requests', () => {
     expect(screen.getAllByTestId('erasure-file').map((f) => f.textContent)).toEqual([lb.path]);
 
     // Two steps: the confirmation says what goes and what stays untouched.
+    const del = vi.spyOn(mock, 'deleteExportFiles');
     await fireEvent.click(screen.getByTestId('erasure-files-delete'));
-    expect(mock.calls).not.toContain('delete_export_files');
+    expect(del).not.toHaveBeenCalled();
     expect(screen.getByTestId('erasure-files').textContent).toContain('Copies elsewhere (sent by mail, on a USB stick) are not touched.');
     await fireEvent.click(screen.getByTestId('erasure-files-confirm'));
     expect((await screen.findByTestId('erasure-files-deleted')).textContent).toBe('Files deleted: 1.');
-    expect(mock.consentStore().written.has(lb.path)).toBe(false);
+    expect(existsSync(lb.path)).toBe(false);
     await expect(mock.deleteExportFiles([lb.path])).rejects.toMatchObject({ code: 'invalid', field: 'files' });
   });
 
   it('erases only after confirmation, then returns to the list with the report; the check finds nothing', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'erasure', id, '2026-03-01');
     await renderSignedIn(mock, 'anna');
     await openRights('muster', id);
@@ -244,8 +246,9 @@ describe('data-subject requests', () => {
     expect(effect).toContain('Erika Mustermann, their interactions, consents, links to companies and change history will be gone for good');
     expect(effect).toContain(`What stays: the record id, the date of the erasure and the request reference ${r.reference}.`);
     expect((document.getElementById('erase-suppress') as HTMLInputElement).checked).toBe(true);
+    const erase = vi.spyOn(mock, 'eraseContact');
     await fireEvent.click(screen.getByTestId('erase-cancel'));
-    expect(mock.calls).not.toContain('erase_contact');
+    expect(erase).not.toHaveBeenCalled();
     expect(screen.getByTestId('contact-detail').textContent).toContain('Erika Mustermann');
     expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).not.toBeNull();
 
@@ -283,7 +286,7 @@ describe('data-subject requests', () => {
   });
 
   it('an auditor sees the requests but no action; no Rights tab', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     const r = await openReq(mock, 'erasure', id, '2026-01-05');
     await renderSignedIn(mock, 'ida');
     expect((await screen.findByTestId('requests-due-count')).getAttribute('data-count')).toBe('1');
@@ -302,15 +305,16 @@ describe('data-subject requests', () => {
   });
 
   it('a sales user sees no Requests and no Rights tab', async () => {
-    const { mock, id } = seeded();
+    const { mock, id } = await seeded();
     await openReq(mock, 'erasure', id, '2026-01-05');
+    const list = vi.spyOn(mock, 'listRequests');
     await renderSignedIn(mock, 'sam');
     expect(screen.queryByTestId('nav-requests')).toBeNull();
     expect(screen.queryByTestId('requests-due-count')).toBeNull();
     await openBySearch('muster', id, fireEvent);
     expect(screen.getByTestId('tab-consents')).toBeTruthy();
     expect(screen.queryByTestId('tab-rights')).toBeNull();
-    expect(mock.calls).not.toContain('list_requests');
+    expect(list).not.toHaveBeenCalled();
     await expect(mock.listRequests()).rejects.toMatchObject({ code: 'forbidden' });
   });
 });

@@ -27,6 +27,8 @@ export interface TestServer {
   vault(users: [string, Role][], opts?: { people?: number }): Promise<WebBackend>;
   /** Moves the server's clock by whole days. */
   advance(days: number): Promise<void>;
+  /** Makes the save dialog answer "cancelled" (until `false` or the next test). */
+  cancelSaveDialog(cancel: boolean): Promise<void>;
 }
 
 async function post(server: RunningServer, route: string, body: unknown = {}): Promise<unknown> {
@@ -40,14 +42,18 @@ async function post(server: RunningServer, route: string, body: unknown = {}): P
   return out;
 }
 
-/** Starts a server for this test file, and a fresh vault for every test. */
-export function useServer(opts: { clock?: string } = {}): TestServer {
+/**
+ * Starts a server for this test file, and a fresh vault for every test;
+ * on the fixed clock {@link NOW} unless another is given (`null`: the
+ * real clock, for what the window counts in seconds since).
+ */
+export function useServer(opts: { clock?: string | null } = {}): TestServer {
   let server: RunningServer | null = null;
   let data = '';
   let backend: WebBackend | null = null;
   beforeAll(async () => {
     data = mkdtempSync(path.join(tmpdir(), 'tresor-ui-'));
-    server = await startServer({ data, clock: opts.clock ?? NOW, fastKdf: true });
+    server = await startServer({ data, clock: opts.clock === null ? undefined : (opts.clock ?? NOW), fastKdf: true });
   });
   afterAll(() => {
     server?.stop();
@@ -74,6 +80,9 @@ export function useServer(opts: { clock?: string } = {}): TestServer {
     },
     advance: async (days) => {
       await post(server!, '/dev/advance', { days });
+    },
+    cancelSaveDialog: async (cancel) => {
+      await post(server!, '/dev/save-dialog', { cancel });
     },
   };
 }
