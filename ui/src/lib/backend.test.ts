@@ -3,8 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
-const { CHANGES_VAULT, CommandBackend, TauriBackend, guardLocked, inTauri, notifyChanges, toIpcError } = await import('./backend');
-const { MockBackend } = await import('./mock-backend');
+const { CHANGES_VAULT, CommandBackend, TauriBackend, inTauri, toIpcError } = await import('./backend');
 
 beforeEach(() => {
   invoke.mockReset();
@@ -179,37 +178,7 @@ describe('TauriBackend', () => {
   });
 });
 
-describe('guardLocked', () => {
-  it('reports a `locked` error once per call and passes the error on', async () => {
-    const mock = new MockBackend({ users: [{ name: 'a', role: 'admin', passphrase: 'p'.repeat(10) }] });
-    const onLocked = vi.fn();
-    const guarded = guardLocked(mock, onLocked);
-    await expect(guarded.listContacts(0, 10)).rejects.toMatchObject({ code: 'locked' });
-    expect(onLocked).toHaveBeenCalledTimes(1);
-    await expect(guarded.unlock('a', 'wrong')).rejects.toMatchObject({ code: 'wrong_passphrase' });
-    expect(onLocked).toHaveBeenCalledTimes(1);
-    await guarded.unlock('a', 'p'.repeat(10));
-    expect((await guarded.listContacts(0, 10)).total).toBe(0);
-  });
-});
-
 describe('notifyChanges', () => {
-  it('reports each change that succeeded, and no read or failed change', async () => {
-    const mock = new MockBackend({ users: [{ name: 'a', role: 'admin', passphrase: 'p'.repeat(10) }] });
-    const onChange = vi.fn();
-    const b = notifyChanges(mock, onChange);
-    await b.unlock('a', 'p'.repeat(10));
-    await b.listContacts(0, 10);
-    await b.syncStatus();
-    expect(onChange).not.toHaveBeenCalled();
-    await b.addContact([{ field: 'given_name', values: ['Ada'] }]);
-    expect(onChange).toHaveBeenCalledTimes(1);
-    await expect(b.addContact([{ field: 'email', values: ['not an address'] }])).rejects.toMatchObject({ code: 'invalid' });
-    expect(onChange).toHaveBeenCalledTimes(1);
-    await b.addHold((await b.listContacts(0, 1)).rows[0].id, 'Klage');
-    expect(onChange).toHaveBeenCalledTimes(2);
-  });
-
   it('knows every command of the backend', () => {
     const methods = Object.getOwnPropertyNames(CommandBackend.prototype).filter((m) => m !== 'constructor');
     expect(Object.keys(CHANGES_VAULT).sort()).toEqual(methods.sort());

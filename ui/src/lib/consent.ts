@@ -1,7 +1,7 @@
 // Purposes, legal bases, channels and consents: the closed sets the core
 // knows (mirrors crates/core/src/consent.rs; the core stays the judge) and
 // small pure helpers shared by the forms and the mock.
-import type { Category, Channel, ConsentState, LegalBasis, Purpose, TlsMode } from './types';
+import type { Category, Channel, ConsentState, LegalBasis, TlsMode } from './types';
 
 /** Art. 6(1)(a)–(f) GDPR, in order. */
 export const LEGAL_BASES: readonly LegalBasis[] = [
@@ -38,19 +38,6 @@ export const ALL_CATEGORIES: readonly Category[] = [
 /** Categories of personal data: what a purpose may name (not "configuration"). */
 export const PERSONAL_CATEGORIES: readonly Category[] = ALL_CATEGORIES.filter((c) => c !== 'configuration');
 
-/** The consent sources a new vault offers. */
-export const DEFAULT_SOURCES: readonly string[] = [
-  'web_form',
-  'business_card',
-  'email',
-  'phone',
-  'chat',
-  'event',
-  'letter',
-  'import',
-  'double_opt_in',
-];
-
 /** A source name as the core stores it: trimmed, lower-case, spaces as '_'. */
 export function normalizeSource(source: string): string {
   return source.trim().toLowerCase().replace(/ /g, '_');
@@ -67,42 +54,6 @@ export const MAX_EVIDENCE_BYTES = 20 * 1024 * 1024;
 
 /** Days ahead the re-consent list looks. */
 export const RECONSENT_DAYS = 30;
-
-/** The Art. 6(1) letter of a basis. */
-export function basisLetter(b: LegalBasis): string {
-  return 'abcdef'[LEGAL_BASES.indexOf(b)] ?? '?';
-}
-
-/** A purpose key as the core accepts it. */
-export function isPurposeKey(key: string): boolean {
-  return key.length > 0 && key.length <= 40 && /^[a-z0-9-]+$/.test(key);
-}
-
-/**
- * Checks a purpose as the core does; returns field → message key
- * (only the first problem per field).
- */
-export function purposeProblems(p: Purpose): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isPurposeKey(p.key)) out.key = 'err.purpose_key';
-  for (const f of ['name_de', 'name_en'] as const) {
-    const v = p[f];
-    if (v.trim() === '' || [...v].length > 120) out[f] = 'err.purpose_name';
-  }
-  if ([...p.description].length > 4000) out.description = 'err.too_long';
-  if (p.categories.length === 0 || p.categories.includes('configuration')) out.categories = 'err.purpose_categories';
-  if (p.basis === 'consent' && !p.consent_required) out.consent_required = 'err.purpose_consent';
-  if (p.validity_months !== null && (!Number.isInteger(p.validity_months) || p.validity_months < 1 || p.validity_months > 600)) {
-    out.validity_months = 'err.purpose_validity';
-  }
-  return out;
-}
-
-/** Finds a double opt-in code in a pasted reply (as find_token in the core). */
-export function findToken(text: string): string | null {
-  const m = /TRS-(?:[A-Z0-9]{4}-){4}[A-Z0-9]{4}/.exec(text.toUpperCase());
-  return m ? m[0] : null;
-}
 
 /** A `datetime-local` value (local time) as RFC 3339 in UTC; null if it is not one. */
 export function localToIso(local: string): string | null {

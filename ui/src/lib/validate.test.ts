@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formFieldsFor } from './fields';
-import { checkBirthday, folderProblem, isEmail, isPhone, joinProblems, passphraseStrength, splitAddresses, splitList } from './validate';
+import { folderProblem, isEmail, joinProblems, passphraseStrength, splitAddresses, splitList } from './validate';
 
 describe('validation', () => {
   it('checks emails like the core', () => {
@@ -9,23 +9,6 @@ describe('validation', () => {
     for (const bad of ['', 'anna', '@example.de', 'anna@example', 'anna@.de', 'anna@de.', 'a b@c.de', 'a@b@c.de']) {
       expect(isEmail(bad), bad).toBe(false);
     }
-  });
-
-  it('checks phones like the core', () => {
-    expect(isPhone('+49 30 1234567')).toBe(true);
-    expect(isPhone('(030) 123-45/67')).toBe(true);
-    expect(isPhone('12')).toBe(false);
-    expect(isPhone('call me')).toBe(false);
-  });
-
-  it('checks birthdays', () => {
-    const today = new Date(2026, 10, 24);
-    expect(checkBirthday('1980-02-29', today)).toBeNull();
-    expect(checkBirthday('1981-02-29', today)).toBe('format');
-    expect(checkBirthday('24.11.1980', today)).toBe('format');
-    expect(checkBirthday('2026-11-25', today)).toBe('future');
-    expect(checkBirthday('2026-11-24', today)).toBeNull();
-    expect(checkBirthday('1899-12-31', today)).toBe('old');
   });
 
   it('splits lists and addresses', () => {

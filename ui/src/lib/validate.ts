@@ -29,31 +29,6 @@ export function isEmail(s: string): boolean {
   return !domain.includes('@') && domain.includes('.') && !domain.startsWith('.') && !domain.endsWith('.');
 }
 
-/** Digits with spaces and + - / ( ) . and 3 to 20 digits (as the core). */
-export function isPhone(s: string): boolean {
-  const digits = (s.match(/[0-9]/g) ?? []).length;
-  return digits >= 3 && digits <= 20 && s.length <= 40 && /^[0-9 +\-/().]+$/.test(s);
-}
-
-export type DateProblem = 'format' | 'future' | 'old';
-
-/** Checks a calendar date YYYY-MM-DD that is not in the future and not before 1900. */
-export function checkBirthday(s: string, today: Date = new Date()): DateProblem | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return 'format';
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'format';
-  const todayUtc = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
-  if (date.getTime() > todayUtc) return 'future';
-  if (y < 1900) return 'old';
-  return null;
-}
-
-export function isLanguageCode(s: string): boolean {
-  return /^[a-z]{2}$/.test(s.trim().toLowerCase());
-}
-
 /** `YYYY-MM-DDTHH:MM` (datetime-local) or with seconds. */
 export function isLocalDateTime(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2})?$/.exec(s);

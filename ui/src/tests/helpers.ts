@@ -3,21 +3,15 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import { expect } from 'vitest';
 import App from '../components/App.svelte';
 import type { Backend } from '../lib/backend';
-import { MockBackend, type MockOptions } from '../lib/mock-backend';
-import type { Role } from '../lib/types';
 
-export const PASS = 'correct horse battery';
-
-export function mockWith(users: [string, Role][], opts: MockOptions = {}): MockBackend {
-  return new MockBackend({ users: users.map(([name, role]) => ({ name, role, passphrase: PASS })), ...opts });
-}
+import { PASS } from './server';
 
 /** Renders the whole app. */
 export function renderApp(backend: Backend) {
   return render(App, { props: { backend } });
 }
 
-/** Signs in through the mock first, then renders: the app opens on the main screen. */
+/** Signs in first, then renders: the app opens on the main screen. */
 export async function renderSignedIn(mock: Backend, user: string) {
   await mock.unlock(user, PASS);
   const result = renderApp(mock);

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ALL_CATEGORIES, CHANNELS, CONSENT_STATES, DEFAULT_SOURCES, LEGAL_BASES, TLS_MODES } from '../lib/consent';
+import { ALL_CATEGORIES, CHANNELS, CONSENT_STATES, LEGAL_BASES, TLS_MODES } from '../lib/consent';
 import { REQUEST_KINDS } from '../lib/rights';
 import { catalogue, hasKey } from '../lib/i18n';
 import { reloadSettings, STORAGE_KEY } from '../lib/settings.svelte';
@@ -65,7 +65,10 @@ describe('i18n', () => {
     expect(JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}').autolockMinutes).toBe(120);
   });
 
-  it('has a German and an English label for every legal basis, channel, state, category, kind, source and TLS mode', () => {
+  it('has a German and an English label for every legal basis, channel, state, category, kind, source and TLS mode', async () => {
+    // The sources a new vault offers come from the core.
+    const sources = await as(await server.vault([['anna', 'admin']]), 'anna', (b) => b.consentSources());
+    expect(sources.length).toBeGreaterThan(3);
     const kinds = ['person', 'company', 'affiliation', 'interaction', 'purpose', 'consent', 'setting', 'disclosure', 'register_version'];
     const keys = [
       ...LEGAL_BASES.map((b) => `basis.${b}`),
@@ -73,7 +76,7 @@ describe('i18n', () => {
       ...CONSENT_STATES.map((s) => `cstate.${s}`),
       ...ALL_CATEGORIES.map((c) => `cat.${c}`),
       ...kinds.map((k) => `kind.${k}`),
-      ...DEFAULT_SOURCES.map((s) => `source.${s}`),
+      ...sources.map((s) => `source.${s}`),
       ...TLS_MODES.map((m) => `tls.${m}`),
       'nav.register',
       'nav.reconsent',

@@ -30,7 +30,7 @@ async function registerVersion(): Promise<string | null> {
 }
 
 describe('purposes and the register', () => {
-  it('shows an invalid key next to the key field, from the form and from the core', async () => {
+  it('shows the core’s reasons for a key next to the key field', async () => {
     const mock = await server.vault([['dora', 'dpo']]);
     await renderSignedIn(mock, 'dora');
     await openSettingsPurposes();
@@ -41,19 +41,19 @@ describe('purposes and the register', () => {
     await fireEvent.input(input('p-name_de'), { target: { value: 'Newsletter' } });
     await fireEvent.input(input('p-name_en'), { target: { value: 'Newsletter' } });
     await fireEvent.click(screen.getByTestId('purpose-save'));
-    expectErrorBeside('p-key', 'error-p-key', 'Use 1–40 lower-case letters, digits and dashes, for example e-marketing.');
+    await waitFor(() => expectErrorBeside('p-key', 'error-p-key', 'Use 1–40 lower-case letters, digits and dashes, for example e-marketing.'));
     expect(document.activeElement).toBe(input('p-key'));
-    expect(save).not.toHaveBeenCalled();
+    expect(save).toHaveBeenCalledTimes(1);
 
     // A key that exists already: the core says so, next to the key.
     await fireEvent.input(input('p-key'), { target: { value: 'sales' } });
     await fireEvent.click(screen.getByTestId('purpose-save'));
-    await waitFor(() => expect(save).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(save).toHaveBeenCalledTimes(2));
     await waitFor(() => expectErrorBeside('p-key', 'error-p-key', 'A purpose with this key exists already.'));
     expect((await mock.listPurposes()).map((p) => p.key)).toEqual(['sales', 'e-marketing', 'data-subject-rights']);
   });
 
-  it('checks the other fields of a purpose like the core', async () => {
+  it('shows the core’s reason for each other field of a purpose, one at a time', async () => {
     const mock = await server.vault([['anna', 'admin']]);
     await renderSignedIn(mock, 'anna');
     await openSettingsPurposes();
@@ -66,13 +66,28 @@ describe('purposes and the register', () => {
     await fireEvent.click(input('p-consent_required'));
     await fireEvent.input(input('p-validity_months'), { target: { value: '700' } });
     const save = vi.spyOn(mock, 'savePurpose');
+    // The core names one problem at a time; each shows next to its field.
+    const saveAndExpect = async (id: string, text: string) => {
+      await fireEvent.click(screen.getByTestId('purpose-save'));
+      await waitFor(() => expectErrorBeside(id, `error-${id}`, text));
+      expect(screen.queryByTestId('error-p-key')).toBeNull();
+    };
+    await saveAndExpect('p-name_de', 'Enter a name of 1–120 characters.');
+    await fireEvent.input(input('p-name_de'), { target: { value: 'Veranstaltungen' } });
+    await fireEvent.input(input('p-name_en'), { target: { value: 'Events' } });
     await fireEvent.click(screen.getByTestId('purpose-save'));
-    expect(screen.queryByTestId('error-p-key')).toBeNull();
-    expectErrorBeside('p-name_de', 'error-p-name_de', 'Enter a name of 1–120 characters.');
-    expect(screen.getByTestId('error-p-categories').textContent?.trim()).toBe('Choose at least one category of personal data.');
-    expectErrorBeside('p-consent_required', 'error-p-consent_required', 'A purpose resting on consent (Art. 6(1)(a)) requires consent.');
+    await waitFor(() => expect(screen.getByTestId('error-p-categories').textContent?.trim()).toBe('Choose at least one category of personal data.'));
+    for (const c of ['identity', 'contact_details']) await fireEvent.click(input(`p-cat-${c}`));
+    await saveAndExpect('p-consent_required', 'A purpose resting on consent (Art. 6(1)(a)) requires consent.');
+    await fireEvent.click(input('p-consent_required'));
+    await saveAndExpect('p-validity_months', 'Use 1–600 months, or leave empty for no time limit.');
+    expect(save).toHaveBeenCalledTimes(4);
+    expect((await mock.listPurposes()).map((p) => p.key)).not.toContain('events');
+    // A validity that is not a whole number is not sent at all.
+    await fireEvent.input(input('p-validity_months'), { target: { value: '1.5' } });
+    await fireEvent.click(screen.getByTestId('purpose-save'));
     expectErrorBeside('p-validity_months', 'error-p-validity_months', 'Use 1–600 months, or leave empty for no time limit.');
-    expect(save).not.toHaveBeenCalled();
+    expect(save).toHaveBeenCalledTimes(4);
     // Only personal categories are offered.
     expect(document.getElementById('p-cat-configuration')).toBeNull();
     expect(screen.getAllByTestId('purpose-category')).toHaveLength(11);
