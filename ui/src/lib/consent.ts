@@ -49,8 +49,8 @@ export function isSourceName(source: string): boolean {
   return bytes > 0 && bytes <= 40 && !/\p{Cc}/u.test(source);
 }
 
-/** The largest evidence file the core keeps with a consent (20 MB). */
-export const MAX_EVIDENCE_BYTES = 20 * 1024 * 1024;
+/** The largest evidence file the core keeps with a consent (its constant). */
+export { MAX_EVIDENCE_BYTES } from './bindings/limits';
 
 /** Days ahead the re-consent list looks. */
 export const RECONSENT_DAYS = 30;

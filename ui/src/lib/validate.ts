@@ -1,8 +1,9 @@
-// Client-side checks that mirror the core's rules (the core checks again).
+// Checks a form makes before it sends (the core checks again). The limits
+// are the core's own constants, generated into bindings/limits.ts.
+import { MIN_PASSPHRASE } from './bindings/limits';
 
-export const MIN_PASSPHRASE = 10;
+export { MIN_PASSPHRASE };
 
-/** One `@`, something before it, a dotted domain after, no spaces (as the core). */
 /** Which part of a new user's name and passphrase is wrong (translation keys). */
 export interface NewUserProblems {
   name?: 'required' | 'err.user_name';
@@ -21,6 +22,7 @@ export function newUserProblems(name: string, pass: string, pass2: string): NewU
   return e;
 }
 
+/** One `@`, something before it, a dotted domain after, no spaces (the SMTP form's sender; the core checks again). */
 export function isEmail(s: string): boolean {
   if (s.length > 254 || /\s/.test(s)) return false;
   const at = s.indexOf('@');

@@ -259,7 +259,8 @@ describe('data-subject rights against the core', () => {
     expect(Number(report.getAttribute('data-changes'))).toBeGreaterThan(0);
     expect(report.textContent).toContain(r.reference);
     expect(screen.queryByTestId('contact-detail')).toBeNull();
-    expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).toBeNull();
+    // The list reloads from the core.
+    await waitFor(() => expect(document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`)).toBeNull());
     await expect(mock.getContact(id)).rejects.toMatchObject({ code: 'not_found' });
     // No export of hers was written: no file list.
     expect(screen.queryByTestId('erasure-files')).toBeNull();

@@ -31,6 +31,9 @@ use crate::model::roles::Action;
 use crate::ops::{Op, OpValue};
 use crate::session::Session;
 
+/// The largest evidence file kept with a consent (20 MiB).
+pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
+
 /// A record's JSON document field, decoded.
 pub(crate) fn doc<T: for<'de> Deserialize<'de>>(value: &OpValue) -> Option<T> {
     match value {
@@ -293,7 +296,7 @@ impl Session {
         }
         let file_meta = match file {
             Some((name, bytes)) => {
-                if bytes.len() > 20 * 1024 * 1024 {
+                if bytes.len() > MAX_EVIDENCE_BYTES {
                     return Err(Error::invalid("evidence_file", "attach at most 20 MB"));
                 }
                 no_controls("evidence_file", name, false)?;

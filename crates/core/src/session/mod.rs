@@ -95,10 +95,13 @@ pub struct SessionInfo {
     pub readable: Vec<Category>,
 }
 
-/// New passphrases: at least 10 characters.
+/// The fewest characters a new user passphrase may have.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+/// New passphrases: at least [`MIN_PASSPHRASE_CHARS`] characters.
 pub fn validate_new_passphrase(p: &[u8]) -> Result<()> {
     let chars = String::from_utf8_lossy(p).chars().count();
-    if chars < 10 {
+    if chars < MIN_PASSPHRASE_CHARS {
         return Err(Error::invalid("passphrase", "use at least 10 characters"));
     }
     Ok(())
