@@ -1,42 +1,13 @@
 // Purposes, legal bases, channels and consents: the closed sets the core
-// knows (mirrors crates/core/src/consent.rs; the core stays the judge) and
-// small pure helpers shared by the forms and the mock.
-import type { Category, Channel, ConsentState, LegalBasis, TlsMode } from './types';
+// knows (from its catalogue, bindings/catalogue.ts) and small pure helpers
+// shared by the forms.
+import type { ConsentState, TlsMode } from './types';
 
-/** Art. 6(1)(a)–(f) GDPR, in order. */
-export const LEGAL_BASES: readonly LegalBasis[] = [
-  'consent',
-  'contract',
-  'legal_obligation',
-  'vital_interests',
-  'public_task',
-  'legitimate_interests',
-];
-
-export const CHANNELS: readonly Channel[] = ['email', 'phone', 'post', 'sms'];
+export { ALL_CATEGORIES, CHANNELS, LEGAL_BASES, PERSONAL_CATEGORIES } from './bindings/catalogue';
 
 export const CONSENT_STATES: readonly ConsentState[] = ['given', 'pending', 'withdrawn', 'expired'];
 
 export const TLS_MODES: readonly TlsMode[] = ['starttls', 'tls', 'none'];
-
-/** Every data category, in display order (as Category::ALL). */
-export const ALL_CATEGORIES: readonly Category[] = [
-  'identity',
-  'contact_details',
-  'business',
-  'segmentation',
-  'communication',
-  'notes',
-  'special',
-  'deal',
-  'consent',
-  'disclosures',
-  'requests',
-  'configuration',
-];
-
-/** Categories of personal data: what a purpose may name (not "configuration"). */
-export const PERSONAL_CATEGORIES: readonly Category[] = ALL_CATEGORIES.filter((c) => c !== 'configuration');
 
 /** A source name as the core stores it: trimmed, lower-case, spaces as '_'. */
 export function normalizeSource(source: string): string {

@@ -1,16 +1,9 @@
 // Data-subject requests (Art. 15–21 GDPR) as the UI sees them: the kinds,
 // who may see and handle them (flags of SessionInfo, set by the core's
 // permission matrix), and the list order.
-import type { RequestKind, RequestRow, SessionInfo } from './types';
+import type { RequestRow, SessionInfo } from './types';
 
-export const REQUEST_KINDS: readonly RequestKind[] = [
-  'access',
-  'rectification',
-  'erasure',
-  'restriction',
-  'objection',
-  'portability',
-] as const;
+export { REQUEST_KINDS } from './bindings/catalogue';
 
 /** May see the requests: the core's permission matrix decides. */
 export function maySeeRequests(session: SessionInfo): boolean {
