@@ -6,17 +6,18 @@ export { MIN_PASSPHRASE };
 
 /** Which part of a new user's name and passphrase is wrong (translation keys). */
 export interface NewUserProblems {
-  name?: 'required' | 'err.user_name';
+  name?: 'required';
   pass?: 'err.passphrase_short';
   pass2?: 'err.passphrase_mismatch';
 }
 
-/** Checks a new user's name (as the core's rule) and the passphrase typed twice. */
+/**
+ * Checks that a new user has a name and the passphrase typed twice is
+ * long enough and the same (the name's form is the core's to judge).
+ */
 export function newUserProblems(name: string, pass: string, pass2: string): NewUserProblems {
   const e: NewUserProblems = {};
-  const n = name.trim();
-  if (!n) e.name = 'required';
-  else if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(n)) e.name = 'err.user_name';
+  if (!name.trim()) e.name = 'required';
   if ([...pass].length < MIN_PASSPHRASE) e.pass = 'err.passphrase_short';
   if (pass2 !== pass) e.pass2 = 'err.passphrase_mismatch';
   return e;
@@ -102,7 +103,7 @@ export function folderProblem(s: string): 'err.dir_required' | 'err.dir_absolute
 /** Which part of a join-a-team form is wrong (translation keys). */
 export interface JoinProblems {
   folder?: 'err.dir_required' | 'err.dir_absolute';
-  user?: 'err.user_required' | 'err.user_name';
+  user?: 'err.user_required';
   pass?: 'err.passphrase_required';
 }
 
@@ -110,9 +111,7 @@ export function joinProblems(folder: string, user: string, pass: string): JoinPr
   const e: JoinProblems = {};
   const f = folderProblem(folder);
   if (f) e.folder = f;
-  const n = user.trim();
-  if (!n) e.user = 'err.user_required';
-  else if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(n)) e.user = 'err.user_name';
+  if (!user.trim()) e.user = 'err.user_required';
   if (!pass) e.pass = 'err.passphrase_required';
   return e;
 }

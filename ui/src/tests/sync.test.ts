@@ -282,9 +282,16 @@ describe('join a team', () => {
     await fireEvent.input(f.pass, { target: { value: PASS } });
     await fireEvent.click(screen.getByTestId('join-submit'));
     expect(screen.getByTestId('error-join-folder').textContent).toMatch(/^Enter the full path/);
-    expect(screen.getByTestId('error-join-user').textContent).toBe('Use 1–64 letters, digits, “.”, “-” or “_”.');
+    expect(byTestId('error-join-user')).toHaveLength(0);
     expect(byTestId('error-join-passphrase')).toHaveLength(0);
     expect(join).not.toHaveBeenCalled();
+
+    // A name no user can have: the core's reason, next to the name.
+    await fireEvent.input(f.folder, { target: { value: folder } });
+    await fireEvent.click(screen.getByTestId('join-submit'));
+    expect((await screen.findByTestId('error-join-user')).textContent).toBe('Use 1–64 letters, digits, “.”, “-” or “_”.');
+    expect(join).toHaveBeenCalledTimes(1);
+    await fireEvent.input(f.pass, { target: { value: PASS } });
 
     // A folder without a team: the core's reason.
     const empty = path.dirname(folder);

@@ -84,6 +84,8 @@ fn join_with(
     clock: Arc<dyn Clock>,
     create: impl FnOnce(&Path, &crate::keyring::Keyset) -> Result<Store>,
 ) -> Result<(Session, SyncReport)> {
+    // A name no user can have is refused before the folder is read.
+    crate::keyring::validate_user_name(user)?;
     let (ring, ring_path) = team_keyring(folder)?;
     let (keys, personal) = ring.unlock_personal(user, passphrase, &ring_path)?;
     // A joining laptop learns the team from the folder's keyring; its

@@ -677,3 +677,21 @@ fn a_user_added_on_one_laptop_while_keys_change_on_another_stays() {
     );
     assert!(sync::join(&team.folder(), &team.dir("d"), "finn", FINN, system()).is_err());
 }
+
+#[test]
+fn a_name_no_user_can_have_is_refused_before_the_folder_is_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The folder is not there: the name is judged first, so the window
+    // can show the reason next to the name.
+    let missing = tmp.path().join("no-team-here");
+    let err = sync::join(
+        &missing,
+        &tmp.path().join("vault"),
+        "ben tester",
+        b"any passphrase at all",
+        system(),
+    )
+    .expect_err("refused");
+    assert_eq!(err.field(), Some("user name"), "{err:?}");
+    assert!(!tmp.path().join("vault").exists());
+}
