@@ -39,10 +39,10 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 /// `println!` through [`clean`]: the only way this crate writes to stdout.
 macro_rules! outln {
     () => {
-        ::std::println!()
+        $crate::print::write_out("")
     };
     ($($arg:tt)*) => {
-        ::std::println!("{}", $crate::print::clean(&::std::format!($($arg)*)))
+        $crate::print::write_out(&$crate::print::clean(&::std::format!($($arg)*)))
     };
 }
 pub(crate) use outln;
@@ -54,6 +54,23 @@ macro_rules! errln {
     };
 }
 pub(crate) use errln;
+
+/// Writes one line to stdout. A reader that went away (`tresor contact
+/// list | head`) ends the command quietly with success: everything it
+/// changed was committed before it printed, and there is nobody left to
+/// tell. `println!` would panic there and report an internal error.
+pub fn write_out(line: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let written = writeln!(stdout, "{line}");
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        errln!("tresor: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
 
 /// Where and how to print.
 pub struct Out {

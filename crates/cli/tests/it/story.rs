@@ -460,3 +460,29 @@ fn doctor_on_a_damaged_page_names_the_check_the_page_and_the_file() {
     );
     assert!(!stdout.contains("Unknown") && !stderr.contains("Unknown"));
 }
+
+/// `tresor contact list | head -1`: the reader goes away after one line, and
+/// the command ends quietly instead of reporting an internal error.
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    use std::io::Read as _;
+    let v = Vault::new();
+    v.init();
+    // More than a pipe's buffer holds, so the command is still writing
+    // when the reader leaves.
+    v.admin(&["demo", "seed", "--contacts", "2000", "--seed", "4"]);
+    let mut child = v
+        .command("admin.pw", &["contact", "list", "--limit", "2000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tresor");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("the first bytes");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
