@@ -650,10 +650,11 @@ pub enum ContactCmd {
         #[arg(long)]
         request: String,
         /// Erase only these fields, e.g. --fields phones,birthday.
-        #[arg(long, value_delimiter = ',', conflicts_with = "suppress")]
+        #[arg(long, value_delimiter = ',')]
         fields: Vec<String>,
         /// Keep keyed hashes of the email addresses and phone numbers so the
         /// person is flagged if added again ("do not contact me again").
+        /// With --fields, of the erased emails and phones only.
         #[arg(long)]
         suppress: bool,
         /// Before erasing, search the files directly in this folder (where

@@ -496,7 +496,7 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
         } => {
             let mut s = open(cli)?;
             if !fields.is_empty() {
-                let r = s.erase_fields(*id, fields, request)?;
+                let r = s.erase_fields(*id, fields, request, *suppress)?;
                 if out.json {
                     outln!("{}", serde_json::json!(r));
                 } else {
@@ -506,6 +506,9 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
                         r.person,
                         r.changes
                     );
+                    if *suppress {
+                        outln!("{} addresses put on the suppression list.", r.suppressed);
+                    }
                 }
                 return Ok(());
             }

@@ -220,12 +220,13 @@ impl Out {
         }
         for r in rows {
             outln!(
-                "{}  {:<32} {:<30} {:<32} {}",
+                "{}  {:<32} {:<30} {:<32} {}{}",
                 r.id,
                 r.display,
                 r.company.as_deref().unwrap_or(""),
                 r.email.as_deref().unwrap_or(""),
-                r.phone.as_deref().unwrap_or("")
+                r.phone.as_deref().unwrap_or(""),
+                if r.restricted { "  [RESTRICTED]" } else { "" }
             );
         }
         if rows.is_empty() {

@@ -73,8 +73,9 @@ pub fn erase_fields(
     id: RecordId,
     fields: Vec<String>,
     request: String,
+    suppress: bool,
 ) -> Res<FieldErasureReport> {
-    with_session(state, |s| s.erase_fields(id, &fields, &request))
+    with_session(state, |s| s.erase_fields(id, &fields, &request, suppress))
 }
 
 /// Corrects fields with a recorded reason (Art. 16).

@@ -72,7 +72,7 @@ macro_rules! for_each_command {
             retention::contact_hold(id: RecordId) -> Option<Hold>;
             retention::add_hold(id: RecordId, reason: String) -> Hold;
             retention::remove_hold(id: RecordId) -> ();
-            retention::erase_fields(id: RecordId, fields: Vec<String>, request: String) -> FieldErasureReport;
+            retention::erase_fields(id: RecordId, fields: Vec<String>, request: String, suppress: bool) -> FieldErasureReport;
             retention::rectify_contact(id: RecordId, changes: Vec<FieldChange>, reason: String, request: Option<String>) -> Rectification;
             retention::contact_rectifications(id: RecordId) -> Vec<Rectification>;
             sync::sync_status() -> SyncState;

@@ -535,6 +535,20 @@ fn restriction_objection_and_suppression() {
     );
     let shown = v.run_as("admin.pw", &["contact", "show", &rita]);
     assert!(String::from_utf8_lossy(&shown.stderr).contains("RESTRICTED"));
+    // Listed, so staff find the record, and marked; the others are not.
+    let listed = v.admin(&["contact", "list"]);
+    let line = |id: &str| -> String {
+        listed
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not listed: {listed}"))
+            .to_owned()
+    };
+    assert!(line(&rita).ends_with("[RESTRICTED]"), "{listed}");
+    assert!(!line(&otto).contains("RESTRICTED"), "{listed}");
+    let found: serde_json::Value =
+        serde_json::from_str(&v.admin(&["--json", "contact", "search", "Rita"])).expect("json");
+    assert_eq!(found[0]["restricted"], true, "{found}");
     v.admin(&["contact", "unrestrict", &rita]);
     v.admin(&["contact", "edit", &rita, "--title", "Dr."]);
     assert!(mailing(&v, "e-marketing", "r2.csv").contains("rita@example.de"));
@@ -580,6 +594,20 @@ fn restriction_objection_and_suppression() {
             .iter()
             .all(|c| c["state"] == "withdrawn")
     );
+    // The person keeps their own record: saving it with their own
+    // (now suppressed) addresses is no new entry.
+    v.admin(&[
+        "contact",
+        "edit",
+        &rita,
+        "--email",
+        "rita@example.de",
+        "--phone",
+        "+49 171 1111111",
+        "--title",
+        "Prof.",
+    ]);
+    assert!(v.admin(&["contact", "show", &rita]).contains("Prof."));
 
     // The suppressed address is flagged on a new entry, whatever its spelling.
     let again = v.run_as(
@@ -664,6 +692,54 @@ fn restriction_objection_and_suppression() {
         "{}",
         String::from_utf8_lossy(&clean.stdout)
     );
+}
+
+/// Erasing the phones alone with `--suppress` suppresses them first: a
+/// later erasure of the whole person no longer sees them, and the number
+/// must still not come back.
+#[test]
+fn phones_erased_as_fields_with_suppress_stay_suppressed() {
+    let v = Vault::new();
+    v.init();
+    let paula = v
+        .admin(&[
+            "contact",
+            "add",
+            "--name",
+            "Paula Feld",
+            "--email",
+            "paula@example.de",
+            "--phone",
+            "+49 171 2222222",
+        ])
+        .trim()
+        .to_owned();
+    let req = open_request(&v, "erasure", &paula);
+    let said = v.admin(&[
+        "contact",
+        "erase",
+        &paula,
+        "--request",
+        &req,
+        "--fields",
+        "phones",
+        "--suppress",
+    ]);
+    assert!(
+        said.contains("1 addresses put on the suppression list"),
+        "{said}"
+    );
+    assert!(!v.admin(&["contact", "show", &paula]).contains("2222222"));
+    let req = open_request(&v, "erasure", &paula);
+    v.admin(&["contact", "erase", &paula, "--request", &req, "--suppress"]);
+    for (flag, value) in [("--phone", "0171 2222222"), ("--email", "paula@example.de")] {
+        let back = v.run_as(
+            "admin.pw",
+            &["contact", "add", "--name", "Paula Zurück", flag, value],
+        );
+        assert_eq!(back.status.code(), Some(1), "{value}");
+        assert!(String::from_utf8_lossy(&back.stderr).contains("is suppressed"));
+    }
 }
 
 #[test]

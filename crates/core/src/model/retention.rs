@@ -664,6 +664,9 @@ pub struct DueItem {
     pub reason: String,
     /// Under a legal hold: due, but not deleted.
     pub held: bool,
+    /// The due date has passed (by the vault's clock): the sweep has not
+    /// run since, or a hold keeps the record.
+    pub overdue: bool,
 }
 
 /// One line of the deletion log: counts only.

@@ -271,10 +271,10 @@ impl Session {
         }
         if kind == RecordKind::Person {
             self.refuse_if_restricted(id)?;
-            self.check_suppressed(
+            self.check_suppressed_for(
+                id,
                 &values_of(changes, "emails"),
                 &values_of(changes, "phones"),
-                None,
             )?;
         }
         let mut fields = Vec::new();
@@ -429,7 +429,23 @@ impl Session {
     /// A page of people sorted by family name.
     pub fn list(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
-        self.store.list(RecordKind::Person, offset, limit)
+        self.marking_restricted(self.store.list(RecordKind::Person, offset, limit)?)
+    }
+
+    /// Marks the restricted people among `rows`. Lists show them, marked,
+    /// rather than leave them out: a restricted record is still stored and
+    /// must be found to answer the person or lift the restriction (and to
+    /// keep it from being entered again as someone new); what processes
+    /// data (mailings, exports, edits) leaves them out or refuses.
+    fn marking_restricted(&self, mut rows: Vec<DirectoryRow>) -> Result<Vec<DirectoryRow>> {
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let restricted = self.restricted_people()?;
+        for r in &mut rows {
+            r.restricted = restricted.contains(&r.id);
+        }
+        Ok(rows)
     }
 
     /// A page of companies sorted by name.
@@ -449,7 +465,7 @@ impl Session {
     /// role may not read.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
-        self.store.search(query, limit.clamp(1, 500))
+        self.marking_restricted(self.store.search(query, limit.clamp(1, 500))?)
     }
 
     /// Who changed what, when: the record, its company links and interactions.

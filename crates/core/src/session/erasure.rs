@@ -69,6 +69,9 @@ pub struct FieldErasureReport {
     pub fields: Vec<String>,
     /// Changes removed from the history.
     pub changes: u32,
+    /// Addresses of the erased emails and phones put on the suppression
+    /// list first (with `suppress`).
+    pub suppressed: u32,
 }
 
 /// Person fields the records kept by law need (who the letter or invoice
@@ -531,12 +534,16 @@ impl Session {
     }
 
     /// Erases single fields of a person for an erasure request, with every
-    /// old value of them. The person keeps at least one name.
+    /// old value of them. The person keeps at least one name. With
+    /// `suppress`, the addresses of erased emails and phones go on the
+    /// suppression list first: once erased they are gone, and a later
+    /// erasure of the whole person cannot suppress what it no longer sees.
     pub fn erase_fields(
         &mut self,
         person: RecordId,
         fields: &[String],
         request: &str,
+        suppress: bool,
     ) -> Result<FieldErasureReport> {
         self.require(Action::Erase)?;
         self.person_exists(person)?;
@@ -575,6 +582,11 @@ impl Session {
                 "a person keeps a given or a family name; erase the whole person instead",
             ));
         }
+        let suppressed = if suppress {
+            self.suppress_fields(person, &names, &req.reference)?
+        } else {
+            0
+        };
         let changes = self.forget(Forget::fields(person, &names))?;
         self.store.compact()?;
         Ok(FieldErasureReport {
@@ -582,6 +594,7 @@ impl Session {
             request: req.reference,
             fields: names.iter().map(|n| (*n).to_owned()).collect(),
             changes: count(changes),
+            suppressed,
         })
     }
 

@@ -90,8 +90,16 @@ impl Session {
         Ok(rule)
     }
 
-    /// The person's legal hold, if one is set.
+    /// The person's legal hold, if one is set, for a role that may see
+    /// retention (the reason names a lawsuit or an audit).
     pub fn hold_of(&self, person: RecordId) -> Result<Option<Hold>> {
+        self.require(Action::ViewRetention)?;
+        self.current_hold(person)
+    }
+
+    /// The person's legal hold, whoever asks (the rules that a hold stops
+    /// check it for every role).
+    pub(crate) fn current_hold(&self, person: RecordId) -> Result<Option<Hold>> {
         let mut latest = None;
         for id in self.store.records_of_subject(person, RecordKind::Hold)? {
             if let Some((_, v)) = self
@@ -108,7 +116,7 @@ impl Session {
 
     /// Refuses to delete anything of a person under a legal hold.
     pub(crate) fn refuse_if_held(&self, person: RecordId) -> Result<()> {
-        match self.hold_of(person)? {
+        match self.current_hold(person)? {
             Some(h) => Err(Error::invalid(
                 "contact",
                 format!(
@@ -145,7 +153,7 @@ impl Session {
                 "say why in 1–500 characters (e.g. 'lawsuit 3 O 123/26')",
             ));
         }
-        if self.hold_of(person)?.is_some() {
+        if self.current_hold(person)?.is_some() {
             return Err(Error::invalid(
                 "contact",
                 "the person is already under a legal hold",
@@ -165,7 +173,7 @@ impl Session {
     pub fn remove_hold(&mut self, person: RecordId) -> Result<()> {
         self.require(Action::ManageRetention)?;
         self.person_exists(person)?;
-        let Some(current) = self.hold_of(person)? else {
+        let Some(current) = self.current_hold(person)? else {
             return Err(Error::invalid(
                 "contact",
                 "the person is not under a legal hold",
@@ -277,6 +285,7 @@ impl Session {
             action,
             reason,
             held: row.held,
+            overdue: row.due <= self.now(),
         }))
     }
 

@@ -146,11 +146,26 @@ impl Session {
     /// Suppresses the person's email addresses and phone numbers; returns
     /// how many addresses were added.
     pub(crate) fn suppress_person(&mut self, person: RecordId, request: &str) -> Result<u32> {
+        self.suppress_fields(person, &["emails", "phones"], request)
+    }
+
+    /// Suppresses the addresses held in `fields` of the person (of
+    /// "emails" and "phones"; other names are passed over); returns how
+    /// many addresses were added.
+    pub(crate) fn suppress_fields(
+        &mut self,
+        person: RecordId,
+        fields: &[&str],
+        request: &str,
+    ) -> Result<u32> {
         let view = self.contact(person)?;
         let key = self.suppression_key()?;
         let known: Vec<String> = self.suppressions()?.into_iter().map(|s| s.hash).collect();
         let mut added = 0;
         for (field, kind) in [("emails", "email"), ("phones", "phone")] {
+            if !fields.contains(&field) {
+                continue;
+            }
             let Some(f) = view.field(field) else { continue };
             for value in strings(&f.value) {
                 let hash = Self::address_hash(&key, kind, &value);
@@ -169,6 +184,39 @@ impl Session {
             }
         }
         Ok(added)
+    }
+
+    /// Checks the addresses an edit of `person` sets against the
+    /// suppression list, leaving out those the person already has:
+    /// suppression keeps an address from coming back as someone new, it
+    /// does not lock the person it belongs to out of their own record.
+    pub(crate) fn check_suppressed_for(
+        &mut self,
+        person: RecordId,
+        emails: &[String],
+        phones: &[String],
+    ) -> Result<()> {
+        if emails.is_empty() && phones.is_empty() {
+            return Ok(());
+        }
+        let view = self.contact(person)?;
+        let fresh = |field: &str, kind: &str, values: &[String]| -> Vec<String> {
+            let own: Vec<String> = view
+                .field(field)
+                .map(|f| strings(&f.value))
+                .unwrap_or_default()
+                .iter()
+                .map(|v| normalise(kind, v))
+                .collect();
+            values
+                .iter()
+                .filter(|v| !own.contains(&normalise(kind, v)))
+                .cloned()
+                .collect()
+        };
+        let emails = fresh("emails", "email", emails);
+        let phones = fresh("phones", "phone", phones);
+        self.check_suppressed(&emails, &phones, None)
     }
 
     /// Checks new addresses against the suppression list. With a reason the

@@ -26,6 +26,9 @@ pub struct DirectoryRow {
     pub email: Option<String>,
     /// First phone.
     pub phone: Option<String>,
+    /// Processing is restricted (Art. 18): the person is listed, so staff
+    /// find them to answer or lift it, but marked. Set by the session.
+    pub restricted: bool,
     #[serde(skip)]
     sort_key: String,
 }
@@ -113,6 +116,7 @@ fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryR
         company: r.get(3)?,
         email: r.get(4)?,
         phone: r.get(5)?,
+        restricted: false,
         sort_key: r.get(6)?,
     }))
 }

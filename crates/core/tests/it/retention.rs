@@ -173,3 +173,29 @@ fn withdrawing_the_only_basis_deletes_a_month_later_and_anonymising_keeps_statis
     let log = s.deletion_log().expect("log");
     assert_eq!(log.len(), 2);
 }
+
+/// A legal hold's reason names a lawsuit or an audit: only roles that see
+/// retention read it; every role is still stopped by it.
+#[test]
+fn a_hold_is_read_only_by_roles_that_see_retention() {
+    use tresor_core::model::roles::Role;
+    let (tmp, clock, mut s) = vault_at(at(2026, 3, 1));
+    let p = person(&mut s, "Hugo Halt");
+    s.add_hold(p, "Klage 3 O 123/26").expect("hold");
+    s.add_user("sven", Role::Sales, b"sven passphrase four")
+        .expect("sven");
+    s.add_user("otto", Role::Auditor, b"otto passphrase five")
+        .expect("otto");
+    assert_eq!(
+        s.hold_of(p).expect("admin reads").map(|h| h.reason),
+        Some("Klage 3 O 123/26".to_owned())
+    );
+    drop(s);
+    let dir = tmp.path().join("vault");
+    let otto = Session::unlock(&dir, "otto", b"otto passphrase five", clock.clone()).expect("otto");
+    assert!(otto.hold_of(p).expect("auditor reads").is_some());
+    drop(otto);
+    let sven = Session::unlock(&dir, "sven", b"sven passphrase four", clock).expect("sven");
+    let refused = sven.hold_of(p).expect_err("sales may not read it");
+    assert_eq!(refused.code().as_str(), "forbidden");
+}

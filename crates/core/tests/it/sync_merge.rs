@@ -206,8 +206,13 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
                     })
                     .expect("request")
                     .reference;
-                s.erase_fields(people[*person], &[ERASABLE[*field].into()], &reference)
-                    .expect("erase field");
+                s.erase_fields(
+                    people[*person],
+                    &[ERASABLE[*field].into()],
+                    &reference,
+                    false,
+                )
+                .expect("erase field");
             }
         }
     }

@@ -28,4 +28,9 @@ email: string | null,
 /**
  * First phone.
  */
-phone: string | null, };
+phone: string | null, 
+/**
+ * Processing is restricted (Art. 18): the person is listed, so staff
+ * find them to answer or lift it, but marked. Set by the session.
+ */
+restricted: boolean, };

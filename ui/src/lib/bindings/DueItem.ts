@@ -41,4 +41,9 @@ reason: string,
 /**
  * Under a legal hold: due, but not deleted.
  */
-held: boolean, };
+held: boolean, 
+/**
+ * The due date has passed (by the vault's clock): the sweep has not
+ * run since, or a hold keeps the record.
+ */
+overdue: boolean, };

@@ -19,4 +19,9 @@ fields: Array<string>,
 /**
  * Changes removed from the history.
  */
-changes: number, };
+changes: number, 
+/**
+ * Addresses of the erased emails and phones put on the suppression
+ * list first (with `suppress`).
+ */
+suppressed: number, };

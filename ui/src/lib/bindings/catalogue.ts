@@ -3,7 +3,9 @@ import type { Category } from './Category';
 import type { Channel } from './Channel';
 import type { LegalBasis } from './LegalBasis';
 import type { RequestKind } from './RequestKind';
+import type { RetentionEvent } from './RetentionEvent';
 import type { Role } from './Role';
+import type { RuleKey } from './RuleKey';
 
 /** How a field is edited. */
 export type FieldShape = 'text' | 'long' | 'list' | 'addresses' | 'date' | 'language' | 'choice';
@@ -57,3 +59,13 @@ export const PERSONAL_CATEGORIES: readonly Category[] = ["identity","contact_det
 
 /** The kinds of data-subject request. */
 export const REQUEST_KINDS: readonly RequestKind[] = ["access","rectification","erasure","restriction","objection","portability"];
+
+/** The events each retention rule's period may run from, the first its default. */
+export const RULE_EVENTS: Readonly<Record<RuleKey, readonly RetentionEvent[]>> = {
+  "people": ["last-contact","relationship-end","contract-end","creation"],
+  "communication": ["creation"],
+  "business-letters": ["creation"],
+  "invoices": ["creation"],
+  "consent": ["consent-withdrawal"],
+  "requests": ["creation"],
+};
