@@ -9,6 +9,10 @@ import type {
   HeldPerson,
   Hold,
   RetentionRule,
+  RuleChange,
+  RuleKey,
+  FieldErasureReport,
+  Rectification,
   SweepReport,
   Channel,
   ConsentEntry,
@@ -112,16 +116,26 @@ export interface Backend {
   /** Records an objection; returns how many addresses were suppressed. */
   objectContact(id: string, purpose: string, request: string): Promise<number>;
   eraseContact(id: string, request: string, suppress: boolean): Promise<ErasureReport>;
+  /** Erases single fields (with every old value); `suppress` first lists the erased addresses. */
+  eraseFields(id: string, fields: string[], request: string, suppress: boolean): Promise<FieldErasureReport>;
+  /** Corrects fields with a recorded reason and, if there is one, the rectification request (Art. 16). */
+  rectifyContact(id: string, changes: FieldChange[], reason: string, request: string | null): Promise<Rectification>;
+  /** The person's corrections, oldest first. */
+  contactRectifications(id: string): Promise<Rectification[]>;
   /** Deletes files an erasure report named (only files in the export folder); how many. */
   deleteExportFiles(files: string[]): Promise<number>;
   verifyErasure(texts: string[]): Promise<VerifyReport>;
   // Retention rules, the sweep and legal holds.
   retentionRules(): Promise<RetentionRule[]>;
+  /** Changes a rule; the core refuses a period below a statutory minimum. */
+  setRetentionRule(key: RuleKey, change: RuleChange): Promise<RetentionRule>;
   /** What falls due in the next `days` days, and why. */
   retentionPreview(days: number, lang: Lang): Promise<DueItem[]>;
   runRetention(): Promise<SweepReport>;
   deletionLog(): Promise<DeletionLogEntry[]>;
   legalHolds(): Promise<HeldPerson[]>;
+  /** The person's legal hold, if any. */
+  contactHold(id: string): Promise<Hold | null>;
   addHold(id: string, reason: string): Promise<Hold>;
   removeHold(id: string): Promise<null>;
   // Sync through a shared folder.
@@ -190,13 +204,18 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   unrestrictContact: true,
   objectContact: true,
   eraseContact: true,
+  eraseFields: true,
+  rectifyContact: true,
+  contactRectifications: false,
   deleteExportFiles: false,
   verifyErasure: false,
   retentionRules: false,
+  setRetentionRule: true,
   retentionPreview: false,
   runRetention: true,
   deletionLog: false,
   legalHolds: false,
+  contactHold: false,
   addHold: true,
   removeHold: true,
   syncStatus: false,
@@ -392,11 +411,23 @@ export class CommandBackend implements Backend {
   deleteExportFiles(files: string[]) {
     return this.call<number>('delete_export_files', { files });
   }
+  eraseFields(id: string, fields: string[], request: string, suppress: boolean) {
+    return this.call<FieldErasureReport>('erase_fields', { id, fields, request, suppress });
+  }
+  rectifyContact(id: string, changes: FieldChange[], reason: string, request: string | null) {
+    return this.call<Rectification>('rectify_contact', { id, changes, reason, request });
+  }
+  contactRectifications(id: string) {
+    return this.call<Rectification[]>('contact_rectifications', { id });
+  }
   verifyErasure(texts: string[]) {
     return this.call<VerifyReport>('verify_erasure', { texts });
   }
   retentionRules() {
     return this.call<RetentionRule[]>('retention_rules');
+  }
+  setRetentionRule(key: RuleKey, change: RuleChange) {
+    return this.call<RetentionRule>('set_retention_rule', { key, change });
   }
   retentionPreview(days: number, lang: Lang) {
     return this.call<DueItem[]>('retention_preview', { days, lang });
@@ -409,6 +440,9 @@ export class CommandBackend implements Backend {
   }
   legalHolds() {
     return this.call<HeldPerson[]>('legal_holds');
+  }
+  contactHold(id: string) {
+    return this.call<Hold | null>('contact_hold', { id });
   }
   addHold(id: string, reason: string) {
     return this.call<Hold>('add_hold', { id, reason });

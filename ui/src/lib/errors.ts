@@ -92,7 +92,9 @@ export function invalidText(err: IpcError): string {
       if (msg.includes('future')) return t('err.received_future');
       return t('err.received');
     case 'reason':
-      return t('err.reason_required');
+      if (msg.includes('data was wrong')) return t('err.rectify_reason');
+      if (msg.includes('12(3)')) return t('err.reason_required');
+      break;
     case 'request':
       if (msg.includes('already extended')) return t('err.request_extended');
       if (msg.includes('closed')) return t('err.request_closed');

@@ -13,6 +13,7 @@ function source(total: number) {
         company: null,
         email: null,
         phone: null,
+        restricted: false,
       })),
     }),
   );

@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { FieldChange } from '../lib/types';
 import { openBySearch, renderSignedIn } from './helpers';
-import { addPerson, useServer } from './server';
+import { addPerson, as, useServer } from './server';
 
 const server = useServer();
 
@@ -153,6 +153,37 @@ describe('contact form', () => {
     const detail = await screen.findByTestId('contact-detail');
     await waitFor(() => expect(detail.querySelector('[data-testid="field-family_name"]')?.textContent).toBe('Neu'));
     expect(detail.querySelector('[data-testid="field-note"]')?.getAttribute('data-state')).toBe('empty');
+  });
+
+  it('records an edit as a correction with its reason and the rectification request', async () => {
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Carla', family_name: 'Alt', addresses: ['Hauptstr 1, 10115 Berlin'] });
+    const req = await as(mock, 'anna', (b) =>
+      b.openRequest({ kind: 'rectification', person: id, received: '2026-01-05', identity_check: null }),
+    );
+    await renderSignedIn(mock, 'anna');
+    await openBySearch('carla', id, fireEvent);
+    await fireEvent.click(await screen.findByTestId('contact-edit'));
+    expect(document.getElementById('f-reason')).toBeNull();
+    await fireEvent.click(input('rectify'));
+    await waitFor(() => expect((document.getElementById('f-request') as HTMLSelectElement).value).toBe(req.reference));
+    await set('addresses', 'Hauptstraße 1, 10115 Berlin');
+
+    // No reason: the core refuses, and says so next to the reason.
+    await fireEvent.click(screen.getByTestId('form-save'));
+    await waitFor(() => expect(screen.getByTestId('error-reason').textContent).toBe('Say why the data was wrong (1–500 characters).'));
+    expect(await mock.contactRectifications(id)).toEqual([]);
+
+    await set('reason', 'Kundin rief an: Straße falsch geschrieben');
+    await fireEvent.click(screen.getByTestId('form-save'));
+    const list = await screen.findByTestId('rectifications');
+    expect(list.textContent).toContain('Kundin rief an: Straße falsch geschrieben');
+    expect(list.textContent).toContain(req.reference);
+    expect(list.textContent).toContain('Postal address');
+    const stored = await mock.contactRectifications(id);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ fields: ['addresses'], request: req.reference, by: 'anna' });
+    expect(JSON.stringify(await mock.getContact(id))).toContain('Hauptstraße 1');
   });
 
   it('offers no inputs for categories the role cannot read', async () => {

@@ -163,6 +163,9 @@ describe('data-subject rights against the core', () => {
     expect(banner.textContent).toContain(r.reference);
     expect(screen.getByTestId('unrestrict')).toBeTruthy();
     expect(screen.queryByTestId('restrict')).toBeNull();
+    // Still in the list, so it is found again, and marked there.
+    const listed = () => document.querySelector(`[data-testid="contact-row"][data-id="${id}"]`) as HTMLElement;
+    await waitFor(() => expect(within(listed()).getByTestId('row-restricted').textContent).toBe('restricted'));
 
     await fireEvent.click(screen.getByTestId('contact-edit'));
     await fireEvent.input(document.getElementById('f-family_name')!, { target: { value: 'Neu' } });
@@ -177,6 +180,7 @@ describe('data-subject rights against the core', () => {
     await fireEvent.click(await screen.findByTestId('unrestrict'));
     await fireEvent.click(screen.getByTestId('unrestrict-confirm'));
     await waitFor(() => expect(screen.queryByTestId('restricted-banner')).toBeNull());
+    await waitFor(() => expect(within(listed()).queryByTestId('row-restricted')).toBeNull());
     await expect(mock.editContact(id, [{ field: 'family_name', values: ['Neu'] }])).resolves.toBeNull();
   });
 
@@ -284,6 +288,68 @@ describe('data-subject rights against the core', () => {
     await fireEvent.click(screen.getByTestId('verify-run'));
     await waitFor(() => expect(screen.getByTestId('verify-result').getAttribute('data-clean')).toBe('false'));
     expect(screen.getByTestId('verify-result').textContent).toContain('Found:');
+  });
+
+  it('erases single fields: the phone goes with its history and, suppressed, cannot come back', async () => {
+    const { mock, id } = await seeded();
+    const r = await openReq(mock, 'erasure', id, '2026-03-01');
+    await renderSignedIn(mock, 'dora');
+    await openRights('muster', id);
+    await fireEvent.click(screen.getByTestId('erase'));
+    expect(screen.queryByTestId('erase-fields')).toBeNull();
+    await fireEvent.click(document.getElementById('erase-scope-fields')!);
+    await fireEvent.click(document.getElementById('erase-field-phones')!);
+    expect(screen.getByTestId('erase-effect').textContent).toContain('The person and everything else stay');
+    expect((document.getElementById('erase-suppress') as HTMLInputElement).checked).toBe(true);
+    await fireEvent.click(screen.getByTestId('erase-confirm'));
+    await waitFor(() => expect(screen.getByTestId('rights-notice').textContent).toContain('Erased: Phone'));
+    expect(screen.getByTestId('rights-notice').textContent).toContain('1 addresses put on the blocking list');
+    // The person stays, without the phone; the request stays open for the rest.
+    const after = await mock.getContact(id);
+    expect(after.display).toContain('Mustermann');
+    expect(JSON.stringify(after)).not.toContain('1234567');
+    expect(JSON.stringify(after)).toContain('erika@example.de');
+    expect((await mock.listRequests()).find((x) => x.request.reference === r.reference)?.request.status).toBe('open');
+
+    // Erasing every name is refused by the core, and the refusal is shown.
+    await fireEvent.click(screen.getByTestId('erase'));
+    await fireEvent.click(document.getElementById('erase-scope-fields')!);
+    await fireEvent.click(document.getElementById('erase-field-given_name')!);
+    await fireEvent.click(document.getElementById('erase-field-family_name')!);
+    await fireEvent.click(screen.getByTestId('erase-confirm'));
+    await waitFor(() => expect(screen.getByTestId('erase-error').textContent).toContain('keeps a given or a family name'));
+    // (Signing in as someone else locks the window's session: last.)
+    await expect(
+      as(mock, 'anna', (b) => b.addContact([{ field: 'given_name', values: ['Neu'] }, { field: 'phones', values: ['030 1234567'] }])),
+    ).rejects.toMatchObject({ code: 'suppressed' });
+
+  });
+
+  it('sets a legal hold with its reason, which stops an erasure, and lifts it', async () => {
+    const { mock, id } = await seeded();
+    await openReq(mock, 'erasure', id, '2026-03-01');
+    await renderSignedIn(mock, 'anna');
+    await openRights('muster', id);
+    expect(screen.queryByTestId('hold-banner')).toBeNull();
+    await fireEvent.click(screen.getByTestId('hold'));
+    await fireEvent.input(document.getElementById('hold-reason')!, { target: { value: 'Klage 3 O 123/26' } });
+    await fireEvent.click(screen.getByTestId('hold-confirm'));
+    const banner = await screen.findByTestId('hold-banner');
+    expect(banner.textContent).toContain('Klage 3 O 123/26');
+    expect(banner.textContent).toContain('anna');
+    expect((await mock.contactHold(id))?.reason).toBe('Klage 3 O 123/26');
+
+    await fireEvent.click(screen.getByTestId('erase'));
+    await fireEvent.click(screen.getByTestId('erase-confirm'));
+    await waitFor(() => expect(screen.getByTestId('erase-error').textContent).not.toBe(''));
+    expect((await mock.getContact(id)).display).toContain('Mustermann');
+    await fireEvent.click(screen.getByText('Cancel'));
+
+    await fireEvent.click(await screen.findByTestId('unhold'));
+    await fireEvent.click(screen.getByTestId('unhold-confirm'));
+    await waitFor(() => expect(screen.queryByTestId('hold-banner')).toBeNull());
+    expect((await mock.contactHold(id))?.active ?? false).toBe(false);
+    expect(screen.getByTestId('hold')).toBeTruthy();
   });
 
   it('an auditor sees the requests but no action; no Rights tab', async () => {

@@ -48,6 +48,11 @@ describe('retention', () => {
     expect(text.some((t) => t.includes('Frisch'))).toBe(false);
     const heldItem = due.find((d) => d.textContent?.includes('Halt'));
     expect(heldItem?.getAttribute('data-held')).toBe('true');
+    // Due long ago, kept by the hold: overdue, under its rule with the reason once.
+    expect(heldItem?.getAttribute('data-overdue')).toBe('true');
+    const group = heldItem?.closest('[data-testid="retention-due-group"]') as HTMLElement;
+    expect(group.getAttribute('data-rule')).toBe('people');
+    expect(group.querySelectorAll('.reason')).toHaveLength(1);
     expect(screen.getByTestId('retention-holds').textContent).toContain('Klage 3 O 123/26');
 
     await fireEvent.click(screen.getByTestId('retention-run'));
@@ -55,10 +60,40 @@ describe('retention', () => {
     await expect(mock.getContact(lapsed)).rejects.toMatchObject({ code: 'not_found' });
     expect((await mock.getContact(held)).display).toContain('Halt');
     expect((await mock.getContact(fresh)).display).toContain('Frisch');
-    expect(screen.getByTestId('retention-log').textContent).toContain('people');
+    expect(screen.getByTestId('retention-log').textContent).toContain('People');
 
     await fireEvent.click(screen.getByTestId('retention-lift'));
     await screen.findByTestId('retention-no-holds');
+  });
+
+  it('changes a rule; a period below the law’s minimum is refused with the law named', async () => {
+    const { mock } = await seeded();
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(await screen.findByTestId('nav-retention'));
+    const invoices = () => document.querySelector('[data-testid="retention-rule"][data-key="invoices"]') as HTMLElement;
+    await waitFor(() => expect(invoices()).toBeTruthy());
+    await fireEvent.click(invoices().querySelector('[data-testid="rule-edit"]')!);
+    const periodInput = document.getElementById('rule-period') as HTMLInputElement;
+    expect(periodInput.value).toBe('8y');
+    // Only the events this rule may run from are offered.
+    const from = document.getElementById('rule-from') as HTMLSelectElement;
+    expect([...from.options].length).toBeGreaterThan(0);
+    expect([...from.options].map((o) => o.value)).not.toContain('consent-withdrawal');
+
+    await fireEvent.input(periodInput, { target: { value: '2y' } });
+    await fireEvent.click(screen.getByTestId('rule-save'));
+    await waitFor(() => expect(screen.getByTestId('rule-error').textContent).toContain('HGB §257'));
+    expect((await mock.retentionRules()).find((r) => r.key === 'invoices')?.period).toBe('8y');
+
+    await fireEvent.input(periodInput, { target: { value: '10y' } });
+    await fireEvent.input(document.getElementById('rule-law') as HTMLInputElement, { target: { value: 'HGB §257, Satzung' } });
+    await fireEvent.click(screen.getByTestId('rule-save'));
+    await waitFor(() => expect(screen.getByTestId('retention-notice').textContent).toContain('Invoices'));
+    await waitFor(() => expect(invoices().textContent).toContain('10y'));
+    expect(invoices().textContent).toContain('Changed by anna');
+    const stored = (await mock.retentionRules()).find((r) => r.key === 'invoices');
+    expect(stored?.period).toBe('10y');
+    expect(stored?.law).toBe('HGB §257, Satzung');
   });
 
   it('lets an auditor read but not run', async () => {
@@ -67,6 +102,10 @@ describe('retention', () => {
     await fireEvent.click(await screen.findByTestId('nav-retention'));
     await screen.findAllByTestId('retention-rule');
     expect(byTestId('retention-run')).toHaveLength(0);
+    expect(byTestId('rule-edit')).toHaveLength(0);
+    await expect(mock.setRetentionRule('people', { period: '1y', from: null, action: null, law: null })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await expect(mock.runRetention()).rejects.toMatchObject({ code: 'forbidden' });
   });
 
