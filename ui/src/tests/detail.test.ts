@@ -93,6 +93,10 @@ describe('contact detail', () => {
     expect(addresses.classList.contains('pre-line')).toBe(true);
     expect(addresses.querySelector('br')).toBeNull();
     expect(detail.querySelector('[data-testid="field-note"]')?.textContent).toBe('Secret note about Erika');
+    // The last contact is the day of the latest interaction, though none was typed.
+    const last = detail.querySelector('[data-testid="field-last_contact"]') as HTMLElement;
+    expect(last.getAttribute('data-state')).toBe('value');
+    expect(last.textContent).toMatch(/2026-02-05|5 Feb 2026|05\.02\.2026/);
 
     const items = [...detail.querySelectorAll('[data-testid="interaction"]')];
     expect(items.map((i) => i.querySelector('[data-testid="interaction-summary"]')?.textContent)).toEqual([

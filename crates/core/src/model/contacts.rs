@@ -142,6 +142,34 @@ pub enum FieldValue {
     },
 }
 
+/// The last contact a person's record shows: the recorded date (typed,
+/// or brought by an import) or the day of the latest interaction,
+/// whichever is later. The same "latest contact of any kind" the
+/// retention rules count from (`model::due`).
+pub fn shown_last_contact(recorded: &FieldValue, interactions: &[InteractionView]) -> FieldValue {
+    if matches!(recorded, FieldValue::Locked { .. }) {
+        return recorded.clone();
+    }
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let latest = interactions
+        .iter()
+        .filter_map(|i| DateTime::parse_from_rfc3339(&i.at).ok())
+        .map(|t| t.with_timezone(&Utc).date_naive())
+        .max();
+    let kept = recorded.as_text().as_deref().and_then(day);
+    match (kept, latest) {
+        (Some(k), Some(l)) if l > k => date_value(l),
+        (None, Some(l)) => date_value(l),
+        _ => recorded.clone(),
+    }
+}
+
+fn date_value(d: NaiveDate) -> FieldValue {
+    FieldValue::Value {
+        value: Value::String(d.format("%Y-%m-%d").to_string()),
+    }
+}
+
 impl FieldValue {
     /// The value as one line of text, if readable.
     pub fn as_text(&self) -> Option<String> {
@@ -444,6 +472,61 @@ mod tests {
     use super::*;
     use crate::clock::Clock as _;
     use crate::model::categories::field;
+
+    fn logged(at: &str) -> InteractionView {
+        InteractionView {
+            id: Uuid::nil(),
+            kind: "email".into(),
+            at: at.into(),
+            by: "anna".into(),
+            summary: "Angebot".into(),
+            text: FieldValue::Empty,
+            keep: None,
+        }
+    }
+
+    fn day(d: &str) -> FieldValue {
+        FieldValue::Value {
+            value: Value::String(d.into()),
+        }
+    }
+
+    #[test]
+    fn the_last_contact_shown_is_the_later_of_the_recorded_one_and_the_latest_interaction() {
+        let mail = [
+            logged("2026-03-02T09:30:00+00:00"),
+            logged("2025-01-01T08:00:00+00:00"),
+        ];
+        assert_eq!(
+            shown_last_contact(&FieldValue::Empty, &mail)
+                .as_text()
+                .as_deref(),
+            Some("2026-03-02")
+        );
+        assert_eq!(
+            shown_last_contact(&day("2025-06-01"), &mail)
+                .as_text()
+                .as_deref(),
+            Some("2026-03-02")
+        );
+        assert_eq!(
+            shown_last_contact(&day("2026-05-01"), &mail)
+                .as_text()
+                .as_deref(),
+            Some("2026-05-01")
+        );
+        assert!(matches!(
+            shown_last_contact(&FieldValue::Empty, &[]),
+            FieldValue::Empty
+        ));
+        let locked = FieldValue::Locked {
+            reason: "no key".into(),
+        };
+        assert!(matches!(
+            shown_last_contact(&locked, &mail),
+            FieldValue::Locked { .. }
+        ));
+    }
 
     fn norm(kind: RecordKind, name: &str, input: FieldInput) -> Result<Option<Value>> {
         normalise(

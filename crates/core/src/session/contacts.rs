@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::categories::{self, Category, RecordKind};
 use crate::model::contacts::{
     CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput,
-    InteractionView, PersonInput, RecordId,
+    InteractionView, PersonInput, RecordId, shown_last_contact,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Op, OpValue};
@@ -323,7 +323,7 @@ impl Session {
             return Err(not_found());
         }
         let stored: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
-        let fields: Vec<FieldView> = categories::fields_of(kind)
+        let mut fields: Vec<FieldView> = categories::fields_of(kind)
             .map(|def| {
                 let value = if !self.role.can_read(def.category) {
                     // Locked whether or not a value exists: not even that leaks.
@@ -389,6 +389,9 @@ impl Session {
                 interactions.push(self.interaction_view(iid)?);
             }
             interactions.sort_by(|a, b| b.at.cmp(&a.at));
+            if let Some(f) = fields.iter_mut().find(|f| f.name == "last_contact") {
+                f.value = shown_last_contact(&f.value, &interactions);
+            }
         }
         Ok(ContactView {
             id,
