@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::Result;
 use crate::model::consent::ConsentState;
 use crate::model::contacts::{FieldInput, InteractionInput, PersonInput};
+use crate::model::requests::{NewRequest, RequestKind};
 use crate::session::Session;
 
 const GIVEN_DE: &[&str] = &[
@@ -86,6 +87,33 @@ const FAMILY_DE: &[&str] = &[
 const GIVEN_EN: &[&str] = &[
     "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Emily", "Charlie", "Sophia",
     "James", "Grace", "William", "Olivia", "Thomas", "Chloe", "Daniel", "Ella", "Samuel", "Mia",
+];
+/// The given names above that are women's: the salutation follows the name.
+const WOMEN: &[&str] = &[
+    "Anna",
+    "Lena",
+    "Sophie",
+    "Marie",
+    "Laura",
+    "Julia",
+    "Katrin",
+    "Sabine",
+    "Ute",
+    "Birgit",
+    "Özlem",
+    "Agnieszka",
+    "Hannelore",
+    "Svenja",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Emily",
+    "Sophia",
+    "Grace",
+    "Olivia",
+    "Chloe",
+    "Ella",
+    "Mia",
 ];
 const FAMILY_EN: &[&str] = &[
     "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
@@ -198,6 +226,57 @@ const NOTES: &[&str] = &[
 ];
 const KINDS: &[&str] = &["call", "meeting", "email", "letter", "note"];
 
+#[cfg(test)]
+#[test]
+fn every_given_name_is_a_man_s_or_a_woman_s_and_the_salutation_follows_it() {
+    let men = [
+        "Jürgen",
+        "Klaus",
+        "Stefan",
+        "Thomas",
+        "Andreas",
+        "Michael",
+        "Jörg",
+        "Lukas",
+        "Jonas",
+        "Felix",
+        "Maximilian",
+        "Paul",
+        "Mehmet",
+        "Dariusz",
+        "Günther",
+        "Björn",
+        "Oliver",
+        "George",
+        "Harry",
+        "Jack",
+        "Charlie",
+        "James",
+        "William",
+        "Daniel",
+        "Samuel",
+    ];
+    for name in GIVEN_DE.iter().chain(GIVEN_EN) {
+        assert!(
+            WOMEN.contains(name) != men.contains(name),
+            "{name} is in neither list or in both"
+        );
+    }
+    let text = |p: &PersonInput, f: &str| match p.fields.iter().find(|(n, _)| n == f) {
+        Some((_, FieldInput::Text(t))) => t.clone(),
+        _ => String::new(),
+    };
+    for d in generate(300, 5) {
+        let given = text(&d.person, "given_name");
+        let expected = if WOMEN.contains(&given.as_str()) {
+            "ms"
+        } else {
+            "mr"
+        };
+        assert_eq!(text(&d.person, "salutation"), expected, "{given}");
+    }
+}
+
 fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
     list.choose(rng).copied().unwrap_or_default()
 }
@@ -274,7 +353,7 @@ pub fn generate(n: usize, seed: u64) -> Vec<DemoPerson> {
                 zip,
                 city
             );
-            let salutation = if rng.gen_bool(0.5) { "ms" } else { "mr" };
+            let salutation = if WOMEN.contains(&given) { "ms" } else { "mr" };
             let mut person = PersonInput::default()
                 .with("given_name", FieldInput::Text(given.into()))
                 .with("family_name", FieldInput::Text(family.into()))
@@ -403,6 +482,25 @@ pub fn seed(
         }
     }
     session.add_consent_entries(&consents)?;
+    // A few open data-subject requests, so the Requests view has something
+    // to show: one just in, one half-way, one close to its deadline.
+    let sample = [
+        (RequestKind::Access, 3, "Personalausweis vorgelegt"),
+        (
+            RequestKind::Rectification,
+            12,
+            "Rückruf unter bekannter Nummer",
+        ),
+        (RequestKind::Erasure, 26, "E-Mail von der bekannten Adresse"),
+    ];
+    for ((kind, days, check), id) in sample.into_iter().zip(ids.iter().skip(1)) {
+        session.open_request(&NewRequest {
+            kind,
+            person: Some(*id),
+            received: (now - Duration::days(days)).date_naive(),
+            identity_check: Some(check.to_owned()),
+        })?;
+    }
     Ok(SeedReport {
         people: ids.len(),
         interactions: interactions.len(),

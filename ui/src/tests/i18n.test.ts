@@ -15,7 +15,7 @@ describe('i18n', () => {
     const id = await addPerson(mock, 'anna', { given_name: 'Ernst', family_name: 'Sprache' });
     await renderSignedIn(mock, 'anna');
     expect(screen.getByTestId('nav-contacts').textContent).toBe('Contacts');
-    expect(screen.getByTestId('lock').textContent?.trim()).toBe('Lock');
+    expect(screen.getByTestId('lock').textContent?.replace(/\s+/g, ' ').trim()).toBe('Lock Ctrl+L');
     await openBySearch('sprache', id, fireEvent);
     expect(screen.getByText('Family name', { selector: 'dt' })).toBeTruthy();
 
@@ -26,7 +26,7 @@ describe('i18n', () => {
 
     expect(screen.getByTestId('nav-contacts').textContent).toBe('Kontakte');
     expect(screen.getByTestId('nav-settings').textContent).toBe('Einstellungen');
-    expect(screen.getByTestId('lock').textContent?.trim()).toBe('Sperren');
+    expect(screen.getByTestId('lock').textContent?.replace(/\s+/g, ' ').trim()).toBe('Sperren Strg+L');
     expect(screen.getByTestId('whoami').textContent).toContain('Administration');
     expect(document.querySelector('label[for="s-autolock"]')?.textContent).toBe('Automatisch sperren nach (Minuten)');
     expect(document.documentElement.lang).toBe('de');

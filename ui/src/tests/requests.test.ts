@@ -68,6 +68,8 @@ describe('data-subject rights against the core', () => {
       'Nachname Mustermann',
       'E-Mail erika@example.de',
       'Telefon +49 30 1234567',
+      // The day of the call, though no last contact was typed.
+      'Letzter Kontakt 2026-02-01',
     ]);
     const counts = Object.fromEntries(
       within(preview).getAllByTestId('package-count').map((c) => [c.getAttribute('data-name'), c.getAttribute('data-count')]),

@@ -14,6 +14,9 @@ describe('start screen', () => {
     const pass = document.getElementById('create-passphrase') as HTMLInputElement;
     const pass2 = document.getElementById('create-passphrase2') as HTMLInputElement;
     const meter = screen.getByTestId('strength') as HTMLMeterElement;
+    // No verdict before anything is typed.
+    expect(meter.getAttribute('aria-valuetext')).toBe('not entered yet');
+    expect(meter.closest('.strength')?.getAttribute('data-score')).toBe('empty');
 
     await fireEvent.input(pass, { target: { value: 'short' } });
     expect(meter.value).toBe(0);

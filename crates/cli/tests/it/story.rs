@@ -355,6 +355,17 @@ fn demo_seed_is_deterministic_and_invalid_input_is_reported() {
     let (na, nb) = (names(&a), names(&b));
     assert_eq!(na.len(), 300);
     assert_eq!(na, nb);
+    // With a few open requests to answer, of three kinds.
+    let requests: serde_json::Value =
+        serde_json::from_str(&a.admin(&["--json", "request", "list"])).expect("json");
+    let mut kinds: Vec<String> = requests
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| r["request"]["kind"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["access", "erasure", "rectification"], "{requests}");
 
     let bad = a.run_as(
         "admin.pw",
