@@ -6,6 +6,7 @@
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_vault",
+    "pick_folder",
     "open_vault",
     "open_demo",
     "unlock",

@@ -30,6 +30,20 @@ macro_rules! tauri_commands {
 
 tresor_shell::for_each_command!(tauri_commands);
 
+/// Lets the window ask for a folder in the native folder dialog, over the
+/// main window.
+pub fn install_folder_dialog(app: &AppHandle) {
+    let handle = app.clone();
+    app.state::<AppState>()
+        .set_folder_picker(Box::new(move |title: &str| {
+            let mut dialog = handle.dialog().file().set_title(title);
+            if let Some(window) = handle.get_webview_window("main") {
+                dialog = dialog.set_parent(&window);
+            }
+            dialog.blocking_pick_folder()?.into_path().ok()
+        }));
+}
+
 /// Lets commands that save a file ask where in the native save dialog,
 /// over the main window.
 pub fn install_save_dialog(app: &AppHandle) {

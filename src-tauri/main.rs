@@ -17,6 +17,7 @@ fn main() {
         .invoke_handler(ipc::handler())
         .setup(|app| {
             ipc::install_save_dialog(app.handle());
+            ipc::install_folder_dialog(app.handle());
             spawn_every(app.handle(), tresor_shell::retention::DAILY_CHECK, |s| {
                 tresor_shell::retention::daily_sweep(s);
             });

@@ -63,6 +63,10 @@ pub struct SaveAsk {
 /// Asks where to save a file; `None` when the person cancelled.
 pub type SavePicker = Box<dyn Fn(&SaveAsk) -> Option<PathBuf> + Send + Sync>;
 
+/// Asks for a folder, under a title in the language of the window; `None`
+/// when the person cancelled.
+pub type FolderPicker = Box<dyn Fn(&str) -> Option<PathBuf> + Send + Sync>;
+
 /// Where a state keeps its vaults and exports, and how it keeps time.
 pub struct StateConfig {
     /// The app's own vault directory.
@@ -87,6 +91,7 @@ pub struct AppState {
     kdf: Option<KdfParams>,
     sync_failures: crate::sync::SyncFailures,
     save_picker: std::sync::OnceLock<SavePicker>,
+    folder_picker: std::sync::OnceLock<FolderPicker>,
 }
 
 impl AppState {
@@ -107,6 +112,7 @@ impl AppState {
             kdf: config.kdf,
             sync_failures: crate::sync::SyncFailures::default(),
             save_picker: std::sync::OnceLock::new(),
+            folder_picker: std::sync::OnceLock::new(),
         }
     }
 
@@ -153,6 +159,12 @@ impl AppState {
     /// the suggested name.
     pub fn set_save_picker(&self, picker: SavePicker) {
         let _ = self.save_picker.set(picker);
+    }
+
+    /// Sets how the window asks for a folder (the app's native dialog);
+    /// once. Without one, [`pick_folder`] answers "cancelled".
+    pub fn set_folder_picker(&self, picker: FolderPicker) {
+        let _ = self.folder_picker.set(picker);
     }
 
     /// Asks where to save a file: the picker set, else the export folder.
@@ -304,6 +316,19 @@ pub fn create_vault(state: &AppState, admin: String, passphrase: String) -> Res<
         recovery_kit,
         session: info,
     })
+}
+
+/// Asks for a folder in the native dialog (a team folder, a vault's
+/// folder) and returns its path; `None` when the person cancelled. The
+/// window fills the path into its input: choosing is never the only way.
+pub fn pick_folder(state: &AppState, title: String) -> Res<Option<String>> {
+    // The title is the window's own text; only its first line is shown.
+    let title = title.lines().next().unwrap_or_default().trim();
+    Ok(state
+        .folder_picker
+        .get()
+        .and_then(|pick| pick(title))
+        .map(|p| p.display().to_string()))
 }
 
 /// Switches to the vault in another directory (locked).

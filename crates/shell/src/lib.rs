@@ -19,7 +19,7 @@ pub mod serve;
 pub mod sync;
 mod table;
 
-pub use commands::{AppState, Res, SaveAsk, SavePicker, StateConfig};
+pub use commands::{AppState, FolderPicker, Res, SaveAsk, SavePicker, StateConfig};
 pub use dto::{IpcCode, IpcError};
 pub use table::{COMMANDS, dispatch};
 

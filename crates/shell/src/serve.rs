@@ -13,13 +13,16 @@
 //! inside the data folder (a fresh vault for the next test); `POST
 //! /dev/save-dialog` (`{"cancel": true}`) makes the save dialog answer
 //! as if the person cancelled it, until a fresh vault or `false` (it
-//! otherwise answers the suggested name in the export folder). A request
-//! without the token gets 401 and nothing else.
+//! otherwise answers the suggested name in the export folder); `POST
+//! /dev/folder-dialog` (`{"path": "/some/folder"}` or `{"path": null}`)
+//! sets what the folder dialog answers next (a folder, or cancelled, as
+//! after a fresh vault). A request without the token gets 401 and nothing
+//! else.
 
 use std::io::Read as _;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tiny_http::{Header, Method, Request, Response, Server};
 use tresor_core::clock::{Clock, FixedClock};
@@ -46,6 +49,8 @@ pub struct DevServer {
     data: Arc<Path>,
     /// Whether the save dialog answers "cancelled".
     cancel_save: Arc<AtomicBool>,
+    /// What the folder dialog answers (none: cancelled).
+    folder: Arc<Mutex<Option<PathBuf>>>,
 }
 
 impl DevServer {
@@ -64,6 +69,11 @@ impl DevServer {
         state.set_save_picker(Box::new(move |ask| {
             (!cancel.load(Ordering::SeqCst)).then(|| ask.dir.join(&ask.file_name))
         }));
+        let folder: Arc<Mutex<Option<PathBuf>>> = Arc::new(Mutex::new(None));
+        let answer = folder.clone();
+        state.set_folder_picker(Box::new(move |_title| {
+            answer.lock().map_or(None, |a| a.clone())
+        }));
         Ok(DevServer {
             server,
             token: hex::encode(secret),
@@ -71,6 +81,7 @@ impl DevServer {
             clock,
             data: data.into(),
             cancel_save,
+            folder,
         })
     }
 
@@ -98,6 +109,7 @@ impl DevServer {
             clock,
             data,
             cancel_save,
+            folder,
         } = self;
         let token: Arc<str> = token.into();
         let fresh = Arc::new(AtomicU32::new(0));
@@ -108,10 +120,18 @@ impl DevServer {
                 data: data.clone(),
                 fresh: fresh.clone(),
                 cancel_save: cancel_save.clone(),
+                folder: folder.clone(),
             };
             let token = token.clone();
             std::thread::spawn(move || answer(request, &ctx, &token));
         }
+    }
+}
+
+/// Sets what the folder dialog answers next.
+fn set_folder(ctx: &Ctx, path: Option<PathBuf>) {
+    if let Ok(mut answer) = ctx.folder.lock() {
+        *answer = path;
     }
 }
 
@@ -123,6 +143,7 @@ struct Ctx {
     /// How many fresh folders were handed out.
     fresh: Arc<AtomicU32>,
     cancel_save: Arc<AtomicBool>,
+    folder: Arc<Mutex<Option<PathBuf>>>,
 }
 
 /// The folders under `data` the state starts in, or the `n`th fresh ones.
@@ -177,6 +198,16 @@ fn route(path: &str, args: serde_json::Value, ctx: &Ctx) -> Result<serde_json::V
             // The clock and KDF stay as they are; only the folders change.
             state.move_home(&folders(&ctx.data, n, state.clock(), None));
             ctx.cancel_save.store(false, Ordering::SeqCst);
+            set_folder(ctx, None);
+            Ok(serde_json::Value::Null)
+        }
+        "/dev/folder-dialog" => {
+            let path = match &args["path"] {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(p) if !p.trim().is_empty() => Some(PathBuf::from(p)),
+                _ => return Err(invalid("path: a folder or null is needed")),
+            };
+            set_folder(ctx, path);
             Ok(serde_json::Value::Null)
         }
         "/dev/advance" => {

@@ -15,6 +15,7 @@ macro_rules! for_each_command {
         $callback! {
             commands::app_status() -> AppStatus;
             commands::create_vault(admin: String, passphrase: String) -> Created;
+            commands::pick_folder(title: String) -> Option<String>;
             commands::open_vault(dir: String) -> AppStatus;
             commands::open_demo() -> AppStatus;
             commands::unlock(user: String, passphrase: String) -> SessionInfo;

@@ -58,6 +58,8 @@ export interface EvidencePick {
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   createVault(admin: string, passphrase: string): Promise<Created>;
+  /** Asks for a folder in the native dialog; null when cancelled. */
+  pickFolder(title: string): Promise<string | null>;
   openVault(dir: string): Promise<AppStatus>;
   openDemo(): Promise<AppStatus>;
   unlock(user: string, passphrase: string): Promise<SessionInfo>;
@@ -158,6 +160,7 @@ export interface Backend {
 export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   appStatus: false,
   createVault: false,
+  pickFolder: false,
   openVault: false,
   openDemo: false,
   unlock: false,
@@ -268,6 +271,9 @@ export class CommandBackend implements Backend {
   }
   createVault(admin: string, passphrase: string) {
     return this.call<Created>('create_vault', { admin, passphrase });
+  }
+  pickFolder(title: string) {
+    return this.call<string | null>('pick_folder', { title });
   }
   openVault(dir: string) {
     return this.call<AppStatus>('open_vault', { dir });

@@ -29,6 +29,8 @@ export interface TestServer {
   advance(days: number): Promise<void>;
   /** Makes the save dialog answer "cancelled" (until `false` or the next test). */
   cancelSaveDialog(cancel: boolean): Promise<void>;
+  /** What the folder dialog answers next: a folder, or null for cancelled (as in each new test). */
+  folderDialog(path: string | null): Promise<void>;
 }
 
 async function post(server: RunningServer, route: string, body: unknown = {}): Promise<unknown> {
@@ -83,6 +85,9 @@ export function useServer(opts: { clock?: string | null } = {}): TestServer {
     },
     cancelSaveDialog: async (cancel) => {
       await post(server!, '/dev/save-dialog', { cancel });
+    },
+    folderDialog: async (path) => {
+      await post(server!, '/dev/folder-dialog', { path });
     },
   };
 }

@@ -85,7 +85,14 @@ describe('start screen', () => {
     await fireEvent.click(screen.getByTestId('lock'));
     await fireEvent.click(await screen.findByText('Use another vault…'));
     await fireEvent.click(await screen.findByTestId('start-open'));
-    await fireEvent.input(document.getElementById('open-dir')!, { target: { value: demoDir } });
+    // Chosen in the folder dialog: cancelling leaves the path as it was.
+    const dir = document.getElementById('open-dir') as HTMLInputElement;
+    await fireEvent.click(screen.getByTestId('open-choose'));
+    await waitFor(() => expect((screen.getByTestId('open-choose') as HTMLButtonElement).disabled).toBe(false));
+    expect(dir.value).toBe('');
+    await server.folderDialog(demoDir);
+    await fireEvent.click(screen.getByTestId('open-choose'));
+    await waitFor(() => expect(dir.value).toBe(demoDir));
     await fireEvent.click(screen.getByTestId('open-submit'));
     await screen.findByTestId('unlock-submit');
   });

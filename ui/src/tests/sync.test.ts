@@ -333,7 +333,9 @@ describe('join a team', () => {
     await screen.findByTestId('unlock-submit');
     await fireEvent.click(screen.getByText('Use another vault…'));
     await fireEvent.click(await screen.findByTestId('start-join'));
-    await fireEvent.input(document.getElementById('join-folder')!, { target: { value: folder } });
+    await laptopB.folderDialog(folder);
+    await fireEvent.click(screen.getByTestId('join-choose'));
+    await waitFor(() => expect((document.getElementById('join-folder') as HTMLInputElement).value).toBe(folder));
     await fireEvent.input(document.getElementById('join-user')!, { target: { value: 'ben' } });
     await fireEvent.input(document.getElementById('join-passphrase')!, { target: { value: PASS } });
     await fireEvent.click(screen.getByTestId('join-submit'));
@@ -371,7 +373,10 @@ describe('team & sync view', () => {
     expect(refusal.textContent).toMatch(/^Tresor cannot use this shared folder\. \(.+\)$/);
     expect(refusal.textContent).toContain(full);
 
-    await fireEvent.input(input, { target: { value: folder } });
+    // The folder dialog fills the path in.
+    await laptopA.folderDialog(folder);
+    await fireEvent.click(screen.getByTestId('team-choose'));
+    await waitFor(() => expect(input.value).toBe(folder));
     await fireEvent.click(screen.getByTestId('team-setup-submit'));
     expect((await screen.findByTestId('team-notice')).textContent).toMatch(/^The shared folder is set up/);
     expect(screen.getByTestId('team-folder-path').textContent).toBe(folder);
