@@ -152,6 +152,11 @@ describe('contact form', () => {
     ]);
     const detail = await screen.findByTestId('contact-detail');
     await waitFor(() => expect(detail.querySelector('[data-testid="field-family_name"]')?.textContent).toBe('Neu'));
+    // The cleared note leaves its section empty: folded away, shown on request.
+    expect(detail.querySelector('[data-testid="field-note"]')).toBeNull();
+    const toggle = screen.getByTestId('toggle-empty');
+    expect(toggle.textContent).toContain('Notes');
+    await fireEvent.click(toggle);
     expect(detail.querySelector('[data-testid="field-note"]')?.getAttribute('data-state')).toBe('empty');
   });
 
