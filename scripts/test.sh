@@ -24,8 +24,10 @@ step() {
     local name="$1"
     shift
     echo "== $name"
+    local started=$SECONDS
     "$@" 2>&1 | sed -r 's/\x1b\[[0-9;]*m//g' | tee -a "$LOG"
     local rc="${PIPESTATUS[0]}"
+    echo "== $name: $((SECONDS - started)) s"
     if [ "$rc" -ne 0 ]; then
         echo "!! $name failed (exit $rc)"
         FAILED_STEPS+=("$name")
