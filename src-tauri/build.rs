@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "create_vault",
     "pick_folder",
     "open_vault",
+    "run_doctor",
     "open_demo",
     "unlock",
     "lock",

@@ -14,6 +14,7 @@ use tresor_core::model::contacts::{
     ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId,
 };
 use tresor_core::model::roles::Role;
+use tresor_core::session::doctor::Check;
 use tresor_core::session::{Session, SessionInfo, UserInfo};
 use tresor_core::store::DirectoryRow;
 use tresor_core::vault::{self, VaultDir};
@@ -329,6 +330,11 @@ pub fn pick_folder(state: &AppState, title: String) -> Res<Option<String>> {
         .get()
         .and_then(|pick| pick(title))
         .map(|p| p.display().to_string()))
+}
+
+/// The vault's integrity checks, as `tresor doctor` runs them.
+pub fn run_doctor(state: &AppState) -> Res<Vec<Check>> {
+    with_session(state, |s| s.doctor())
 }
 
 /// Switches to the vault in another directory (locked).

@@ -246,6 +246,7 @@ mod bindings {
         tresor_core::model::rights::Restriction::export_all(&cfg).expect("Restriction");
         tresor_core::session::erasure::ErasureReport::export_all(&cfg).expect("ErasureReport");
         tresor_core::session::erasure::VerifyReport::export_all(&cfg).expect("VerifyReport");
+        tresor_core::session::doctor::Check::export_all(&cfg).expect("Check");
         tresor_core::model::consent::Purpose::export_all(&cfg).expect("Purpose");
         tresor_core::model::consent::LegalBasisView::export_all(&cfg).expect("LegalBasisView");
         tresor_core::model::consent::ConsentInput::export_all(&cfg).expect("ConsentInput");

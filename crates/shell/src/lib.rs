@@ -42,6 +42,7 @@ pub mod types {
     pub use tresor_core::model::rights::{Rectification, Restriction};
     pub use tresor_core::model::roles::Role;
     pub use tresor_core::render::ExportFormat;
+    pub use tresor_core::session::doctor::Check;
     pub use tresor_core::session::erasure::{ErasureReport, FieldErasureReport, VerifyReport};
     pub use tresor_core::session::{SessionInfo, UserInfo};
     pub use tresor_core::store::DirectoryRow;

@@ -17,6 +17,7 @@ macro_rules! for_each_command {
             commands::create_vault(admin: String, passphrase: String) -> Created;
             commands::pick_folder(title: String) -> Option<String>;
             commands::open_vault(dir: String) -> AppStatus;
+            commands::run_doctor() -> Vec<Check>;
             commands::open_demo() -> AppStatus;
             commands::unlock(user: String, passphrase: String) -> SessionInfo;
             commands::lock() -> AppStatus;

@@ -8,6 +8,7 @@ import type {
   DueItem,
   HeldPerson,
   Hold,
+  Check,
   RetentionRule,
   RuleChange,
   RuleKey,
@@ -58,6 +59,8 @@ export interface EvidencePick {
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   createVault(admin: string, passphrase: string): Promise<Created>;
+  /** The vault's integrity checks, as `tresor doctor` runs them. */
+  runDoctor(): Promise<Check[]>;
   /** Asks for a folder in the native dialog; null when cancelled. */
   pickFolder(title: string): Promise<string | null>;
   openVault(dir: string): Promise<AppStatus>;
@@ -161,6 +164,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   appStatus: false,
   createVault: false,
   pickFolder: false,
+  runDoctor: false,
   openVault: false,
   openDemo: false,
   unlock: false,
@@ -271,6 +275,9 @@ export class CommandBackend implements Backend {
   }
   createVault(admin: string, passphrase: string) {
     return this.call<Created>('create_vault', { admin, passphrase });
+  }
+  runDoctor() {
+    return this.call<Check[]>('run_doctor');
   }
   pickFolder(title: string) {
     return this.call<string | null>('pick_folder', { title });

@@ -64,6 +64,7 @@ export type { DueItem } from './bindings/DueItem';
 export type { HeldPerson } from './bindings/HeldPerson';
 export type { Hold } from './bindings/Hold';
 export type { RetentionRule } from './bindings/RetentionRule';
+export type { Check } from './bindings/Check';
 export type { RetentionEvent } from './bindings/RetentionEvent';
 export type { RetentionAction } from './bindings/RetentionAction';
 export type { RuleKey } from './bindings/RuleKey';

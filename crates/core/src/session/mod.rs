@@ -91,6 +91,8 @@ pub struct SessionInfo {
     pub may_view_retention: bool,
     /// May change rules, run the sweep, set and lift legal holds.
     pub may_manage_retention: bool,
+    /// May run the integrity checks.
+    pub may_run_doctor: bool,
     /// Categories whose fields this user can read.
     pub readable: Vec<Category>,
 }
@@ -259,6 +261,7 @@ impl Session {
                 && self.role.may(Action::ExportPackage),
             may_view_retention: self.role.may(Action::ViewRetention),
             may_manage_retention: self.role.may(Action::ManageRetention),
+            may_run_doctor: self.role.may(Action::RunDoctor),
             readable: Category::ALL
                 .into_iter()
                 .filter(|c| self.role.can_read(*c))

@@ -72,6 +72,10 @@ may_view_retention: boolean,
  */
 may_manage_retention: boolean, 
 /**
+ * May run the integrity checks.
+ */
+may_run_doctor: boolean, 
+/**
  * Categories whose fields this user can read.
  */
 readable: Array<Category>, };
