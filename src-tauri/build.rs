@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "pick_folder",
     "open_vault",
     "run_doctor",
+    "recover_passphrase",
     "open_demo",
     "unlock",
     "lock",

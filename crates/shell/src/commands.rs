@@ -375,6 +375,32 @@ pub fn unlock(state: &AppState, user: String, passphrase: String) -> Res<Session
     Ok(info)
 }
 
+/// Sets a new passphrase for an admin with the recovery key of the kit
+/// printed at creation, and signs the admin in, as `tresor recover` does.
+pub fn recover_passphrase(
+    state: &AppState,
+    admin: String,
+    recovery_key: String,
+    new_passphrase: String,
+) -> Res<SessionInfo> {
+    let key = tresor_core::keyring::RecoveryKey::parse(&recovery_key)?;
+    let mut inner = state.lock();
+    inner.session = None;
+    let mut session = Session::recover(
+        &inner.vault_dir,
+        &key,
+        admin.trim(),
+        new_passphrase.as_bytes(),
+        state.clock.clone(),
+    )?;
+    if let Err(e) = session.sweep_at_unlock() {
+        eprintln!("tresor: the retention sweep at unlock failed: {e}");
+    }
+    let info = session.info();
+    inner.session = Some(session);
+    Ok(info)
+}
+
 /// Locks: closes the database and wipes the keys.
 pub fn lock(state: &AppState) -> Res<AppStatus> {
     let mut inner = state.lock();

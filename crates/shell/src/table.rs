@@ -18,6 +18,7 @@ macro_rules! for_each_command {
             commands::pick_folder(title: String) -> Option<String>;
             commands::open_vault(dir: String) -> AppStatus;
             commands::run_doctor() -> Vec<Check>;
+            commands::recover_passphrase(admin: String, recovery_key: String, new_passphrase: String) -> SessionInfo;
             commands::open_demo() -> AppStatus;
             commands::unlock(user: String, passphrase: String) -> SessionInfo;
             commands::lock() -> AppStatus;

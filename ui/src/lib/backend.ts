@@ -61,6 +61,8 @@ export interface Backend {
   createVault(admin: string, passphrase: string): Promise<Created>;
   /** The vault's integrity checks, as `tresor doctor` runs them. */
   runDoctor(): Promise<Check[]>;
+  /** A new passphrase for an admin with the kit's recovery key; signs the admin in. */
+  recoverPassphrase(admin: string, recoveryKey: string, newPassphrase: string): Promise<SessionInfo>;
   /** Asks for a folder in the native dialog; null when cancelled. */
   pickFolder(title: string): Promise<string | null>;
   openVault(dir: string): Promise<AppStatus>;
@@ -165,6 +167,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   createVault: false,
   pickFolder: false,
   runDoctor: false,
+  recoverPassphrase: true,
   openVault: false,
   openDemo: false,
   unlock: false,
@@ -278,6 +281,9 @@ export class CommandBackend implements Backend {
   }
   runDoctor() {
     return this.call<Check[]>('run_doctor');
+  }
+  recoverPassphrase(admin: string, recoveryKey: string, newPassphrase: string) {
+    return this.call<SessionInfo>('recover_passphrase', { admin, recoveryKey, newPassphrase });
   }
   pickFolder(title: string) {
     return this.call<string | null>('pick_folder', { title });
