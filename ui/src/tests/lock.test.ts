@@ -49,7 +49,7 @@ describe('locking', () => {
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
     // The core holds no session any more.
-    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
+    await waitFor(() => expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' }));
     expect(document.body.textContent).toContain('The vault was locked.');
   });
 
@@ -58,7 +58,8 @@ describe('locking', () => {
     await fireEvent.keyDown(document.getElementById('search')!, { key: 'l', ctrlKey: true });
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
-    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
+    // The window clears at once; the core's lock may arrive a moment later.
+    await waitFor(() => expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' }));
   });
 
   it('locks after the idle time; activity resets the timer', async () => {
@@ -76,7 +77,7 @@ describe('locking', () => {
     await waitFor(() => expect(screen.queryByTestId('whoami')).toBeNull());
     expectNoRecordData();
     await screen.findByTestId('unlock-submit');
-    await expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' });
+    await waitFor(() => expect(mock.listUsers()).rejects.toMatchObject({ code: 'locked' }));
   });
 
   it('a `locked` error from the core returns to the unlock screen', async () => {
