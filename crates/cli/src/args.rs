@@ -352,9 +352,12 @@ pub struct PurposeFields {
     /// English name.
     #[arg(long)]
     pub name_en: Option<String>,
-    /// What is done with the data.
+    /// What is done with the data (German, or the one language you write).
     #[arg(long)]
     pub description: Option<String>,
+    /// The same in English, for English registers, packages and mails.
+    #[arg(long)]
+    pub description_en: Option<String>,
     /// Legal basis, Art. 6(1) a–f (e.g. a, b, f, consent, contract, legitimate_interests).
     #[arg(long)]
     pub basis: Option<String>,

@@ -57,6 +57,9 @@ fn apply_fields(p: &mut Purpose, f: &PurposeFields) -> Res<()> {
     if let Some(v) = &f.description {
         p.description.clone_from(v);
     }
+    if let Some(v) = &f.description_en {
+        p.description_en.clone_from(v);
+    }
     if let Some(v) = &f.basis {
         p.basis = basis(v)?;
     }
@@ -97,6 +100,9 @@ fn print_purpose(out: &Out, p: &Purpose) {
     outln!("  categories: {}", cats.join(", "));
     outln!("  recipients: {}", p.recipients.join(", "));
     outln!("  {}", p.description);
+    if !p.description_en.is_empty() {
+        outln!("  {}", p.description_en);
+    }
 }
 
 fn entry_line(e: &ConsentEntry) -> String {
@@ -229,6 +235,7 @@ pub fn purpose(cli: &crate::args::Cli, out: &Out, cmd: &PurposeCmd) -> Res<()> {
                     .unwrap_or_default(),
                 name_en: name_en.unwrap_or_default(),
                 description: String::new(),
+                description_en: String::new(),
                 basis: LegalBasis::LegitimateInterests,
                 categories: Vec::new(),
                 recipients: Vec::new(),

@@ -60,6 +60,7 @@ describe('TauriBackend', () => {
       name_de: 'Veranstaltungen',
       name_en: 'Events',
       description: '',
+      description_en: '',
       basis: 'legitimate_interests' as const,
       categories: ['identity' as const],
       recipients: [],

@@ -531,6 +531,7 @@ const en = {
   'purposes.name_de': 'Name (German)',
   'purposes.name_en': 'Name (English)',
   'purposes.description': 'Description',
+  'purposes.description_en': 'Description in English (for English registers, packages and mails; optional)',
   'purposes.basis': 'Legal basis',
   'purposes.categories': 'Data categories it needs',
   'purposes.recipients': 'Recipients',
@@ -1399,6 +1400,7 @@ const de: Record<Key, string> = {
   'purposes.name_de': 'Name (deutsch)',
   'purposes.name_en': 'Name (englisch)',
   'purposes.description': 'Beschreibung',
+  'purposes.description_en': 'Beschreibung auf Englisch (für englische Verzeichnisse, Auskünfte und E-Mails; freiwillig)',
   'purposes.basis': 'Rechtsgrundlage',
   'purposes.categories': 'Benötigte Datenkategorien',
   'purposes.recipients': 'Empfänger',
@@ -1809,6 +1811,11 @@ export function sourceLabel(source: string): string {
 /** A purpose's name in the current language. */
 export function purposeName(p: { name_de: string; name_en: string }): string {
   return settings.lang === 'de' ? p.name_de : p.name_en;
+}
+
+/** A purpose's description in the current language: the English one where the business wrote one. */
+export function purposeDescription(p: { description: string; description_en: string }): string {
+  return settings.lang === 'en' && p.description_en.trim() ? p.description_en : p.description;
 }
 
 /** A bilingual text of the core in the current language. */

@@ -160,6 +160,7 @@ describe('hostile record text', () => {
         name_de: SVG,
         name_en: IMG,
         description: SCRIPT,
+        description_en: SCRIPT,
         basis: 'consent',
         categories: ['identity'],
         recipients: [STYLE, JS],

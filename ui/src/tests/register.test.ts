@@ -101,6 +101,9 @@ describe('purposes and the register', () => {
     const purposes = screen.getAllByTestId('register-purpose');
     expect(purposes.map((p) => p.getAttribute('data-key'))).toEqual(['sales', 'e-marketing', 'data-subject-rights']);
     expect(purposes[0].textContent).toContain('Sales and service');
+    // An English window shows the English description only.
+    expect(purposes[0].textContent).toContain('Offers, orders, customer service');
+    expect(purposes[0].textContent).not.toContain('Angebote');
     expect(purposes[0].textContent).toContain('Art. 6(1)(b) GDPR (contract)');
     expect(purposes[1].textContent).toContain('Art. 6(1)(a) GDPR (consent)');
     expect(purposes[1].textContent).toContain('valid for 24 months');
@@ -164,6 +167,7 @@ describe('purposes and the register', () => {
       name_de: 'Veranstaltungen',
       name_en: 'Events',
       description: '',
+      description_en: '',
       basis: 'legitimate_interests',
       categories: ['identity', 'contact_details'],
       recipients: ['Caterer', 'Hotel'],

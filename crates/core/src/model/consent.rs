@@ -185,8 +185,13 @@ pub struct Purpose {
     pub name_de: String,
     /// English name.
     pub name_en: String,
-    /// What is done with the data, for the register and the person.
+    /// What is done with the data, for the register and the person
+    /// (German, or the only language the business writes).
     pub description: String,
+    /// The same in English, where the business gives it; an English
+    /// register, package or mail falls back to `description` without it.
+    #[serde(default)]
+    pub description_en: String,
     /// The legal basis it normally rests on.
     pub basis: LegalBasis,
     /// Data categories the purpose needs.
@@ -205,6 +210,15 @@ impl Purpose {
         match lang {
             Lang::De => &self.name_de,
             Lang::En => &self.name_en,
+        }
+    }
+
+    /// What is done with the data, in a language: the English text where
+    /// there is one.
+    pub fn description_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.description_en.trim().is_empty() => &self.description_en,
+            _ => &self.description,
         }
     }
 
@@ -230,13 +244,15 @@ impl Purpose {
             }
             no_controls(field, v, false)?;
         }
-        if self.description.chars().count() > 4000 {
-            return Err(Error::invalid(
-                "description",
-                "keep it under 4000 characters",
-            ));
+        for (field, text) in [
+            ("description", &self.description),
+            ("description_en", &self.description_en),
+        ] {
+            if text.chars().count() > 4000 {
+                return Err(Error::invalid(field, "keep it under 4000 characters"));
+            }
+            no_controls(field, text, true)?;
         }
-        no_controls("description", &self.description, true)?;
         for r in &self.recipients {
             no_controls("recipients", r, false)?;
         }
@@ -279,8 +295,8 @@ pub fn default_purposes() -> Vec<Purpose> {
             key: "sales".into(),
             name_de: "Verkauf und Service".into(),
             name_en: "Sales and service".into(),
-            description: "Angebote, Aufträge, Kundendienst und die Korrespondenz dazu. / \
-                          Offers, orders, customer service and the correspondence about them."
+            description: "Angebote, Aufträge, Kundendienst und die Korrespondenz dazu.".into(),
+            description_en: "Offers, orders, customer service and the correspondence about them."
                 .into(),
             basis: LegalBasis::Contract,
             categories: vec![
@@ -301,9 +317,8 @@ pub fn default_purposes() -> Vec<Purpose> {
             key: "e-marketing".into(),
             name_de: "E-Marketing".into(),
             name_en: "E-Marketing".into(),
-            description: "Newsletter und Werbung per E-Mail, Telefon oder SMS. / \
-                          Newsletters and advertising by email, phone or text message."
-                .into(),
+            description: "Newsletter und Werbung per E-Mail, Telefon oder SMS.".into(),
+            description_en: "Newsletters and advertising by email, phone or text message.".into(),
             basis: LegalBasis::Consent,
             categories: vec![
                 Category::Identity,
@@ -320,8 +335,8 @@ pub fn default_purposes() -> Vec<Purpose> {
             key: "data-subject-rights".into(),
             name_de: "Betroffenenrechte".into(),
             name_en: "Data-subject rights".into(),
-            description: "Anfragen nach Art. 15–22 DSGVO beantworten und nachweisen. / \
-                          Answering requests under Art. 15–22 GDPR and keeping proof of it."
+            description: "Anfragen nach Art. 15–22 DSGVO beantworten und nachweisen.".into(),
+            description_en: "Answering requests under Art. 15–22 GDPR and keeping proof of it."
                 .into(),
             basis: LegalBasis::LegalObligation,
             categories: vec![
@@ -726,6 +741,21 @@ mod tests {
             by: "ada".into(),
             token_sha256: None,
         }
+    }
+
+    #[test]
+    fn an_english_description_is_used_in_english_and_its_absence_falls_back() {
+        let mut p = default_purposes().remove(0);
+        assert!(p.description_in(Lang::En).starts_with("Offers"));
+        assert!(p.description_in(Lang::De).starts_with("Angebote"));
+        assert!(!p.description_in(Lang::En).contains("Angebote"));
+        p.description_en = "  ".into();
+        assert!(p.description_in(Lang::En).starts_with("Angebote"));
+        p.description_en = "bad\u{1b}[2J".into();
+        assert_eq!(
+            p.validate().map_err(|e| e.field().map(str::to_owned)),
+            Err(Some("description_en".into()))
+        );
     }
 
     fn marketing() -> Purpose {

@@ -173,7 +173,7 @@ pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
             .map(|p| PurposeLine {
                 name: p.purpose.name(lang),
                 basis: p.purpose.basis.label(lang),
-                description: &p.purpose.description,
+                description: p.purpose.description_in(lang),
             })
             .collect(),
         categories: categories_held(d)

@@ -25,7 +25,7 @@ pub fn confirmation_mail(
                  Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: ohne Ihre \
                  Bestätigung schreiben wir Ihnen nicht. Sie können eine Einwilligung jederzeit \
                  mit Wirkung für die Zukunft widerrufen.\n",
-                purpose.description
+                purpose.description_in(Lang::De)
             ),
         ),
         Lang::En => (
@@ -39,7 +39,7 @@ pub fn confirmation_mail(
                  If you did not ask for this, ignore this email: without your confirmation we \
                  will not write to you. You can withdraw a consent at any time with effect for \
                  the future.\n",
-                purpose.description
+                purpose.description_in(Lang::En)
             ),
         ),
     }

@@ -385,7 +385,7 @@ fn register_purpose_rows(r: &Register, lang: Lang) -> Vec<Vec<String>> {
                 .collect();
             vec![
                 p.name(lang).to_owned(),
-                p.description.clone(),
+                p.description_in(lang).to_owned(),
                 p.basis.label(lang),
                 cats.join(", "),
                 p.recipients.join(", "),

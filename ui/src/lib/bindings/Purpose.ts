@@ -19,9 +19,15 @@ name_de: string,
  */
 name_en: string, 
 /**
- * What is done with the data, for the register and the person.
+ * What is done with the data, for the register and the person
+ * (German, or the only language the business writes).
  */
 description: string, 
+/**
+ * The same in English, where the business gives it; an English
+ * register, package or mail falls back to `description` without it.
+ */
+description_en: string, 
 /**
  * The legal basis it normally rests on.
  */
