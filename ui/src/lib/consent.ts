@@ -1,13 +1,14 @@
 // Purposes, legal bases, channels and consents: the closed sets the core
 // knows (from its catalogue, bindings/catalogue.ts) and small pure helpers
 // shared by the forms.
-import type { ConsentState, TlsMode } from './types';
-
-export { ALL_CATEGORIES, CHANNELS, LEGAL_BASES, PERSONAL_CATEGORIES } from './bindings/catalogue';
-
-export const CONSENT_STATES: readonly ConsentState[] = ['given', 'pending', 'withdrawn', 'expired'];
-
-export const TLS_MODES: readonly TlsMode[] = ['starttls', 'tls', 'none'];
+export {
+  ALL_CATEGORIES,
+  CHANNELS,
+  CONSENT_STATES,
+  LEGAL_BASES,
+  PERSONAL_CATEGORIES,
+  TLS_MODES,
+} from './bindings/catalogue';
 
 /** A source name as the core stores it: trimmed, lower-case, spaces as '_'. */
 export function normalizeSource(source: string): string {

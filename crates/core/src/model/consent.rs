@@ -164,6 +164,14 @@ pub enum ConsentState {
 }
 
 impl ConsentState {
+    /// Every state, in the order they are listed.
+    pub const ALL: [ConsentState; 4] = [
+        ConsentState::Given,
+        ConsentState::Pending,
+        ConsentState::Withdrawn,
+        ConsentState::Expired,
+    ];
+
     /// Label.
     pub fn label(self, lang: Lang) -> &'static str {
         match self {

@@ -17,6 +17,9 @@ pub enum TlsMode {
 }
 
 impl TlsMode {
+    /// Every mode, the usual one (STARTTLS) first: the order a form offers.
+    pub const ALL: [TlsMode; 3] = [TlsMode::Starttls, TlsMode::Tls, TlsMode::None];
+
     /// Parses `none`, `starttls` or `tls`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
