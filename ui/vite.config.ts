@@ -3,7 +3,7 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
 import path from 'node:path';
-import { buildServer, startServer, type RunningServer } from './dev/server';
+import { buildServer, startServer, type RunningServer } from './dev/server.ts';
 
 // `npm run dev`: the real UI in a browser over a real vault. The
 // development server (the app's commands over HTTP on 127.0.0.1) is built
