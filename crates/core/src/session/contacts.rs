@@ -258,6 +258,18 @@ impl Session {
     /// Changes fields of a person or company. Field names are catalogue
     /// names; "name" splits into given and family name; "company" links.
     pub fn edit(&mut self, id: RecordId, changes: &[(String, FieldInput)]) -> Result<()> {
+        let ops = self.edit_ops(id, changes)?;
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()
+    }
+
+    /// The ops of an edit, every check made, nothing applied yet: a caller
+    /// that records more with it (a rectification) applies both at once.
+    pub(crate) fn edit_ops(
+        &mut self,
+        id: RecordId,
+        changes: &[(String, FieldInput)],
+    ) -> Result<Vec<Op>> {
         self.require(Action::WriteContacts)?;
         let (kind, _) = self.store.record(id)?.ok_or_else(|| Error::NotFound {
             what: "contact",
@@ -307,8 +319,7 @@ impl Session {
         if ops.is_empty() {
             return Err(Error::invalid("edit", "nothing to change"));
         }
-        self.store.apply(&ops, &[])?;
-        self.persist_clock()
+        Ok(ops)
     }
 
     /// A person or company with every field (locked where the role holds no key).

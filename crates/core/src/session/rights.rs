@@ -444,7 +444,9 @@ impl Session {
             }
             None => None,
         };
-        self.edit(person, changes)?;
+        // The correction and its record in one transaction: never one
+        // without the other.
+        let mut ops = self.edit_ops(person, changes)?;
         let rect = Rectification {
             fields: changes.iter().map(|(f, _)| f.clone()).collect(),
             reason: reason.to_owned(),
@@ -453,15 +455,13 @@ impl Session {
             by: self.user().to_owned(),
         };
         let id = Uuid::now_v7();
-        let ops = vec![
-            self.create_op(id, RecordKind::Rectification, Some(person)),
-            self.op(
-                id,
-                RecordKind::Rectification,
-                "rectification",
-                OpValue::Open(serde_json::to_string(&rect).unwrap_or_default()),
-            ),
-        ];
+        ops.push(self.create_op(id, RecordKind::Rectification, Some(person)));
+        ops.push(self.op(
+            id,
+            RecordKind::Rectification,
+            "rectification",
+            OpValue::Open(serde_json::to_string(&rect).unwrap_or_default()),
+        ));
         self.store.apply(&ops, &[])?;
         self.persist_clock()?;
         Ok(rect)
