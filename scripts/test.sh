@@ -34,12 +34,16 @@ step() {
     fi
 }
 
-ui() { (cd ui && npm run check && NO_COLOR=1 npm run test && npm run build); }
+in_ui() { (cd ui && "$@"); }
 # One feature set for every step, so the Tauri stack is compiled once for
 # checking and once for testing. The app needs custom-protocol to serve ui/dist.
 FEATURES=(--features tresor-app/custom-protocol)
 
-step "ui: types, component tests, build" ui
+# Three steps, so that a failing component test still leaves ui/dist built
+# for the app the Rust tests compile.
+step "ui: types" in_ui npm run check
+NO_COLOR=1 step "ui: component tests" in_ui npm run test
+step "ui: build" in_ui npm run build
 step "format" cargo fmt --all -- --check
 # The lints also see the development server (tresor-shell's `serve`), which
 # the tests below leave out so that the app they build holds none of it.
