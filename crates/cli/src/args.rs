@@ -138,6 +138,9 @@ pub enum Command {
     /// The Art. 30 register of processing activities.
     #[command(subcommand)]
     Register(RegisterCmd),
+    /// Follow-ups (Wiedervorlage): what to do about whom, by when.
+    #[command(subcommand, name = "followup")]
+    FollowUp(FollowUpCmd),
     /// Data-subject requests and their deadlines.
     #[command(subcommand)]
     Request(RequestCmd),
@@ -772,6 +775,66 @@ pub enum InteractionCmd {
         /// A record the law requires to keep.
         #[arg(long)]
         keep: Option<KeepClass>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowUpCmd {
+    /// Make a follow-up on a person or a company; prints its id.
+    Add {
+        /// The person's or company's id.
+        contact: Id,
+        /// What to do.
+        #[arg(long)]
+        what: String,
+        /// The day it is due: YYYY-MM-DD, `today` or `tomorrow`.
+        #[arg(long)]
+        due: String,
+        /// The time of that day (HH:MM).
+        #[arg(long)]
+        at: Option<String>,
+        /// The user it is for (default: you).
+        #[arg(long = "for", value_name = "USER")]
+        assignee: Option<String>,
+    },
+    /// List open follow-ups by day.
+    List {
+        /// Only those due today or overdue.
+        #[arg(long)]
+        due: bool,
+        /// Only yours.
+        #[arg(long)]
+        mine: bool,
+        /// Only those for this user.
+        #[arg(long = "for", value_name = "USER", conflicts_with = "mine")]
+        assignee: Option<String>,
+        /// Done ones too.
+        #[arg(long, conflicts_with = "due")]
+        all: bool,
+        /// Only those about this person or company.
+        #[arg(long, value_name = "ID")]
+        contact: Option<Id>,
+    },
+    /// Mark a follow-up done.
+    Done {
+        /// The follow-up's id.
+        id: Id,
+    },
+    /// Open a done follow-up again.
+    Reopen {
+        /// The follow-up's id.
+        id: Id,
+    },
+    /// Put a follow-up off to another day.
+    Snooze {
+        /// The follow-up's id.
+        id: Id,
+        /// The new day: YYYY-MM-DD, `today` or `tomorrow`.
+        #[arg(long)]
+        until: String,
+        /// The time of that day (HH:MM); none keeps it without a time.
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 

@@ -5,6 +5,7 @@
 
 mod args;
 mod consent_cmd;
+mod followup_cmd;
 mod print;
 mod request_cmd;
 mod retention_cmd;
@@ -186,6 +187,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Mailing(cmd) => consent_cmd::mailing(cli, out, cmd),
         Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
         Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
+        Command::FollowUp(cmd) => followup_cmd::followup(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),

@@ -240,6 +240,9 @@ mod bindings {
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
         super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
         tresor_core::model::requests::RequestRow::export_all(&cfg).expect("RequestRow");
+        tresor_core::model::followups::FollowUp::export_all(&cfg).expect("FollowUp");
+        tresor_core::model::followups::FollowUpFilter::export_all(&cfg).expect("FollowUpFilter");
+        tresor_core::model::followups::FollowUpInput::export_all(&cfg).expect("FollowUpInput");
         super::PackagePreview::export_all(&cfg).expect("PackagePreview");
         super::ReleasedPackage::export_all(&cfg).expect("ReleasedPackage");
         tresor_core::model::requests::NewRequest::export_all(&cfg).expect("NewRequest");
@@ -327,7 +330,7 @@ mod bindings {
                 ValueType::LongText => ("long", &[]),
                 ValueType::Emails | ValueType::Phones | ValueType::Tags => ("list", &[]),
                 ValueType::Addresses => ("addresses", &[]),
-                ValueType::Date => ("date", &[]),
+                ValueType::Date | ValueType::Day => ("date", &[]),
                 ValueType::Language => ("language", &[]),
                 ValueType::OneOf(allowed) => ("choice", allowed),
                 ValueType::Timestamp | ValueType::Reference(_) | ValueType::Document => continue,

@@ -12,6 +12,7 @@
 pub mod commands;
 pub mod consent;
 pub mod dto;
+pub mod followups;
 pub mod retention;
 pub mod rights;
 #[cfg(feature = "serve")]
@@ -32,6 +33,7 @@ pub mod types {
         Channel, ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
     };
     pub use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, RecordId};
+    pub use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput};
     pub use tresor_core::model::mail::SmtpSettings;
     pub use tresor_core::model::register::{Register, RegisterVersionInfo};
     pub use tresor_core::model::requests::{DsRequest, NewRequest, RequestRow};

@@ -27,6 +27,9 @@ import type {
   EvidenceUpload,
   ExportedFile,
   FieldChange,
+  FollowUp,
+  FollowUpFilter,
+  FollowUpInput,
   HistoryEntry,
   IpcError,
   Lang,
@@ -145,6 +148,19 @@ export interface Backend {
   contactHold(id: string): Promise<Hold | null>;
   addHold(id: string, reason: string): Promise<Hold>;
   removeHold(id: string): Promise<null>;
+  // Follow-ups (Wiedervorlage).
+  /** Follow-ups as the filter asks, by day, open ones first. */
+  listFollowups(filter: FollowUpFilter): Promise<FollowUp[]>;
+  /** A person's or company's follow-ups, done ones too. */
+  contactFollowups(id: string): Promise<FollowUp[]>;
+  /** How many open follow-ups are due today or overdue: the user's own, or everyone's. */
+  followupsDueCount(mine: boolean): Promise<number>;
+  addFollowup(contact: string, followup: FollowUpInput): Promise<string>;
+  completeFollowup(id: string): Promise<FollowUp>;
+  /** Opens a done follow-up again (the undo of completeFollowup). */
+  reopenFollowup(id: string): Promise<FollowUp>;
+  /** Puts a follow-up off to another day (`YYYY-MM-DD`), with a time of day or none. */
+  snoozeFollowup(id: string, until: string, time: string | null): Promise<FollowUp>;
   // Sync through a shared folder.
   /** Folder, last sync, changes waiting, problems, and why the last sync failed. */
   syncStatus(): Promise<SyncState>;
@@ -228,6 +244,13 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   contactHold: false,
   addHold: true,
   removeHold: true,
+  listFollowups: false,
+  contactFollowups: false,
+  followupsDueCount: false,
+  addFollowup: true,
+  completeFollowup: true,
+  reopenFollowup: true,
+  snoozeFollowup: true,
   syncStatus: false,
   syncNow: false,
   syncDevices: false,
@@ -468,6 +491,27 @@ export class CommandBackend implements Backend {
   }
   removeHold(id: string) {
     return this.call<null>('remove_hold', { id });
+  }
+  listFollowups(filter: FollowUpFilter) {
+    return this.call<FollowUp[]>('list_followups', { filter });
+  }
+  contactFollowups(id: string) {
+    return this.call<FollowUp[]>('contact_followups', { id });
+  }
+  followupsDueCount(mine: boolean) {
+    return this.call<number>('followups_due_count', { mine });
+  }
+  addFollowup(contact: string, followup: FollowUpInput) {
+    return this.call<string>('add_followup', { contact, followup });
+  }
+  completeFollowup(id: string) {
+    return this.call<FollowUp>('complete_followup', { id });
+  }
+  reopenFollowup(id: string) {
+    return this.call<FollowUp>('reopen_followup', { id });
+  }
+  snoozeFollowup(id: string, until: string, time: string | null) {
+    return this.call<FollowUp>('snooze_followup', { id, until, time });
   }
   syncStatus() {
     return this.call<SyncState>('sync_status');

@@ -50,3 +50,10 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${n(bytes / 1024, 1)} KB`;
   return `${n(bytes / (1024 * 1024), 1)} MB`;
 }
+
+/** A calendar day (`YYYY-MM-DD`) as the locale writes it, the same day in every time zone. */
+export function formatDay(day: string): string {
+  const d = parseTime(`${day}T00:00:00Z`);
+  if (!d) return day;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}

@@ -2,6 +2,7 @@
 //! binary on real vaults.
 
 mod consent;
+mod followups;
 mod requests;
 mod retention;
 mod story;

@@ -49,6 +49,8 @@ pub enum RecordKind {
     DeletionLog,
     /// A rectification (Art. 16): which fields, why, for which request.
     Rectification,
+    /// A follow-up (Wiedervorlage) on a person or a company.
+    FollowUp,
 }
 
 impl RecordKind {
@@ -73,6 +75,7 @@ impl RecordKind {
             RecordKind::RetentionRule => "retention_rule",
             RecordKind::DeletionLog => "deletion_log",
             RecordKind::Rectification => "rectification",
+            RecordKind::FollowUp => "follow_up",
         }
     }
 
@@ -97,6 +100,7 @@ impl RecordKind {
             Self::RetentionRule,
             Self::DeletionLog,
             Self::Rectification,
+            Self::FollowUp,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -351,6 +355,8 @@ pub enum ValueType {
     Tags,
     /// A calendar date, `YYYY-MM-DD`, not in the future.
     Date,
+    /// A calendar date, `YYYY-MM-DD`, past or future (a due date).
+    Day,
     /// An RFC 3339 timestamp.
     Timestamp,
     /// An ISO 639-1 language code.
@@ -652,6 +658,54 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::LongText,
         "Text",
         "Text"
+    ),
+    field!(
+        FollowUp,
+        "what",
+        Communication,
+        ValueType::Text,
+        "Wiedervorlage",
+        "Follow-up"
+    ),
+    field!(
+        FollowUp,
+        "due",
+        Communication,
+        ValueType::Day,
+        "Wiedervorlage fällig am",
+        "Follow-up due on"
+    ),
+    field!(
+        FollowUp,
+        "time",
+        Communication,
+        ValueType::Text,
+        "Wiedervorlage Uhrzeit",
+        "Follow-up time"
+    ),
+    field!(
+        FollowUp,
+        "assignee",
+        Communication,
+        ValueType::Text,
+        "Wiedervorlage für",
+        "Follow-up for"
+    ),
+    field!(
+        FollowUp,
+        "by",
+        Communication,
+        ValueType::Text,
+        "Wiedervorlage angelegt von",
+        "Follow-up made by"
+    ),
+    field!(
+        FollowUp,
+        "done_at",
+        Communication,
+        ValueType::Timestamp,
+        "Wiedervorlage erledigt am",
+        "Follow-up done at"
     ),
     field!(
         Purpose,

@@ -422,6 +422,12 @@ pub fn normalise(def: &FieldDef, input: &FieldInput, now: DateTime<Utc>) -> Resu
             }
             Some(Value::String(d.format("%Y-%m-%d").to_string()))
         }
+        ValueType::Day => {
+            let s = text();
+            let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| Error::invalid(field, format!("'{s}' is not a date (YYYY-MM-DD)")))?;
+            Some(Value::String(d.format("%Y-%m-%d").to_string()))
+        }
         ValueType::Timestamp => {
             let s = text();
             let t = DateTime::parse_from_rfc3339(&s).map_err(|_| {

@@ -5,6 +5,7 @@ pub mod categories;
 pub mod consent;
 pub mod contacts;
 pub mod due;
+pub mod followups;
 pub mod mail;
 pub mod package;
 pub mod register;

@@ -49,6 +49,8 @@ pub struct PackageData {
     pub companies: Vec<CompanyLink>,
     /// Calls, meetings, emails, letters, notes; newest first.
     pub interactions: Vec<InteractionView>,
+    /// Follow-ups on the person, open and done, by day.
+    pub followups: Vec<crate::model::followups::FollowUp>,
     /// Purposes, legal bases, consents and their whole history, disclosures.
     pub legal_basis: LegalBasisView,
     /// Every recorded change of the person's records.

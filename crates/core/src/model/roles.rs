@@ -206,7 +206,8 @@ pub fn actions_for(kind: RecordKind) -> &'static [Action] {
         | RecordKind::Company
         | RecordKind::Affiliation
         | RecordKind::Rectification => &[WriteContacts],
-        RecordKind::Interaction => &[AddInteraction],
+        // Whoever records interactions keeps the follow-ups that come of them.
+        RecordKind::Interaction | RecordKind::FollowUp => &[AddInteraction],
         RecordKind::Purpose | RecordKind::RegisterVersion => &[ManagePurposes],
         RecordKind::Consent => &[RecordConsent, RequestConsent],
         RecordKind::Setting => &[ManageSettings],
@@ -253,6 +254,7 @@ mod tests {
             Company,
             Affiliation,
             Interaction,
+            FollowUp,
             Purpose,
             Consent,
             Setting,

@@ -129,6 +129,7 @@ struct ReportPage<'a> {
     fields: Vec<(&'a str, String)>,
     companies: Vec<(&'a str, Option<&'a str>)>,
     interactions: &'a [InteractionView],
+    followups: &'a [crate::model::followups::FollowUp],
     history: Vec<ConsentLine<'a>>,
     changes: usize,
 }
@@ -137,7 +138,10 @@ struct ReportPage<'a> {
 fn categories_held(d: &PackageData) -> Vec<Category> {
     let mut cats: Vec<Category> = d.fields.iter().map(|f| f.category).collect();
     for (held, category) in [
-        (!d.interactions.is_empty(), Category::Communication),
+        (
+            !d.interactions.is_empty() || !d.followups.is_empty(),
+            Category::Communication,
+        ),
         (!d.companies.is_empty(), Category::Business),
         (!d.legal_basis.history.is_empty(), Category::Consent),
         (!d.legal_basis.disclosures.is_empty(), Category::Disclosures),
@@ -229,6 +233,7 @@ pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
             .map(|c| (c.name.as_str(), c.role.as_deref()))
             .collect(),
         interactions: &d.interactions,
+        followups: &d.followups,
         history: d
             .legal_basis
             .history

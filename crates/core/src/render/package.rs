@@ -25,7 +25,8 @@ pub(super) fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// `data.csv`: the person's fields, companies and interactions, one row each.
+/// `data.csv`: the person's fields, companies, interactions and follow-ups,
+/// one row each.
 pub(crate) fn data_csv(d: &PackageData) -> String {
     let mut out = CsvFile::with_bom();
     out.row(&["section", "category", "field", "value"]);
@@ -55,6 +56,18 @@ pub(crate) fn data_csv(d: &PackageData) -> String {
                     format!(" — {text}")
                 }
             ),
+        ]);
+    }
+    for f in &d.followups {
+        let done = f
+            .done_at
+            .map(|t| format!(", done {}", t.format("%Y-%m-%d")))
+            .unwrap_or_default();
+        out.row(&[
+            "followup",
+            "communication",
+            &format!("{} ({}{done})", f.due, f.assignee),
+            &f.what,
         ]);
     }
     out.finish()

@@ -494,6 +494,7 @@ impl Session {
             records.extend(self.store.records_of_subject(id, RecordKind::Affiliation)?);
             records.extend(self.store.records_of_subject(id, RecordKind::Interaction)?);
         }
+        records.extend(self.store.records_of_subject(id, RecordKind::FollowUp)?);
         let ops = self.store.history(&records)?;
         Ok(ops
             .into_iter()

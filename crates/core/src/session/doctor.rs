@@ -249,8 +249,10 @@ mod tests {
     const PW: &[u8] = b"admin passphrase 1";
     const PAGE: usize = 16_384;
 
-    /// A vault of a few hundred people, closed, and its database's bytes.
-    fn filled_vault(dir: &Path) -> Vec<u8> {
+    /// A vault of a few hundred people, closed: its database's bytes, and
+    /// the pages of its directory's leaves (which neither unlocking nor
+    /// the checks on the session's own connection read).
+    fn filled_vault(dir: &Path) -> (Vec<u8>, Vec<usize>) {
         let (mut s, _) = Session::create(dir, "ada", PW, KdfParams::FLOOR, Arc::new(SystemClock))
             .expect("create");
         for i in 0..300 {
@@ -264,6 +266,7 @@ mod tests {
             )
             .expect("add");
         }
+        let directory_pages = s.store.leaf_pages_of("directory").expect("dbstat");
         drop(s);
         let path = VaultDir::new(dir).db_path();
         assert!(
@@ -271,7 +274,7 @@ mod tests {
                 || std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len()) == 0,
             "closing the session checkpoints the WAL into the file"
         );
-        std::fs::read(&path).expect("db")
+        (std::fs::read(&path).expect("db"), directory_pages)
     }
 
     /// Overwrites 64 bytes inside page `page` (1-based), as a failing disk
@@ -292,12 +295,12 @@ mod tests {
     #[test]
     fn doctor_names_the_check_the_pages_and_the_file_of_a_damaged_page() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let good = filled_vault(tmp.path());
+        let (good, directory_pages) = filled_vault(tmp.path());
         let pages = good.len() / PAGE;
         assert!(pages > 8, "{pages} pages");
         let path = VaultDir::new(tmp.path()).db_path();
         let file = path.display().to_string();
-        let mid = pages / 2;
+        let mid = directory_pages[directory_pages.len() / 2];
         damage(tmp.path(), &good, mid);
         let s = Session::unlock(tmp.path(), "ada", PW, Arc::new(SystemClock))
             .expect("a damaged data page does not stop the unlock");

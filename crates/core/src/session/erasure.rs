@@ -88,6 +88,7 @@ const NEEDED_FOR_KEPT: &[&str] = &[
 const SUBJECT_KINDS: &[RecordKind] = &[
     RecordKind::Affiliation,
     RecordKind::Interaction,
+    RecordKind::FollowUp,
     RecordKind::Consent,
     RecordKind::Restriction,
     RecordKind::PackageRelease,

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod doctor;
 pub mod erasure;
 pub mod export;
+pub mod followups;
 pub mod mail;
 pub mod mailing;
 pub mod open;

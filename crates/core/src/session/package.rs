@@ -106,6 +106,7 @@ impl Session {
             withheld_categories: withheld,
             companies: view.companies.clone(),
             interactions: view.interactions.clone(),
+            followups: self.followups_of(person)?,
             legal_basis: self.legal_basis(person)?,
             change_history: self.history(person)?,
             requests,

@@ -400,7 +400,7 @@ impl Session {
             };
             let removed: Vec<(RecordKind, u32)> = match kind {
                 RecordKind::Person => self.sweep_person(row.record, &row.rule, action)?,
-                RecordKind::Interaction | RecordKind::Request => {
+                RecordKind::Interaction | RecordKind::Request | RecordKind::FollowUp => {
                     if action == RetentionAction::Anonymise {
                         self.anonymise_record(row.record, kind)?;
                     } else {
@@ -541,6 +541,8 @@ impl Session {
         let now = self.now();
         if kind == RecordKind::Interaction {
             self.forget(Forget::fields(id, &["summary", "text", "by"]))?;
+        } else if kind == RecordKind::FollowUp {
+            self.forget(Forget::fields(id, &["what", "by", "assignee"]))?;
         } else if let Some(mut r) = self.requests_unchecked()?.into_iter().find(|r| r.id == id) {
             r.person = None;
             r.identity_check = None;

@@ -287,7 +287,8 @@ pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
         | RecordKind::PendingErasure
         | RecordKind::RetentionRule
         | RecordKind::DeletionLog
-        | RecordKind::Rectification => Ok(()),
+        | RecordKind::Rectification
+        | RecordKind::FollowUp => Ok(()),
     }
 }
 

@@ -81,6 +81,9 @@ fn json_str(v: &OpValue) -> Option<String> {
 struct PersonRead {
     facts: PersonFacts,
     interaction_ids: Vec<String>,
+    /// Done follow-ups and when they were done: part of the
+    /// communication record, they go with its rule.
+    done_followups: Vec<(String, DateTime<Utc>)>,
     held: bool,
 }
 
@@ -111,11 +114,13 @@ fn read_person(tx: &Connection, pid: &str) -> Result<Option<PersonRead>> {
     let mut consents = Vec::new();
     let mut hold: Option<Hold> = None;
     let mut pending: Option<PendingErasure> = None;
+    let mut done_followups = Vec::new();
     let mut stmt = tx.prepare_cached(
         "SELECT r.id, r.kind, f.field, f.value, f.compartment FROM records r
          JOIN fields f ON f.record = r.id
-         WHERE r.subject = ?1 AND r.kind IN ('interaction', 'consent', 'hold', 'pending_erasure')
-           AND f.field IN ('at', 'keep', 'entry', 'hold', 'pending')
+         WHERE r.subject = ?1
+           AND r.kind IN ('interaction', 'consent', 'hold', 'pending_erasure', 'follow_up')
+           AND f.field IN ('at', 'keep', 'entry', 'hold', 'pending', 'done_at')
            AND NOT EXISTS (SELECT 1 FROM erased e WHERE e.id = r.id)
          ORDER BY r.created_hlc",
     )?;
@@ -155,6 +160,14 @@ fn read_person(tx: &Connection, pid: &str) -> Result<Option<PersonRead>> {
                     }
                 }
             }
+            ("follow_up", "done_at") => {
+                if let Some(at) = json_str(&value)
+                    .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                    .map(|t| t.with_timezone(&Utc))
+                {
+                    done_followups.push((id, at));
+                }
+            }
             ("hold", "hold") => {
                 if let OpValue::Open(json) = &value {
                     hold = serde_json::from_str(json).ok();
@@ -178,6 +191,7 @@ fn read_person(tx: &Connection, pid: &str) -> Result<Option<PersonRead>> {
             pending,
         },
         interaction_ids,
+        done_followups,
         held: hold.is_some_and(|h| h.active),
     }))
 }
@@ -192,6 +206,7 @@ pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: U
     let Some(PersonRead {
         facts,
         interaction_ids,
+        done_followups,
         held,
     }) = read_person(tx, &pid)?
     else {
@@ -211,6 +226,17 @@ pub(crate) fn refresh_person(tx: &Connection, rules: &[RetentionRule], person: U
                 key.as_str(),
                 pid,
                 rule.due(at).timestamp_millis(),
+                held
+            ])?;
+        }
+    }
+    if let Some(rule) = rule_of(rules, RuleKey::Communication) {
+        for (id, done) in &done_followups {
+            insert.execute(params![
+                id,
+                RuleKey::Communication.as_str(),
+                pid,
+                rule.due(*done).timestamp_millis(),
                 held
             ])?;
         }

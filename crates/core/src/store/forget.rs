@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::directory::{drop_directory, reindex};
+use super::followups;
 use super::handle::Store;
 use super::peers::SnapshotParts;
 use super::rows::record_in;
@@ -102,6 +103,7 @@ fn tombstone(tx: &Connection, subject: Uuid, at_ms: i64, reference: &str) -> Res
     let sid = subject.to_string();
     tx.execute("DELETE FROM subject_keys WHERE subject = ?1", [&sid])?;
     tx.execute("DELETE FROM due WHERE subject = ?1 OR record = ?1", [&sid])?;
+    followups::drop_rows(tx, &sid)?;
     tx.execute(
         "INSERT INTO erased(id, at, request) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO NOTHING",
@@ -123,6 +125,7 @@ pub(super) fn delete_in(tx: &Connection, records: &[Uuid]) -> Result<usize> {
         del_record.execute([&id])?;
         del_due.execute([&id])?;
         drop_directory(tx, &id)?;
+        followups::drop_rows(tx, &id)?;
     }
     Ok(removed)
 }
@@ -181,6 +184,7 @@ impl Store {
                     removed += forget_field(&tx, *record, f, stamp.hlc)?;
                 }
                 reindex(&tx, *record)?;
+                followups::refresh(&tx, *record)?;
                 removed
             }
             Forget::History { record } => prune(&tx, *record)?,
@@ -256,6 +260,7 @@ impl Store {
             // Values this laptop still holds from before the erasure go now.
             if forget_field(&tx, *record, field, *hlc)? > 0 {
                 reindex(&tx, *record)?;
+                followups::refresh(&tx, *record)?;
                 erased_any = true;
             }
         }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::cipher::connect;
 use super::directory::{index_company, index_person, linked_people};
 use super::due;
+use super::followups;
 use super::forget::{admissible, any_tombstone, is_erased_in};
 use super::handle::Store;
 use super::rows::{record_in, value_to_sql};
@@ -288,6 +289,11 @@ fn refresh_derived(
             }
             Some((RecordKind::Affiliation, Some(subject))) => {
                 to_index.insert(subject);
+            }
+            Some((RecordKind::FollowUp, Some(subject))) => {
+                followups::refresh(tx, id)?;
+                // A done follow-up falls due with the communication record.
+                people.insert(subject);
             }
             Some((
                 RecordKind::Interaction

@@ -9,7 +9,7 @@
 //! `journal` (applying changes, batches, the rows derived from them),
 //! `open` (creating, opening, rekeying and checking the file), `forget`
 //! (removals and their tombstones), `directory` (the search index), `due`
-//! (retention dates), `peers` (what other devices are sent and have sent),
+//! (retention dates), `followups` (the follow-ups' lists), `peers` (what other devices are sent and have sent),
 //! `records` (reading records), `handle` (the [`Store`] itself), `cipher`
 //! (how a connection is keyed) and `rows` (ops as rows). This file only
 //! hands their names on.
@@ -17,6 +17,7 @@
 mod cipher;
 mod directory;
 pub mod due;
+mod followups;
 mod forget;
 mod handle;
 mod journal;
@@ -27,6 +28,7 @@ mod rows;
 
 pub use directory::DirectoryRow;
 pub(crate) use directory::fold;
+pub use followups::{FollowUpQuery, FollowUpRow};
 pub use handle::Store;
 pub use open::PageFindings;
 pub use peers::{ForgetRow, SnapshotParts};

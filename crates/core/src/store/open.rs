@@ -145,6 +145,22 @@ impl Store {
         Ok(())
     }
 
+    /// The pages of a table's leaves (for the tests that damage one page
+    /// of a known table on purpose).
+    #[cfg(test)]
+    pub(crate) fn leaf_pages_of(&self, table: &str) -> Result<Vec<usize>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' ORDER BY pageno",
+        )?;
+        let pages = stmt
+            .query_map([table], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(pages
+            .into_iter()
+            .filter_map(|p| usize::try_from(p).ok())
+            .collect())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

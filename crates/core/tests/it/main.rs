@@ -4,6 +4,7 @@
 mod attacks;
 mod consent;
 mod erasure_files;
+mod followups;
 mod op_order;
 mod report_snapshots;
 mod retention;
