@@ -133,6 +133,15 @@ impl Session {
         }
     }
 
+    /// Test support, an attack: a patched program that labels every change
+    /// waiting to be sent as a change of a record of `kind` (one its user's
+    /// role may change), whatever record it changes.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn patch_outbox_kind(&mut self, kind: crate::model::categories::RecordKind) -> Result<()> {
+        self.store.relabel_outbox(kind)
+    }
+
     /// Takes over keys changed on another laptop: `ring` is the team's
     /// keyring of a later generation. The signed-in user's keys are opened
     /// with their personal secret, and the local database is brought to

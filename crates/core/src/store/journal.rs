@@ -246,6 +246,7 @@ fn insert_ops(
                     subject.map(|s| s.to_string()),
                     op.hlc.to_sql()
                 ])?;
+                drop_other_kinds(tx, &record, op.kind)?;
             } else {
                 upsert_field.execute(params![
                     record,
@@ -261,6 +262,36 @@ fn insert_ops(
         }
     }
     Ok(applied)
+}
+
+/// A record keeps the kind it was made as: changes of it that arrived
+/// before its creation naming another kind (which the sync gate could not
+/// check yet, see `sync::apply`) are dropped, and each field they touched
+/// takes the latest value of the changes that remain.
+fn drop_other_kinds(tx: &Connection, record: &str, kind: RecordKind) -> Result<()> {
+    let stray = tx
+        .prepare_cached("SELECT 1 FROM ops WHERE record = ?1 AND kind <> ?2 LIMIT 1")?
+        .exists(params![record, kind.as_str()])?;
+    if !stray {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "DELETE FROM fields WHERE record = ?1
+         AND op IN (SELECT id FROM ops WHERE record = ?1 AND kind <> ?2)",
+    )?
+    .execute(params![record, kind.as_str()])?;
+    tx.prepare_cached("DELETE FROM ops WHERE record = ?1 AND kind <> ?2")?
+        .execute(params![record, kind.as_str()])?;
+    tx.prepare_cached(
+        "INSERT INTO fields(record, field, value, compartment, hlc, device, op)
+         SELECT o.record, o.field, o.value, o.compartment, o.hlc, o.device, o.id FROM ops o
+         WHERE o.record = ?1 AND o.field <> ?2
+           AND NOT EXISTS (SELECT 1 FROM fields f WHERE f.record = ?1 AND f.field = o.field)
+           AND o.id = (SELECT o2.id FROM ops o2 WHERE o2.record = ?1 AND o2.field = o.field
+                       ORDER BY o2.hlc DESC, o2.device DESC, o2.id DESC LIMIT 1)",
+    )?
+    .execute(params![record, CREATE_FIELD])?;
+    Ok(())
 }
 
 /// Refreshes the rows derived from `touched` records: directory entries

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use super::handle::Store;
 use super::rows::row_to_op;
 use crate::error::Result;
+#[cfg(feature = "test-support")]
+use crate::model::categories::RecordKind;
 use crate::ops::{Forget, Hlc, Op, Stamp};
 
 /// A journaled removal.
@@ -236,6 +238,19 @@ impl Store {
             "INSERT INTO sync_devices(device, public, user, host, created) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO NOTHING",
             params![device, public, user, host, created],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Test support: relabels the kind of every change in the outbox (see
+    /// `Session::patch_outbox_kind`).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn relabel_outbox(&mut self, kind: RecordKind) -> Result<()> {
+        self.conn.execute(
+            "UPDATE ops SET kind = ?1 WHERE id IN (SELECT op FROM outbox)",
+            [kind.as_str()],
         )?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::crypto::Key32;
 use crate::error::Result;
 use crate::keyring::Keyset;
 use crate::model::categories::RecordKind;
-use crate::ops::{Forget, Hlc, Op, Stamp};
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, Stamp};
 use crate::session::Session;
 
 use super::admit;
@@ -92,6 +92,9 @@ pub(super) struct Applying {
     /// Changes and removals refused, and why the first was.
     refused: u64,
     refusal: Option<String>,
+    /// The kind of each record a change of this body named, as this vault
+    /// holds it or a creation in this body made it (none: not yet known).
+    kinds: HashMap<Uuid, Option<RecordKind>>,
 }
 
 /// What applying one body did.
@@ -265,7 +268,9 @@ impl Session {
         for slot in slots {
             let failed = match slot {
                 Slot::Ready(op) => {
-                    if applying.admits(&admit::Change::of(&op)) {
+                    if applying.admits(&admit::Change::of(&op))
+                        && self.kind_agrees(applying, &op)?
+                    {
                         ops.push(op);
                     }
                     continue;
@@ -277,7 +282,9 @@ impl Session {
                         .or_insert_with(|| self.subject_sync_key(subject, None));
                     match unwire_op(w, key.as_ref()) {
                         Some(mut op) => {
-                            if applying.admits(&admit::Change::of(&op)) {
+                            if applying.admits(&admit::Change::of(&op))
+                                && self.kind_agrees(applying, &op)?
+                            {
                                 reseal(&self.keys, &mut op);
                                 ops.push(op);
                             }
@@ -299,6 +306,59 @@ impl Session {
         applying.max = applying.max.max(ops.iter().map(|o| o.hlc).max());
         applying.applied += self.store.apply_ops(&ops, &[], true)? as u64;
         Ok(ops)
+    }
+
+    /// Whether a change names the kind its record has: a record keeps the
+    /// kind it was made as, so naming a kind the author's role may change
+    /// (a follow-up, say) gains nothing on a record of another kind (a
+    /// retention rule, a hold), and a second creation of one id as another
+    /// kind is refused. A change of a record not yet known here is checked
+    /// when its creation arrives (`store::journal`).
+    fn kind_agrees(&mut self, applying: &mut Applying, op: &Op) -> Result<bool> {
+        let known = match applying.kinds.get(&op.record) {
+            Some(k) => *k,
+            None => {
+                let k = self.store.record(op.record)?.map(|(k, _)| k);
+                applying.kinds.insert(op.record, k);
+                k
+            }
+        };
+        match known {
+            Some(kind) if kind != op.kind => {
+                applying.refuse(format!(
+                    "'{}' changed record {} as a {}, but it is a {}",
+                    op.author,
+                    op.record,
+                    op.kind.as_str(),
+                    kind.as_str()
+                ));
+                Ok(false)
+            }
+            Some(_) => Ok(true),
+            // Purposes, retention rules and settings have ids derived from
+            // their names, which anyone can work out: no other kind may
+            // take one first (the record would keep that kind).
+            None if op.record.get_version_num() == 5
+                && !matches!(
+                    op.kind,
+                    RecordKind::Purpose | RecordKind::RetentionRule | RecordKind::Setting
+                ) =>
+            {
+                applying.refuse(format!(
+                    "'{}' made record {} as a {}, but its id is one of a purpose, rule or setting",
+                    op.author,
+                    op.record,
+                    op.kind.as_str()
+                ));
+                Ok(false)
+            }
+            None => {
+                if op.field == CREATE_FIELD {
+                    applying.kinds.insert(op.record, Some(op.kind));
+                }
+                Ok(true)
+            }
+        }
     }
 
     /// The end of applying a body: the other removals. Returns (changes

@@ -10,7 +10,7 @@ use tresor_core::Session;
 use tresor_core::clock::{Clock as _, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::error::Error;
-use tresor_core::model::categories::Compartment;
+use tresor_core::model::categories::{Compartment, RecordKind};
 use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput};
 use tresor_core::model::mail::{SmtpSettings, TlsMode};
 use tresor_core::model::requests::{NewRequest, RequestKind};
@@ -254,6 +254,57 @@ fn a_patched_program_on_an_agents_laptop_changes_nothing_on_the_admins() {
     assert_eq!(
         text(&a, welcome, "family_name").as_deref(),
         Some("Willkommen")
+    );
+}
+
+#[test]
+fn a_change_labelled_as_a_kind_the_role_may_change_reaches_no_record_of_another_kind() {
+    let (_team, mut a, mut b, _c, _p) = team();
+    let rule = |period: &str| RuleChange {
+        period: Some(period.into()),
+        from: None,
+        action: Some(RetentionAction::Delete),
+        law: None,
+    };
+    a.set_retention_rule(RuleKey::Communication, &rule("4y"))
+        .expect("the admin's rule");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    let before = admin_state(&a);
+
+    // Carl's program changes a rule and a purpose that exist, sets a rule
+    // nobody has set yet (its id is derived from its name), and labels
+    // every change as a follow-up, which an agent may make.
+    b.patch_identity(None, Some(Role::Admin));
+    b.set_retention_rule(RuleKey::Communication, &rule("1y"))
+        .expect("rule, locally");
+    b.set_retention_rule(RuleKey::People, &rule("1d"))
+        .expect("new rule, locally");
+    let mut purpose = b.purposes().expect("purposes")[0].clone();
+    purpose.description = "geändert".into();
+    b.save_purpose(&purpose, false).expect("purpose, locally");
+    b.patch_outbox_kind(RecordKind::FollowUp).expect("relabel");
+    b.sync().expect("sync b");
+
+    let got = a.sync().expect("sync a");
+    let said = format!("{:?}", got.problems);
+    assert!(refused(&got) > 0, "{said}");
+    // The report names the first refusal of each part it read.
+    assert!(said.contains("as a follow_up, but it"), "{said}");
+    assert_eq!(admin_state(&a), before, "nothing of it reached the admin");
+    // The new rule's id was not taken by a follow-up: the admin's own
+    // change of it counts.
+    a.set_retention_rule(RuleKey::People, &rule("3y"))
+        .expect("the admin's rule");
+    let people = a
+        .retention_rules()
+        .expect("rules")
+        .into_iter()
+        .find(|r| r.key == RuleKey::People)
+        .expect("people");
+    assert_eq!(
+        serde_json::to_value(&people.period).expect("json"),
+        serde_json::json!("3y")
     );
 }
 
