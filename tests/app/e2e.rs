@@ -15,6 +15,7 @@ use serde_json::json;
 use tresor_core::clock::{Clock as _, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::model::contacts::{FieldInput, PersonInput};
+use tresor_core::model::followups::FollowUpInput;
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::roles::Role;
 use tresor_core::session::Session;
@@ -244,6 +245,84 @@ fn the_first_start_opens_a_filled_demo_vault() {
     );
     assert!(!vault.exists(), "the real vault location stays untouched");
     app.screenshot("06-first-start-demo");
+}
+
+#[test]
+fn a_follow_up_due_today_shows_on_the_start_view_and_is_done_and_made_in_the_window() {
+    let (_tmp, vault, ids) = vault_with(&[PersonInput::default().with_name("Frieda Folgt")], None);
+    let frieda: uuid::Uuid = ids[0].parse().expect("id");
+    let first = {
+        let mut s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            .expect("unlock");
+        s.add_followup(
+            frieda,
+            &FollowUpInput {
+                what: "Angebot nachfassen".into(),
+                due: "today".into(),
+                time: Some("10:00".into()),
+                assignee: None,
+            },
+        )
+        .expect("follow-up")
+    };
+    let app = App::launch("followups", &vault);
+    app.unlock("ada", "admin passphrase");
+    // The start view lists it, the navigation counts it.
+    let row = format!("[data-testid=due-today] [data-testid=followup][data-id='{first}']");
+    app.wait_until("the follow-up due today", |a| a.count(&row) == 1);
+    assert_eq!(app.attr(&row, "data-state").as_deref(), Some("due_today"));
+    assert!(app.text(&row).contains("Angebot nachfassen"));
+    assert!(app.text(&row).contains("Frieda Folgt"));
+    app.wait_until("the count in the navigation", |a| {
+        a.attr("[data-testid=followups-due-count]", "data-count")
+            .as_deref()
+            == Some("1")
+    });
+    app.screenshot("08-followup-due-today");
+
+    // Done: the count goes; the row keeps its undo.
+    app.click(&format!("{row} [data-testid=followup-done]"));
+    app.wait_until("done", |a| {
+        a.attr(&row, "data-state").as_deref() == Some("done")
+    });
+    app.wait_until("no count", |a| {
+        a.count("[data-testid=followups-due-count]") == 0
+    });
+
+    // A new one, made on the person's page, due today.
+    app.click(&format!("{row} [data-testid=followup-subject]"));
+    app.wait_until("the person's follow-ups", |a| {
+        a.count("[data-testid=contact-followups] [data-testid=followup]") == 1
+    });
+    app.click("[data-testid=followup-new]");
+    app.type_in("#fu-what", "Vertrag schicken");
+    app.js(
+        "const s = document.querySelector('[data-testid=fu-due-choice]'); \
+         s.value = 'today'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    );
+    app.click("[data-testid=followup-save]");
+    app.wait_until("two follow-ups on the person", |a| {
+        a.count("[data-testid=contact-followups] [data-testid=followup]") == 2
+    });
+    app.wait_until("counted again", |a| {
+        a.attr("[data-testid=followups-due-count]", "data-count")
+            .as_deref()
+            == Some("1")
+    });
+    drop(app);
+
+    // The vault holds what the window did.
+    let s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
+    let all = s.followups_of(frieda).expect("follow-ups");
+    assert_eq!(all.len(), 2);
+    let done = all.iter().find(|f| f.id == first).expect("first");
+    assert!(done.done_at.is_some());
+    let made = all
+        .iter()
+        .find(|f| f.what == "Vertrag schicken")
+        .expect("made");
+    assert_eq!((made.by.as_str(), made.due), ("ada", s.today_date()));
 }
 
 #[test]

@@ -21,11 +21,12 @@ fn print_one(out: &Out, f: &FollowUp) {
         outln!("{}", json!(f));
     } else {
         outln!(
-            "{} {:<5}  {:<7}  {}: {}  (for {})  {}",
+            "{} {:<5}  {:<7}  {}{}: {}  (for {})  {}",
             f.due,
             f.time.as_deref().unwrap_or(""),
             state_word(f),
             f.display,
+            if f.restricted { " [RESTRICTED]" } else { "" },
             f.what,
             f.assignee,
             f.id
@@ -63,23 +64,16 @@ pub fn followup(cli: &Cli, out: &Out, cmd: &FollowUpCmd) -> Res<()> {
             contact,
         } => {
             let s = open(cli)?;
-            let list = match contact {
-                Some(c) => s
-                    .followups_of(*c)?
-                    .into_iter()
-                    .filter(|f| *all || f.done_at.is_none())
-                    .filter(|f| !*due || f.state.is_due())
-                    .collect(),
-                None => s.followups(&FollowUpFilter {
-                    due_only: *due,
-                    assignee: if *mine {
-                        Some(s.user().to_owned())
-                    } else {
-                        assignee.clone()
-                    },
-                    include_done: *all,
-                })?,
-            };
+            let list = s.followups(&FollowUpFilter {
+                due_only: *due,
+                assignee: if *mine {
+                    Some(s.user().to_owned())
+                } else {
+                    assignee.clone()
+                },
+                include_done: *all,
+                subject: *contact,
+            })?;
             if out.json {
                 outln!("{}", json!(list));
             } else if list.is_empty() {

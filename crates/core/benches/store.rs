@@ -13,7 +13,9 @@
 //! =insert only `insert_100k` and the search lines, =unlock only
 //! `unlock_100k_extra` (over vaults filled once), =dsar only
 //! `dsar_package_10k`, =retention only the `retention_sweep_*` lines
-//! (TRESOR_BENCH_RETENTION_N sets their number of records, default 1000000).
+//! (TRESOR_BENCH_RETENTION_N sets their number of records, default 1000000),
+//! =followups only `followups_due_100k` (the due list of one user over
+//! 100,000 people and 50,000 follow-ups, the median of 30 reads).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -156,6 +158,78 @@ fn main() {
     if runs("retention") {
         retention(tmp.path());
     }
+    if runs("followups") {
+        followups_due(tmp.path(), n);
+    }
+}
+
+/// `followups_due_{k}k`: the user's follow-ups due today or overdue, over
+/// `n` people and `n / 2` follow-ups (2 % overdue, a few due today, the
+/// rest spread over the coming year), on both stores.
+fn followups_due(root: &Path, n: usize) {
+    use tresor_core::model::followups::{FollowUpFilter, FollowUpInput};
+    let people = people(n);
+    let today = SystemClock.now().date_naive();
+    let mut results = Vec::new();
+    for plain in [false, true] {
+        let dir = root.join(if plain {
+            "followups-plain"
+        } else {
+            "followups-encrypted"
+        });
+        let mut s = if plain {
+            Session::open_plain_baseline(&dir, clock()).expect("plain")
+        } else {
+            Session::create(&dir, "bench", PASS, KdfParams::FLOOR, clock())
+                .expect("create")
+                .0
+        };
+        let ids = s.add_people(&people, &mut |_, _| {}).expect("people");
+        let items: Vec<_> = (0..n / 2)
+            .map(|i| {
+                let offset: i64 = if i % 50 == 0 {
+                    -(1 + (i as i64 / 50) % 7)
+                } else if i % 300 == 1 {
+                    0
+                } else {
+                    1 + (i as i64 % 365)
+                };
+                let due = today + chrono::Duration::days(offset);
+                (
+                    ids[(i * 2) % ids.len()],
+                    FollowUpInput {
+                        what: format!("Angebot {i} nachfassen"),
+                        due: due.format("%Y-%m-%d").to_string(),
+                        time: None,
+                        assignee: None,
+                    },
+                )
+            })
+            .collect();
+        s.add_followups(&items).expect("follow-ups");
+        s.checkpoint().expect("checkpoint");
+        let filter = FollowUpFilter {
+            due_only: true,
+            assignee: Some(s.user().to_owned()),
+            include_done: false,
+            subject: None,
+        };
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..30 {
+            let started = Instant::now();
+            rows = s.followups(&filter).expect("due").len();
+            times.push(ms(started.elapsed()));
+        }
+        results.push((median(&mut times), rows));
+    }
+    let ((te, rows), (tp, plain_rows)) = (results[0], results[1]);
+    assert_eq!(rows, plain_rows, "both stores list the same");
+    println!(
+        "followups_due_{}k ms={te:.3} plain_ms={tp:.3} ratio={:.3} rows={rows}",
+        n / 1000,
+        te / tp.max(1e-9)
+    );
 }
 
 /// `insert_{k}k` (three pairs) and the search lines, when `insert`;

@@ -1,10 +1,13 @@
 -- Follow-ups as the lists read them: derived from the follow-up records,
--- kept current as changes are applied (see store/followups.rs). The open
--- ones are found by their day through a partial index, so "due today"
--- costs what is due, not what is stored.
+-- kept current as changes are applied (see store/followups.rs), with the
+-- subject's name as the directory shows it. The open ones are found by
+-- their day through a partial index, so "due today" costs what is due,
+-- not what is stored, and reads no other table.
 CREATE TABLE followups (
     id       TEXT PRIMARY KEY,
     subject  TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    display  TEXT NOT NULL,
     what     TEXT NOT NULL,
     due      TEXT NOT NULL,
     time     TEXT,

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::Result;
 use crate::model::consent::ConsentState;
 use crate::model::contacts::{FieldInput, InteractionInput, PersonInput};
+use crate::model::followups::FollowUpInput;
 use crate::model::requests::{NewRequest, RequestKind};
 use crate::session::Session;
 
@@ -442,6 +443,42 @@ pub fn seed(
             identity_check: Some(check.to_owned()),
         })?;
     }
+    // Follow-ups for whoever seeded: two overdue, three due today, some
+    // in the coming weeks, so the start view has a day's work to show.
+    let tasks = [
+        ("-3", "Angebot nachfassen"),
+        ("-1", "Rückruf wegen Rechnung"),
+        ("today", "Termin bestätigen"),
+        ("today", "Unterlagen zuschicken"),
+        ("today", "Vertrag zur Unterschrift senden"),
+        ("tomorrow", "Preisliste schicken"),
+        ("+3", "Nach Zufriedenheit fragen"),
+        ("+7", "Jahresgespräch vereinbaren"),
+        ("+14", "Wartungsvertrag verlängern"),
+    ];
+    let today = session.today_date();
+    let followups: Vec<_> = tasks
+        .iter()
+        .zip(ids.iter().skip(5))
+        .map(|((due, what), id)| {
+            let due = match due.strip_prefix('-').and_then(|d| d.parse::<i64>().ok()) {
+                Some(back) => (today - Duration::days(back))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                None => (*due).to_owned(),
+            };
+            (
+                *id,
+                FollowUpInput {
+                    what: (*what).to_owned(),
+                    due,
+                    time: None,
+                    assignee: None,
+                },
+            )
+        })
+        .collect();
+    session.add_followups(&followups)?;
     Ok(SeedReport {
         people: ids.len(),
         interactions: interactions.len(),

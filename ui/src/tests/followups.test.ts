@@ -56,7 +56,7 @@ describe('follow-ups against the core', () => {
     await fireEvent.click(within(row(today)).getByTestId('followup-reopen'));
     await waitFor(() => expect(row(today).getAttribute('data-state')).toBe('due_today'));
     await waitFor(async () => expect(await dueCount()).toBe('1'));
-    const open = await as(mock, 'carl', (b) => b.listFollowups({ due_only: true, assignee: 'anna', include_done: false }));
+    const open = await as(mock, 'carl', (b) => b.listFollowups({ due_only: true, assignee: 'anna', include_done: false, subject: null }));
     expect(open.map((f) => f.what)).toEqual(['Angebot nachfassen']);
   });
 
@@ -121,6 +121,23 @@ describe('follow-ups against the core', () => {
     expect(row(carls).textContent).toContain('done');
     await fireEvent.click(within(view).getByTestId('followups-open'));
     await waitFor(() => expect(row(carls)).toBeNull());
+  });
+
+  it('marks a restricted person’s follow-ups and offers only to mark them done', async () => {
+    const { mock, id, today } = await seeded();
+    await as(mock, 'anna', async (b) => {
+      const r = await b.openRequest({ kind: 'restriction', person: id, received: '2026-03-01', identity_check: null });
+      await b.restrictContact(id, r.reference);
+    });
+    await renderSignedIn(mock, 'anna');
+    const panel = await screen.findByTestId('due-today');
+    await waitFor(() => expect(whats(panel)).toEqual(['Angebot nachfassen']));
+    expect(within(row(today)).getByTestId('followup-restricted').textContent).toBe('restricted');
+    expect(within(row(today)).queryByTestId('followup-snooze')).toBeNull();
+    await fireEvent.click(within(row(today)).getByTestId('followup-done'));
+    await waitFor(() => expect(row(today).getAttribute('data-state')).toBe('done'));
+    // No undo: reopening would be more processing while it is restricted.
+    expect(within(row(today)).queryByTestId('followup-reopen')).toBeNull();
   });
 
   it('the auditor sees follow-ups and can change none; an empty list says what to do', async () => {

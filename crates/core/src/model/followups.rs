@@ -93,6 +93,9 @@ pub struct FollowUp {
     pub done_at: Option<DateTime<Utc>>,
     /// Where it stands today (by the vault's clock).
     pub state: FollowUpState,
+    /// Its person's processing is restricted (Art. 18): listed, marked,
+    /// and only to be marked done.
+    pub restricted: bool,
 }
 
 /// Which follow-ups a list shows.
@@ -108,6 +111,9 @@ pub struct FollowUpFilter {
     /// Done ones too.
     #[serde(default)]
     pub include_done: bool,
+    /// Only those about this person or company.
+    #[serde(default)]
+    pub subject: Option<Uuid>,
 }
 
 /// Checks a follow-up's text and time; returns them trimmed (the time as

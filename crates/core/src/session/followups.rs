@@ -11,6 +11,7 @@ use crate::model::categories::RecordKind;
 use crate::model::contacts::{FieldInput, RecordId};
 use crate::model::followups::{self, FollowUp, FollowUpFilter, FollowUpInput, FollowUpState};
 use crate::model::roles::Action;
+use crate::ops::Op;
 use crate::store::{FollowUpQuery, FollowUpRow};
 
 impl Session {
@@ -18,6 +19,15 @@ impl Session {
     /// (a user of the vault) or for the user who makes it.
     pub fn add_followup(&mut self, subject: RecordId, input: &FollowUpInput) -> Result<RecordId> {
         self.require(Action::AddInteraction)?;
+        let ops = self.followup_ops(subject, input)?;
+        let id = ops[0].record;
+        self.store.apply(&ops, &[])?;
+        self.persist_clock()?;
+        Ok(id)
+    }
+
+    /// The ops of a new follow-up, every check made.
+    fn followup_ops(&mut self, subject: RecordId, input: &FollowUpInput) -> Result<Vec<Op>> {
         match self.store.record(subject)? {
             Some((RecordKind::Person, _)) => self.refuse_if_restricted(subject)?,
             Some((RecordKind::Company, _)) => {}
@@ -46,9 +56,25 @@ impl Session {
         }
         let mut ops = vec![self.create_op(id, RecordKind::FollowUp, Some(subject))];
         ops.extend(self.field_ops(id, RecordKind::FollowUp, &fields)?);
-        self.store.apply(&ops, &[])?;
+        Ok(ops)
+    }
+
+    /// Makes many follow-ups at once, in batches (for demo data and
+    /// imports): the same checks as [`Session::add_followup`].
+    pub fn add_followups(&mut self, items: &[(RecordId, FollowUpInput)]) -> Result<Vec<RecordId>> {
+        self.require(Action::AddInteraction)?;
+        let mut ids = Vec::with_capacity(items.len());
+        for chunk in items.chunks(2000) {
+            let mut ops = Vec::new();
+            for (subject, input) in chunk {
+                let made = self.followup_ops(*subject, input)?;
+                ids.push(made[0].record);
+                ops.extend(made);
+            }
+            self.store.apply(&ops, &[])?;
+        }
         self.persist_clock()?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// Today by the vault's clock: the day "due today" means, and what
@@ -65,9 +91,10 @@ impl Session {
             until: filter.due_only.then_some(today.as_str()),
             assignee: filter.assignee.as_deref(),
             include_done: filter.include_done && !filter.due_only,
+            subject: filter.subject,
             ..FollowUpQuery::default()
         })?;
-        Ok(self.views(rows))
+        self.views(rows)
     }
 
     /// The follow-ups of one person or company, done ones too.
@@ -78,7 +105,7 @@ impl Session {
             subject: Some(subject),
             ..FollowUpQuery::default()
         })?;
-        Ok(self.views(rows))
+        self.views(rows)
     }
 
     /// How many open follow-ups are due today or overdue: this user's, or
@@ -103,6 +130,7 @@ impl Session {
     /// Opens a done follow-up again (the undo of [`Session::complete_followup`]).
     pub fn reopen_followup(&mut self, id: RecordId) -> Result<FollowUp> {
         let current = self.followup_to_change(id)?;
+        self.refuse_if_restricted_subject(&current)?;
         if current.done_at.is_none() {
             return Err(Error::invalid("followup", "is open"));
         }
@@ -119,6 +147,7 @@ impl Session {
     ) -> Result<FollowUp> {
         let until = followups::parse_day(until, self.today_date())?;
         let current = self.followup_to_change(id)?;
+        self.refuse_if_restricted_subject(&current)?;
         if current.done_at.is_some() {
             return Err(Error::invalid("followup", "is done: reopen it first"));
         }
@@ -132,6 +161,15 @@ impl Session {
     fn followup_to_change(&self, id: RecordId) -> Result<FollowUpRow> {
         self.require(Action::AddInteraction)?;
         self.followup_row(id)
+    }
+
+    /// A restricted person's follow-ups are only marked done: nothing
+    /// more is to be done about them while the restriction lasts.
+    fn refuse_if_restricted_subject(&self, f: &FollowUpRow) -> Result<()> {
+        if f.subject_kind == RecordKind::Person {
+            self.refuse_if_restricted(f.subject)?;
+        }
+        Ok(())
     }
 
     fn followup_row(&self, id: RecordId) -> Result<FollowUpRow> {
@@ -161,7 +199,7 @@ impl Session {
         self.store.apply(&ops, &[])?;
         self.persist_clock()?;
         let row = self.followup_row(id)?;
-        self.views(vec![row])
+        self.views(vec![row])?
             .pop()
             .ok_or_else(|| Error::invalid("due", "is not a date"))
     }
@@ -177,9 +215,15 @@ impl Session {
             })
     }
 
-    fn views(&self, rows: Vec<FollowUpRow>) -> Vec<FollowUp> {
+    fn views(&self, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>> {
         let today = self.now().date_naive();
-        rows.into_iter()
+        let restricted = if rows.is_empty() {
+            Vec::new()
+        } else {
+            self.restricted_people()?
+        };
+        Ok(rows
+            .into_iter()
             .filter_map(|r| {
                 let due = NaiveDate::parse_from_str(&r.due, "%Y-%m-%d").ok()?;
                 let done_at = r
@@ -199,9 +243,10 @@ impl Session {
                     by: r.by,
                     state: FollowUpState::on(due, done_at.is_some(), today),
                     done_at,
+                    restricted: restricted.contains(&r.subject),
                 })
             })
-            .collect()
+            .collect())
     }
 }
 

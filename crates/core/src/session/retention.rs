@@ -506,6 +506,8 @@ impl Session {
             RecordKind::PackageRelease,
             RecordKind::Rectification,
             RecordKind::Hold,
+            // What was to be done about someone no one can name any more.
+            RecordKind::FollowUp,
         ] {
             gone.extend(self.store.records_of_subject(person, kind)?);
         }

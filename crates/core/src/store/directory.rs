@@ -5,6 +5,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
+use super::followups;
 use super::handle::Store;
 use super::rows::record_in;
 use crate::error::Result;
@@ -344,7 +345,8 @@ fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
     };
     tx.prepare_cached("INSERT INTO directory_fts(rowid, text) VALUES (?1, ?2)")?
         .execute(params![rid, fold(e.text)])?;
-    Ok(())
+    // The follow-ups' lists show the name as the directory does.
+    followups::rename(tx, &id, e.kind, e.display)
 }
 
 fn company_names_of(tx: &Connection, person: Uuid) -> Result<Vec<(String, Option<String>)>> {

@@ -314,21 +314,67 @@ pub(crate) fn refresh_request(
     Ok(())
 }
 
+/// Recomputes the due row of a follow-up on a company: once done, it
+/// falls due under the communication rule, as a person's does (those are
+/// dated with their person, [`refresh_person`]).
+pub(crate) fn refresh_company_followup(
+    tx: &Connection,
+    rules: &[RetentionRule],
+    followup: Uuid,
+) -> Result<()> {
+    let fid = followup.to_string();
+    tx.prepare_cached("DELETE FROM due WHERE record = ?1")?
+        .execute([&fid])?;
+    let row: Option<(Option<String>, Option<Vec<u8>>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT r.subject, f.value, f.compartment FROM records r
+             JOIN records s ON s.id = r.subject AND s.kind = 'company'
+             JOIN fields f ON f.record = r.id AND f.field = 'done_at'
+             WHERE r.id = ?1 AND r.kind = 'follow_up'",
+        )?
+        .query_row([&fid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((Some(subject), value, compartment)) = row else {
+        return Ok(());
+    };
+    let done = json_str(&value_from_sql(value, compartment))
+        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.with_timezone(&Utc));
+    if let (Some(done), Some(rule)) = (done, rule_of(rules, RuleKey::Communication)) {
+        tx.prepare_cached(
+            "INSERT INTO due(record, rule, subject, due, held) VALUES (?1, ?2, ?3, ?4, 0)
+             ON CONFLICT(record, rule) DO UPDATE SET due = excluded.due",
+        )?
+        .execute(params![
+            fid,
+            RuleKey::Communication.as_str(),
+            subject,
+            rule.due(done).timestamp_millis()
+        ])?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the whole table (after a rule changed).
 pub(crate) fn rebuild(tx: &Connection, rules: &[RetentionRule]) -> Result<()> {
     tx.execute("DELETE FROM due", [])?;
     let ids: Vec<(String, String)> = tx
-        .prepare("SELECT id, kind FROM records WHERE kind IN ('person', 'request')")?
+        .prepare(
+            "SELECT id, kind FROM records WHERE kind IN ('person', 'request')
+             UNION ALL
+             SELECT r.id, r.kind FROM records r JOIN records s ON s.id = r.subject
+             WHERE r.kind = 'follow_up' AND s.kind = 'company'",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, kind) in ids {
         let Ok(id) = Uuid::parse_str(&id) else {
             continue;
         };
-        if kind == "person" {
-            refresh_person(tx, rules, id)?;
-        } else {
-            refresh_request(tx, rules, id)?;
+        match kind.as_str() {
+            "person" => refresh_person(tx, rules, id)?,
+            "request" => refresh_request(tx, rules, id)?,
+            _ => refresh_company_followup(tx, rules, id)?,
         }
     }
     Ok(())

@@ -2,14 +2,15 @@
 //! row, refreshed whenever a change touches the record, so the lists of
 //! what is due read one index and the directory's names.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::handle::Store;
 use super::rows::{fields_in, record_in};
 use crate::error::Result;
 use crate::model::categories::RecordKind;
-use crate::ops::OpValue;
+use crate::model::followups::{MAX_WHAT, parse_time};
+use crate::ops::{CREATE_FIELD, OpValue};
 
 /// One follow-up as the table holds it.
 #[derive(Debug, Clone)]
@@ -63,7 +64,10 @@ pub(super) fn refresh(tx: &Connection, id: Uuid) -> Result<()> {
     let erased = tx
         .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
         .exists([subject.to_string()])?;
-    if erased {
+    // About a person or a company only (a subject not here yet lets it
+    // through: its name shows once it arrives).
+    let about = record_in(tx, subject)?.map(|(k, _)| k);
+    if erased || about.is_some_and(|k| !matches!(k, RecordKind::Person | RecordKind::Company)) {
         return Ok(());
     }
     let mut what = None;
@@ -95,14 +99,44 @@ pub(super) fn refresh(tx: &Connection, id: Uuid) -> Result<()> {
     ) else {
         return Ok(());
     };
-    let by = by.unwrap_or_default();
+    // Who made it is who signed its creation (the author the sync gate
+    // checked), not what a field says; the field only where the history
+    // of the creation is gone.
+    let by = tx
+        .prepare_cached("SELECT author FROM ops WHERE record = ?1 AND field = ?2")?
+        .query_row(params![sid, CREATE_FIELD], |r| r.get::<_, String>(0))
+        .optional()?
+        .or(by)
+        .unwrap_or_default();
+    // What another laptop's program did not check is checked here: a
+    // text a list would show wrongly leaves the follow-up out of the
+    // lists, a time or a done mark that does not read is no time, or
+    // open (so nothing that is to be done disappears).
+    if what.chars().count() > MAX_WHAT || what.chars().any(char::is_control) {
+        return Ok(());
+    }
+    let time = time.filter(|t| parse_time(t).is_ok_and(|p| &p == t));
+    let done_at = done_at.filter(|d| chrono::DateTime::parse_from_rfc3339(d).is_ok());
+    let subject_id = subject.to_string();
+    let (display, kind) = tx
+        .prepare_cached("SELECT display, kind FROM directory WHERE id = ?1")?
+        .query_row([&subject_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()?
+        .unwrap_or_else(|| {
+            let kind = about.unwrap_or(RecordKind::Person);
+            (String::new(), kind.as_str().to_owned())
+        });
     tx.prepare_cached(
-        "INSERT INTO followups(id, subject, what, due, time, assignee, by, done_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO followups(id, subject, subject_kind, display, what, due, time, assignee, by, done_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         sid,
-        subject.to_string(),
+        subject_id,
+        kind,
+        display,
         what,
         due,
         time,
@@ -110,6 +144,18 @@ pub(super) fn refresh(tx: &Connection, id: Uuid) -> Result<()> {
         by,
         done_at
     ])?;
+    Ok(())
+}
+
+/// The subject's name changed in the directory: its follow-ups show it.
+pub(super) fn rename(
+    tx: &Connection,
+    subject: &str,
+    kind: RecordKind,
+    display: &str,
+) -> Result<()> {
+    tx.prepare_cached("UPDATE followups SET display = ?2, subject_kind = ?3 WHERE subject = ?1")?
+        .execute(params![subject, display, kind.as_str()])?;
     Ok(())
 }
 
@@ -151,8 +197,8 @@ impl Store {
         // One statement per shape, so that the open ones are read through
         // their partial index and the planner sees no `?1 IS NULL`.
         let mut sql = String::from(
-            "SELECT f.id, f.subject, d.kind, d.display, f.what, f.due, f.time, f.assignee, f.by, f.done_at
-             FROM followups f LEFT JOIN directory d ON d.id = f.subject WHERE 1",
+            "SELECT f.id, f.subject, f.subject_kind, f.display, f.what, f.due, f.time, f.assignee, f.by, f.done_at
+             FROM followups f WHERE 1",
         );
         let mut args: Vec<String> = Vec::new();
         if !query.include_done {
@@ -174,7 +220,12 @@ impl Store {
             args.push(id.to_string());
             sql.push_str(&format!(" AND f.id = ?{}", args.len()));
         }
-        sql.push_str(" ORDER BY f.done_at IS NOT NULL, f.due, f.time, f.id");
+        // Open ones come in the order of their index, with no sort.
+        sql.push_str(if query.include_done {
+            " ORDER BY f.done_at IS NOT NULL, f.due, f.time, f.id"
+        } else {
+            " ORDER BY f.due, f.time, f.id"
+        });
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), row)?

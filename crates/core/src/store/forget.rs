@@ -13,6 +13,7 @@ use super::handle::Store;
 use super::peers::SnapshotParts;
 use super::rows::record_in;
 use crate::error::Result;
+use crate::model::categories::RecordKind;
 use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
 
 /// Whether a subject was erased or anonymised.
@@ -63,9 +64,12 @@ pub(super) fn admissible(tx: &Connection, op: &Op) -> Result<bool> {
             OpValue::Open(json) => serde_json::from_str::<Option<Uuid>>(json).ok().flatten(),
             _ => None,
         };
+        // A follow-up is something to do about someone: none for a person
+        // no one can name any more either.
         if let Some(s) = subject
             && s != op.record
-            && gone.exists([s.to_string()])?
+            && (gone.exists([s.to_string()])?
+                || op.kind == RecordKind::FollowUp && is_erased_in(tx, s)?)
         {
             // Made for an erased person on a device that did not know yet:
             // it goes too, with any change of it that arrived first.

@@ -324,7 +324,11 @@ fn refresh_derived(
             Some((RecordKind::FollowUp, Some(subject))) => {
                 followups::refresh(tx, id)?;
                 // A done follow-up falls due with the communication record.
-                people.insert(subject);
+                if matches!(record_in(tx, subject)?, Some((RecordKind::Company, _))) {
+                    due::refresh_company_followup(tx, rules, id)?;
+                } else {
+                    people.insert(subject);
+                }
             }
             Some((
                 RecordKind::Interaction

@@ -415,3 +415,102 @@ fn a_follow_up_arrives_on_the_other_laptop_and_a_patched_auditors_does_not() {
     b.sync().expect("sync b");
     assert_eq!(b.followups_due_count(false).expect("count on b"), 0);
 }
+
+#[test]
+fn an_anonymised_person_keeps_no_follow_up_and_a_companys_done_one_is_swept() {
+    use tresor_core::model::retention::{RetentionAction, RuleChange, RuleKey};
+    let (_tmp, clock, mut s) = vault_at(at(2026, 1, 5));
+    let anna = s
+        .add_person(&PersonInput {
+            company: Some("Bauer GmbH".into()),
+            ..PersonInput::default().with_name("Anna Bauer")
+        })
+        .expect("anna");
+    let firm = s.list_companies(0, 10).expect("companies")[0].id;
+    s.add_followup(
+        anna,
+        &input("Anna wegen Kündigung anrufen", day(2026, 1, 5)),
+    )
+    .expect("anna's");
+    let firm_done = s
+        .add_followup(firm, &input("Rahmenvertrag prüfen", day(2026, 1, 5)))
+        .expect("the firm's");
+    s.complete_followup(firm_done).expect("done");
+    // A company's done follow-up falls due with the communication record too.
+    let preview = s
+        .retention_preview(day(2030, 1, 1), Lang::En)
+        .expect("preview");
+    let item = preview
+        .iter()
+        .find(|i| i.record == firm_done)
+        .expect("the firm's done follow-up falls due");
+    assert_eq!(
+        (item.rule.as_str(), item.display.as_str()),
+        ("communication", "Bauer GmbH")
+    );
+
+    s.set_retention_rule(
+        RuleKey::People,
+        &RuleChange {
+            period: Some("30d".into()),
+            action: Some(RetentionAction::Anonymise),
+            from: Some(tresor_core::model::retention::RetentionEvent::Creation),
+            ..Default::default()
+        },
+    )
+    .expect("rule");
+    clock.advance_ms(40 * DAY_MS);
+    s.run_retention().expect("sweep");
+    assert!(s.list(0, 10).expect("people").is_empty(), "anonymised");
+    let check = s
+        .verify_erasure(&["wegen Kündigung".into()])
+        .expect("verify");
+    assert!(
+        check.clean(),
+        "nothing of what was to be done about her: {check:?}"
+    );
+
+    // Three years after the end of the year it was done in, the firm's goes.
+    clock.advance_ms(4 * 366 * DAY_MS);
+    s.run_retention().expect("sweep");
+    assert!(s.followups_of(firm).expect("firm's").is_empty());
+}
+
+#[test]
+fn a_restricted_persons_follow_ups_are_marked_and_only_marked_done() {
+    let (_tmp, _clock, mut s) = vault_at(at(2026, 12, 3));
+    let anna = person(&mut s, "Anna Bauer");
+    let first = s
+        .add_followup(anna, &input("Angebot nachfassen", day(2026, 12, 3)))
+        .expect("first");
+    let second = s
+        .add_followup(anna, &input("Vertrag schicken", day(2026, 12, 3)))
+        .expect("second");
+    let req = s
+        .open_request(&NewRequest {
+            kind: RequestKind::Restriction,
+            person: Some(anna),
+            received: day(2026, 12, 2),
+            identity_check: None,
+        })
+        .expect("request");
+    s.restrict(anna, &req.reference).expect("restrict");
+    let due = s.followups(&due_only()).expect("due");
+    assert_eq!(due.len(), 2);
+    assert!(due.iter().all(|f| f.restricted), "marked in the list");
+    for refused in [
+        s.snooze_followup(first, "tomorrow", None).map(|_| ()),
+        s.add_followup(anna, &input("x", day(2026, 12, 3)))
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(refused, Err(Error::Restricted { .. })),
+            "{refused:?}"
+        );
+    }
+    s.complete_followup(second).expect("done, all the same");
+    assert!(matches!(
+        s.reopen_followup(second),
+        Err(Error::Restricted { .. })
+    ));
+}

@@ -49,4 +49,9 @@ done_at: string | null,
 /**
  * Where it stands today (by the vault's clock).
  */
-state: FollowUpState, };
+state: FollowUpState, 
+/**
+ * Its person's processing is restricted (Art. 18): listed, marked,
+ * and only to be marked done.
+ */
+restricted: boolean, };

@@ -15,4 +15,8 @@ assignee: string | null,
 /**
  * Done ones too.
  */
-include_done: boolean, };
+include_done: boolean, 
+/**
+ * Only those about this person or company.
+ */
+subject: string | null, };
