@@ -325,19 +325,21 @@ pub(crate) fn refresh_company_followup(
     let fid = followup.to_string();
     tx.prepare_cached("DELETE FROM due WHERE record = ?1")?
         .execute([&fid])?;
-    let row: Option<(Option<String>, Option<Vec<u8>>, Option<String>)> = tx
+    let row: Option<(String, OpValue)> = tx
         .prepare_cached(
             "SELECT r.subject, f.value, f.compartment FROM records r
              JOIN records s ON s.id = r.subject AND s.kind = 'company'
              JOIN fields f ON f.record = r.id AND f.field = 'done_at'
              WHERE r.id = ?1 AND r.kind = 'follow_up'",
         )?
-        .query_row([&fid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([&fid], |r| {
+            Ok((r.get(0)?, value_from_sql(r.get(1)?, r.get(2)?)))
+        })
         .optional()?;
-    let Some((Some(subject), value, compartment)) = row else {
+    let Some((subject, value)) = row else {
         return Ok(());
     };
-    let done = json_str(&value_from_sql(value, compartment))
+    let done = json_str(&value)
         .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
         .map(|t| t.with_timezone(&Utc));
     if let (Some(done), Some(rule)) = (done, rule_of(rules, RuleKey::Communication)) {
