@@ -678,6 +678,23 @@ fn the_window_and_the_command_line_agree_on_one_vault_on_one_day() {
             })
             .expect("request");
         }
+        // Follow-ups: one overdue, one today, one next week.
+        for (what, due) in [
+            ("Rückruf", (today - chrono::Duration::days(2)).to_string()),
+            ("Angebot", "today".to_owned()),
+            ("Besuch", "+7".to_owned()),
+        ] {
+            s.add_followup(
+                paula,
+                &FollowUpInput {
+                    what: what.into(),
+                    due,
+                    time: None,
+                    assignee: None,
+                },
+            )
+            .expect("follow-up");
+        }
     }
     // The same vault twice, one for each door.
     let cli_vault = tmp.path().join("cli-vault");
@@ -780,4 +797,44 @@ fn the_window_and_the_command_line_agree_on_one_vault_on_one_day() {
         .collect();
     by_window.sort();
     assert_eq!(by_window, by_cli);
+
+    // What is due: the same follow-ups with the same states.
+    let due = cli(&["followup", "list", "--due", "--mine"]);
+    let by_cli: Vec<(String, String)> = due
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap_or_default().to_owned(),
+                f["state"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(by_cli.len(), 2, "{due}");
+    app.click("[data-testid=nav-contacts]");
+    app.wait_until("the follow-ups due", |a| {
+        a.count("[data-testid=due-today] [data-testid=followup]") == 2
+    });
+    let by_window: Vec<(String, String)> = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=due-today] [data-testid=followup]')]\
+             .map(r => [r.dataset.id, r.dataset.state])",
+        )
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or_default().to_owned(),
+                r[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(by_window, by_cli);
+    assert_eq!(
+        app.attr("[data-testid=followups-due-count]", "data-count")
+            .as_deref(),
+        Some("2")
+    );
 }

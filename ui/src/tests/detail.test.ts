@@ -85,6 +85,7 @@ describe('contact detail', () => {
       'Deal data',
       'Companies',
       'Interactions',
+      'Follow-ups',
     ]);
     expect(detail.querySelector('[data-testid="field-emails"]')?.textContent).toBe('erika@example.de, e.m@example.de');
     expect(detail.querySelector('[data-testid="field-salutation"]')?.textContent).toBe('Ms');
