@@ -222,6 +222,9 @@ const en = {
   'if.text': 'Notes',
   'if.at': 'When',
   'if.save': 'Save interaction',
+  'if.followup': 'Follow up on it',
+  'if.followup_what': 'What is to be done next',
+  'if.followup_failed': 'The interaction was recorded; the follow-up was not: {message}',
 
   'users.title': 'Users and roles',
   'users.list': 'Users',
@@ -1133,6 +1136,9 @@ const de: Record<Key, string> = {
   'if.text': 'Notizen',
   'if.at': 'Wann',
   'if.save': 'Interaktion speichern',
+  'if.followup': 'Wiedervorlage anlegen',
+  'if.followup_what': 'Was ist als Nächstes zu tun',
+  'if.followup_failed': 'Die Interaktion wurde erfasst, die Wiedervorlage nicht: {message}',
 
   'users.title': 'Benutzer und Rollen',
   'users.list': 'Benutzer',

@@ -225,4 +225,29 @@ describe('contact form', () => {
     expect(item.textContent).toContain('Agenda agreed');
     expect(item.textContent).toContain('by anna');
   });
+
+  it('records an interaction with its follow-up; a refused follow-up is made again without a second interaction', async () => {
+    const mock = await server.vault([['anna', 'admin']]);
+    const id = await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Dialog' });
+    await renderSignedIn(mock, 'anna');
+    await openBySearch('dialog', id, fireEvent);
+    await fireEvent.click(screen.getByTestId('interaction-new'));
+    await fireEvent.input(document.getElementById('i-summary')!, { target: { value: 'Angebot besprochen' } });
+    await fireEvent.click(screen.getByTestId('interaction-followup'));
+    await fireEvent.click(screen.getByTestId('interaction-save'));
+    expect(screen.getByTestId('error-followup').textContent).toBe('required');
+    await fireEvent.input(document.getElementById('i-followup')!, { target: { value: 'Angebot nachfassen' } });
+    // "On a date…" with no date: the core refuses the day, after the interaction.
+    await fireEvent.change(screen.getByTestId('i-followup-due-choice'), { target: { value: 'date' } });
+    await fireEvent.click(screen.getByTestId('interaction-save'));
+    const failed = await screen.findByTestId('interaction-followup-failed');
+    expect(failed.textContent).toContain('The interaction was recorded; the follow-up was not');
+    await fireEvent.input(screen.getByTestId('i-followup-due-date'), { target: { value: '2026-03-20' } });
+    await fireEvent.click(screen.getByTestId('interaction-save'));
+    const section = await screen.findByTestId('contact-followups');
+    await waitFor(() => expect(section.textContent).toContain('Angebot nachfassen'));
+    expect(screen.getAllByTestId('interaction')).toHaveLength(1);
+    const made = await mock.contactFollowups(id);
+    expect(made.map((f) => [f.what, f.due])).toEqual([['Angebot nachfassen', '2026-03-20']]);
+  });
 });
