@@ -205,12 +205,18 @@ describe('contact form', () => {
     }
   });
 
-  it('records an interaction; the summary is required', async () => {
+  /** Anna's vault with Dora Dialog, her page open, the interaction form shown. */
+  async function interactionForm() {
     const mock = await server.vault([['anna', 'admin']]);
     const id = await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Dialog' });
     await renderSignedIn(mock, 'anna');
     await openBySearch('dialog', id, fireEvent);
     await fireEvent.click(screen.getByTestId('interaction-new'));
+    return { mock, id };
+  }
+
+  it('records an interaction; the summary is required', async () => {
+    await interactionForm();
     const at = document.getElementById('i-at') as HTMLInputElement;
     expect(at.value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
     await fireEvent.click(screen.getByTestId('interaction-save'));
@@ -227,11 +233,7 @@ describe('contact form', () => {
   });
 
   it('records an interaction with its follow-up; a refused follow-up is made again without a second interaction', async () => {
-    const mock = await server.vault([['anna', 'admin']]);
-    const id = await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Dialog' });
-    await renderSignedIn(mock, 'anna');
-    await openBySearch('dialog', id, fireEvent);
-    await fireEvent.click(screen.getByTestId('interaction-new'));
+    const { mock, id } = await interactionForm();
     await fireEvent.input(document.getElementById('i-summary')!, { target: { value: 'Angebot besprochen' } });
     await fireEvent.click(screen.getByTestId('interaction-followup'));
     await fireEvent.click(screen.getByTestId('interaction-save'));
