@@ -433,7 +433,13 @@ impl Session {
             id,
             kind: open("kind"),
             at: open("at"),
-            by: open("by"),
+            // Who signed its creation, not what the field says (none once
+            // the field is erased).
+            by: if matches!(f.get("by"), Some(OpValue::Open(_))) {
+                self.store.creator(id)?.unwrap_or_else(|| open("by"))
+            } else {
+                String::new()
+            },
             summary: open("summary"),
             text,
             keep: Some(open("keep")).filter(|k| !k.is_empty()),

@@ -142,6 +142,14 @@ impl Session {
         self.store.relabel_outbox(kind)
     }
 
+    /// Test support, an attack: a patched program that writes `value` (as
+    /// JSON) into every waiting change of `field`, signed as its own.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn patch_outbox_value(&mut self, field: &str, value: &str) -> Result<()> {
+        self.store.rewrite_outbox_value(field, value)
+    }
+
     /// Takes over keys changed on another laptop: `ring` is the team's
     /// keyring of a later generation. The signed-in user's keys are opened
     /// with their personal secret, and the local database is brought to

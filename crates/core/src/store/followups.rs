@@ -6,11 +6,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::handle::Store;
-use super::rows::{fields_in, record_in};
+use super::rows::{creator_in, fields_in, record_in};
 use crate::error::Result;
 use crate::model::categories::RecordKind;
 use crate::model::followups::{MAX_WHAT, parse_time};
-use crate::ops::{CREATE_FIELD, OpValue};
+use crate::ops::OpValue;
 
 /// One follow-up as the table holds it.
 #[derive(Debug, Clone)]
@@ -61,9 +61,10 @@ pub(super) fn refresh(tx: &Connection, id: Uuid) -> Result<()> {
     let Some((RecordKind::FollowUp, Some(subject))) = record_in(tx, id)? else {
         return Ok(());
     };
+    // Neither about an anonymised subject nor anonymised itself.
     let erased = tx
-        .prepare_cached("SELECT 1 FROM erased WHERE id = ?1")?
-        .exists([subject.to_string()])?;
+        .prepare_cached("SELECT 1 FROM erased WHERE id IN (?1, ?2)")?
+        .exists(params![subject.to_string(), sid])?;
     // About a person or a company only (a subject not here yet lets it
     // through: its name shows once it arrives).
     let about = record_in(tx, subject)?.map(|(k, _)| k);
@@ -100,14 +101,11 @@ pub(super) fn refresh(tx: &Connection, id: Uuid) -> Result<()> {
         return Ok(());
     };
     // Who made it is who signed its creation (the author the sync gate
-    // checked), not what a field says; the field only where the history
-    // of the creation is gone.
-    let by = tx
-        .prepare_cached("SELECT author FROM ops WHERE record = ?1 AND field = ?2")?
-        .query_row(params![sid, CREATE_FIELD], |r| r.get::<_, String>(0))
-        .optional()?
-        .or(by)
-        .unwrap_or_default();
+    // checked), not what the field says; none once the field is erased.
+    let by = match by {
+        Some(field) => creator_in(tx, id)?.unwrap_or(field),
+        None => String::new(),
+    };
     // What another laptop's program did not check is checked here: a
     // text a list would show wrongly leaves the follow-up out of the
     // lists, a time or a done mark that does not read is no time, or

@@ -254,4 +254,15 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Test support: sets the value of every change of `field` in the
+    /// outbox to the JSON `value` (see `Session::patch_outbox_value`).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn rewrite_outbox_value(&mut self, field: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE ops SET value = ?2 WHERE field = ?1 AND id IN (SELECT op FROM outbox)",
+            params![field, value.as_bytes()],
+        )?;
+        Ok(())
+    }
 }

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::handle::Store;
-use super::rows::{fields_in, record_in, row_to_op, value_from_sql};
+use super::rows::{creator_in, fields_in, record_in, row_to_op, value_from_sql};
 use crate::error::Result;
 use crate::model::categories::{Compartment, RecordKind};
 use crate::ops::{Op, OpValue};
@@ -21,6 +21,11 @@ impl Store {
     /// Kind and subject of a record.
     pub fn record(&self, id: Uuid) -> Result<Option<(RecordKind, Option<Uuid>)>> {
         record_in(&self.conn, id)
+    }
+
+    /// Who signed a record's creation, if this store holds it.
+    pub fn creator(&self, id: Uuid) -> Result<Option<String>> {
+        creator_in(&self.conn, id)
     }
 
     /// Every record of a kind with the current value of one field, oldest

@@ -57,6 +57,18 @@ pub(super) fn record_in(conn: &Connection, id: Uuid) -> Result<Option<(RecordKin
     }))
 }
 
+/// Who signed a record's creation (the author the sync gate checked), if
+/// this store holds it.
+pub(super) fn creator_in(conn: &Connection, id: Uuid) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT author FROM ops WHERE record = ?1 AND field = ?2")?
+        .query_row(
+            rusqlite::params![id.to_string(), crate::ops::CREATE_FIELD],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?)
+}
+
 pub(super) fn fields_in(conn: &Connection, id: Uuid) -> Result<Vec<(String, OpValue)>> {
     let mut stmt =
         conn.prepare_cached("SELECT field, value, compartment FROM fields WHERE record = ?1")?;

@@ -309,6 +309,46 @@ fn a_change_labelled_as_a_kind_the_role_may_change_reaches_no_record_of_another_
 }
 
 #[test]
+fn a_made_by_field_naming_another_user_shows_who_signed_it() {
+    use tresor_core::model::contacts::InteractionInput;
+    use tresor_core::model::followups::FollowUpInput;
+    let (_team, mut a, mut b, _c, p) = team();
+    // Carl's program records a call and a follow-up and says Dora made them.
+    b.add_interaction(
+        p,
+        &InteractionInput {
+            kind: "call".into(),
+            summary: "Rückruf".into(),
+            ..Default::default()
+        },
+    )
+    .expect("call");
+    b.add_followup(
+        p,
+        &FollowUpInput {
+            what: "Angebot nachfassen".into(),
+            due: "today".into(),
+            time: None,
+            assignee: None,
+        },
+    )
+    .expect("follow-up");
+    b.patch_outbox_value("by", "\"dora\"").expect("rewrite");
+    b.sync().expect("sync b");
+    let got = a.sync().expect("sync a");
+    assert_eq!(refused(&got), 0, "{:?}", got.problems);
+    // The forged field arrived (it is Carl's own record to write)…
+    let history = serde_json::to_string(&a.history(p).expect("history")).expect("json");
+    assert!(history.contains("\"dora\""), "{history}");
+    // …and changes nothing of who made it.
+    let call = a.contact(p).expect("paula").interactions;
+    assert_eq!(call.len(), 1);
+    assert_eq!(call[0].by, "carl", "who signed it, not what it says");
+    let f = a.followups_of(p).expect("follow-ups");
+    assert_eq!((f.len(), f[0].by.as_str()), (1, "carl"));
+}
+
+#[test]
 fn an_auditor_changes_nothing_and_nobody_writes_in_anothers_name() {
     let (_team, mut a, mut b, mut c, p) = team();
     // The auditor may change nothing, whatever the program says.
