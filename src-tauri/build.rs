@@ -70,7 +70,6 @@ const COMMANDS: &[&str] = &[
     "rectify_contact",
     "contact_rectifications",
     "list_followups",
-    "contact_followups",
     "followups_due_count",
     "add_followup",
     "complete_followup",

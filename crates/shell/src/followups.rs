@@ -10,11 +10,6 @@ pub fn list_followups(state: &AppState, filter: FollowUpFilter) -> Res<Vec<Follo
     with_session(state, |s| s.followups(&filter))
 }
 
-/// The follow-ups of one person or company, done ones too.
-pub fn contact_followups(state: &AppState, id: RecordId) -> Res<Vec<FollowUp>> {
-    with_session(state, |s| s.followups_of(id))
-}
-
 /// How many open follow-ups are due today or overdue (the user's own, or
 /// everyone's), for the navigation.
 pub fn followups_due_count(state: &AppState, mine: bool) -> Res<u32> {

@@ -79,7 +79,6 @@ macro_rules! for_each_command {
             retention::rectify_contact(id: RecordId, changes: Vec<FieldChange>, reason: String, request: Option<String>) -> Rectification;
             retention::contact_rectifications(id: RecordId) -> Vec<Rectification>;
             followups::list_followups(filter: FollowUpFilter) -> Vec<FollowUp>;
-            followups::contact_followups(id: RecordId) -> Vec<FollowUp>;
             followups::followups_due_count(mine: bool) -> u32;
             followups::add_followup(contact: RecordId, followup: FollowUpInput) -> RecordId;
             followups::complete_followup(id: RecordId) -> FollowUp;

@@ -149,10 +149,8 @@ export interface Backend {
   addHold(id: string, reason: string): Promise<Hold>;
   removeHold(id: string): Promise<null>;
   // Follow-ups (Wiedervorlage).
-  /** Follow-ups as the filter asks, by day, open ones first. */
+  /** Follow-ups as the filter asks (one contact's with `subject`), by day, open ones first. */
   listFollowups(filter: FollowUpFilter): Promise<FollowUp[]>;
-  /** A person's or company's follow-ups, done ones too. */
-  contactFollowups(id: string): Promise<FollowUp[]>;
   /** How many open follow-ups are due today or overdue: the user's own, or everyone's. */
   followupsDueCount(mine: boolean): Promise<number>;
   addFollowup(contact: string, followup: FollowUpInput): Promise<string>;
@@ -245,7 +243,6 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   addHold: true,
   removeHold: true,
   listFollowups: false,
-  contactFollowups: false,
   followupsDueCount: false,
   addFollowup: true,
   completeFollowup: true,
@@ -494,9 +491,6 @@ export class CommandBackend implements Backend {
   }
   listFollowups(filter: FollowUpFilter) {
     return this.call<FollowUp[]>('list_followups', { filter });
-  }
-  contactFollowups(id: string) {
-    return this.call<FollowUp[]>('contact_followups', { id });
   }
   followupsDueCount(mine: boolean) {
     return this.call<number>('followups_due_count', { mine });

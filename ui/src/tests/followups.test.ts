@@ -84,7 +84,7 @@ describe('follow-ups against the core', () => {
     await fireEvent.click(within(form).getByTestId('followup-save'));
     await waitFor(() => expect(within(section).queryByTestId('followup-form')).toBeNull());
     await waitFor(() => expect(whats(section)).toContain('Muster zuschicken'));
-    const made = (await as(mock, 'carl', (b) => b.contactFollowups(id))).find((f) => f.what === 'Muster zuschicken');
+    const made = (await as(mock, 'carl', (b) => b.listFollowups({ due_only: false, assignee: null, include_done: true, subject: id }))).find((f) => f.what === 'Muster zuschicken');
     expect(made).toMatchObject({ due: '2026-03-20', assignee: 'carl', by: 'anna', state: 'upcoming' });
   });
 

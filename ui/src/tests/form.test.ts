@@ -249,7 +249,7 @@ describe('contact form', () => {
     const section = await screen.findByTestId('contact-followups');
     await waitFor(() => expect(section.textContent).toContain('Angebot nachfassen'));
     expect(screen.getAllByTestId('interaction')).toHaveLength(1);
-    const made = await mock.contactFollowups(id);
+    const made = await mock.listFollowups({ due_only: false, assignee: null, include_done: true, subject: id });
     expect(made.map((f) => [f.what, f.due])).toEqual([['Angebot nachfassen', '2026-03-20']]);
   });
 });

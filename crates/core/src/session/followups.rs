@@ -99,13 +99,11 @@ impl Session {
 
     /// The follow-ups of one person or company, done ones too.
     pub fn followups_of(&self, subject: RecordId) -> Result<Vec<FollowUp>> {
-        self.require(Action::ReadContacts)?;
-        let rows = self.store.followups(FollowUpQuery {
+        self.followups(&FollowUpFilter {
             include_done: true,
             subject: Some(subject),
-            ..FollowUpQuery::default()
-        })?;
-        self.views(rows)
+            ..FollowUpFilter::default()
+        })
     }
 
     /// How many open follow-ups are due today or overdue: this user's, or

@@ -6,42 +6,23 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use tresor_core::Session;
-use tresor_core::clock::{FixedClock, SystemClock};
+use tresor_core::clock::SystemClock;
 use tresor_core::crypto::KdfParams;
 use tresor_core::error::Error;
 use tresor_core::model::categories::{Lang, RecordKind};
 use tresor_core::model::contacts::{FieldInput, PersonInput};
 use tresor_core::model::followups::{FollowUpFilter, FollowUpInput, FollowUpState};
 use tresor_core::model::requests::{NewRequest, RequestKind};
+use tresor_core::model::retention::DueItem;
 use tresor_core::model::roles::Role;
 use tresor_core::sync;
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
-fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0)
-        .single()
-        .expect("date")
-}
+use crate::clocked::{DAY_MS, at, vault_at};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     at(y, m, d).date_naive()
-}
-
-fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Session) {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let clock = Arc::new(FixedClock::new(t));
-    let (s, _) = Session::create(
-        &tmp.path().join("vault"),
-        "dora",
-        b"dora passphrase one",
-        KdfParams::FLOOR,
-        clock.clone(),
-    )
-    .expect("create");
-    (tmp, clock, s)
 }
 
 fn person(s: &mut Session, name: &str) -> uuid::Uuid {
@@ -64,6 +45,15 @@ fn due_whats(s: &Session, filter: &FollowUpFilter) -> Vec<String> {
         .into_iter()
         .map(|f| f.what)
         .collect()
+}
+
+/// What the retention preview says of `record` up to New Year 2030 (three
+/// years after the end of 2026), if it falls due by then.
+fn due_by_2030(s: &Session, record: uuid::Uuid) -> Option<DueItem> {
+    s.retention_preview(day(2030, 1, 1), Lang::En)
+        .expect("preview")
+        .into_iter()
+        .find(|i| i.record == record)
 }
 
 fn due_only() -> FollowUpFilter {
@@ -293,28 +283,19 @@ fn a_done_follow_up_goes_with_the_communication_record_an_open_one_stays() {
         .expect("open one");
     s.complete_followup(done).expect("done");
     // Communication: three years from the end of the year it was done in.
-    let preview = s
-        .retention_preview(day(2030, 1, 1), Lang::En)
-        .expect("preview");
-    let item = preview
-        .iter()
-        .find(|i| i.record == done)
-        .expect("the done follow-up falls due");
+    let item = due_by_2030(&s, done).expect("the done follow-up falls due");
     assert_eq!(
         (item.kind, item.rule.as_str()),
         (RecordKind::FollowUp, "communication")
     );
     assert_eq!(item.due, day(2030, 1, 1));
     assert!(
-        preview.iter().all(|i| i.record != open),
+        due_by_2030(&s, open).is_none(),
         "an open one never falls due"
     );
     // Reopened, it no longer falls due.
     s.reopen_followup(done).expect("reopen");
-    let preview = s
-        .retention_preview(day(2030, 1, 1), Lang::En)
-        .expect("preview");
-    assert!(preview.iter().all(|i| i.record != done));
+    assert!(due_by_2030(&s, done).is_none());
     s.complete_followup(done).expect("done again");
     // Keep Anna herself: she is in touch.
     s.edit(
@@ -437,13 +418,7 @@ fn an_anonymised_person_keeps_no_follow_up_and_a_companys_done_one_is_swept() {
         .expect("the firm's");
     s.complete_followup(firm_done).expect("done");
     // A company's done follow-up falls due with the communication record too.
-    let preview = s
-        .retention_preview(day(2030, 1, 1), Lang::En)
-        .expect("preview");
-    let item = preview
-        .iter()
-        .find(|i| i.record == firm_done)
-        .expect("the firm's done follow-up falls due");
+    let item = due_by_2030(&s, firm_done).expect("the firm's done follow-up falls due");
     assert_eq!(
         (item.rule.as_str(), item.display.as_str()),
         ("communication", "Bauer GmbH")

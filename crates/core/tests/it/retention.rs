@@ -2,12 +2,8 @@
 //! moves: what the law keeps goes when its period ends, a withdrawal
 //! schedules deletion, the sweep runs by itself only when something is due.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use tresor_core::Session;
-use tresor_core::clock::FixedClock;
-use tresor_core::crypto::KdfParams;
 use tresor_core::model::categories::KeepClass;
 use tresor_core::model::consent::{Channel, ConsentInput};
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
@@ -15,27 +11,7 @@ use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::retention::RuleChange;
 use tresor_core::model::retention::{RetentionAction, RuleKey};
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
-fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0)
-        .single()
-        .expect("date")
-}
-
-fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Session) {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let clock = Arc::new(FixedClock::new(t));
-    let (s, _) = Session::create(
-        &tmp.path().join("vault"),
-        "dora",
-        b"dora passphrase one",
-        KdfParams::FLOOR,
-        clock.clone(),
-    )
-    .expect("create");
-    (tmp, clock, s)
-}
+use crate::clocked::{DAY_MS, at, vault_at};
 
 fn person(s: &mut Session, name: &str) -> uuid::Uuid {
     s.add_person(&PersonInput::default().with_name(name).with(
