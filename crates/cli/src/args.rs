@@ -141,6 +141,9 @@ pub enum Command {
     /// Follow-ups (Wiedervorlage): what to do about whom, by when.
     #[command(subcommand, name = "followup")]
     FollowUp(FollowUpCmd),
+    /// Companies: their people, merging two, deleting one.
+    #[command(subcommand)]
+    Company(CompanyCmd),
     /// Data-subject requests and their deadlines.
     #[command(subcommand)]
     Request(RequestCmd),
@@ -775,6 +778,85 @@ pub enum InteractionCmd {
         /// A record the law requires to keep.
         #[arg(long)]
         keep: Option<KeepClass>,
+    },
+}
+
+/// A company's fields, as `company add` and `company edit` take them.
+#[derive(Debug, Args)]
+pub struct CompanyFields {
+    /// Website.
+    #[arg(long)]
+    pub website: Option<String>,
+    /// Phones: replaces the list (repeatable).
+    #[arg(long)]
+    pub phone: Vec<String>,
+    /// Postal addresses: replaces the list (repeatable).
+    #[arg(long)]
+    pub address: Vec<String>,
+    /// Free-text note (notes compartment).
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCmd {
+    /// Make a company; prints its id.
+    Add {
+        /// The company's name.
+        name: String,
+        #[command(flatten)]
+        fields: CompanyFields,
+        /// It is this person's sole trading: their data (erased and
+        /// exported with them).
+        #[arg(long, value_name = "PERSON")]
+        sole_trader: Option<Id>,
+    },
+    /// Change a company's fields.
+    Edit {
+        /// The company's id.
+        id: Id,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: CompanyFields,
+        /// Empty a field (repeatable).
+        #[arg(long, value_name = "FIELD")]
+        clear: Vec<String>,
+        /// Mark it as this person's sole trading (it gets a new id, printed).
+        #[arg(long, value_name = "PERSON")]
+        sole_trader: Option<Id>,
+    },
+    /// List companies by name.
+    List {
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show a company with its people and the latest interactions with them.
+    Show {
+        /// The company's id.
+        id: Id,
+    },
+    /// Merge a company into another: its people and follow-ups move, the
+    /// kept one's empty fields are filled, the other is deleted.
+    Merge {
+        /// The company that stays.
+        keep: Id,
+        /// The company merged into it (deleted).
+        other: Id,
+    },
+    /// Delete a company: says first what happens to its people; deletes
+    /// with --yes.
+    Delete {
+        /// The company's id.
+        id: Id,
+        /// Delete (without it, only say what would happen).
+        #[arg(long)]
+        yes: bool,
     },
 }
 

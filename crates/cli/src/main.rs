@@ -4,6 +4,7 @@
 //! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
 
 mod args;
+mod company_cmd;
 mod consent_cmd;
 mod followup_cmd;
 mod print;
@@ -188,6 +189,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::LegalBasis(cmd) => consent_cmd::legal_basis(cli, out, cmd),
         Command::Register(cmd) => consent_cmd::register(cli, out, cmd),
         Command::FollowUp(cmd) => followup_cmd::followup(cli, out, cmd),
+        Command::Company(cmd) => company_cmd::company(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),

@@ -1,14 +1,7 @@
 //! Data-subject requests through the `tresor` command: deadlines, the
 //! overdue list, the one extension Art. 12(3) allows, closing, and roles.
 
-use crate::support::{Vault, unzip, verify_totals};
-use tresor_core::clock::Clock as _;
-
-fn days_ago(n: i64) -> String {
-    (tresor_core::clock::SystemClock.now() - chrono::Duration::days(n))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+use crate::support::{Vault, days_ago, unzip, verify_totals};
 
 #[test]
 fn requests_have_deadlines_an_overdue_list_one_extension_and_an_end() {

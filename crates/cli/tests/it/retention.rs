@@ -1,14 +1,8 @@
 //! Retention, legal holds, erasure under a legal keeping duty, single-field
 //! erasure and rectification, through the `tresor` command on a real vault.
 
-use crate::support::{Vault, unzip, verify_totals};
+use crate::support::{Vault, days_ago, unzip, verify_totals};
 use tresor_core::clock::Clock as _;
-
-fn days_ago(n: i64) -> String {
-    (tresor_core::clock::SystemClock.now() - chrono::Duration::days(n))
-        .format("%Y-%m-%d")
-        .to_string()
-}
 
 fn years_ago(n: i32) -> String {
     use chrono::Datelike;

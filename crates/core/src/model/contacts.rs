@@ -217,6 +217,8 @@ pub struct CompanyLink {
     pub name: String,
     /// The person's role there.
     pub role: Option<String>,
+    /// It is this person's sole trading (their data).
+    pub sole_trader: bool,
 }
 
 /// An interaction as shown.

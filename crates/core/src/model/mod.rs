@@ -2,6 +2,7 @@
 //! tested without a vault on disk; everything above calls it.
 
 pub mod categories;
+pub mod companies;
 pub mod consent;
 pub mod contacts;
 pub mod due;

@@ -28,6 +28,15 @@ pub struct PackageField {
     pub value: serde_json::Value,
 }
 
+/// A sole trader's company as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageCompany {
+    /// The company's id.
+    pub company: RecordId,
+    /// Every field that holds a value.
+    pub fields: Vec<PackageField>,
+}
+
 /// `data.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageData {
@@ -47,6 +56,9 @@ pub struct PackageData {
     pub withheld_categories: Vec<Category>,
     /// Companies the person is linked to.
     pub companies: Vec<CompanyLink>,
+    /// The person's sole-trader companies with every field: a sole
+    /// trader's business data is theirs.
+    pub sole_trader: Vec<PackageCompany>,
     /// Calls, meetings, emails, letters, notes; newest first.
     pub interactions: Vec<InteractionView>,
     /// Follow-ups on the person, open and done, by day.

@@ -128,6 +128,7 @@ struct ReportPage<'a> {
     sources: Option<String>,
     fields: Vec<(&'a str, String)>,
     companies: Vec<(&'a str, Option<&'a str>)>,
+    sole_trader: Vec<(&'a str, String)>,
     interactions: &'a [InteractionView],
     followups: &'a [crate::model::followups::FollowUp],
     history: Vec<ConsentLine<'a>>,
@@ -142,7 +143,10 @@ fn categories_held(d: &PackageData) -> Vec<Category> {
             !d.interactions.is_empty() || !d.followups.is_empty(),
             Category::Communication,
         ),
-        (!d.companies.is_empty(), Category::Business),
+        (
+            !d.companies.is_empty() || !d.sole_trader.is_empty(),
+            Category::Business,
+        ),
         (!d.legal_basis.history.is_empty(), Category::Consent),
         (!d.legal_basis.disclosures.is_empty(), Category::Disclosures),
         (!d.requests.is_empty(), Category::Requests),
@@ -231,6 +235,11 @@ pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
             .companies
             .iter()
             .map(|c| (c.name.as_str(), c.role.as_deref()))
+            .collect(),
+        sole_trader: d
+            .sole_trader
+            .iter()
+            .flat_map(|c| c.fields.iter().map(|f| (f.label, value_text(&f.value))))
             .collect(),
         interactions: &d.interactions,
         followups: &d.followups,

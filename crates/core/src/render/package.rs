@@ -41,6 +41,16 @@ pub(crate) fn data_csv(d: &PackageData) -> String {
             c.role.as_deref().unwrap_or(""),
         ]);
     }
+    for c in &d.sole_trader {
+        for f in &c.fields {
+            out.row(&[
+                "sole_trader",
+                f.category.as_str(),
+                f.label,
+                &value_text(&f.value),
+            ]);
+        }
+    }
     for i in &d.interactions {
         let text = i.text.as_text().unwrap_or_default();
         out.row(&[

@@ -87,7 +87,7 @@ impl Session {
     }
 
     /// Ops linking a person to a company found by exact name or created.
-    fn link_ops(
+    pub(super) fn link_ops(
         &mut self,
         person: Uuid,
         company: &str,
@@ -271,10 +271,14 @@ impl Session {
         changes: &[(String, FieldInput)],
     ) -> Result<Vec<Op>> {
         self.require(Action::WriteContacts)?;
-        let (kind, _) = self.store.record(id)?.ok_or_else(|| Error::NotFound {
+        let (kind, owner) = self.store.record(id)?.ok_or_else(|| Error::NotFound {
             what: "contact",
             id: id.to_string(),
         })?;
+        if let (RecordKind::Company, Some(owner)) = (kind, owner) {
+            // A sole trader's company is about them.
+            self.refuse_if_restricted(owner)?;
+        }
         if !matches!(kind, RecordKind::Person | RecordKind::Company) {
             return Err(Error::NotFound {
                 what: "contact",
@@ -379,7 +383,15 @@ impl Session {
                     Some(OpValue::Open(j)) => serde_json::from_str::<String>(j).ok(),
                     _ => None,
                 };
-                if let Some(company) = get("company").and_then(|c| Uuid::parse_str(&c).ok()) {
+                let company = get("company").and_then(|c| Uuid::parse_str(&c).ok());
+                let Some((company, owner)) = company.and_then(|c| match self.store.record(c) {
+                    Ok(Some((RecordKind::Company, owner))) => Some((c, owner)),
+                    _ => None,
+                }) else {
+                    // The company is gone (deleted on another laptop first).
+                    continue;
+                };
+                {
                     let name = match self
                         .store
                         .fields(company)?
@@ -393,6 +405,7 @@ impl Session {
                         company,
                         name,
                         role: get("role"),
+                        sole_trader: owner == Some(id),
                     });
                 }
             }
@@ -414,7 +427,7 @@ impl Session {
         })
     }
 
-    fn interaction_view(&self, id: RecordId) -> Result<InteractionView> {
+    pub(super) fn interaction_view(&self, id: RecordId) -> Result<InteractionView> {
         let f: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
         let open = |n: &str| match f.get(n) {
             Some(OpValue::Open(j)) => serde_json::from_str::<String>(j).unwrap_or_default(),
@@ -472,6 +485,12 @@ impl Session {
     pub fn list_companies(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
         self.store.list(RecordKind::Company, offset, limit)
+    }
+
+    /// Number of companies.
+    pub fn count_companies(&self) -> Result<u64> {
+        self.require(Action::ReadContacts)?;
+        self.store.count(RecordKind::Company)
     }
 
     /// Number of people.

@@ -86,6 +86,8 @@ const NEEDED_FOR_KEPT: &[&str] = &[
 
 /// Record kinds that belong to a person and go with them.
 const SUBJECT_KINDS: &[RecordKind] = &[
+    // A sole trader's company: the person's data (`model/companies.rs`).
+    RecordKind::Company,
     RecordKind::Affiliation,
     RecordKind::Interaction,
     RecordKind::FollowUp,
@@ -404,6 +406,14 @@ impl Session {
                 by_kind.push((*kind, count(ids.len())));
             }
             records.extend(ids);
+        }
+        let on_their_companies = self.sole_trader_followups(person)?;
+        if !on_their_companies.is_empty() {
+            match by_kind.iter_mut().find(|(k, _)| *k == RecordKind::FollowUp) {
+                Some((_, n)) => *n += count(on_their_companies.len()),
+                None => by_kind.push((RecordKind::FollowUp, count(on_their_companies.len()))),
+            }
+            records.extend(on_their_companies);
         }
         if kept.is_empty() {
             by_kind.insert(0, (RecordKind::Person, 1));

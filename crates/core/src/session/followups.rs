@@ -30,7 +30,11 @@ impl Session {
     fn followup_ops(&mut self, subject: RecordId, input: &FollowUpInput) -> Result<Vec<Op>> {
         match self.store.record(subject)? {
             Some((RecordKind::Person, _)) => self.refuse_if_restricted(subject)?,
-            Some((RecordKind::Company, _)) => {}
+            Some((RecordKind::Company, owner)) => {
+                if let Some(owner) = owner {
+                    self.refuse_if_restricted(owner)?;
+                }
+            }
             _ => {
                 return Err(Error::NotFound {
                     what: "contact",

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::model::categories::{Lang, RecordKind};
 use crate::model::consent::hex;
-use crate::model::contacts::{FieldValue, RecordId};
+use crate::model::contacts::{ContactView, FieldValue, RecordId};
 use crate::model::package::AccessPackage;
+use crate::model::package::PackageCompany;
 use crate::model::package::PackageData;
 use crate::model::package::PackageField;
 use crate::model::package::PackageRelease;
@@ -77,17 +78,26 @@ impl Session {
         }
         let mut fields = Vec::new();
         let mut withheld = Vec::new();
-        for f in &view.fields {
-            match &f.value {
-                FieldValue::Value { value } => fields.push(PackageField {
-                    name: f.name,
-                    label: lang.pick(f.label_de, f.label_en),
-                    category: f.category,
-                    value: value.clone(),
-                }),
-                FieldValue::Locked { .. } => withheld.push(f.category),
-                FieldValue::Empty => {}
+        let mut exported = |view: &ContactView, fields: &mut Vec<PackageField>| {
+            for f in &view.fields {
+                match &f.value {
+                    FieldValue::Value { value } => fields.push(PackageField {
+                        name: f.name,
+                        label: lang.pick(f.label_de, f.label_en),
+                        category: f.category,
+                        value: value.clone(),
+                    }),
+                    FieldValue::Locked { .. } => withheld.push(f.category),
+                    FieldValue::Empty => {}
+                }
             }
+        };
+        exported(&view, &mut fields);
+        let mut sole_trader = Vec::new();
+        for company in self.store.records_of_subject(person, RecordKind::Company)? {
+            let mut fields = Vec::new();
+            exported(&self.contact(company)?, &mut fields);
+            sole_trader.push(PackageCompany { company, fields });
         }
         withheld.sort();
         withheld.dedup();
@@ -105,6 +115,7 @@ impl Session {
             fields,
             withheld_categories: withheld,
             companies: view.companies.clone(),
+            sole_trader,
             interactions: view.interactions.clone(),
             followups: self.followups_of(person)?,
             legal_basis: self.legal_basis(person)?,

@@ -508,9 +508,12 @@ impl Session {
             RecordKind::Hold,
             // What was to be done about someone no one can name any more.
             RecordKind::FollowUp,
+            // A sole trader's company names them.
+            RecordKind::Company,
         ] {
             gone.extend(self.store.records_of_subject(person, kind)?);
         }
+        gone.extend(self.sole_trader_followups(person)?);
         self.forget(Forget::Records { records: gone })?;
         let identifying: Vec<&str> = crate::model::categories::fields_of(RecordKind::Person)
             .filter(|f| IDENTIFYING.contains(&f.category))

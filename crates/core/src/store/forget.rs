@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::directory::{drop_directory, reindex};
+use super::directory::{drop_directory, linked_people, reindex};
 use super::followups;
 use super::handle::Store;
 use super::peers::SnapshotParts;
@@ -117,6 +117,18 @@ fn tombstone(tx: &Connection, subject: Uuid, at_ms: i64, reference: &str) -> Res
 }
 
 pub(super) fn delete_in(tx: &Connection, records: &[Uuid]) -> Result<usize> {
+    // People whose link goes, or whose company goes: their directory
+    // entry names the company.
+    let mut linked = BTreeSet::new();
+    for id in records {
+        match record_in(tx, *id)? {
+            Some((RecordKind::Affiliation, Some(person))) => {
+                linked.insert(person);
+            }
+            Some((RecordKind::Company, _)) => linked.extend(linked_people(tx, *id)?),
+            _ => {}
+        }
+    }
     let mut removed = 0;
     let mut del_ops = tx.prepare_cached("DELETE FROM ops WHERE record = ?1")?;
     let mut del_fields = tx.prepare_cached("DELETE FROM fields WHERE record = ?1")?;
@@ -130,6 +142,9 @@ pub(super) fn delete_in(tx: &Connection, records: &[Uuid]) -> Result<usize> {
         del_due.execute([&id])?;
         drop_directory(tx, &id)?;
         followups::drop_rows(tx, &id)?;
+    }
+    for person in linked {
+        reindex(tx, person)?;
     }
     Ok(removed)
 }

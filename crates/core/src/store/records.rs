@@ -8,7 +8,7 @@ use super::handle::Store;
 use super::rows::{creator_in, fields_in, record_in, row_to_op, value_from_sql};
 use crate::error::Result;
 use crate::model::categories::{Compartment, RecordKind};
-use crate::ops::{Op, OpValue};
+use crate::ops::{Hlc, Op, OpValue};
 
 /// One op as read back for history.
 #[derive(Debug, Clone)]
@@ -94,6 +94,39 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    /// The links (affiliations) naming a company: (link, person, when it
+    /// was made), oldest first.
+    pub fn company_links(&self, company: Uuid) -> Result<Vec<(Uuid, Uuid, Hlc)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.subject, r.created_hlc FROM fields f JOIN records r ON r.id = f.record
+             WHERE f.field = 'company' AND f.value = ?1 AND r.kind = 'affiliation'
+               AND r.subject IS NOT NULL
+             ORDER BY r.created_hlc, r.id",
+        )?;
+        let value = serde_json::to_string(&company.to_string())
+            .unwrap_or_default()
+            .into_bytes();
+        let rows = stmt
+            .query_map([value], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(l, p, h)| {
+                Some((
+                    Uuid::parse_str(&l).ok()?,
+                    Uuid::parse_str(&p).ok()?,
+                    Hlc::from_sql(h),
+                ))
+            })
+            .collect())
     }
 
     /// Every op on the given records, oldest first.

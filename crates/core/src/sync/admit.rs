@@ -137,9 +137,13 @@ impl Gate {
         device: &str,
         f: &Forget,
         due: impl Fn(Uuid) -> bool,
+        record: impl Fn(Uuid) -> Option<KindAndSubject>,
     ) -> Result<(), String> {
         let (user, role) = self.who(from, device)?;
         if role.may(Action::Erase) || role.may(Action::ManageRetention) {
+            return Ok(());
+        }
+        if role.may(Action::WriteContacts) && is_company_deletion(f, role, record) {
             return Ok(());
         }
         // An erasure names the records it knew of too: each must be due
@@ -163,6 +167,42 @@ impl Gate {
             ))
         }
     }
+}
+
+/// A record's kind and subject, as the store holds them.
+type KindAndSubject = (RecordKind, Option<Uuid>);
+
+/// A company deleted (or merged into another) by a role that edits
+/// contacts: the removal names at least one company and nothing but
+/// companies, links (which that role may rewrite anyway) and follow-ups
+/// on the companies it deletes. A person's records, a sole trader's
+/// company (which is the person's data) and anything else still need a
+/// role that erases.
+fn is_company_deletion(
+    f: &Forget,
+    role: Role,
+    record: impl Fn(Uuid) -> Option<KindAndSubject>,
+) -> bool {
+    let Forget::Records { records } = f else {
+        return false;
+    };
+    let found: Vec<(Uuid, Option<KindAndSubject>)> =
+        records.iter().map(|r| (*r, record(*r))).collect();
+    let companies: Vec<Uuid> = found
+        .iter()
+        .filter(|(_, k)| matches!(k, Some((RecordKind::Company, None))))
+        .map(|(id, _)| *id)
+        .collect();
+    !companies.is_empty()
+        && found.iter().all(|(_, k)| match k {
+            Some((RecordKind::Company, None) | (RecordKind::Affiliation, _)) => true,
+            Some((RecordKind::FollowUp, Some(s))) => {
+                role.may(Action::AddInteraction) && companies.contains(s)
+            }
+            // Not known here (yet): it could be anyone's record, and
+            // marking it gone would drop it when it arrives.
+            _ => false,
+        })
 }
 
 /// Changes every laptop's program makes by itself, whoever is signed in:
@@ -277,8 +317,14 @@ mod tests {
             at_ms: 0,
             request: String::new(),
         };
-        assert!(g.removal(Some("c1"), "c1", &erase, |_| false).is_err());
-        assert!(g.removal(Some("c1"), "c1", &erase, |p| p == person).is_ok());
+        assert!(
+            g.removal(Some("c1"), "c1", &erase, |_| false, |_| None)
+                .is_err()
+        );
+        assert!(
+            g.removal(Some("c1"), "c1", &erase, |p| p == person, |_| None)
+                .is_ok()
+        );
         // Records of someone else named with a due person are not due.
         let other = Uuid::now_v7();
         let wider = Forget::Subject {
@@ -288,7 +334,7 @@ mod tests {
             request: String::new(),
         };
         assert!(
-            g.removal(Some("c1"), "c1", &wider, |p| p == person)
+            g.removal(Some("c1"), "c1", &wider, |p| p == person, |_| None)
                 .is_err()
         );
         // The suppression key is taken from anyone only while there is none.
@@ -297,6 +343,40 @@ mod tests {
         assert!(g.change(Some("c1"), &key).is_err());
         let fresh = Gate::new(g.users.clone(), g.roles.clone(), false);
         assert!(fresh.change(Some("c1"), &key).is_ok());
-        assert!(g.removal(Some("a1"), "a1", &erase, |_| false).is_ok());
+        assert!(
+            g.removal(Some("a1"), "a1", &erase, |_| false, |_| None)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_agent_deletes_a_company_with_its_links_and_follow_ups_and_nothing_else() {
+        let g = gate();
+        let (company, link, followup) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (person, theirs, sole) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let kinds = |id: Uuid| {
+            Some(match id {
+                i if i == company => (RecordKind::Company, None),
+                i if i == link => (RecordKind::Affiliation, Some(person)),
+                i if i == followup => (RecordKind::FollowUp, Some(company)),
+                i if i == theirs => (RecordKind::FollowUp, Some(person)),
+                i if i == sole => (RecordKind::Company, Some(person)),
+                i if i == person => (RecordKind::Person, None),
+                _ => return None,
+            })
+        };
+        let remove = |records: Vec<Uuid>| Forget::Records { records };
+        let by_agent = |f: &Forget| g.removal(Some("c1"), "c1", f, |_| false, kinds);
+        assert!(by_agent(&remove(vec![company, link, followup])).is_ok());
+        for wider in [
+            vec![company, person],
+            vec![company, theirs],
+            vec![sole],
+            vec![link],
+            vec![company, sole],
+            vec![company, Uuid::now_v7()],
+        ] {
+            assert!(by_agent(&remove(wider.clone())).is_err(), "{wider:?}");
+        }
     }
 }

@@ -190,7 +190,11 @@ impl Session {
         }
         let subject = match self.store.record(target) {
             Ok(Some((RecordKind::Person, _) | (_, None))) => target,
-            Ok(Some((_, Some(s)))) => s,
+            // A follow-up on a sole trader's company is about its person.
+            Ok(Some((_, Some(s)))) => match self.store.record(s) {
+                Ok(Some((RecordKind::Company, Some(person)))) => person,
+                _ => s,
+            },
             _ => return false,
         };
         self.store.due_of(subject).is_ok_and(|rows| {
@@ -227,9 +231,13 @@ impl Session {
         let mut admitted = Vec::with_capacity(forgets.len());
         for f in forgets {
             let at = Hlc(f.hlc).to_datetime();
-            match gate.removal(applying.from.as_deref(), &f.device, &f.forget, |t| {
-                self.due_here(t, at)
-            }) {
+            match gate.removal(
+                applying.from.as_deref(),
+                &f.device,
+                &f.forget,
+                |t| self.due_here(t, at),
+                |t| self.store.record(t).ok().flatten(),
+            ) {
                 Ok(()) => admitted.push(f),
                 Err(why) => applying.refuse(why),
             }

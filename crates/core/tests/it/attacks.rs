@@ -407,3 +407,46 @@ fn the_mail_password_opens_only_for_the_roles_that_send_mail() {
     assert!(found(&mut a) > 0, "the admin's keys open it");
     assert_eq!(found(&mut b), 0, "the agent's keys open it nowhere");
 }
+
+#[test]
+fn an_agent_deletes_an_ordinary_company_everywhere_but_never_a_sole_traders() {
+    let (_team, mut a, mut b, _c, p) = team();
+    let name = |n: &str| [("name".to_owned(), FieldInput::Text(n.into()))];
+    let hers = a
+        .add_company(&name("Pfau Design"), Some(p))
+        .expect("sole trader");
+    let plain = a.add_company(&name("Linkfirma AG"), None).expect("company");
+    let staff = person(&mut a, "Sven", "Stab");
+    a.edit(
+        staff,
+        &[("company".into(), FieldInput::Text("Linkfirma AG".into()))],
+    )
+    .expect("link");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+
+    // Carl's role may delete an ordinary company: it goes on the admin's
+    // laptop too, and Sven stays, unlinked.
+    b.delete_company(plain).expect("the agent deletes");
+    // His own program refuses the sole trader's company ...
+    assert!(matches!(
+        b.delete_company(hers),
+        Err(Error::Forbidden { .. })
+    ));
+    // ... a patched one deletes it locally anyway.
+    b.patch_identity(None, Some(Role::Admin));
+    b.delete_company(hers).expect("locally");
+    b.sync().expect("sync b");
+    let report = a.sync().expect("sync a");
+    assert!(a.company(plain).is_err(), "the ordinary company is gone");
+    assert!(a.contact(staff).expect("Sven").companies.is_empty());
+    assert!(
+        a.list(0, 10)
+            .expect("list")
+            .iter()
+            .all(|r| r.company.as_deref() != Some("Linkfirma AG")),
+        "no directory entry names it"
+    );
+    assert!(a.company(hers).is_ok(), "her company is her data: it stays");
+    assert!(refused(&report) >= 1, "{:?}", report.problems);
+}

@@ -695,3 +695,46 @@ fn a_name_no_user_can_have_is_refused_before_the_folder_is_read() {
     assert_eq!(err.field(), Some("user name"), "{err:?}");
     assert!(!tmp.path().join("vault").exists());
 }
+
+#[test]
+fn a_sole_traders_company_travels_sealed_and_goes_everywhere_with_the_person() {
+    const FIRM: &str = "Holzwerkstatt Quokkazebra";
+    let team = Team::new();
+    let mut a = team.first(system());
+    a.add_user("eve", Role::Agent, EVE).expect("add eve");
+    let p = person(&mut a, "Hanna", "Holzer");
+    let firm = a
+        .add_company(&[("name".into(), FieldInput::Text(FIRM.into()))], Some(p))
+        .expect("sole trader");
+    a.sync().expect("sync a");
+    let mut b = team.join("b", "eve", EVE, system());
+    let mut c = team.join("c", "dora", DORA, system());
+    for s in [&b, &c] {
+        let page = s.company(firm).expect("arrived");
+        assert_eq!(page.sole_trader.map(|o| o.person), Some(p));
+    }
+    let (_, in_folder) = verify_total(&a, FIRM);
+    assert!(
+        in_folder > 0,
+        "the name is in the folder, sealed under her key"
+    );
+
+    let reference = erasure_request(&mut c, p);
+    c.erase_person(p, &reference, false).expect("erase");
+    c.sync().expect("sync c");
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    c.sync().expect("sync c again");
+    a.sync().expect("sync a again");
+    for s in [&a, &b, &c] {
+        assert!(s.company(firm).is_err(), "gone with her everywhere");
+        assert!(s.list_companies(0, 100).expect("list").is_empty());
+    }
+    for s in [&a, &c] {
+        assert_eq!(
+            verify_total(s, FIRM),
+            (0, 0),
+            "no trace on disk or in the folder"
+        );
+    }
+}

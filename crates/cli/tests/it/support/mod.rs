@@ -123,6 +123,14 @@ pub fn all_bytes_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// The day `n` days before today, as the command takes it.
+pub fn days_ago(n: i64) -> String {
+    use tresor_core::clock::Clock as _;
+    (tresor_core::clock::SystemClock.now() - chrono::Duration::days(n))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
