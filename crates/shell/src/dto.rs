@@ -240,6 +240,9 @@ mod bindings {
         super::ExportedFile::export_all(&cfg).expect("ExportedFile");
         super::EvidenceUpload::export_all(&cfg).expect("EvidenceUpload");
         tresor_core::model::requests::RequestRow::export_all(&cfg).expect("RequestRow");
+        tresor_core::model::companies::CompanyView::export_all(&cfg).expect("CompanyView");
+        tresor_core::model::companies::CompanyDeletion::export_all(&cfg).expect("CompanyDeletion");
+        tresor_core::model::companies::CompanyMerge::export_all(&cfg).expect("CompanyMerge");
         tresor_core::model::followups::FollowUp::export_all(&cfg).expect("FollowUp");
         tresor_core::model::followups::FollowUpFilter::export_all(&cfg).expect("FollowUpFilter");
         tresor_core::model::followups::FollowUpInput::export_all(&cfg).expect("FollowUpInput");

@@ -10,6 +10,7 @@
 //! UI can run in a browser and its tests against the real core.
 
 pub mod commands;
+pub mod companies;
 pub mod consent;
 pub mod dto;
 pub mod followups;
@@ -29,6 +30,7 @@ pub mod types {
     pub use crate::commands::{AppState, Res};
     pub use crate::dto::*;
     pub use tresor_core::model::categories::Lang;
+    pub use tresor_core::model::companies::{CompanyDeletion, CompanyMerge, CompanyView};
     pub use tresor_core::model::consent::{
         Channel, ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
     };

@@ -78,6 +78,13 @@ macro_rules! for_each_command {
             retention::erase_fields(id: RecordId, fields: Vec<String>, request: String, suppress: bool) -> FieldErasureReport;
             retention::rectify_contact(id: RecordId, changes: Vec<FieldChange>, reason: String, request: Option<String>) -> Rectification;
             retention::contact_rectifications(id: RecordId) -> Vec<Rectification>;
+            companies::list_companies(offset: u32, limit: u32) -> ContactPage;
+            companies::get_company(id: RecordId) -> CompanyView;
+            companies::add_company(changes: Vec<FieldChange>, sole_trader: Option<RecordId>) -> RecordId;
+            companies::company_deletion(id: RecordId) -> CompanyDeletion;
+            companies::delete_company(id: RecordId) -> CompanyDeletion;
+            companies::merge_companies(keep: RecordId, other: RecordId) -> CompanyMerge;
+            companies::make_sole_trader(id: RecordId, person: RecordId) -> RecordId;
             followups::list_followups(filter: FollowUpFilter) -> Vec<FollowUp>;
             followups::followups_due_count(mine: bool) -> u32;
             followups::add_followup(contact: RecordId, followup: FollowUpInput) -> RecordId;

@@ -18,6 +18,9 @@ import type {
   Channel,
   ConsentEntry,
   ConsentInput,
+  CompanyDeletion,
+  CompanyMerge,
+  CompanyView,
   ContactPage,
   ContactView,
   Created,
@@ -148,6 +151,21 @@ export interface Backend {
   contactHold(id: string): Promise<Hold | null>;
   addHold(id: string, reason: string): Promise<Hold>;
   removeHold(id: string): Promise<null>;
+  // Companies.
+  /** A page of companies sorted by name. */
+  listCompanies(offset: number, limit: number): Promise<ContactPage>;
+  /** A company's page: fields, people with role and since when, the latest interactions with them. */
+  getCompany(id: string): Promise<CompanyView>;
+  /** Makes a company; a sole trader's (the person's data) when `soleTrader` names the person. */
+  addCompany(changes: FieldChange[], soleTrader: string | null): Promise<string>;
+  /** What deleting a company would do, to say before it is done. */
+  companyDeletion(id: string): Promise<CompanyDeletion>;
+  /** Deletes a company with its links and follow-ups; its people stay. */
+  deleteCompany(id: string): Promise<CompanyDeletion>;
+  /** Merges `other` into `keep` (people and follow-ups move; `other` goes). */
+  mergeCompanies(keep: string, other: string): Promise<CompanyMerge>;
+  /** Marks a company as a person's sole trading; returns its new id. */
+  makeSoleTrader(id: string, person: string): Promise<string>;
   // Follow-ups (Wiedervorlage).
   /** Follow-ups as the filter asks (one contact's with `subject`), by day, open ones first. */
   listFollowups(filter: FollowUpFilter): Promise<FollowUp[]>;
@@ -242,6 +260,13 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   contactHold: false,
   addHold: true,
   removeHold: true,
+  listCompanies: false,
+  getCompany: false,
+  addCompany: true,
+  companyDeletion: false,
+  deleteCompany: true,
+  mergeCompanies: true,
+  makeSoleTrader: true,
   listFollowups: false,
   followupsDueCount: false,
   addFollowup: true,
@@ -488,6 +513,27 @@ export class CommandBackend implements Backend {
   }
   removeHold(id: string) {
     return this.call<null>('remove_hold', { id });
+  }
+  listCompanies(offset: number, limit: number) {
+    return this.call<ContactPage>('list_companies', { offset, limit });
+  }
+  getCompany(id: string) {
+    return this.call<CompanyView>('get_company', { id });
+  }
+  addCompany(changes: FieldChange[], soleTrader: string | null) {
+    return this.call<string>('add_company', { changes, soleTrader });
+  }
+  companyDeletion(id: string) {
+    return this.call<CompanyDeletion>('company_deletion', { id });
+  }
+  deleteCompany(id: string) {
+    return this.call<CompanyDeletion>('delete_company', { id });
+  }
+  mergeCompanies(keep: string, other: string) {
+    return this.call<CompanyMerge>('merge_companies', { keep, other });
+  }
+  makeSoleTrader(id: string, person: string) {
+    return this.call<string>('make_sole_trader', { id, person });
   }
   listFollowups(filter: FollowUpFilter) {
     return this.call<FollowUp[]>('list_followups', { filter });

@@ -15,4 +15,8 @@ name: string,
 /**
  * The person's role there.
  */
-role: string | null, };
+role: string | null, 
+/**
+ * It is this person's sole trading (their data).
+ */
+sole_trader: boolean, };
