@@ -323,30 +323,40 @@ mod bindings {
              /** The person fields the contact form edits, in the catalogue's order. */\n\
              export const PERSON_FIELDS: readonly CatalogueField[] = [\n",
         );
-        for f in FIELDS.iter().filter(|f| f.kind == RecordKind::Person) {
-            // last_contact is written by interactions, not in the form.
-            if f.name == "last_contact" {
-                continue;
+        let fields_of = |kind: RecordKind, out: &mut String| {
+            for f in FIELDS.iter().filter(|f| f.kind == kind) {
+                // last_contact is written by interactions, not in the form.
+                if f.name == "last_contact" {
+                    continue;
+                }
+                let (shape, choices): (&str, &[&str]) = match f.value {
+                    ValueType::Text => ("text", &[]),
+                    ValueType::LongText => ("long", &[]),
+                    ValueType::Emails | ValueType::Phones | ValueType::Tags => ("list", &[]),
+                    ValueType::Addresses => ("addresses", &[]),
+                    ValueType::Date | ValueType::Day => ("date", &[]),
+                    ValueType::Language => ("language", &[]),
+                    ValueType::OneOf(allowed) => ("choice", allowed),
+                    ValueType::Timestamp | ValueType::Reference(_) | ValueType::Document => {
+                        continue;
+                    }
+                };
+                out.push_str(&format!(
+                    "  {{ name: {}, category: {}, shape: '{shape}', choices: {}, label_de: {}, label_en: {} }},\n",
+                    json(&f.name),
+                    json(&f.category.as_str()),
+                    json(&choices),
+                    json(&f.label_de),
+                    json(&f.label_en),
+                ));
             }
-            let (shape, choices): (&str, &[&str]) = match f.value {
-                ValueType::Text => ("text", &[]),
-                ValueType::LongText => ("long", &[]),
-                ValueType::Emails | ValueType::Phones | ValueType::Tags => ("list", &[]),
-                ValueType::Addresses => ("addresses", &[]),
-                ValueType::Date | ValueType::Day => ("date", &[]),
-                ValueType::Language => ("language", &[]),
-                ValueType::OneOf(allowed) => ("choice", allowed),
-                ValueType::Timestamp | ValueType::Reference(_) | ValueType::Document => continue,
-            };
-            out.push_str(&format!(
-                "  {{ name: {}, category: {}, shape: '{shape}', choices: {}, label_de: {}, label_en: {} }},\n",
-                json(&f.name),
-                json(&f.category.as_str()),
-                json(&choices),
-                json(&f.label_de),
-                json(&f.label_en),
-            ));
-        }
+        };
+        fields_of(RecordKind::Person, &mut out);
+        out.push_str(
+            "];\n\n/** The company fields the company form edits, in the catalogue's order. */\n\
+             export const COMPANY_RECORD_FIELDS: readonly CatalogueField[] = [\n",
+        );
+        fields_of(RecordKind::Company, &mut out);
         let personal: Vec<Category> = Category::personal().collect();
         out.push_str(&format!(
             "];\n\n/** The kinds of interaction. */\nexport const INTERACTION_KINDS: readonly string[] = {};\n\n\

@@ -41,6 +41,15 @@ export const PERSON_FIELDS: readonly CatalogueField[] = [
   { name: "deal_value", category: "deal", shape: 'text', choices: [], label_de: "Auftragswert", label_en: "Deal value" },
 ];
 
+/** The company fields the company form edits, in the catalogue's order. */
+export const COMPANY_RECORD_FIELDS: readonly CatalogueField[] = [
+  { name: "name", category: "business", shape: 'text', choices: [], label_de: "Firmenname", label_en: "Company name" },
+  { name: "website", category: "business", shape: 'text', choices: [], label_de: "Website", label_en: "Website" },
+  { name: "phones", category: "business", shape: 'list', choices: [], label_de: "Telefon", label_en: "Phone" },
+  { name: "addresses", category: "business", shape: 'addresses', choices: [], label_de: "Anschrift", label_en: "Address" },
+  { name: "note", category: "notes", shape: 'long', choices: [], label_de: "Notiz", label_en: "Note" },
+];
+
 /** The kinds of interaction. */
 export const INTERACTION_KINDS: readonly string[] = ["call","meeting","email","letter","note"];
 
