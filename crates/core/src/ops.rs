@@ -128,6 +128,15 @@ pub enum Forget {
         /// The record.
         record: Uuid,
     },
+    /// Companies deleted or merged away, with their links and follow-ups:
+    /// removed with their history, but not kept as gone. A company is no
+    /// person; an id someone made a company first must not keep out the
+    /// record that really has it, and a record arriving later for one of
+    /// them is taken (it names a company that is not there).
+    Companies {
+        /// The records.
+        records: Vec<Uuid>,
+    },
     /// A person anonymised: key destroyed, out of the directory.
     Anonymised {
         /// The person.
@@ -153,7 +162,10 @@ impl Forget {
     pub fn goes_first(&self) -> bool {
         matches!(
             self,
-            Forget::Subject { .. } | Forget::Records { .. } | Forget::Fields { .. }
+            Forget::Subject { .. }
+                | Forget::Records { .. }
+                | Forget::Companies { .. }
+                | Forget::Fields { .. }
         )
     }
 }

@@ -184,18 +184,23 @@ impl Session {
         let said = self.company_deletion(id)?;
         if let Some(person) = self.company_record(id)? {
             self.require(Action::Erase)?;
-            self.refuse_if_restricted(person)?;
+            self.may_unlink(person)?;
         }
         let followups = self.store.records_of_subject(id, RecordKind::FollowUp)?;
         if !followups.is_empty() {
             self.require(Action::AddInteraction)?;
         }
         let mut records = vec![id];
-        records.extend(self.store.company_links(id)?.into_iter().map(|(l, _, _)| l));
+        for (link, person, _) in self.store.company_links(id)? {
+            self.may_unlink(person)?;
+            records.push(link);
+        }
         records.extend(followups);
-        self.forget(Forget::Records { records })?;
         if said.sole_trader {
+            self.forget(Forget::Records { records })?;
             self.store.compact()?;
+        } else {
+            self.forget(Forget::Companies { records })?;
         }
         Ok(said)
     }
@@ -224,10 +229,24 @@ impl Session {
                 ));
             }
             self.require(Action::Erase)?;
+            self.refuse_if_held(owner)?;
         }
         if let Some(owner) = keep_owner {
             self.refuse_if_restricted(owner)?;
+            if self
+                .store
+                .company_links(gone)?
+                .iter()
+                .any(|(_, p, _)| *p != owner)
+            {
+                return Err(Error::invalid(
+                    "merge",
+                    "other people are linked to the other company: a sole trader's company is linked to the one person",
+                ));
+            }
         }
+        // A value of the other company this role cannot open would be lost.
+        self.company_inputs(gone)?;
         let readable = |s: &Self, id| -> Result<Vec<(&'static str, Option<serde_json::Value>)>> {
             Ok(s.contact(id)?
                 .fields
@@ -340,6 +359,14 @@ impl Session {
         Ok(out)
     }
 
+    /// A person's link to a company may go: not while they are
+    /// restricted (nothing is done with their data) or under a legal hold
+    /// (nothing of theirs is deleted).
+    fn may_unlink(&self, person: RecordId) -> Result<()> {
+        self.refuse_if_restricted(person)?;
+        self.refuse_if_held(person)
+    }
+
     /// The person a company is a sole trader's, checking it is a company.
     fn company_record(&self, id: RecordId) -> Result<Option<RecordId>> {
         match self.store.record(id)? {
@@ -375,9 +402,11 @@ impl Session {
             .map(|(l, p, _)| (p, l))
             .collect();
         for (link, person, _) in self.store.company_links(from)? {
+            self.refuse_if_restricted(person)?;
             let role = self.open_text(link, "role")?;
             match kept.get(&person) {
                 Some(theirs) => {
+                    self.may_unlink(person)?;
                     if let Some(role) = role
                         && self.open_text(*theirs, "role")?.is_none()
                     {
@@ -426,10 +455,15 @@ impl Session {
         if moved.followups > 0 {
             self.require(Action::AddInteraction)?;
         }
+        let owned = self.company_record(from)?.is_some();
         self.store.apply(&moved.ops, &[])?;
         moved.removed.insert(0, from);
-        self.forget(Forget::Records {
-            records: moved.removed,
+        let records = moved.removed;
+        // A sole trader's company is the person's data: gone for good.
+        self.forget(if owned {
+            Forget::Records { records }
+        } else {
+            Forget::Companies { records }
         })?;
         self.persist_clock()?;
         Ok((moved.people, moved.followups))

@@ -94,10 +94,12 @@ impl Session {
         };
         exported(&view, &mut fields);
         let mut sole_trader = Vec::new();
+        let mut followups = self.followups_of(person)?;
         for company in self.store.records_of_subject(person, RecordKind::Company)? {
             let mut fields = Vec::new();
             exported(&self.contact(company)?, &mut fields);
             sole_trader.push(PackageCompany { company, fields });
+            followups.extend(self.followups_of(company)?);
         }
         withheld.sort();
         withheld.dedup();
@@ -117,7 +119,7 @@ impl Session {
             companies: view.companies.clone(),
             sole_trader,
             interactions: view.interactions.clone(),
-            followups: self.followups_of(person)?,
+            followups,
             legal_basis: self.legal_basis(person)?,
             change_history: self.history(person)?,
             requests,

@@ -59,11 +59,16 @@ impl Store {
         Ok(rows.into_iter().flatten().collect())
     }
 
-    /// A company by its exact name.
+    /// A company of no one (not a sole trader's) by its exact name: what
+    /// a person is linked to by name.
     pub fn find_company(&self, name: &str) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .conn
-            .prepare_cached("SELECT id FROM directory WHERE kind = 'company' AND display = ?1 ORDER BY rid LIMIT 1")?
+            .prepare_cached(
+                "SELECT d.id FROM directory d JOIN records r ON r.id = d.id
+                 WHERE d.kind = 'company' AND d.display = ?1 AND r.subject IS NULL
+                 ORDER BY d.rid LIMIT 1",
+            )?
             .query_row([name], |r| r.get(0))
             .optional()?;
         Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))

@@ -186,12 +186,28 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 drop(stmt);
                 all.extend(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()));
+                // What is about their sole trader's companies (follow-ups
+                // the eraser did not know of) goes with them.
+                let companies: Vec<Uuid> = all
+                    .iter()
+                    .copied()
+                    .filter(|id| matches!(record_in(&tx, *id), Ok(Some((RecordKind::Company, _)))))
+                    .collect();
+                let mut stmt = tx.prepare_cached("SELECT id FROM records WHERE subject = ?1")?;
+                for c in companies {
+                    let ids = stmt
+                        .query_map([c.to_string()], |r| r.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    all.extend(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()));
+                }
+                drop(stmt);
                 let all: Vec<Uuid> = all.into_iter().collect();
                 let removed = delete_in(&tx, &all)?;
                 tombstone(&tx, *subject, *at_ms, request)?;
                 mark_gone(&tx, all)?;
                 removed
             }
+            Forget::Companies { records } => delete_in(&tx, records)?,
             Forget::Records { records } => {
                 let removed = delete_in(&tx, records)?;
                 mark_gone(&tx, records.iter().copied())?;

@@ -130,25 +130,35 @@ impl Gate {
     /// retention may remove anything; for others, the removal is the
     /// retention sweep of their laptop (which runs whatever the role), so
     /// everything it removes must be due by this laptop's own rules and
-    /// not on hold (`due`).
+    /// not on hold (`due`), or a deletion of companies
+    /// ([`Forget::Companies`]) by a role that edits contacts, checked
+    /// against what this laptop knows of each record (`target`).
     pub(super) fn removal(
         &self,
         from: Option<&str>,
         device: &str,
         f: &Forget,
         due: impl Fn(Uuid) -> bool,
-        record: impl Fn(Uuid) -> Option<KindAndSubject>,
+        target: impl Fn(Uuid) -> Option<Target>,
     ) -> Result<(), String> {
         let (user, role) = self.who(from, device)?;
         if role.may(Action::Erase) || role.may(Action::ManageRetention) {
             return Ok(());
         }
-        if role.may(Action::WriteContacts) && is_company_deletion(f, role, record) {
-            return Ok(());
-        }
         // An erasure names the records it knew of too: each must be due
         // (a record of the due person is).
         let targets: Vec<Uuid> = match f {
+            Forget::Companies { records } => {
+                return if role.may(Action::WriteContacts)
+                    && is_company_deletion(records, role, target)
+                {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "'{user}' ({role}) deleted as companies records that are not only companies of no one, their links and their follow-ups"
+                    ))
+                };
+            }
             Forget::Subject {
                 subject, records, ..
             } => std::iter::once(*subject)
@@ -169,39 +179,58 @@ impl Gate {
     }
 }
 
-/// A record's kind and subject, as the store holds them.
-type KindAndSubject = (RecordKind, Option<Uuid>);
+/// What a receiving laptop knows of a record a removal names.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Target {
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its subject.
+    pub subject: Option<Uuid>,
+    /// The company a link names.
+    pub company: Option<Uuid>,
+    /// It is about a person who is restricted or under a legal hold.
+    pub protected: bool,
+}
 
-/// A company deleted (or merged into another) by a role that edits
-/// contacts: the removal names at least one company and nothing but
-/// companies, links (which that role may rewrite anyway) and follow-ups
-/// on the companies it deletes. A person's records, a sole trader's
-/// company (which is the person's data) and anything else still need a
-/// role that erases.
+/// A deletion of companies by a role that edits contacts: at least one
+/// company of no one (a sole trader's is the person's data and needs a
+/// role that erases), and besides only links that name one of those
+/// companies and follow-ups on them, nothing of a restricted or held
+/// person. Ids not known here are nothing to remove ([`Forget::Companies`]
+/// keeps no mark of them).
 fn is_company_deletion(
-    f: &Forget,
+    records: &[Uuid],
     role: Role,
-    record: impl Fn(Uuid) -> Option<KindAndSubject>,
+    target: impl Fn(Uuid) -> Option<Target>,
 ) -> bool {
-    let Forget::Records { records } = f else {
-        return false;
-    };
-    let found: Vec<(Uuid, Option<KindAndSubject>)> =
-        records.iter().map(|r| (*r, record(*r))).collect();
+    let found: Vec<(Uuid, Option<Target>)> = records.iter().map(|r| (*r, target(*r))).collect();
     let companies: Vec<Uuid> = found
         .iter()
-        .filter(|(_, k)| matches!(k, Some((RecordKind::Company, None))))
+        .filter(|(_, t)| {
+            matches!(
+                t,
+                Some(Target {
+                    kind: RecordKind::Company,
+                    subject: None,
+                    ..
+                })
+            )
+        })
         .map(|(id, _)| *id)
         .collect();
     !companies.is_empty()
-        && found.iter().all(|(_, k)| match k {
-            Some((RecordKind::Company, None) | (RecordKind::Affiliation, _)) => true,
-            Some((RecordKind::FollowUp, Some(s))) => {
-                role.may(Action::AddInteraction) && companies.contains(s)
-            }
-            // Not known here (yet): it could be anyone's record, and
-            // marking it gone would drop it when it arrives.
-            _ => false,
+        && found.iter().all(|(_, t)| match t {
+            None => true,
+            Some(t) if t.protected => false,
+            Some(t) => match t.kind {
+                RecordKind::Company => t.subject.is_none(),
+                RecordKind::Affiliation => t.company.is_some_and(|c| companies.contains(&c)),
+                RecordKind::FollowUp => {
+                    role.may(Action::AddInteraction)
+                        && t.subject.is_some_and(|s| companies.contains(&s))
+                }
+                _ => false,
+            },
         })
 }
 
@@ -354,29 +383,58 @@ mod tests {
         let g = gate();
         let (company, link, followup) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let (person, theirs, sole) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        let kinds = |id: Uuid| {
-            Some(match id {
-                i if i == company => (RecordKind::Company, None),
-                i if i == link => (RecordKind::Affiliation, Some(person)),
-                i if i == followup => (RecordKind::FollowUp, Some(company)),
-                i if i == theirs => (RecordKind::FollowUp, Some(person)),
-                i if i == sole => (RecordKind::Company, Some(person)),
-                i if i == person => (RecordKind::Person, None),
-                _ => return None,
+        let (elsewhere, held_link, unknown) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let at = |kind, subject, company, protected| {
+            Some(Target {
+                kind,
+                subject,
+                company,
+                protected,
             })
         };
-        let remove = |records: Vec<Uuid>| Forget::Records { records };
-        let by_agent = |f: &Forget| g.removal(Some("c1"), "c1", f, |_| false, kinds);
-        assert!(by_agent(&remove(vec![company, link, followup])).is_ok());
+        let known = |id: Uuid| match id {
+            i if i == company => at(RecordKind::Company, None, None, false),
+            i if i == link => at(RecordKind::Affiliation, Some(person), Some(company), false),
+            i if i == followup => at(RecordKind::FollowUp, Some(company), None, false),
+            i if i == theirs => at(RecordKind::FollowUp, Some(person), None, false),
+            i if i == sole => at(RecordKind::Company, Some(person), None, false),
+            i if i == person => at(RecordKind::Person, None, None, false),
+            i if i == elsewhere => at(RecordKind::Affiliation, Some(person), Some(sole), false),
+            i if i == held_link => at(RecordKind::Affiliation, Some(person), Some(company), true),
+            _ => None,
+        };
+        let by_agent = |records: Vec<Uuid>| {
+            g.removal(
+                Some("c1"),
+                "c1",
+                &Forget::Companies { records },
+                |_| false,
+                known,
+            )
+        };
+        assert!(by_agent(vec![company, link, followup]).is_ok());
+        assert!(
+            by_agent(vec![company, unknown]).is_ok(),
+            "an id not known here is nothing to remove"
+        );
         for wider in [
             vec![company, person],
             vec![company, theirs],
             vec![sole],
             vec![link],
             vec![company, sole],
-            vec![company, Uuid::now_v7()],
+            vec![company, elsewhere],
+            vec![company, held_link],
         ] {
-            assert!(by_agent(&remove(wider.clone())).is_err(), "{wider:?}");
+            assert!(by_agent(wider.clone()).is_err(), "{wider:?}");
         }
+        // The same list as plain records is a removal the agent's role may not make.
+        let records = Forget::Records {
+            records: vec![company, link],
+        };
+        assert!(
+            g.removal(Some("c1"), "c1", &records, |_| false, known)
+                .is_err()
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::crypto::Key32;
 use crate::error::Result;
 use crate::keyring::Keyset;
 use crate::model::categories::RecordKind;
-use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, Stamp};
+use crate::ops::{CREATE_FIELD, Forget, Hlc, Op, OpValue, Stamp};
 use crate::session::Session;
 
 use super::admit;
@@ -182,6 +182,38 @@ impl Session {
 
     /// Whether a removal's target is due here by this laptop's own rules
     /// at `at` and not on hold (or gone here already).
+    /// What this laptop knows of a record a removal names, for the gate.
+    fn removal_target(&self, id: Uuid) -> Option<admit::Target> {
+        let (kind, subject) = self.store.record(id).ok().flatten()?;
+        let company = if kind == RecordKind::Affiliation {
+            self.store
+                .fields(id)
+                .ok()?
+                .into_iter()
+                .find_map(|(f, v)| match v {
+                    OpValue::Open(j) if f == "company" => serde_json::from_str::<String>(&j)
+                        .ok()
+                        .and_then(|c| Uuid::parse_str(&c).ok()),
+                    _ => None,
+                })
+        } else {
+            None
+        };
+        let person = match subject {
+            Some(s) if matches!(self.store.record(s), Ok(Some((RecordKind::Person, _)))) => Some(s),
+            _ => None,
+        };
+        let protected = person.is_some_and(|p| {
+            !matches!(self.restriction(p), Ok(None)) || !matches!(self.current_hold(p), Ok(None))
+        });
+        Some(admit::Target {
+            kind,
+            subject,
+            company,
+            protected,
+        })
+    }
+
     pub(super) fn due_here(&self, target: Uuid, at: DateTime<Utc>) -> bool {
         if self.store.is_erased(target).unwrap_or(false)
             || self.store.is_gone(target).unwrap_or(false)
@@ -236,7 +268,7 @@ impl Session {
                 &f.device,
                 &f.forget,
                 |t| self.due_here(t, at),
-                |t| self.store.record(t).ok().flatten(),
+                |t| self.removal_target(t),
             ) {
                 Ok(()) => admitted.push(f),
                 Err(why) => applying.refuse(why),
@@ -254,7 +286,10 @@ impl Session {
     }
 
     fn apply_forget(&mut self, applying: &mut Applying, f: WireForget) -> Result<()> {
-        applying.erased |= matches!(f.forget, Forget::Subject { .. } | Forget::Records { .. });
+        applying.erased |= matches!(
+            f.forget,
+            Forget::Subject { .. } | Forget::Records { .. } | Forget::Companies { .. }
+        );
         let stamp = Stamp {
             id: f.id,
             hlc: Hlc(f.hlc),
@@ -362,11 +397,51 @@ impl Session {
             }
             None => {
                 if op.field == CREATE_FIELD {
+                    if let Some(why) = self.company_subject_refused(applying, op)? {
+                        applying.refuse(why);
+                        return Ok(false);
+                    }
                     applying.kinds.insert(op.record, Some(op.kind));
                 }
                 Ok(true)
             }
         }
+    }
+
+    /// A company made about someone (a sole trader's) must be about a
+    /// person this laptop knows, and one who is not restricted: else a
+    /// patched program could hang a company on anyone.
+    fn company_subject_refused(&self, applying: &Applying, op: &Op) -> Result<Option<String>> {
+        if op.kind != RecordKind::Company {
+            return Ok(None);
+        }
+        let subject = match &op.value {
+            OpValue::Open(j) => serde_json::from_str::<Option<String>>(j)
+                .ok()
+                .flatten()
+                .and_then(|s| Uuid::parse_str(&s).ok()),
+            _ => None,
+        };
+        let Some(person) = subject else {
+            return Ok(None);
+        };
+        let is_person = match applying.kinds.get(&person) {
+            Some(k) => *k == Some(RecordKind::Person),
+            None => matches!(self.store.record(person)?, Some((RecordKind::Person, _))),
+        };
+        Ok(if !is_person {
+            Some(format!(
+                "'{}' made company {} as a sole trader's of {person}, which is no person here",
+                op.author, op.record
+            ))
+        } else if self.restriction(person)?.is_some() {
+            Some(format!(
+                "'{}' made company {} as a sole trader's of {person}, whose data is restricted",
+                op.author, op.record
+            ))
+        } else {
+            None
+        })
     }
 
     /// The end of applying a body: the other removals. Returns (changes

@@ -450,3 +450,39 @@ fn an_agent_deletes_an_ordinary_company_everywhere_but_never_a_sole_traders() {
     assert!(a.company(hers).is_ok(), "her company is her data: it stays");
     assert!(refused(&report) >= 1, "{:?}", report.problems);
 }
+
+#[test]
+fn a_company_hung_on_someone_restricted_or_on_no_person_is_refused_where_it_arrives() {
+    let (_team, mut a, mut b, _c, p) = team();
+    a.sync().expect("sync a");
+    b.sync().expect("sync b");
+    // The admin restricts Paula; Carl's laptop has not heard of it yet.
+    let req = a
+        .open_request(&NewRequest {
+            kind: RequestKind::Restriction,
+            person: Some(p),
+            received: SystemClock.now().date_naive(),
+            identity_check: None,
+        })
+        .expect("request");
+    a.restrict(p, &req.reference).expect("restrict");
+    let name = |n: &str| [("name".to_owned(), FieldInput::Text(n.into()))];
+    let hers = b
+        .add_company(&name("Pfau Malerei"), Some(p))
+        .expect("locally");
+    b.sync().expect("sync b");
+    // A patched program names a record that is no person as the owner.
+    let rule = uuid::Uuid::now_v7();
+    b.patch_identity(None, Some(Role::Admin));
+    let fake = b.add_company(&name("Niemand GmbH"), None).expect("locally");
+    b.patch_outbox_value(
+        tresor_core::ops::CREATE_FIELD,
+        &serde_json::to_string(&Some(rule.to_string())).expect("json"),
+    )
+    .expect("patch the creation's subject");
+    b.sync().expect("sync b");
+    let report = a.sync().expect("sync a");
+    assert!(a.company(hers).is_err(), "not on a restricted person");
+    assert!(a.company(fake).is_err(), "not on a setting");
+    assert!(refused(&report) >= 2, "{:?}", report.problems);
+}
