@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::model::categories::{Category, FieldDef, KeepClass, RecordKind, ValueType};
+use crate::model::directory::last_contact_day;
 
 /// Newtype for record ids handed out by the API.
 pub type RecordId = Uuid;
@@ -150,16 +151,18 @@ pub fn shown_last_contact(recorded: &FieldValue, interactions: &[InteractionView
     if matches!(recorded, FieldValue::Locked { .. }) {
         return recorded.clone();
     }
-    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    let latest = interactions
-        .iter()
-        .filter_map(|i| DateTime::parse_from_rfc3339(&i.at).ok())
-        .map(|t| t.with_timezone(&Utc).date_naive())
-        .max();
-    let kept = recorded.as_text().as_deref().and_then(day);
-    match (kept, latest) {
-        (Some(k), Some(l)) if l > k => date_value(l),
-        (None, Some(l)) => date_value(l),
+    let kept = recorded
+        .as_text()
+        .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    let latest = last_contact_day(
+        kept,
+        interactions
+            .iter()
+            .filter_map(|i| DateTime::parse_from_rfc3339(&i.at).ok())
+            .map(|t| t.with_timezone(&Utc)),
+    );
+    match latest {
+        Some(l) if Some(l) != kept => date_value(l),
         _ => recorded.clone(),
     }
 }

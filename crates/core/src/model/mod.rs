@@ -5,6 +5,7 @@ pub mod categories;
 pub mod companies;
 pub mod consent;
 pub mod contacts;
+pub mod directory;
 pub mod due;
 pub mod followups;
 pub mod mail;

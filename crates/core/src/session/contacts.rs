@@ -12,6 +12,7 @@ use crate::model::contacts::{
     CompanyLink, ContactView, FieldInput, FieldValue, FieldView, HistoryEntry, InteractionInput,
     InteractionView, PersonInput, RecordId, shown_last_contact,
 };
+use crate::model::directory::ListOrder;
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Op, OpValue};
 use crate::store::DirectoryRow;
@@ -461,8 +462,20 @@ impl Session {
 
     /// A page of people sorted by family name.
     pub fn list(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
+        self.list_sorted(ListOrder::default(), offset, limit)
+    }
+
+    /// A page of people in `order`: by a column of the table view (company,
+    /// city, phone, last contact, tags) and then by name, empty values
+    /// last in either direction.
+    pub fn list_sorted(
+        &self,
+        order: ListOrder,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
-        self.marking_restricted(self.store.list(RecordKind::Person, offset, limit)?)
+        self.marking_restricted(self.store.list(RecordKind::Person, order, offset, limit)?)
     }
 
     /// Marks the restricted people among `rows`. Lists show them, marked,
@@ -484,7 +497,8 @@ impl Session {
     /// A page of companies sorted by name.
     pub fn list_companies(&self, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
-        self.store.list(RecordKind::Company, offset, limit)
+        self.store
+            .list(RecordKind::Company, ListOrder::default(), offset, limit)
     }
 
     /// Number of companies.
@@ -503,8 +517,19 @@ impl Session {
     /// Only open categories are indexed, so results never reveal what a
     /// role may not read.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
+        self.search_sorted(query, ListOrder::default(), limit)
+    }
+
+    /// [`Session::search`], its matches in `order` as
+    /// [`Session::list_sorted`] sorts them.
+    pub fn search_sorted(
+        &self,
+        query: &str,
+        order: ListOrder,
+        limit: usize,
+    ) -> Result<Vec<DirectoryRow>> {
         self.require(Action::ReadContacts)?;
-        self.marking_restricted(self.store.search(query, limit.clamp(1, 500))?)
+        self.marking_restricted(self.store.search(query, order, limit.clamp(1, 500))?)
     }
 
     /// Who changed what, when: the record, its company links and interactions.

@@ -1,6 +1,9 @@
 //! The contact directory and its search index: names folded for sorting,
 //! the search terms of each person and company, listing and searching.
 
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -10,6 +13,11 @@ use super::handle::Store;
 use super::rows::record_in;
 use crate::error::Result;
 use crate::model::categories::RecordKind;
+use crate::model::directory::{ListOrder, ListSort, city_of, last_contact_day};
+
+/// The columns a directory row is read from, in `row_to_directory`'s order.
+const COLUMNS: &str = "d.id, d.kind, d.display, d.company, d.email, d.phone, d.sort_key, \
+                       d.city, d.last_contact, d.tags, d.company_key, d.city_key, d.tags_key";
 
 /// A row of the contact directory (list and search results).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -27,11 +35,66 @@ pub struct DirectoryRow {
     pub email: Option<String>,
     /// First phone.
     pub phone: Option<String>,
+    /// City of the first postal address.
+    pub city: Option<String>,
+    /// Day of the last contact (`YYYY-MM-DD`): the recorded one or the
+    /// latest interaction's, whichever is later.
+    pub last_contact: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
     /// Processing is restricted (Art. 18): the person is listed, so staff
     /// find them to answer or lift it, but marked. Set by the session.
     pub restricted: bool,
     #[serde(skip)]
     sort_key: String,
+    #[serde(skip)]
+    company_key: Option<String>,
+    #[serde(skip)]
+    city_key: Option<String>,
+    #[serde(skip)]
+    tags_key: Option<String>,
+}
+
+impl DirectoryRow {
+    /// What this row sorts by in a column other than the name.
+    fn key(&self, by: ListSort) -> Option<&str> {
+        match by {
+            ListSort::Name => Some(&self.sort_key),
+            ListSort::Company => self.company_key.as_deref(),
+            ListSort::City => self.city_key.as_deref(),
+            ListSort::Phone => self.phone.as_deref(),
+            ListSort::LastContact => self.last_contact.as_deref(),
+            ListSort::Tags => self.tags_key.as_deref(),
+        }
+    }
+
+    /// The order [`Store::list`] sorts in, for rows already read.
+    fn ordering(&self, other: &Self, order: ListOrder) -> Ordering {
+        let name = (&self.sort_key, self.id).cmp(&(&other.sort_key, other.id));
+        let flip = |o: Ordering| if order.descending { o.reverse() } else { o };
+        if order.by == ListSort::Name {
+            return flip(name);
+        }
+        match (self.key(order.by), other.key(order.by)) {
+            (Some(a), Some(b)) => flip(a.cmp(b)).then(name),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => name,
+        }
+    }
+}
+
+/// The column a sort reads in SQL; none for the name (`sort_key`, both
+/// directions). Must sort as [`DirectoryRow::key`] does.
+fn sort_column(by: ListSort) -> Option<&'static str> {
+    match by {
+        ListSort::Name => None,
+        ListSort::Company => Some("d.company_key"),
+        ListSort::City => Some("d.city_key"),
+        ListSort::Phone => Some("d.phone"),
+        ListSort::LastContact => Some("d.last_contact"),
+        ListSort::Tags => Some("d.tags_key"),
+    }
 }
 
 impl Store {
@@ -44,12 +107,23 @@ impl Store {
             .optional()?)
     }
 
-    /// A page of the directory, sorted by name.
-    pub fn list(&self, kind: RecordKind, offset: usize, limit: usize) -> Result<Vec<DirectoryRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, display, company, email, phone, sort_key FROM directory
-             WHERE kind = ?1 ORDER BY sort_key, id LIMIT ?2 OFFSET ?3",
-        )?;
+    /// A page of the directory in `order`: a column, then the name; empty
+    /// values of the column last in either direction.
+    pub fn list(
+        &self,
+        kind: RecordKind,
+        order: ListOrder,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<DirectoryRow>> {
+        let dir = if order.descending { "DESC" } else { "ASC" };
+        let by = match sort_column(order.by) {
+            None => format!("d.sort_key {dir}, d.id {dir}"),
+            Some(col) => format!("{col} IS NULL, {col} {dir}, d.sort_key, d.id"),
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM directory d WHERE d.kind = ?1 ORDER BY {by} LIMIT ?2 OFFSET ?3"
+        ))?;
         let rows = stmt
             .query_map(
                 params![kind.as_str(), limit as i64, offset as i64],
@@ -85,17 +159,17 @@ impl Store {
     }
 
     /// Type-ahead: every word of the query must prefix-match a word of a
-    /// name, company, email, phone or tag. Best `limit` matches by name.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<DirectoryRow>> {
+    /// name, company, email, phone or tag. Best `limit` matches, people
+    /// and companies each in `order` as [`Store::list`] sorts.
+    pub fn search(&self, query: &str, order: ListOrder, limit: usize) -> Result<Vec<DirectoryRow>> {
         let Some(expr) = fts_query(query) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.id, d.kind, d.display, d.company, d.email, d.phone, d.sort_key
-             FROM directory_fts f JOIN directory d ON d.rid = f.rowid
-             WHERE directory_fts MATCH ?1 LIMIT ?2",
-        )?;
-        // Take a wider window than asked, then order it by name.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM directory_fts f JOIN directory d ON d.rid = f.rowid
+             WHERE directory_fts MATCH ?1 LIMIT ?2"
+        ))?;
+        // Take a wider window than asked, then order it.
         let window = (limit * 4).max(64) as i64;
         let mut rows: Vec<DirectoryRow> = stmt
             .query_map(params![expr, window], row_to_directory)?
@@ -103,7 +177,7 @@ impl Store {
             .into_iter()
             .flatten()
             .collect();
-        rows.sort_by(|a, b| (a.kind, &a.sort_key, a.id).cmp(&(b.kind, &b.sort_key, b.id)));
+        rows.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.ordering(b, order)));
         rows.truncate(limit);
         Ok(rows)
     }
@@ -122,8 +196,17 @@ fn row_to_directory(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<DirectoryR
         company: r.get(3)?,
         email: r.get(4)?,
         phone: r.get(5)?,
+        city: r.get(7)?,
+        last_contact: r.get(8)?,
+        tags: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
         restricted: false,
         sort_key: r.get(6)?,
+        company_key: r.get(10)?,
+        city_key: r.get(11)?,
+        tags_key: r.get(12)?,
     }))
 }
 
@@ -265,6 +348,23 @@ pub(super) fn linked_people(tx: &Connection, company: Uuid) -> Result<Vec<Uuid>>
         .collect())
 }
 
+/// Rebuilds every directory entry: after a migration gave the directory
+/// something new to show.
+pub(super) fn reindex_all(tx: &Connection) -> Result<()> {
+    let ids: Vec<String> = tx
+        .prepare("SELECT id FROM records WHERE kind IN ('person', 'company') ORDER BY created_hlc")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids.iter().filter_map(|s| Uuid::parse_str(s).ok()) {
+        match record_in(tx, id)? {
+            Some((RecordKind::Person, _)) => index_person(tx, id)?,
+            Some((RecordKind::Company, _)) => index_company(tx, id)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
     let Some((kind, subject)) = record_in(tx, id)? else {
         return Ok(());
@@ -278,9 +378,10 @@ pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
             }
             Ok(())
         }
-        RecordKind::Affiliation => subject.map_or(Ok(()), |p| index_person(tx, p)),
-        RecordKind::Interaction
-        | RecordKind::Purpose
+        RecordKind::Affiliation | RecordKind::Interaction => {
+            subject.map_or(Ok(()), |p| index_person(tx, p))
+        }
+        RecordKind::Purpose
         | RecordKind::Consent
         | RecordKind::Setting
         | RecordKind::Disclosure
@@ -306,6 +407,9 @@ struct DirEntry<'a> {
     company: Option<&'a str>,
     email: Option<&'a str>,
     phone: Option<&'a str>,
+    city: Option<&'a str>,
+    last_contact: Option<&'a str>,
+    tags: &'a [String],
     text: &'a str,
 }
 
@@ -316,6 +420,10 @@ struct DirEntry<'a> {
 /// segment per person (and merges to match) instead of one at commit.
 fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
     let id = e.id.to_string();
+    let company_key = e.company.map(fold);
+    let city_key = e.city.map(fold);
+    let tags = (!e.tags.is_empty()).then(|| serde_json::to_string(e.tags).unwrap_or_default());
+    let tags_key = (!e.tags.is_empty()).then(|| fold(&e.tags.join("\u{1}")));
     let old: Option<i64> = tx
         .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
         .query_row([&id], |r| r.get(0))
@@ -325,16 +433,31 @@ fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
             tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
                 .execute([rid])?;
             tx.prepare_cached(
-                "UPDATE directory SET display = ?2, sort_key = ?3, company = ?4, email = ?5, phone = ?6
+                "UPDATE directory SET display = ?2, sort_key = ?3, company = ?4, email = ?5, phone = ?6,
+                 company_key = ?7, city = ?8, city_key = ?9, last_contact = ?10, tags = ?11, tags_key = ?12
                  WHERE rid = ?1",
             )?
-            .execute(params![rid, e.display, e.sort_key, e.company, e.email, e.phone])?;
+            .execute(params![
+                rid,
+                e.display,
+                e.sort_key,
+                e.company,
+                e.email,
+                e.phone,
+                company_key,
+                e.city,
+                city_key,
+                e.last_contact,
+                tags,
+                tags_key
+            ])?;
             rid
         }
         None => {
             tx.prepare_cached(
-                "INSERT INTO directory(id, kind, display, sort_key, company, email, phone)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO directory(id, kind, display, sort_key, company, email, phone,
+                 company_key, city, city_key, last_contact, tags, tags_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 id,
@@ -343,7 +466,13 @@ fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
                 e.sort_key,
                 e.company,
                 e.email,
-                e.phone
+                e.phone,
+                company_key,
+                e.city,
+                city_key,
+                e.last_contact,
+                tags,
+                tags_key
             ])?;
             tx.last_insert_rowid()
         }
@@ -392,6 +521,8 @@ pub(super) fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
             "emails",
             "tags",
             "phones",
+            "addresses",
+            "last_contact",
         ],
     )?;
     let given = first(&f, "given_name").map(String::as_str).unwrap_or("");
@@ -404,6 +535,7 @@ pub(super) fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
         .collect::<Vec<_>>()
         .join(" ");
     let sort_key = fold(&format!("{family}\u{1}{given}"));
+    let city = first(&f, "addresses").and_then(|a| city_of(a));
     let companies = company_names_of(tx, id)?;
     let mut text = display.clone();
     for s in all(&f, "emails").chain(all(&f, "tags")) {
@@ -415,6 +547,10 @@ pub(super) fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
         text.push_str(p);
         text.push(' ');
         text.push_str(&phone_terms(p));
+    }
+    if let Some(c) = &city {
+        text.push(' ');
+        text.push_str(c);
     }
     for (name, role) in &companies {
         text.push(' ');
@@ -434,13 +570,54 @@ pub(super) fn index_person(tx: &Connection, id: Uuid) -> Result<()> {
             company: companies.first().map(|(n, _)| n.as_str()),
             email: first(&f, "emails").map(String::as_str),
             phone: first(&f, "phones").map(String::as_str),
+            city: city.as_deref(),
+            last_contact: last_contact(tx, id, first(&f, "last_contact"))?.as_deref(),
+            tags: &all(&f, "tags").cloned().collect::<Vec<_>>(),
             text: &text,
         },
     )
 }
 
+/// The day of a person's last contact, from the recorded one and their
+/// interactions (`model::directory::last_contact_day`).
+fn last_contact(
+    tx: &Connection,
+    person: Uuid,
+    recorded: Option<&String>,
+) -> Result<Option<String>> {
+    let recorded = recorded.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    let mut stmt = tx.prepare_cached(
+        "SELECT f.value FROM records r JOIN fields f ON f.record = r.id
+         WHERE r.subject = ?1 AND r.kind = 'interaction' AND f.field = 'at'
+           AND f.compartment IS NULL",
+    )?;
+    let mut rows = stmt.query([person.to_string()])?;
+    let mut at = Vec::new();
+    while let Some(r) = rows.next()? {
+        if let ValueRef::Blob(b) | ValueRef::Text(b) = r.get_ref(0)? {
+            at.extend(
+                json_strings(b)
+                    .first()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+            );
+        }
+    }
+    Ok(last_contact_day(recorded, at).map(|d| d.format("%Y-%m-%d").to_string()))
+}
+
+/// Brings the day of a person's last contact in the directory up to date
+/// after their interactions changed (the rest of the entry is unchanged).
+pub(super) fn refresh_last_contact(tx: &Connection, person: Uuid) -> Result<()> {
+    let f = open_strings(tx, person, &["last_contact"])?;
+    let day = last_contact(tx, person, first(&f, "last_contact"))?;
+    tx.prepare_cached("UPDATE directory SET last_contact = ?2 WHERE id = ?1")?
+        .execute(params![person.to_string(), day])?;
+    Ok(())
+}
+
 pub(super) fn index_company(tx: &Connection, id: Uuid) -> Result<()> {
-    let f = open_strings(tx, id, &["name", "phones"])?;
+    let f = open_strings(tx, id, &["name", "phones", "addresses"])?;
     let name = first(&f, "name").map(String::as_str).unwrap_or("");
     let mut text = name.to_owned();
     for p in all(&f, "phones") {
@@ -459,6 +636,9 @@ pub(super) fn index_company(tx: &Connection, id: Uuid) -> Result<()> {
             company: None,
             email: None,
             phone: first(&f, "phones").map(String::as_str),
+            city: first(&f, "addresses").and_then(|a| city_of(a)).as_deref(),
+            last_contact: None,
+            tags: &[],
             text: &text,
         },
     )

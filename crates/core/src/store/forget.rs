@@ -122,7 +122,8 @@ pub(super) fn delete_in(tx: &Connection, records: &[Uuid]) -> Result<usize> {
     let mut linked = BTreeSet::new();
     for id in records {
         match record_in(tx, *id)? {
-            Some((RecordKind::Affiliation, Some(person))) => {
+            // An interaction's person: their last contact.
+            Some((RecordKind::Affiliation | RecordKind::Interaction, Some(person))) => {
                 linked.insert(person);
             }
             Some((RecordKind::Company, _)) => linked.extend(linked_people(tx, *id)?),

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use uuid::Uuid;
 
 use super::cipher::connect;
-use super::directory::{index_company, index_person, linked_people};
+use super::directory::{index_company, index_person, linked_people, refresh_last_contact};
 use super::due;
 use super::followups;
 use super::forget::{admissible, any_tombstone, is_erased_in};
@@ -306,6 +306,8 @@ fn refresh_derived(
     // Each person's directory entry is rebuilt once, however many of
     // its records (affiliations, its companies) changed.
     let mut to_index = BTreeSet::new();
+    // People whose interactions changed: their last contact.
+    let mut contacted = BTreeSet::new();
     for id in touched {
         match record_in(tx, id)? {
             Some((RecordKind::RetentionRule, _)) => rules_changed = true,
@@ -330,17 +332,21 @@ fn refresh_derived(
                     people.insert(subject);
                 }
             }
+            Some((RecordKind::Interaction, Some(subject))) => {
+                people.insert(subject);
+                contacted.insert(subject);
+            }
             Some((
-                RecordKind::Interaction
-                | RecordKind::Consent
-                | RecordKind::Hold
-                | RecordKind::PendingErasure,
+                RecordKind::Consent | RecordKind::Hold | RecordKind::PendingErasure,
                 Some(subject),
             )) => {
                 people.insert(subject);
             }
             _ => {}
         }
+    }
+    for p in contacted.difference(&to_index) {
+        refresh_last_contact(tx, *p)?;
     }
     for p in to_index {
         index_person(tx, p)?;

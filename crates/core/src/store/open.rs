@@ -16,6 +16,10 @@ use crate::ops::OpValue;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
+/// Migrations that give the directory something new to show: its rows are
+/// rebuilt in the migration's transaction.
+const REINDEX_AFTER: &[&str] = &["20261204090000_directory_columns"];
+
 /// What SQLCipher's page authentication found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageFindings {
@@ -179,6 +183,9 @@ impl Store {
                 .unwrap_or_default();
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if REINDEX_AFTER.contains(&version) {
+                super::directory::reindex_all(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, datetime('now'))",
                 [version],
@@ -565,6 +572,55 @@ mod tests {
         assert!(
             indexes.iter().all(|i| i.starts_with("sqlite_autoindex")),
             "{indexes:?}"
+        );
+    }
+
+    #[test]
+    fn the_directory_columns_are_filled_for_people_already_there() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let key = Key32::random();
+        let path = tmp.path().join("v.db");
+        let mut ops = person(7, "Ida");
+        let mut more = ops[1].clone();
+        more.id = Uuid::from_u128((7 << 32) + 9);
+        more.field = "addresses".into();
+        more.value = OpValue::Open(r#"["Ring 2\n80331 München"]"#.into());
+        ops.push(more.clone());
+        more.id = Uuid::from_u128((7 << 32) + 10);
+        more.field = "tags".into();
+        more.value = OpValue::Open(r#"["Messe"]"#.into());
+        ops.push(more);
+        {
+            let mut store = Store::create(&path, &key).expect("create");
+            store.apply(&ops, &[]).expect("apply");
+            // The directory as it was before the table view's columns.
+            store
+                .conn
+                .execute_batch(
+                    "ALTER TABLE directory DROP COLUMN company_key;
+                     ALTER TABLE directory DROP COLUMN city;
+                     ALTER TABLE directory DROP COLUMN city_key;
+                     ALTER TABLE directory DROP COLUMN last_contact;
+                     ALTER TABLE directory DROP COLUMN tags;
+                     ALTER TABLE directory DROP COLUMN tags_key;
+                     DELETE FROM schema_migrations WHERE version = '20261204090000_directory_columns';",
+                )
+                .expect("old schema");
+        }
+        let store = Store::open(&path, &key).expect("reopen");
+        let rows = store
+            .list(RecordKind::Person, Default::default(), 0, 10)
+            .expect("list");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].city.as_deref(), Some("München"));
+        assert_eq!(rows[0].tags, ["Messe"]);
+        // The city is found by search too.
+        assert_eq!(
+            store
+                .search("munch", Default::default(), 5)
+                .expect("search")
+                .len(),
+            1
         );
     }
 }

@@ -11,3 +11,4 @@ mod report_snapshots;
 mod retention;
 mod sync;
 mod sync_merge;
+mod table;

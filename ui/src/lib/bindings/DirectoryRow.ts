@@ -30,6 +30,19 @@ email: string | null,
  */
 phone: string | null, 
 /**
+ * City of the first postal address.
+ */
+city: string | null, 
+/**
+ * Day of the last contact (`YYYY-MM-DD`): the recorded one or the
+ * latest interaction's, whichever is later.
+ */
+last_contact: string | null, 
+/**
+ * Tags.
+ */
+tags: Array<string>, 
+/**
  * Processing is restricted (Art. 18): the person is listed, so staff
  * find them to answer or lift it, but marked. Set by the session.
  */

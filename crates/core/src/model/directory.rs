@@ -1,0 +1,128 @@
+//! What the contact list shows of a person beyond their name: the city of
+//! their first address, the day of their last contact, and the orders the
+//! list can be sorted in.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A column the contact list can be sorted by. Name sorts by family name,
+/// then given name (umlauts with their base letter); every other column
+/// sorts its values the same way and then by name, with empty values last
+/// whichever the direction, so the people that have one come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum ListSort {
+    /// Family name, then given name.
+    #[default]
+    Name,
+    /// The first company a person is linked to.
+    Company,
+    /// The city of the first postal address.
+    City,
+    /// The first phone number.
+    Phone,
+    /// The day of the last contact (recorded or the latest interaction).
+    LastContact,
+    /// The tags, in the order they were given.
+    Tags,
+}
+
+impl ListSort {
+    /// Every column, in the order the table view shows them.
+    pub const ALL: [ListSort; 6] = [
+        ListSort::Name,
+        ListSort::Company,
+        ListSort::City,
+        ListSort::Phone,
+        ListSort::LastContact,
+        ListSort::Tags,
+    ];
+}
+
+/// How a list is ordered: a column and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ListOrder {
+    /// The column.
+    #[serde(default)]
+    pub by: ListSort,
+    /// Largest first (Z to A, the latest day first).
+    #[serde(default)]
+    pub descending: bool,
+}
+
+/// The city of a postal address as typed: its last line (or the part after
+/// its last comma when it is one line), without a leading postcode
+/// (`10115 Berlin`, `D-80331 München`, `A-1010 Wien` give the city). None
+/// when nothing is left.
+pub fn city_of(address: &str) -> Option<String> {
+    let line = address.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+    let part = line.rsplit(',').next().unwrap_or(line).trim();
+    let mut words = part.split_whitespace().peekable();
+    if words
+        .peek()
+        .is_some_and(|w| w.chars().any(|c| c.is_ascii_digit()))
+    {
+        words.next();
+    }
+    let city = words.collect::<Vec<_>>().join(" ");
+    (!city.is_empty()).then_some(city)
+}
+
+/// The day of a person's last contact: the recorded day or the day of the
+/// latest interaction, whichever is later. What a contact's page shows
+/// and the list sorts by.
+pub fn last_contact_day(
+    recorded: Option<NaiveDate>,
+    interactions: impl IntoIterator<Item = DateTime<Utc>>,
+) -> Option<NaiveDate> {
+    let latest = interactions.into_iter().map(|t| t.date_naive()).max();
+    recorded.max(latest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_city_is_the_last_line_without_its_postcode() {
+        assert_eq!(
+            city_of("Hauptstr. 1\n10115 Berlin").as_deref(),
+            Some("Berlin")
+        );
+        assert_eq!(
+            city_of("Am Markt 3, D-80331 München\n").as_deref(),
+            Some("München")
+        );
+        assert_eq!(
+            city_of("c/o Huber\nRingstraße 9\n60311 Frankfurt am Main").as_deref(),
+            Some("Frankfurt am Main")
+        );
+        assert_eq!(city_of("Wien").as_deref(), Some("Wien"));
+        assert_eq!(city_of("12345"), None);
+        assert_eq!(city_of("  \n "), None);
+    }
+
+    #[test]
+    fn the_last_contact_is_the_later_of_recorded_and_interactions() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+        };
+        let mails = [at("2026-03-01T10:00:00Z"), at("2026-05-02T23:30:00Z")];
+        assert_eq!(
+            last_contact_day(day("2026-04-01"), mails.iter().flatten().copied()),
+            day("2026-05-02")
+        );
+        assert_eq!(
+            last_contact_day(day("2026-06-01"), mails.iter().flatten().copied()),
+            day("2026-06-01")
+        );
+        assert_eq!(last_contact_day(None, []), None);
+        assert_eq!(last_contact_day(day("2026-01-01"), []), day("2026-01-01"));
+    }
+}
