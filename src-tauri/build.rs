@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "lock",
     "list_contacts",
     "search_contacts",
+    "bulk_contacts",
     "get_contact",
     "contact_history",
     "add_contact",

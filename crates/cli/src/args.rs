@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use tresor_core::model::categories::{KeepClass, Lang};
 use tresor_core::model::consent::Channel;
+use tresor_core::model::directory::{ListOrder, ListSort};
 use tresor_core::model::requests::RequestKind;
 use tresor_core::model::retention::RuleKey;
 use tresor_core::model::roles::Role;
@@ -147,6 +148,9 @@ pub enum Command {
     /// Data-subject requests and their deadlines.
     #[command(subcommand)]
     Request(RequestCmd),
+    /// One action on many people: given by id, or all results of a search.
+    #[command(subcommand)]
+    Bulk(BulkCmd),
     /// Proof of erasure.
     #[command(subcommand)]
     Erasure(ErasureCmd),
@@ -588,6 +592,9 @@ pub enum ContactCmd {
         /// Phone number (repeatable).
         #[arg(long)]
         phone: Vec<String>,
+        /// Postal address, one line ("Hauptstr. 1, 10115 Berlin"; repeatable).
+        #[arg(long)]
+        address: Vec<String>,
         /// Company (found by exact name or created).
         #[arg(long)]
         company: Option<String>,
@@ -612,7 +619,7 @@ pub enum ContactCmd {
         /// Record id.
         id: Id,
     },
-    /// List people (or companies) by name.
+    /// List people (or companies) by name, or people by another column.
     List {
         /// Skip this many.
         #[arg(long, default_value_t = 0)]
@@ -621,16 +628,20 @@ pub enum ContactCmd {
         #[arg(long, default_value_t = 100)]
         limit: usize,
         /// List companies instead of people.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["sort", "desc"])]
         companies: bool,
+        #[command(flatten)]
+        order: OrderArgs,
     },
-    /// Type-ahead search over names, companies, emails, phones and tags.
+    /// Type-ahead search over names, companies, cities, emails, phones and tags.
     Search {
         /// Words or beginnings of words.
         query: String,
         /// Show at most this many.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        #[command(flatten)]
+        order: OrderArgs,
     },
     /// Change fields.
     Edit {
@@ -968,5 +979,82 @@ pub enum DemoCmd {
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// The order of a list of people: a column, then by name; empty values last.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct OrderArgs {
+    /// Sort by this column.
+    #[arg(long, value_enum, default_value_t = ListSort::Name)]
+    pub sort: ListSort,
+    /// Sort descending (Z to A, latest first).
+    #[arg(long)]
+    pub desc: bool,
+}
+
+impl From<OrderArgs> for ListOrder {
+    fn from(a: OrderArgs) -> Self {
+        ListOrder {
+            by: a.sort,
+            descending: a.desc,
+        }
+    }
+}
+
+/// Whom a bulk action is for.
+#[derive(Args, Debug)]
+pub struct Selection {
+    /// The people's (or, for follow-ups, companies') ids.
+    #[arg(required_unless_present = "search", conflicts_with = "search")]
+    pub ids: Vec<Id>,
+    /// Everyone a search finds (as `contact search` lists them, at most 500).
+    #[arg(long, value_name = "QUERY")]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCmd {
+    /// Add and remove tags.
+    Tag {
+        #[command(flatten)]
+        selection: Selection,
+        /// Tag to add where missing (repeatable).
+        #[arg(long)]
+        add: Vec<String>,
+        /// Tag to remove where present, in any case (repeatable).
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// The same follow-up on each.
+    Followup {
+        #[command(flatten)]
+        selection: Selection,
+        /// What to do.
+        #[arg(long)]
+        what: String,
+        /// The day it is due: YYYY-MM-DD, `today` or `tomorrow`.
+        #[arg(long)]
+        due: String,
+        /// The time of that day (HH:MM).
+        #[arg(long)]
+        at: Option<String>,
+        /// The user it is for (default: you).
+        #[arg(long = "for", value_name = "USER")]
+        assignee: Option<String>,
+    },
+    /// A data-subject request for each person.
+    Request {
+        #[command(flatten)]
+        selection: Selection,
+        /// What they asked for.
+        #[arg(long)]
+        kind: RequestKind,
+        /// When it was received (YYYY-MM-DD).
+        #[arg(long)]
+        received: String,
+        /// How the identities were checked.
+        #[arg(long)]
+        identity_check: Option<String>,
     },
 }

@@ -4,6 +4,7 @@
 //! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
 
 mod args;
+mod bulk_cmd;
 mod company_cmd;
 mod consent_cmd;
 mod followup_cmd;
@@ -191,6 +192,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::FollowUp(cmd) => followup_cmd::followup(cli, out, cmd),
         Command::Company(cmd) => company_cmd::company(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
+        Command::Bulk(cmd) => bulk_cmd::bulk(cli, out, cmd),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),
         Command::Sync(args) => sync_cmd::sync(cli, out, args),
@@ -374,6 +376,7 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             name,
             email,
             phone,
+            address,
             company,
             role,
             note,
@@ -394,6 +397,9 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             }
             if !tag.is_empty() {
                 p = p.with("tags", FieldInput::List(tag.clone()));
+            }
+            if !address.is_empty() {
+                p = p.with("addresses", FieldInput::List(address.clone()));
             }
             if let Some(n) = note {
                 p = p.with("note", FieldInput::Text(n.clone()));
@@ -444,18 +450,23 @@ fn contact(cli: &Cli, out: &Out, cmd: &ContactCmd) -> Res<()> {
             offset,
             limit,
             companies,
+            order,
         } => {
             let s = open(cli)?;
             let rows = if *companies {
                 s.list_companies(*offset, *limit)?
             } else {
-                s.list(*offset, *limit)?
+                s.list_sorted((*order).into(), *offset, *limit)?
             };
             out.rows(&rows);
         }
-        ContactCmd::Search { query, limit } => {
+        ContactCmd::Search {
+            query,
+            limit,
+            order,
+        } => {
             let s = open(cli)?;
-            out.rows(&s.search(query, *limit)?);
+            out.rows(&s.search_sorted(query, (*order).into(), *limit)?);
         }
         ContactCmd::Edit {
             id,

@@ -220,12 +220,15 @@ impl Out {
         }
         for r in rows {
             outln!(
-                "{}  {:<32} {:<30} {:<32} {}{}",
+                "{}  {:<32} {:<30} {:<20} {:<32} {:<20} {:<10} {}{}",
                 r.id,
                 r.display,
                 r.company.as_deref().unwrap_or(""),
+                r.city.as_deref().unwrap_or(""),
                 r.email.as_deref().unwrap_or(""),
                 r.phone.as_deref().unwrap_or(""),
+                r.last_contact.as_deref().unwrap_or(""),
+                r.tags.join(", "),
                 if r.restricted { "  [RESTRICTED]" } else { "" }
             );
         }

@@ -10,9 +10,11 @@ use tresor_core::ErrorCode;
 use tresor_core::clock::{Clock, SystemClock};
 use tresor_core::crypto::KdfParams;
 use tresor_core::demo;
+use tresor_core::model::bulk::{BulkAction, BulkReport};
 use tresor_core::model::contacts::{
     ContactView, FieldChange, HistoryEntry, InteractionInput, RecordId,
 };
+use tresor_core::model::directory::ListOrder;
 use tresor_core::model::roles::Role;
 use tresor_core::session::doctor::Check;
 use tresor_core::session::{Session, SessionInfo, UserInfo};
@@ -408,19 +410,37 @@ pub fn lock(state: &AppState) -> Res<AppStatus> {
     Ok(status(&inner))
 }
 
-/// A page of people sorted by name.
-pub fn list_contacts(state: &AppState, offset: u32, limit: u32) -> Res<ContactPage> {
+/// A page of people, by name unless the table view sorts by a column.
+pub fn list_contacts(
+    state: &AppState,
+    offset: u32,
+    limit: u32,
+    order: Option<ListOrder>,
+) -> Res<ContactPage> {
     with_session(state, |s| {
         Ok(ContactPage {
             total: u32::try_from(s.count()?).unwrap_or(u32::MAX),
-            rows: s.list(offset as usize, limit as usize)?,
+            rows: s.list_sorted(order.unwrap_or_default(), offset as usize, limit as usize)?,
         })
     })
 }
 
-/// Type-ahead search.
-pub fn search_contacts(state: &AppState, query: String, limit: u32) -> Res<Vec<DirectoryRow>> {
-    with_session(state, |s| s.search(&query, limit as usize))
+/// Type-ahead search, its matches in the table view's order.
+pub fn search_contacts(
+    state: &AppState,
+    query: String,
+    limit: u32,
+    order: Option<ListOrder>,
+) -> Res<Vec<DirectoryRow>> {
+    with_session(state, |s| {
+        s.search_sorted(&query, order.unwrap_or_default(), limit as usize)
+    })
+}
+
+/// One action on the selected people (tag, follow-up, request), each
+/// checked as if done alone; the report says who was left out and why.
+pub fn bulk_contacts(state: &AppState, ids: Vec<RecordId>, action: BulkAction) -> Res<BulkReport> {
+    with_session(state, |s| s.bulk(&ids, &action))
 }
 
 /// A contact with every field, locked where the role holds no key.

@@ -229,6 +229,9 @@ mod bindings {
         super::AppStatus::export_all(&cfg).expect("AppStatus");
         super::Created::export_all(&cfg).expect("Created");
         super::ContactPage::export_all(&cfg).expect("ContactPage");
+        tresor_core::model::directory::ListOrder::export_all(&cfg).expect("ListOrder");
+        tresor_core::model::bulk::BulkAction::export_all(&cfg).expect("BulkAction");
+        tresor_core::model::bulk::BulkReport::export_all(&cfg).expect("BulkReport");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");
         super::IpcError::export_all(&cfg).expect("IpcError");
         tresor_core::ErrorCode::export_all(&cfg).expect("ErrorCode");

@@ -29,12 +29,14 @@ pub use table::{COMMANDS, dispatch};
 pub mod types {
     pub use crate::commands::{AppState, Res};
     pub use crate::dto::*;
+    pub use tresor_core::model::bulk::{BulkAction, BulkReport};
     pub use tresor_core::model::categories::Lang;
     pub use tresor_core::model::companies::{CompanyDeletion, CompanyMerge, CompanyView};
     pub use tresor_core::model::consent::{
         Channel, ConsentEntry, ConsentInput, LegalBasisView, Purpose, ReconsentItem,
     };
     pub use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, RecordId};
+    pub use tresor_core::model::directory::{ListOrder, ListSort};
     pub use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput};
     pub use tresor_core::model::mail::SmtpSettings;
     pub use tresor_core::model::register::{Register, RegisterVersionInfo};

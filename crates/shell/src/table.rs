@@ -22,8 +22,9 @@ macro_rules! for_each_command {
             commands::open_demo() -> AppStatus;
             commands::unlock(user: String, passphrase: String) -> SessionInfo;
             commands::lock() -> AppStatus;
-            commands::list_contacts(offset: u32, limit: u32) -> ContactPage;
-            commands::search_contacts(query: String, limit: u32) -> Vec<DirectoryRow>;
+            commands::list_contacts(offset: u32, limit: u32, order: Option<ListOrder>) -> ContactPage;
+            commands::search_contacts(query: String, limit: u32, order: Option<ListOrder>) -> Vec<DirectoryRow>;
+            commands::bulk_contacts(ids: Vec<RecordId>, action: BulkAction) -> BulkReport;
             commands::get_contact(id: RecordId) -> ContactView;
             commands::contact_history(id: RecordId) -> Vec<HistoryEntry>;
             commands::add_contact(changes: Vec<FieldChange>) -> RecordId;

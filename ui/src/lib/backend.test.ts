@@ -20,7 +20,8 @@ describe('TauriBackend', () => {
     await b.unlock('ada', 'pw');
     await b.lock();
     await b.listContacts(200, 200);
-    await b.searchContacts('mü', 50);
+    await b.searchContacts('mü', 50, { by: 'city', descending: true });
+    await b.bulkContacts(['id1'], { action: 'tag', add: ['VIP'], remove: [] });
     await b.getContact('id1');
     await b.contactHistory('id1');
     await b.addContact([{ field: 'given_name', values: ['A'] }]);
@@ -38,8 +39,9 @@ describe('TauriBackend', () => {
       ['open_demo', undefined],
       ['unlock', { user: 'ada', passphrase: 'pw' }],
       ['lock', undefined],
-      ['list_contacts', { offset: 200, limit: 200 }],
-      ['search_contacts', { query: 'mü', limit: 50 }],
+      ['list_contacts', { offset: 200, limit: 200, order: null }],
+      ['search_contacts', { query: 'mü', limit: 50, order: { by: 'city', descending: true } }],
+      ['bulk_contacts', { ids: ['id1'], action: { action: 'tag', add: ['VIP'], remove: [] } }],
       ['get_contact', { id: 'id1' }],
       ['contact_history', { id: 'id1' }],
       ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],

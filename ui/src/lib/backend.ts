@@ -3,6 +3,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  BulkAction,
+  BulkReport,
+  ListOrder,
   DeletionLogEntry,
   DeviceInfo,
   DueItem,
@@ -75,8 +78,9 @@ export interface Backend {
   openDemo(): Promise<AppStatus>;
   unlock(user: string, passphrase: string): Promise<SessionInfo>;
   lock(): Promise<AppStatus>;
-  listContacts(offset: number, limit: number): Promise<ContactPage>;
-  searchContacts(query: string, limit: number): Promise<DirectoryRow[]>;
+  listContacts(offset: number, limit: number, order?: ListOrder): Promise<ContactPage>;
+  searchContacts(query: string, limit: number, order?: ListOrder): Promise<DirectoryRow[]>;
+  bulkContacts(ids: string[], action: BulkAction): Promise<BulkReport>;
   getContact(id: string): Promise<ContactView>;
   contactHistory(id: string): Promise<HistoryEntry[]>;
   addContact(changes: FieldChange[]): Promise<string>;
@@ -206,6 +210,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   lock: false,
   listContacts: false,
   searchContacts: false,
+  bulkContacts: true,
   getContact: false,
   contactHistory: false,
   addContact: true,
@@ -345,11 +350,14 @@ export class CommandBackend implements Backend {
   lock() {
     return this.call<AppStatus>('lock');
   }
-  listContacts(offset: number, limit: number) {
-    return this.call<ContactPage>('list_contacts', { offset, limit });
+  listContacts(offset: number, limit: number, order?: ListOrder) {
+    return this.call<ContactPage>('list_contacts', { offset, limit, order: order ?? null });
   }
-  searchContacts(query: string, limit: number) {
-    return this.call<DirectoryRow[]>('search_contacts', { query, limit });
+  searchContacts(query: string, limit: number, order?: ListOrder) {
+    return this.call<DirectoryRow[]>('search_contacts', { query, limit, order: order ?? null });
+  }
+  bulkContacts(ids: string[], action: BulkAction) {
+    return this.call<BulkReport>('bulk_contacts', { ids, action });
   }
   getContact(id: string) {
     return this.call<ContactView>('get_contact', { id });

@@ -2,6 +2,9 @@
 // one place so that components do not depend on the generator's layout.
 export type { AppStatus } from './bindings/AppStatus';
 export type { Bilingual } from './bindings/Bilingual';
+export type { BulkAction } from './bindings/BulkAction';
+export type { BulkReport } from './bindings/BulkReport';
+export type { BulkSkip } from './bindings/BulkSkip';
 export type { Category } from './bindings/Category';
 export type { Channel } from './bindings/Channel';
 export type { ChannelStatus } from './bindings/ChannelStatus';
@@ -36,6 +39,8 @@ export type { FollowUpState } from './bindings/FollowUpState';
 export type { HistoryEntry } from './bindings/HistoryEntry';
 export type { InteractionView } from './bindings/InteractionView';
 export type { IpcError } from './bindings/IpcError';
+export type { ListOrder } from './bindings/ListOrder';
+export type { ListSort } from './bindings/ListSort';
 export type { IpcCode } from './bindings/IpcCode';
 export type { ErrorCode } from './bindings/ErrorCode';
 export type { KeepClass } from './bindings/KeepClass';

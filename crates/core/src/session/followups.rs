@@ -27,7 +27,11 @@ impl Session {
     }
 
     /// The ops of a new follow-up, every check made.
-    fn followup_ops(&mut self, subject: RecordId, input: &FollowUpInput) -> Result<Vec<Op>> {
+    pub(crate) fn followup_ops(
+        &mut self,
+        subject: RecordId,
+        input: &FollowUpInput,
+    ) -> Result<Vec<Op>> {
         match self.store.record(subject)? {
             Some((RecordKind::Person, _)) => self.refuse_if_restricted(subject)?,
             Some((RecordKind::Company, owner)) => {

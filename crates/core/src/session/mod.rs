@@ -5,6 +5,7 @@
 //! shell call only this; neither holds a rule. Dropping the session closes
 //! the database and wipes the keys.
 
+pub mod bulk;
 pub mod companies;
 pub mod consent;
 pub mod contacts;

@@ -2,6 +2,7 @@
 //! on disk, driven through the public API.
 
 mod attacks;
+mod bulk;
 mod clocked;
 mod consent;
 mod erasure_files;
