@@ -838,3 +838,194 @@ fn the_window_and_the_command_line_agree_on_one_vault_on_one_day() {
         Some("2")
     );
 }
+
+fn with_fields(name: &str, fields: &[(&str, &str)]) -> PersonInput {
+    let mut p = PersonInput::default().with_name(name);
+    for (field, value) in fields {
+        p = match *field {
+            "company" => {
+                p.company = Some((*value).into());
+                p
+            }
+            "tags" => p.with(field, FieldInput::List(vec![(*value).into()])),
+            _ => p.with(field, FieldInput::Text((*value).into())),
+        };
+    }
+    p
+}
+
+#[test]
+fn the_table_sorts_by_a_column_and_a_selection_is_tagged_and_given_follow_ups_in_the_window() {
+    let (_tmp, vault, ids) = vault_with(
+        &[
+            with_fields("Anna Bauer", &[("addresses", "Hauptstr. 1, 10115 Berlin")]),
+            with_fields(
+                "Ben Kraus",
+                &[
+                    ("addresses", "Ring 2, 80331 München"),
+                    ("company", "Kraus KG"),
+                ],
+            ),
+            with_fields("Cem Yilmaz", &[("tags", "vip")]),
+            with_fields("Dora Zorn", &[("addresses", "Weg 3, 50667 Köln")]),
+        ],
+        None,
+    );
+    let cem: uuid::Uuid = ids[2].parse().expect("id");
+    {
+        let mut s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            .expect("unlock");
+        let req = s
+            .open_request(&NewRequest {
+                kind: RequestKind::Restriction,
+                person: Some(cem),
+                received: s.today_date(),
+                identity_check: None,
+            })
+            .expect("request");
+        s.restrict(cem, &req.reference).expect("restrict");
+    }
+    let app = App::launch("table-bulk", &vault);
+    app.unlock("ada", "admin passphrase");
+    app.wait_until("four people", |a| a.count("[data-testid=contact-row]") == 4);
+    app.click("[data-testid=view-table]");
+    app.wait_until("the table", |a| a.count("[data-testid=table-head]") == 1);
+    let first_name = |a: &App| a.text("[data-testid=contact-row][aria-posinset='1'] .name");
+    app.click("[data-testid=th-city]");
+    app.wait_until("sorted by city", |a| first_name(a) == "Anna Bauer");
+    app.click("[data-testid=th-city]");
+    app.wait_until("by city, reversed", |a| first_name(a) == "Ben Kraus");
+    assert_eq!(
+        app.text("[data-testid=contact-row][aria-posinset='4'] .name"),
+        "Cem Yilmaz",
+        "no city stays last"
+    );
+    assert_eq!(
+        app.text("[data-testid=contact-row][aria-posinset='1'] [data-col=city]"),
+        "München"
+    );
+    app.screenshot("20-table-by-city");
+
+    // Three chosen by their boxes, one of them restricted.
+    for id in [&ids[0], &ids[1], &ids[2]] {
+        app.click(&format!(
+            "[data-testid=contact-row][data-id='{id}'] [data-testid=row-check]"
+        ));
+    }
+    app.wait_until("three selected", |a| {
+        a.attr("[data-testid=bulk-count]", "data-count").as_deref() == Some("3")
+    });
+    app.click("[data-testid=bulk-tag]");
+    app.type_in("#bk-tags", "Katalog 2027");
+    app.click("[data-testid=bulk-save]");
+    app.wait_until("the report", |a| a.count("[data-testid=bulk-report]") == 1);
+    assert_eq!(
+        app.attr("[data-testid=bulk-report]", "data-done")
+            .as_deref(),
+        Some("2")
+    );
+    assert!(
+        app.text("[data-testid=bulk-skipped]")
+            .contains("Cem Yilmaz")
+    );
+    app.wait_until("the tags column shows it", |a| {
+        a.text(&format!(
+            "[data-testid=contact-row][data-id='{}'] [data-col=tags]",
+            ids[0]
+        )) == "Katalog 2027"
+    });
+    app.screenshot("21-bulk-tagged");
+
+    app.click("[data-testid=bulk-followup]");
+    app.type_in("#fu-what", "Katalog schicken");
+    app.click("[data-testid=followup-save]");
+    app.wait_until("the follow-up report", |a| {
+        a.attr("[data-testid=bulk-report]", "data-done").as_deref() == Some("2")
+    });
+    drop(app);
+
+    let s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
+    for (i, id) in ids.iter().enumerate() {
+        let id: uuid::Uuid = id.parse().expect("id");
+        let tags = s
+            .contact(id)
+            .expect("contact")
+            .field("tags")
+            .map(|f| format!("{:?}", f.value))
+            .unwrap_or_default();
+        let followups = s.followups_of(id).expect("follow-ups").len();
+        if i < 2 {
+            assert!(tags.contains("Katalog 2027"), "{tags}");
+            assert_eq!(followups, 1);
+        } else {
+            assert!(!tags.contains("Katalog"), "{tags}");
+            assert_eq!(followups, 0);
+        }
+    }
+}
+
+#[test]
+fn a_company_is_shown_with_its_people_merged_and_deleted_in_the_window() {
+    let (_tmp, vault, _ids) = vault_with(
+        &[
+            with_fields("Erika Mustermann", &[("company", "Muster GmbH")]),
+            with_fields("Bernd Roth", &[("company", "Muster G.m.b.H.")]),
+        ],
+        None,
+    );
+    let (keep, other) = {
+        let s = Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock))
+            .expect("unlock");
+        let rows = s.list_companies(0, 10).expect("companies");
+        let id = |n: &str| {
+            rows.iter()
+                .find(|r| r.display == n)
+                .expect("company")
+                .id
+                .to_string()
+        };
+        (id("Muster GmbH"), id("Muster G.m.b.H."))
+    };
+    let app = App::launch("companies", &vault);
+    app.unlock("ada", "admin passphrase");
+    app.click("[data-testid=scope-companies]");
+    app.wait_until("two companies", |a| {
+        a.count("[data-testid=contact-row]") == 2
+    });
+    app.click(&format!("[data-testid=contact-row][data-id='{keep}']"));
+    app.wait_until("its page with its person", |a| {
+        a.count("[data-testid=company-detail] [data-testid=company-person]") == 1
+    });
+    app.click("[data-testid=company-merge-start]");
+    app.wait_until("the merge choice", |a| a.count("#merge-other") == 1);
+    app.js(&format!(
+        "const s = document.getElementById('merge-other'); s.value = '{other}'; \
+         s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+    ));
+    app.click("[data-testid=company-merge]");
+    app.wait_until("asked first", |a| {
+        a.count("[data-testid=company-merge-confirm]") == 1
+    });
+    app.click("[data-testid=company-merge-yes]");
+    app.wait_until("both people on one company", |a| {
+        a.count("[data-testid=company-detail] [data-testid=company-person]") == 2
+    });
+    app.wait_until("one company left", |a| {
+        a.count("[data-testid=contact-row]") == 1
+    });
+    app.screenshot("22-company-merged");
+    app.click("[data-testid=company-delete]");
+    app.wait_until("what happens is said", |a| {
+        a.text("[data-testid=company-delete-people]")
+            .contains("Bernd Roth, Erika Mustermann")
+    });
+    app.click("[data-testid=company-delete-yes]");
+    app.wait_until("gone", |a| a.count("[data-testid=company-deleted]") == 1);
+    drop(app);
+
+    let s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
+    assert_eq!(s.count_companies().expect("count"), 0);
+    assert_eq!(s.count().expect("people"), 2, "the people stay");
+}

@@ -1,0 +1,158 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { renderSignedIn } from './helpers';
+import { addPerson, as, useServer } from './server';
+
+const server = useServer();
+
+async function seeded() {
+  const mock = await server.vault([
+    ['anna', 'admin'],
+    ['otto', 'auditor'],
+  ]);
+  const ids = {
+    bauer: await addPerson(mock, 'anna', { given_name: 'Anna', family_name: 'Bauer', addresses: 'Hauptstr. 1, 10115 Berlin', tags: ['Messe'], phones: '+49 30 1234567', emails: 'anna@muster.example' }),
+    kraus: await addPerson(mock, 'anna', { given_name: 'Ben', family_name: 'Kraus', addresses: 'Ring 2, 80331 München', company: 'Kraus KG', emails: 'ben@muster.example' }),
+    yilmaz: await addPerson(mock, 'anna', { given_name: 'Cem', family_name: 'Yilmaz', tags: ['vip'], emails: 'cem@muster.example' }),
+    zorn: await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Zorn', addresses: 'Weg 3, 50667 Köln', emails: 'dora@muster.example' }),
+  };
+  return { mock, ids };
+}
+
+const rows = () => screen.queryAllByTestId('contact-row');
+const names = () => rows().map((r) => r.querySelector('.name')?.textContent);
+const cell = (name: string, col: string) =>
+  rows()
+    .find((r) => r.querySelector('.name')?.textContent === name)
+    ?.querySelector(`[data-col="${col}"]`)?.textContent;
+
+describe('the table view and bulk actions against the core', () => {
+  it('shows a table whose columns sort on the core, both ways, the choice kept', async () => {
+    const { mock } = await seeded();
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(names()).toEqual(['Anna Bauer', 'Ben Kraus', 'Cem Yilmaz', 'Dora Zorn']));
+    await fireEvent.click(screen.getByTestId('view-table'));
+    expect(screen.getByTestId('table-head')).toBeTruthy();
+    await waitFor(() => expect(cell('Anna Bauer', 'city')).toBe('Berlin'));
+    expect(cell('Ben Kraus', 'company')).toBe('Kraus KG');
+    expect(cell('Anna Bauer', 'phone')).toBe('+49 30 1234567');
+    expect(cell('Cem Yilmaz', 'tags')).toBe('vip');
+    expect(cell('Cem Yilmaz', 'last_contact')).toBe('');
+
+    await fireEvent.click(screen.getByTestId('th-city'));
+    await waitFor(() => expect(names()).toEqual(['Anna Bauer', 'Dora Zorn', 'Ben Kraus', 'Cem Yilmaz']));
+    expect(screen.getByTestId('th-city').getAttribute('data-sort')).toBe('ascending');
+    await fireEvent.click(screen.getByTestId('th-city'));
+    // Reversed, the one without a city still last.
+    await waitFor(() => expect(names()).toEqual(['Ben Kraus', 'Dora Zorn', 'Anna Bauer', 'Cem Yilmaz']));
+    expect(screen.getByTestId('th-city').getAttribute('data-sort')).toBe('descending');
+
+    // A search keeps the column's order.
+    await fireEvent.input(document.getElementById('search')!, { target: { value: 'muster' } });
+    await waitFor(() => expect(document.querySelector('.counts')?.textContent).toMatch(/results/));
+    await waitFor(() => expect(names()).toEqual(['Ben Kraus', 'Dora Zorn', 'Anna Bauer', 'Cem Yilmaz']));
+
+    // The view is a preference of this window: kept for the next start.
+    expect(localStorage.getItem('tresor.contacts.view')).toBe('table');
+    await fireEvent.click(screen.getByTestId('view-list'));
+    expect(screen.queryByTestId('table-head')).toBeNull();
+    expect(localStorage.getItem('tresor.contacts.view')).toBe('list');
+  });
+
+  it('selects with the keyboard, ctrl- and shift-click, tags many at once and says who was left out', async () => {
+    const { mock, ids } = await seeded();
+    await as(mock, 'anna', async (b) => {
+      const req = await b.openRequest({ kind: 'restriction', person: ids.yilmaz, received: '2026-03-01', identity_check: null });
+      await b.restrictContact(ids.yilmaz, req.reference);
+    });
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(names()).toHaveLength(4));
+    const list = document.getElementById('contact-listbox')!;
+    expect(list.getAttribute('aria-multiselectable')).toBe('true');
+    list.focus();
+    // Space chooses the active row; Shift+↓ extends.
+    await fireEvent.keyDown(list, { key: ' ' });
+    await fireEvent.keyDown(list, { key: 'ArrowDown', shiftKey: true });
+    expect(screen.getByTestId('bulk-count').getAttribute('data-count')).toBe('2');
+    expect(rows().filter((r) => r.getAttribute('aria-selected') === 'true').map((r) => r.getAttribute('data-id'))).toEqual([ids.bauer, ids.kraus]);
+    // Ctrl-click takes one out, shift-click adds a range from there.
+    await fireEvent.click(rows()[1], { ctrlKey: true });
+    expect(screen.getByTestId('bulk-count').getAttribute('data-count')).toBe('1');
+    await fireEvent.click(rows()[3], { shiftKey: true });
+    expect(screen.getByTestId('bulk-count').getAttribute('data-count')).toBe('4');
+    // Escape clears the selection; the detail pane was never opened by these.
+    await fireEvent.keyDown(list, { key: 'Escape' });
+    expect(screen.queryByTestId('bulk-bar')).toBeNull();
+    expect(screen.queryByTestId('contact-detail')).toBeNull();
+
+    // Ctrl+A in a search selects every result.
+    await fireEvent.input(document.getElementById('search')!, { target: { value: 'muster' } });
+    await waitFor(() => expect(document.querySelector('.counts')?.textContent).toMatch(/4 results/));
+    list.focus();
+    await fireEvent.keyDown(list, { key: 'a', ctrlKey: true });
+    await waitFor(() => expect(screen.getByTestId('bulk-count').getAttribute('data-count')).toBe('4'));
+
+    await fireEvent.click(screen.getByTestId('bulk-tag'));
+    const panel = await screen.findByTestId('bulk-panel');
+    await fireEvent.click(within(panel).getByTestId('bulk-save'));
+    expect(within(panel).getByTestId('error-tags').textContent).toContain('at least one tag');
+    await fireEvent.input(document.getElementById('bk-tags')!, { target: { value: 'Katalog, messe' } });
+    await fireEvent.click(within(panel).getByTestId('bulk-save'));
+    const report = await within(panel).findByTestId('bulk-report');
+    expect(report.getAttribute('data-done')).toBe('3');
+    expect(report.getAttribute('data-skipped')).toBe('1');
+    const skipped = within(panel).getByTestId('bulk-skipped');
+    expect(skipped.textContent).toContain('Cem Yilmaz');
+    expect(skipped.querySelector('li')?.getAttribute('data-code')).toBe('restricted');
+
+    // The core has the tags; the list shows them.
+    // The window is signed in on this backend: ask it directly.
+    const bauer = await mock.searchContacts('Bauer', 5);
+    expect(bauer[0].tags).toEqual(['Messe', 'Katalog']);
+    await fireEvent.click(screen.getByTestId('view-table'));
+    await waitFor(() => expect(cell('Ben Kraus', 'tags')).toBe('Katalog, messe'));
+    expect(cell('Cem Yilmaz', 'tags')).toBe('vip');
+  });
+
+  it('makes a follow-up and a request for each selected', async () => {
+    const { mock, ids } = await seeded();
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(names()).toHaveLength(4));
+    await fireEvent.click(rows()[0].querySelector('[data-testid="row-check"]')!);
+    await fireEvent.click(rows()[3].querySelector('[data-testid="row-check"]')!);
+    expect(screen.getByTestId('bulk-count').getAttribute('data-count')).toBe('2');
+
+    await fireEvent.click(screen.getByTestId('bulk-followup'));
+    let panel = await screen.findByTestId('bulk-panel');
+    await fireEvent.input(document.getElementById('fu-what')!, { target: { value: 'Katalog schicken' } });
+    await fireEvent.click(within(panel).getByTestId('followup-save'));
+    let report = await within(panel).findByTestId('bulk-report');
+    expect(report.getAttribute('data-done')).toBe('2');
+    const made = await mock.listFollowups({ due_only: false, assignee: null, include_done: false, subject: null });
+    expect(made.map((f) => f.subject).sort()).toEqual([ids.bauer, ids.zorn].sort());
+
+    await fireEvent.click(screen.getByTestId('bulk-request'));
+    panel = await screen.findByTestId('bulk-panel');
+    expect(within(panel).queryByTestId('rq-person')).toBeNull();
+    // The test's vault lives on 2 March 2026; the form offers the real today.
+    await fireEvent.input(document.getElementById('rq-received')!, { target: { value: '2026-03-01' } });
+    await fireEvent.click(within(panel).getByTestId('request-save'));
+    report = await within(panel).findByTestId('bulk-report');
+    expect(report.getAttribute('data-done')).toBe('2');
+    expect(within(panel).getByTestId('bulk-requests').textContent).toMatch(/Anna Bauer REQ-[0-9A-F]{8}/);
+    const requests = await mock.listRequests();
+    expect(requests.map((r) => r.request.person).sort()).toEqual([ids.bauer, ids.zorn].sort());
+  });
+
+  it('offers a reader no bulk action, and the core refuses one anyway', async () => {
+    const { mock, ids } = await seeded();
+    await renderSignedIn(mock, 'otto');
+    await waitFor(() => expect(names()).toHaveLength(4));
+    await fireEvent.click(rows()[0], { ctrlKey: true });
+    expect(screen.getByTestId('bulk-count')).toBeTruthy();
+    expect(screen.queryByTestId('bulk-tag')).toBeNull();
+    expect(screen.queryByTestId('bulk-followup')).toBeNull();
+    expect(screen.queryByTestId('bulk-request')).toBeNull();
+    await expect(mock.bulkContacts([ids.bauer], { action: 'tag', add: ['x'], remove: [] })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
