@@ -161,6 +161,58 @@ fn main() {
     if runs("followups") {
         followups_due(tmp.path(), n);
     }
+    if runs("list") {
+        list_sorted(tmp.path(), n);
+    }
+}
+
+/// `list_sorted_{k}k_{column}`: a page of 200 people of the table view,
+/// sorted by each column, at the top and in the middle of the list (the
+/// page a scroll fetches), over `n` people on both stores.
+fn list_sorted(root: &Path, n: usize) {
+    use tresor_core::model::directory::{ListOrder, ListSort};
+    let people = people(n);
+    let mut stores = Vec::new();
+    for plain in [false, true] {
+        let dir = root.join(if plain {
+            "list-plain"
+        } else {
+            "list-encrypted"
+        });
+        let mut s = if plain {
+            Session::open_plain_baseline(&dir, clock()).expect("plain")
+        } else {
+            Session::create(&dir, "bench", PASS, KdfParams::FLOOR, clock())
+                .expect("create")
+                .0
+        };
+        s.add_people(&people, &mut |_, _| {}).expect("people");
+        s.checkpoint().expect("checkpoint");
+        stores.push(s);
+    }
+    for by in ListSort::ALL {
+        let mut times = [Vec::new(), Vec::new()];
+        for run in 0..10 {
+            // Alternating which store goes first, so neither always gets
+            // the warmer cache.
+            for k in [run % 2, 1 - run % 2] {
+                let started = Instant::now();
+                for (offset, descending) in [(0, false), (n / 2, true)] {
+                    let rows = stores[k]
+                        .list_sorted(ListOrder { by, descending }, offset, 200)
+                        .expect("page");
+                    assert_eq!(rows.len(), 200);
+                }
+                times[k].push(ms(started.elapsed()) / 2.0);
+            }
+        }
+        let [mut te, mut tp] = times;
+        line(
+            &format!("list_sorted_{}k_{by:?}", n / 1000).to_lowercase(),
+            median(&mut te),
+            median(&mut tp),
+        );
+    }
 }
 
 /// `followups_due_{k}k`: the user's follow-ups due today or overdue, over

@@ -76,7 +76,9 @@ impl DirectoryRow {
             return flip(name);
         }
         match (self.key(order.by), other.key(order.by)) {
-            (Some(a), Some(b)) => flip(a.cmp(b)).then(name),
+            // Descending is ascending reversed (ties by name Z to A), so
+            // one index serves both; the empty ones stay last, by name.
+            (Some(a), Some(b)) => flip(a.cmp(b).then(name)),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => name,
@@ -89,11 +91,11 @@ impl DirectoryRow {
 fn sort_column(by: ListSort) -> Option<&'static str> {
     match by {
         ListSort::Name => None,
-        ListSort::Company => Some("d.company_key"),
-        ListSort::City => Some("d.city_key"),
-        ListSort::Phone => Some("d.phone"),
-        ListSort::LastContact => Some("d.last_contact"),
-        ListSort::Tags => Some("d.tags_key"),
+        ListSort::Company => Some("company_key"),
+        ListSort::City => Some("city_key"),
+        ListSort::Phone => Some("phone"),
+        ListSort::LastContact => Some("last_contact"),
+        ListSort::Tags => Some("tags_key"),
     }
 }
 
@@ -108,7 +110,13 @@ impl Store {
     }
 
     /// A page of the directory in `order`: a column, then the name; empty
-    /// values of the column last in either direction.
+    /// values of the column last in either direction, by name.
+    ///
+    /// Each order has an index (kind, column, name, id), and the page's
+    /// row ids are found in it before any row is read, so a page deep in
+    /// the list skips index entries rather than decrypting rows. Those with
+    /// a value come from one range of the index (scanned backwards when
+    /// descending), the empty ones from another.
     pub fn list(
         &self,
         kind: RecordKind,
@@ -117,12 +125,59 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DirectoryRow>> {
         let dir = if order.descending { "DESC" } else { "ASC" };
-        let by = match sort_column(order.by) {
-            None => format!("d.sort_key {dir}, d.id {dir}"),
-            Some(col) => format!("{col} IS NULL, {col} {dir}, d.sort_key, d.id"),
+        let Some(col) = sort_column(order.by) else {
+            return self.page(
+                kind,
+                "",
+                &format!("sort_key {dir}, id {dir}"),
+                offset,
+                limit,
+            );
         };
+        let filled = format!("AND {col} IS NOT NULL");
+        let mut rows = self.page(
+            kind,
+            &filled,
+            &format!("{col} {dir}, sort_key {dir}, id {dir}"),
+            offset,
+            limit,
+        )?;
+        if rows.len() < limit {
+            let skip = if rows.is_empty() {
+                let with: i64 = self.conn.query_row(
+                    &format!("SELECT count(*) FROM directory WHERE kind = ?1 {filled}"),
+                    [kind.as_str()],
+                    |r| r.get(0),
+                )?;
+                offset.saturating_sub(usize::try_from(with).unwrap_or(usize::MAX))
+            } else {
+                0
+            };
+            rows.extend(self.page(
+                kind,
+                &format!("AND {col} IS NULL"),
+                "sort_key, id",
+                skip,
+                limit - rows.len(),
+            )?);
+        }
+        Ok(rows)
+    }
+
+    /// Rows of `kind` matching `filter`, in `order`, by ids found first.
+    fn page(
+        &self,
+        kind: RecordKind,
+        filter: &str,
+        order: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<DirectoryRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM directory d WHERE d.kind = ?1 ORDER BY {by} LIMIT ?2 OFFSET ?3"
+            "SELECT {COLUMNS} FROM directory d WHERE d.rid IN (
+                 SELECT rid FROM directory WHERE kind = ?1 {filter}
+                 ORDER BY {order} LIMIT ?2 OFFSET ?3)
+             ORDER BY {order}"
         ))?;
         let rows = stmt
             .query_map(
@@ -656,6 +711,50 @@ mod tests {
             Some("\"anna\"* \"m\"* \"or\"* \"x\"*")
         );
         assert_eq!(fts_query("\"*()"), None);
+    }
+
+    #[test]
+    fn every_order_of_the_list_is_read_from_its_index() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store =
+            Store::create(&dir.path().join("db"), &crate::crypto::Key32::random()).expect("db");
+        for by in ListSort::ALL {
+            let col = sort_column(by);
+            for descending in [false, true] {
+                let dir = if descending { "DESC" } else { "ASC" };
+                let (filter, order) = match col {
+                    None => (String::new(), format!("sort_key {dir}, id {dir}")),
+                    Some(c) => (
+                        format!("AND {c} IS NOT NULL"),
+                        format!("{c} {dir}, sort_key {dir}, id {dir}"),
+                    ),
+                };
+                let mut plans = vec![(filter, order)];
+                if let Some(c) = col {
+                    plans.push((format!("AND {c} IS NULL"), "sort_key, id".to_owned()));
+                }
+                for (filter, order) in plans {
+                    let sql = format!(
+                        "EXPLAIN QUERY PLAN SELECT rid FROM directory WHERE kind = 'person' \
+                         {filter} ORDER BY {order} LIMIT 200 OFFSET 50000"
+                    );
+                    let plan: Vec<String> = store
+                        .conn
+                        .prepare(&sql)
+                        .expect("plan")
+                        .query_map([], |r| r.get::<_, String>(3))
+                        .expect("rows")
+                        .collect::<rusqlite::Result<_>>()
+                        .expect("plan rows");
+                    let plan = plan.join("; ");
+                    assert!(
+                        plan.contains("COVERING INDEX directory_by_")
+                            && !plan.contains("TEMP B-TREE"),
+                        "{by:?} {dir} {filter}: {plan}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

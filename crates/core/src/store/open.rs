@@ -597,13 +597,18 @@ mod tests {
             store
                 .conn
                 .execute_batch(
-                    "ALTER TABLE directory DROP COLUMN company_key;
+                    "DROP INDEX directory_by_name; DROP INDEX directory_by_company;
+                     DROP INDEX directory_by_city; DROP INDEX directory_by_phone;
+                     DROP INDEX directory_by_last_contact; DROP INDEX directory_by_tags;
+                     CREATE INDEX directory_sort ON directory(kind, sort_key);
+                     ALTER TABLE directory DROP COLUMN company_key;
                      ALTER TABLE directory DROP COLUMN city;
                      ALTER TABLE directory DROP COLUMN city_key;
                      ALTER TABLE directory DROP COLUMN last_contact;
                      ALTER TABLE directory DROP COLUMN tags;
                      ALTER TABLE directory DROP COLUMN tags_key;
-                     DELETE FROM schema_migrations WHERE version = '20261204090000_directory_columns';",
+                     DELETE FROM schema_migrations WHERE version IN
+                         ('20261204090000_directory_columns', '20261204100000_directory_order_indexes');",
                 )
                 .expect("old schema");
         }

@@ -138,6 +138,27 @@ fn each_column_sorts_both_ways_with_the_empty_ones_last() {
         ["Cora Müller", "Anna Zander"]
     );
 
+    // Pages of any size put together are the whole list, also where
+    // those with a value end and the empty ones begin.
+    for by in ListSort::ALL {
+        for descending in [false, true] {
+            let whole = names(&s, by, descending);
+            for size in 1..=3 {
+                let mut paged = Vec::new();
+                loop {
+                    let page = s
+                        .list_sorted(ListOrder { by, descending }, paged.len(), size)
+                        .expect("page");
+                    if page.is_empty() {
+                        break;
+                    }
+                    paged.extend(page.into_iter().map(|r| r.display));
+                }
+                assert_eq!(paged, whole, "{by:?} descending={descending} by {size}");
+            }
+        }
+    }
+
     // A search lists its matches in the order the list would.
     let found: Vec<String> = s
         .search_sorted(
