@@ -412,6 +412,18 @@ impl Session {
     }
 
     fn encode_value(&self, record: Uuid, def: &FieldDef, value: Option<Value>) -> Result<OpValue> {
+        // Clearing a sealed field needs its key too: a role that may not
+        // read a note may not wipe it (every receiving laptop checks the
+        // same, `sync/admit.rs`).
+        if let Some(c) = def.category.compartment()
+            && self.keys.compartment(c).is_none()
+        {
+            return Err(Error::CompartmentLocked {
+                field: def.name.into(),
+                category: def.category.as_str().into(),
+                role: self.role.as_str().into(),
+            });
+        }
         let Some(value) = value else {
             return Ok(OpValue::Cleared);
         };

@@ -150,6 +150,14 @@ impl Session {
         self.store.rewrite_outbox_value(field, value)
     }
 
+    /// Test support, an attack: a patched program that moves every waiting
+    /// change of `from` to the field `to`, value and signature its own.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn patch_outbox_field(&mut self, from: &str, to: &str) -> Result<()> {
+        self.store.rename_outbox_field(from, to)
+    }
+
     /// Takes over keys changed on another laptop: `ring` is the team's
     /// keyring of a later generation. The signed-in user's keys are opened
     /// with their personal secret, and the local database is brought to

@@ -265,4 +265,15 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Test support: renames the field of every change of `from` in the
+    /// outbox (see `Session::patch_outbox_field`).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn rename_outbox_field(&mut self, from: &str, to: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE ops SET field = ?2 WHERE field = ?1 AND id IN (SELECT op FROM outbox)",
+            params![from, to],
+        )?;
+        Ok(())
+    }
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use crate::model::categories::RecordKind;
+use crate::model::categories::{self, RecordKind};
 use crate::model::consent::{DEFAULT_SOURCES, default_purposes};
 use crate::model::roles::{Action, Role, actions_for};
 use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
@@ -39,6 +39,8 @@ pub(super) struct Change<'a> {
     pub author: &'a str,
     pub kind: RecordKind,
     pub record: Uuid,
+    /// The field changed ([`CREATE_FIELD`] for a creation).
+    pub field: &'a str,
     pub value: Option<&'a OpValue>,
 }
 
@@ -50,6 +52,7 @@ impl<'a> Change<'a> {
             author: &op.author,
             kind: op.kind,
             record: op.record,
+            field: &op.field,
             value: (op.field != CREATE_FIELD).then_some(&op.value),
         }
     }
@@ -111,9 +114,10 @@ impl Gate {
             }
             Err(e) => return Err(e),
         };
-        if role.may_change(c.kind)
-            || written_by_any_program(c, self.has_suppression_key) && role.may(Action::ReadContacts)
-        {
+        if role.may_change(c.kind) {
+            return field_within_role(c, role);
+        }
+        if written_by_any_program(c, self.has_suppression_key) && role.may(Action::ReadContacts) {
             return Ok(());
         }
         let needs = actions_for(c.kind)
@@ -234,6 +238,59 @@ fn is_company_deletion(
         })
 }
 
+/// The kinds whose every field is one of the catalogue's, written by the
+/// session from the catalogue alone (`Session::field_ops`).
+const CATALOGUED: [RecordKind; 5] = [
+    RecordKind::Person,
+    RecordKind::Company,
+    RecordKind::Affiliation,
+    RecordKind::Interaction,
+    RecordKind::FollowUp,
+];
+
+/// Whether the field a change writes is one the record's kind has, in the
+/// form its category is kept in, and within the author's keys: a field of
+/// a compartment (notes, Art. 9 data, deals) is written, sealed under that
+/// compartment, or cleared only by a role that holds its key. No program
+/// writes such a field otherwise, so an open value there, junk bytes or a
+/// clearing by a role without the key is a patched program overwriting
+/// what it may not even read.
+fn field_within_role(c: &Change<'_>, role: Role) -> Result<(), String> {
+    let Some(value) = c.value else {
+        return Ok(());
+    };
+    if !CATALOGUED.contains(&c.kind) {
+        return Ok(());
+    }
+    let Some(def) = categories::field(c.kind, c.field) else {
+        return Err(format!(
+            "'{}' changed the field '{}', which a {} does not have",
+            c.author,
+            c.field,
+            c.kind.as_str()
+        ));
+    };
+    let fits = match (def.category.compartment(), value) {
+        (None, OpValue::Open(_) | OpValue::Cleared) => true,
+        (None, OpValue::Sealed { .. }) => false,
+        (Some(want), OpValue::Sealed { compartment, .. }) => {
+            *compartment == want && role.can_read(def.category)
+        }
+        (Some(_), OpValue::Cleared) => role.can_read(def.category),
+        (Some(_), OpValue::Open(_)) => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' ({role}) wrote the field '{}' ({}) in a form or with a key a {role} does not have",
+            c.author,
+            c.field,
+            def.category.as_str()
+        ))
+    }
+}
+
 /// Changes every laptop's program makes by itself, whoever is signed in:
 /// the default purposes and consent sources of a new vault (identical on
 /// every laptop), and the key suppression hashes are made with (created
@@ -261,6 +318,7 @@ fn written_by_any_program(c: &Change<'_>, has_suppression_key: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::categories::Compartment;
 
     fn gate() -> Gate {
         Gate::new(
@@ -284,8 +342,56 @@ mod tests {
             author,
             kind,
             record: Uuid::nil(),
+            field: CREATE_FIELD,
             value: None,
         }
+    }
+
+    #[test]
+    fn a_field_is_one_of_its_kind_in_its_form_and_within_the_authors_keys() {
+        let g = gate();
+        let open = OpValue::Open("\"x\"".into());
+        let sealed = |c| OpValue::Sealed {
+            compartment: c,
+            bytes: vec![1, 2, 3],
+        };
+        let notes = sealed(Compartment::Notes);
+        let special = sealed(Compartment::Special);
+        let write = |author: &'static str, kind, field: &'static str, value: &OpValue| {
+            let device = if author == "ada" { "a1" } else { "c1" };
+            let mut c = change(device, author, kind);
+            c.field = field;
+            g.change(
+                Some(device),
+                &Change {
+                    value: Some(value),
+                    ..c
+                },
+            )
+        };
+        // What an agent's program writes.
+        assert!(write("carl", RecordKind::Person, "tags", &open).is_ok());
+        assert!(write("carl", RecordKind::Person, "phones", &OpValue::Cleared).is_ok());
+        // A field no person has, an open value where notes are sealed,
+        // junk under a key the agent does not hold, clearing a note.
+        for (field, value) in [
+            ("nonsense", &open),
+            ("note", &open),
+            ("note", &notes),
+            ("note", &OpValue::Cleared),
+            ("special", &special),
+            ("tags", &notes),
+        ] {
+            let e = write("carl", RecordKind::Person, field, value).expect_err(field);
+            assert!(e.contains(field), "{e}");
+        }
+        // The admin holds the keys: sealed notes and Art. 9 data, cleared too.
+        assert!(write("ada", RecordKind::Person, "note", &notes).is_ok());
+        assert!(write("ada", RecordKind::Person, "special", &special).is_ok());
+        assert!(write("ada", RecordKind::Person, "note", &OpValue::Cleared).is_ok());
+        // Under the wrong compartment, or open, it is refused for her too.
+        assert!(write("ada", RecordKind::Person, "note", &special).is_err());
+        assert!(write("ada", RecordKind::Interaction, "text", &open).is_err());
     }
 
     #[test]
