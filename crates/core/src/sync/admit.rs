@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
-use crate::model::categories::{self, RecordKind};
+use crate::model::categories::{self, RecordKind, ValueType};
 use crate::model::consent::{DEFAULT_SOURCES, default_purposes};
 use crate::model::roles::{Action, Role, actions_for};
 use crate::ops::{CREATE_FIELD, Forget, Op, OpValue};
@@ -41,6 +41,8 @@ pub(super) struct Change<'a> {
     pub record: Uuid,
     /// The field changed ([`CREATE_FIELD`] for a creation).
     pub field: &'a str,
+    /// When it was made, by its author's clock (milliseconds since 1970).
+    pub wall_ms: u64,
     pub value: Option<&'a OpValue>,
 }
 
@@ -53,6 +55,7 @@ impl<'a> Change<'a> {
             kind: op.kind,
             record: op.record,
             field: &op.field,
+            wall_ms: op.hlc.wall_ms(),
             value: (op.field != CREATE_FIELD).then_some(&op.value),
         }
     }
@@ -279,16 +282,45 @@ fn field_within_role(c: &Change<'_>, role: Role) -> Result<(), String> {
         (Some(_), OpValue::Cleared) => role.can_read(def.category),
         (Some(_), OpValue::Open(_)) => false,
     };
-    if fits {
-        Ok(())
-    } else {
-        Err(format!(
+    if !fits {
+        return Err(format!(
             "'{}' ({role}) wrote the field '{}' ({}) in a form or with a key a {role} does not have",
             c.author,
             c.field,
             def.category.as_str()
-        ))
+        ));
     }
+    // A day or a moment later than the change itself (a day allowed for
+    // clocks that differ): a done follow-up or a contact dated in 2099
+    // would keep a person from every retention rule.
+    if matches!(def.value, ValueType::Date | ValueType::Timestamp)
+        && let OpValue::Open(json) = value
+        && let Some(when) = serde_json::from_str::<String>(json)
+            .ok()
+            .and_then(|s| moment_of(&s))
+        && when.timestamp_millis() > i64::try_from(c.wall_ms).unwrap_or(i64::MAX) + DAY_MS
+    {
+        return Err(format!(
+            "'{}' dated the field '{}' {when}, after the change was made",
+            c.author, c.field
+        ));
+    }
+    Ok(())
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The moment a date (its start, UTC) or a time names.
+fn moment_of(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
 }
 
 /// Changes every laptop's program makes by itself, whoever is signed in:
@@ -343,6 +375,7 @@ mod tests {
             kind,
             record: Uuid::nil(),
             field: CREATE_FIELD,
+            wall_ms: 1_780_000_000_000,
             value: None,
         }
     }
@@ -389,6 +422,34 @@ mod tests {
         assert!(write("ada", RecordKind::Person, "note", &notes).is_ok());
         assert!(write("ada", RecordKind::Person, "special", &special).is_ok());
         assert!(write("ada", RecordKind::Person, "note", &OpValue::Cleared).is_ok());
+        // A day or moment after the change was made (2026-05-28 here).
+        let day = |d: &str| OpValue::Open(format!("\"{d}\""));
+        assert!(
+            write(
+                "carl",
+                RecordKind::Person,
+                "last_contact",
+                &day("2026-05-28")
+            )
+            .is_ok()
+        );
+        assert!(
+            write(
+                "carl",
+                RecordKind::FollowUp,
+                "done_at",
+                &day("2026-05-28T12:00:00Z")
+            )
+            .is_ok()
+        );
+        for (kind, field, when) in [
+            (RecordKind::FollowUp, "done_at", "2099-01-01T00:00:00Z"),
+            (RecordKind::Interaction, "at", "2027-01-01T00:00:00+02:00"),
+            (RecordKind::Person, "last_contact", "2026-06-30"),
+        ] {
+            let e = write("ada", kind, field, &day(when)).expect_err(when);
+            assert!(e.contains("after the change was made"), "{e}");
+        }
         // Under the wrong compartment, or open, it is refused for her too.
         assert!(write("ada", RecordKind::Person, "note", &special).is_err());
         assert!(write("ada", RecordKind::Interaction, "text", &open).is_err());

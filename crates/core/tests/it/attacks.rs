@@ -525,7 +525,10 @@ fn an_agent_cannot_overwrite_notes_it_holds_no_key_to_nor_invent_fields() {
     let got = a.sync().expect("sync a");
     let said = format!("{:?}", got.problems);
     assert!(refused(&got) > 0, "{said}");
-    assert!(said.contains("2 changes") && said.contains("'note'"), "{said}");
+    assert!(
+        said.contains("2 changes") && said.contains("'note'"),
+        "{said}"
+    );
     assert_eq!(
         text(&a, p, "note").as_deref(),
         Some("Zahlt nur bar"),
@@ -538,4 +541,32 @@ fn an_agent_cannot_overwrite_notes_it_holds_no_key_to_nor_invent_fields() {
             .any(|h| h.field == "password"),
         "no invented field"
     );
+}
+
+#[test]
+fn a_follow_up_done_in_2099_keeps_no_one_from_the_retention_rules() {
+    let (_team, mut a, mut b, _c, p) = team();
+    let f = b
+        .add_followup(
+            p,
+            &tresor_core::model::followups::FollowUpInput {
+                what: "Rückruf".into(),
+                due: "today".into(),
+                time: None,
+                assignee: None,
+            },
+        )
+        .expect("follow-up");
+    b.complete_followup(f).expect("done");
+    // Carl's patched program dates it done in 2099, which would start the
+    // communication rule's period then.
+    b.patch_outbox_value("done_at", "\"2099-01-01T00:00:00Z\"")
+        .expect("patch");
+    b.sync().expect("sync b");
+    let got = a.sync().expect("sync a");
+    let said = format!("{:?}", got.problems);
+    assert!(said.contains("after the change was made"), "{said}");
+    let there = a.followups_of(p).expect("follow-ups");
+    assert_eq!(there.len(), 1, "the follow-up itself arrived");
+    assert!(there[0].done_at.is_none(), "but not the date in 2099");
 }
