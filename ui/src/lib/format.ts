@@ -30,7 +30,9 @@ export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** A date; a bare calendar day (`YYYY-MM-DD`) stays that day west of UTC too. */
 export function formatDate(iso: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return formatDay(iso);
   const d = parseTime(iso);
   if (!d) return iso;
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
