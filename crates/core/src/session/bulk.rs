@@ -83,22 +83,36 @@ impl Session {
                 identity_check,
             } => {
                 self.require(Action::HandleRequests)?;
-                for id in people {
-                    let input = NewRequest {
-                        kind: *kind,
-                        person: Some(id),
-                        received: *received,
-                        identity_check: identity_check.clone(),
-                    };
-                    match self.open_request(&input) {
-                        Ok(r) => {
-                            report.done.push(id);
-                            report.requests.push(r.reference);
-                        }
-                        Err(e @ Error::Invalid { .. }) => return Err(e),
-                        Err(e) => report.skip(id, &e),
-                    }
+                // All the requests or none: one transaction.
+                return self
+                    .in_batch(|s| s.requests_for_each(&people, *kind, *received, identity_check));
+            }
+        }
+        Ok(report)
+    }
+
+    fn requests_for_each(
+        &mut self,
+        people: &[RecordId],
+        kind: crate::model::requests::RequestKind,
+        received: chrono::NaiveDate,
+        identity_check: &Option<String>,
+    ) -> Result<BulkReport> {
+        let mut report = BulkReport::default();
+        for &id in people {
+            let input = NewRequest {
+                kind,
+                person: Some(id),
+                received,
+                identity_check: identity_check.clone(),
+            };
+            match self.open_request(&input) {
+                Ok(r) => {
+                    report.done.push(id);
+                    report.requests.push(r.reference);
                 }
+                Err(e @ Error::Invalid { .. }) => return Err(e),
+                Err(e) => report.skip(id, &e),
             }
         }
         Ok(report)

@@ -456,16 +456,20 @@ impl Session {
             self.require(Action::AddInteraction)?;
         }
         let owned = self.company_record(from)?.is_some();
-        self.store.apply(&moved.ops, &[])?;
         moved.removed.insert(0, from);
-        let records = moved.removed;
-        // A sole trader's company is the person's data: gone for good.
-        self.forget(if owned {
-            Forget::Records { records }
-        } else {
-            Forget::Companies { records }
+        let records = std::mem::take(&mut moved.removed);
+        // The move and the deletion in one transaction: never the people
+        // moved and the old company still there, or the reverse.
+        self.in_batch(|s| {
+            s.store.apply(&moved.ops, &[])?;
+            // A sole trader's company is the person's data: gone for good.
+            s.forget(if owned {
+                Forget::Records { records }
+            } else {
+                Forget::Companies { records }
+            })?;
+            s.persist_clock()
         })?;
-        self.persist_clock()?;
         Ok((moved.people, moved.followups))
     }
 }
