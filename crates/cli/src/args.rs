@@ -877,18 +877,8 @@ pub enum FollowUpCmd {
     Add {
         /// The person's or company's id.
         contact: Id,
-        /// What to do.
-        #[arg(long)]
-        what: String,
-        /// The day it is due: YYYY-MM-DD, `today` or `tomorrow`.
-        #[arg(long)]
-        due: String,
-        /// The time of that day (HH:MM).
-        #[arg(long)]
-        at: Option<String>,
-        /// The user it is for (default: you).
-        #[arg(long = "for", value_name = "USER")]
-        assignee: Option<String>,
+        #[command(flatten)]
+        followup: FollowUpArgs,
     },
     /// List open follow-ups by day.
     List {
@@ -1030,18 +1020,8 @@ pub enum BulkCmd {
     Followup {
         #[command(flatten)]
         selection: Selection,
-        /// What to do.
-        #[arg(long)]
-        what: String,
-        /// The day it is due: YYYY-MM-DD, `today` or `tomorrow`.
-        #[arg(long)]
-        due: String,
-        /// The time of that day (HH:MM).
-        #[arg(long)]
-        at: Option<String>,
-        /// The user it is for (default: you).
-        #[arg(long = "for", value_name = "USER")]
-        assignee: Option<String>,
+        #[command(flatten)]
+        followup: FollowUpArgs,
     },
     /// A data-subject request for each person.
     Request {
@@ -1057,4 +1037,32 @@ pub enum BulkCmd {
         #[arg(long)]
         identity_check: Option<String>,
     },
+}
+
+/// A follow-up as typed: what, when, for whom.
+#[derive(Args, Debug)]
+pub struct FollowUpArgs {
+    /// What to do.
+    #[arg(long)]
+    pub what: String,
+    /// The day it is due: YYYY-MM-DD, `today` or `tomorrow`.
+    #[arg(long)]
+    pub due: String,
+    /// The time of that day (HH:MM).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The user it is for (default: you).
+    #[arg(long = "for", value_name = "USER")]
+    pub assignee: Option<String>,
+}
+
+impl From<&FollowUpArgs> for tresor_core::model::followups::FollowUpInput {
+    fn from(a: &FollowUpArgs) -> Self {
+        tresor_core::model::followups::FollowUpInput {
+            what: a.what.clone(),
+            due: a.due.clone(),
+            time: a.at.clone(),
+            assignee: a.assignee.clone(),
+        }
+    }
 }

@@ -6,7 +6,6 @@ use serde_json::json;
 use tresor_core::Session;
 use tresor_core::model::bulk::{BulkAction, BulkReport};
 use tresor_core::model::contacts::RecordId;
-use tresor_core::model::followups::FollowUpInput;
 
 use crate::args::{BulkCmd, Cli, Selection};
 use crate::print::{Out, outln};
@@ -63,19 +62,11 @@ pub fn bulk(cli: &Cli, out: &Out, cmd: &BulkCmd) -> Res<()> {
         ),
         BulkCmd::Followup {
             selection,
-            what,
-            due,
-            at,
-            assignee,
+            followup,
         } => (
             selection,
             BulkAction::FollowUp {
-                followup: FollowUpInput {
-                    what: what.clone(),
-                    due: due.clone(),
-                    time: at.clone(),
-                    assignee: assignee.clone(),
-                },
+                followup: followup.into(),
             },
             "Follow-ups made",
         ),

@@ -1,7 +1,7 @@
 //! `tresor followup …`: follow-ups (Wiedervorlage).
 
 use serde_json::json;
-use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput, FollowUpState};
+use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpState};
 
 use crate::args::{Cli, FollowUpCmd};
 use crate::print::{Out, outln};
@@ -37,23 +37,9 @@ fn print_one(out: &Out, f: &FollowUp) {
 /// `tresor followup …`
 pub fn followup(cli: &Cli, out: &Out, cmd: &FollowUpCmd) -> Res<()> {
     match cmd {
-        FollowUpCmd::Add {
-            contact,
-            what,
-            due,
-            at,
-            assignee,
-        } => {
+        FollowUpCmd::Add { contact, followup } => {
             let mut s = open(cli)?;
-            let id = s.add_followup(
-                *contact,
-                &FollowUpInput {
-                    what: what.clone(),
-                    due: due.clone(),
-                    time: at.clone(),
-                    assignee: assignee.clone(),
-                },
-            )?;
+            let id = s.add_followup(*contact, &followup.into())?;
             out.id(id);
         }
         FollowUpCmd::List {

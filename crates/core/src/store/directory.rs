@@ -468,8 +468,8 @@ struct DirEntry<'a> {
     text: &'a str,
 }
 
-/// Writes a directory row and its search terms. Plain single-row INSERT
-/// and UPDATE on purpose: an upsert (or RETURNING) makes SQLite open a
+/// Writes a directory row and its search terms. Plain single-row DELETE
+/// and INSERT on purpose: an upsert (or RETURNING) makes SQLite open a
 /// statement savepoint, and FTS5 writes its pending terms out as a new
 /// segment at every savepoint, so a batch of people would become one tiny
 /// segment per person (and merges to match) instead of one at commit.
@@ -483,55 +483,36 @@ fn write_directory(tx: &Connection, e: &DirEntry<'_>) -> Result<()> {
         .prepare_cached("SELECT rid FROM directory WHERE id = ?1")?
         .query_row([&id], |r| r.get(0))
         .optional()?;
-    let rid = match old {
-        Some(rid) => {
-            tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
-                .execute([rid])?;
-            tx.prepare_cached(
-                "UPDATE directory SET display = ?2, sort_key = ?3, company = ?4, email = ?5, phone = ?6,
-                 company_key = ?7, city = ?8, city_key = ?9, last_contact = ?10, tags = ?11, tags_key = ?12
-                 WHERE rid = ?1",
-            )?
-            .execute(params![
-                rid,
-                e.display,
-                e.sort_key,
-                e.company,
-                e.email,
-                e.phone,
-                company_key,
-                e.city,
-                city_key,
-                e.last_contact,
-                tags,
-                tags_key
-            ])?;
-            rid
-        }
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO directory(id, kind, display, sort_key, company, email, phone,
-                 company_key, city, city_key, last_contact, tags, tags_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                id,
-                e.kind.as_str(),
-                e.display,
-                e.sort_key,
-                e.company,
-                e.email,
-                e.phone,
-                company_key,
-                e.city,
-                city_key,
-                e.last_contact,
-                tags,
-                tags_key
-            ])?;
-            tx.last_insert_rowid()
-        }
-    };
+    if let Some(rid) = old {
+        // Written again under the same row id, which the search terms and
+        // the list's indexes name.
+        tx.prepare_cached("DELETE FROM directory_fts WHERE rowid = ?1")?
+            .execute([rid])?;
+        tx.prepare_cached("DELETE FROM directory WHERE rid = ?1")?
+            .execute([rid])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO directory(rid, id, kind, display, sort_key, company, email, phone,
+         company_key, city, city_key, last_contact, tags, tags_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        old,
+        id,
+        e.kind.as_str(),
+        e.display,
+        e.sort_key,
+        e.company,
+        e.email,
+        e.phone,
+        company_key,
+        e.city,
+        city_key,
+        e.last_contact,
+        tags,
+        tags_key
+    ])?;
+    let rid = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO directory_fts(rowid, text) VALUES (?1, ?2)")?
         .execute(params![rid, fold(e.text)])?;
     // The follow-ups' lists show the name as the directory does.

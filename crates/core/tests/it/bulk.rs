@@ -9,9 +9,9 @@ use tresor_core::model::contacts::{FieldInput, FieldValue, PersonInput, RecordId
 use tresor_core::model::followups::{FollowUpFilter, FollowUpInput};
 use tresor_core::model::requests::{NewRequest, RequestKind};
 use tresor_core::model::roles::Role;
-use tresor_core::{ErrorCode, Session, sync};
+use tresor_core::{ErrorCode, Session};
 
-use crate::clocked::{at, vault_at};
+use crate::clocked::{at, second_laptop, vault_at};
 
 fn person(s: &mut Session, name: &str, tags: &[&str]) -> RecordId {
     let mut input = PersonInput::default().with_name(name);
@@ -226,18 +226,7 @@ fn a_bulk_tagging_arrives_on_the_other_laptop() {
     let (_t, clock, mut a) = vault_at(at(2026, 12, 3));
     let anna = person(&mut a, "Anna Bauer", &[]);
     let ben = person(&mut a, "Ben Kraus", &[]);
-    a.sync_setup(&tmp.path().join("shared")).expect("sync");
-    a.add_user("eve", Role::Sales, b"eve passphrase two")
-        .expect("eve");
-    a.sync().expect("first sync");
-    let (mut b, _) = sync::join(
-        &tmp.path().join("shared"),
-        &tmp.path().join("b").join("vault"),
-        "eve",
-        b"eve passphrase two",
-        clock,
-    )
-    .expect("join");
+    let mut b = second_laptop(tmp.path(), &mut a, clock, "eve", Role::Sales);
     a.bulk(&[anna, ben], &tag(&["Newsletter"], &[]))
         .expect("tag");
     a.sync().expect("sync a");

@@ -31,3 +31,27 @@ pub fn vault_at(t: DateTime<Utc>) -> (tempfile::TempDir, Arc<FixedClock>, Sessio
     .expect("create");
     (tmp, clock, s)
 }
+
+/// A second laptop for `a`'s vault on the same clock: `a` shares through a
+/// folder in `tmp`, adds `user` with `role`, and the new laptop joins as them.
+pub fn second_laptop(
+    tmp: &std::path::Path,
+    a: &mut Session,
+    clock: Arc<FixedClock>,
+    user: &str,
+    role: tresor_core::model::roles::Role,
+) -> Session {
+    let pass = format!("{user} passphrase two");
+    a.sync_setup(&tmp.join("shared")).expect("setup");
+    a.add_user(user, role, pass.as_bytes()).expect("user");
+    a.sync().expect("first sync");
+    tresor_core::sync::join(
+        &tmp.join("shared"),
+        &tmp.join("b").join("vault"),
+        user,
+        pass.as_bytes(),
+        clock,
+    )
+    .expect("join")
+    .0
+}

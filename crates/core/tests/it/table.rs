@@ -7,9 +7,8 @@ use tresor_core::Session;
 use tresor_core::model::contacts::{FieldInput, InteractionInput, PersonInput};
 use tresor_core::model::directory::{ListOrder, ListSort};
 use tresor_core::model::roles::Role;
-use tresor_core::sync;
 
-use crate::clocked::{at, vault_at};
+use crate::clocked::{at, second_laptop, vault_at};
 
 fn person(s: &mut Session, name: &str, more: &[(&str, FieldInput)]) -> uuid::Uuid {
     let mut input = PersonInput::default().with_name(name);
@@ -226,18 +225,7 @@ fn the_last_contact_follows_interactions_made_here_and_elsewhere() {
     );
 
     // An interaction recorded on another laptop moves it when it arrives.
-    a.sync_setup(&tmp.path().join("shared")).expect("setup");
-    a.add_user("eve", Role::Agent, b"eve passphrase two")
-        .expect("eve");
-    a.sync().expect("sync a");
-    let (mut b, _) = sync::join(
-        &tmp.path().join("shared"),
-        &tmp.path().join("b").join("vault"),
-        "eve",
-        b"eve passphrase two",
-        clock,
-    )
-    .expect("join");
+    let mut b = second_laptop(tmp.path(), &mut a, clock, "eve", Role::Agent);
     b.add_interaction(
         early,
         &InteractionInput {
