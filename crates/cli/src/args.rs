@@ -151,6 +151,9 @@ pub enum Command {
     /// One action on many people: given by id, or all results of a search.
     #[command(subcommand)]
     Bulk(BulkCmd),
+    /// Bring people in from CSV files (Excel, Outlook, Google, Thunderbird);
+    /// `import list` shows the imports, `import undo BATCH` takes one back.
+    Import(ImportArgs),
     /// Proof of erasure.
     #[command(subcommand)]
     Erasure(ErasureCmd),
@@ -1065,4 +1068,49 @@ impl From<&FollowUpArgs> for tresor_core::model::followups::FollowUpInput {
             assignee: a.assignee.clone(),
         }
     }
+}
+
+/// `tresor import FILE…`, or `import list` / `import undo BATCH`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ImportCmd>,
+    /// The files (CSV; the encoding and the delimiter are found).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// A mapping for columns Tresor does not know:
+    /// `{"columns": {"Kunde": "name", "Nr": null}}`.
+    #[arg(long, value_name = "FILE.json")]
+    pub mapping: Option<PathBuf>,
+    /// The encoding, when detection is wrong (UTF-8, windows-1252, ISO-8859-1, UTF-16LE).
+    #[arg(long, value_name = "E")]
+    pub encoding: Option<String>,
+    /// The delimiter, when detection is wrong (`;`, `,`, `tab`, `|`).
+    #[arg(long, value_name = "D")]
+    pub delimiter: Option<String>,
+    /// The purpose the people are kept for (one that needs no consent).
+    #[arg(long, value_name = "P")]
+    pub purpose: Option<String>,
+    /// Where the data came from, when not the file's name ("Messe Köln 2026").
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// A row that matches a person already there: leave it out, merge it in, or add it anyway.
+    #[arg(long, value_enum, default_value = "skip")]
+    pub on_duplicate: tresor_core::model::import::OnDuplicate,
+    /// Read and match, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Every import: when, who, which files, how many people.
+    List,
+    /// Take an import back: the people it created are erased, what it
+    /// merged is set back (refused when they were changed since).
+    Undo {
+        /// The batch id `import` printed.
+        batch: uuid::Uuid,
+    },
 }

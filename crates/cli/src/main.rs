@@ -8,6 +8,7 @@ mod bulk_cmd;
 mod company_cmd;
 mod consent_cmd;
 mod followup_cmd;
+mod import_cmd;
 mod print;
 mod request_cmd;
 mod retention_cmd;
@@ -193,6 +194,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Company(cmd) => company_cmd::company(cli, out, cmd),
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
         Command::Bulk(cmd) => bulk_cmd::bulk(cli, out, cmd),
+        Command::Import(args) => import_cmd::import(cli, out, args),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),
         Command::Sync(args) => sync_cmd::sync(cli, out, args),

@@ -224,7 +224,7 @@ fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
 }
 
 fn ascii(s: &str) -> String {
-    crate::store::fold(s)
+    crate::model::directory::fold(s)
         .replace('ı', "i")
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })

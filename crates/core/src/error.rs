@@ -156,6 +156,9 @@ pub enum Error {
         "the database reported an error ({0}); try again, and run `tresor doctor` if it persists"
     )]
     Store(String),
+    /// The user cancelled a long piece of work before it was written.
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
 }
 
 impl Error {
@@ -183,6 +186,7 @@ impl Error {
             Error::SyncNotSetUp => ErrorCode::SyncNotSetUp,
             Error::SyncFolder { .. } => ErrorCode::SyncFolder,
             Error::Store(_) => ErrorCode::Store,
+            Error::Cancelled => ErrorCode::Cancelled,
         }
     }
 
@@ -275,11 +279,13 @@ pub enum ErrorCode {
     SyncFolder,
     /// [`Error::Store`].
     Store,
+    /// [`Error::Cancelled`].
+    Cancelled,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::WrongPassphrase,
         ErrorCode::KdfBelowFloor,
         ErrorCode::KdfAboveCeiling,
@@ -301,6 +307,7 @@ impl ErrorCode {
         ErrorCode::SyncNotSetUp,
         ErrorCode::SyncFolder,
         ErrorCode::Store,
+        ErrorCode::Cancelled,
     ];
 
     /// The code as text, the same as its JSON form.
@@ -327,6 +334,7 @@ impl ErrorCode {
             ErrorCode::SyncNotSetUp => "sync_not_set_up",
             ErrorCode::SyncFolder => "sync_folder",
             ErrorCode::Store => "store",
+            ErrorCode::Cancelled => "cancelled",
         }
     }
 }

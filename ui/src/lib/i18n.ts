@@ -338,6 +338,7 @@ const en = {
   'err.code.last_admin': 'The vault needs at least one administrator.',
   'err.code.io': 'The vault folder could not be read or written.',
   'err.code.store': 'The database reported an error.',
+  'err.code.cancelled': 'Cancelled; nothing was changed.',
   'err.code.locked': 'The vault is locked.',
   'err.code.unknown': 'Something went wrong: {message}',
 
@@ -364,6 +365,7 @@ const en = {
   'kind.deletion_log': 'Deletion log entry',
   'kind.rectification': 'Rectification',
   'kind.follow_up': 'Follow-up',
+  'kind.import_batch': 'Import',
   'nav.retention': 'Retention',
   'if.keep': 'Kept by law as',
   'if.keep_none': 'nothing to keep',
@@ -1338,6 +1340,7 @@ const de: Record<Key, string> = {
   'err.code.last_admin': 'Der Tresor braucht mindestens eine Administration.',
   'err.code.io': 'Der Tresor-Ordner konnte nicht gelesen oder geschrieben werden.',
   'err.code.store': 'Die Datenbank hat einen Fehler gemeldet.',
+  'err.code.cancelled': 'Abgebrochen; nichts wurde geändert.',
   'err.code.locked': 'Der Tresor ist gesperrt.',
   'err.code.unknown': 'Etwas ist schiefgegangen: {message}',
 
@@ -1364,6 +1367,7 @@ const de: Record<Key, string> = {
   'kind.deletion_log': 'Löschprotokoll-Eintrag',
   'kind.rectification': 'Berichtigung',
   'kind.follow_up': 'Wiedervorlage',
+  'kind.import_batch': 'Import',
   'nav.retention': 'Aufbewahrung',
   'if.keep': 'Aufbewahrungspflichtig als',
   'if.keep_none': 'keine Aufbewahrungspflicht',

@@ -5,6 +5,7 @@ mod bulk;
 mod companies;
 mod consent;
 mod followups;
+mod import;
 mod requests;
 mod retention;
 mod story;

@@ -51,6 +51,8 @@ pub enum RecordKind {
     Rectification,
     /// A follow-up (Wiedervorlage) on a person or a company.
     FollowUp,
+    /// An import: who brought which files in, what it created and merged.
+    ImportBatch,
 }
 
 impl RecordKind {
@@ -76,6 +78,7 @@ impl RecordKind {
             RecordKind::DeletionLog => "deletion_log",
             RecordKind::Rectification => "rectification",
             RecordKind::FollowUp => "follow_up",
+            RecordKind::ImportBatch => "import_batch",
         }
     }
 
@@ -101,6 +104,7 @@ impl RecordKind {
             Self::DeletionLog,
             Self::Rectification,
             Self::FollowUp,
+            Self::ImportBatch,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -528,6 +532,14 @@ pub const FIELDS: &[FieldDef] = &[
         ValueType::Date,
         "Letzter Kontakt",
         "Last contact"
+    ),
+    field!(
+        Person,
+        "source",
+        Identity,
+        ValueType::Text,
+        "Herkunft der Daten",
+        "Source of the data"
     ),
     field!(Person, "note", Notes, ValueType::LongText, "Notiz", "Note"),
     field!(

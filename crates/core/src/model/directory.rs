@@ -59,7 +59,17 @@ pub struct ListOrder {
 /// when nothing is left.
 pub fn city_of(address: &str) -> Option<String> {
     let line = address.lines().map(str::trim).rfind(|l| !l.is_empty())?;
-    let part = line.rsplit(',').next().unwrap_or(line).trim();
+    // The part with the postcode; a country after it is not the city.
+    let starts_with_code = |p: &&str| {
+        p.split_whitespace()
+            .next()
+            .is_some_and(|w| w.chars().any(|c| c.is_ascii_digit()))
+    };
+    let part = line
+        .rsplit(',')
+        .find(starts_with_code)
+        .unwrap_or_else(|| line.rsplit(',').next().unwrap_or(line))
+        .trim();
     let mut words = part.split_whitespace().peekable();
     if words
         .peek()
@@ -82,6 +92,25 @@ pub fn last_contact_day(
     recorded.max(latest)
 }
 
+/// Lower case, umlauts and accents folded: how names sort and compare.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' | 'á' | 'à' | 'â' | 'å' | 'ã' => out.push('a'),
+            'ö' | 'ó' | 'ò' | 'ô' | 'ø' | 'õ' => out.push('o'),
+            'ü' | 'ú' | 'ù' | 'û' => out.push('u'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'í' | 'ì' | 'î' | 'ï' => out.push('i'),
+            'ç' => out.push('c'),
+            'ñ' => out.push('n'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +130,10 @@ mod tests {
             Some("Frankfurt am Main")
         );
         assert_eq!(city_of("Wien").as_deref(), Some("Wien"));
+        assert_eq!(
+            city_of("Ring 1\n1010 Wien, Österreich").as_deref(),
+            Some("Wien")
+        );
         assert_eq!(city_of("12345"), None);
         assert_eq!(city_of("  \n "), None);
     }

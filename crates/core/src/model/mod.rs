@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod directory;
 pub mod due;
 pub mod followups;
+pub mod import;
 pub mod mail;
 pub mod package;
 pub mod register;

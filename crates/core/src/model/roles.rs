@@ -205,7 +205,8 @@ pub fn actions_for(kind: RecordKind) -> &'static [Action] {
         RecordKind::Person
         | RecordKind::Company
         | RecordKind::Affiliation
-        | RecordKind::Rectification => &[WriteContacts],
+        | RecordKind::Rectification
+        | RecordKind::ImportBatch => &[WriteContacts],
         // Whoever records interactions keeps the follow-ups that come of them.
         RecordKind::Interaction | RecordKind::FollowUp => &[AddInteraction],
         RecordKind::Purpose | RecordKind::RegisterVersion => &[ManagePurposes],

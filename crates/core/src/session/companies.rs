@@ -125,7 +125,7 @@ impl Session {
                 Some(made.to_datetime()),
             ));
         }
-        people.sort_by_key(|p| crate::store::fold(&p.display));
+        people.sort_by_key(|p| crate::model::directory::fold(&p.display));
         let mut activity = Vec::new();
         for p in &people {
             for i in self
@@ -161,7 +161,7 @@ impl Session {
                 people.push(self.store.display_name(p)?.unwrap_or_default());
             }
         }
-        people.sort_by_key(|d| crate::store::fold(d));
+        people.sort_by_key(|d| crate::model::directory::fold(d));
         Ok(CompanyDeletion {
             company: id,
             name: self.open_text(id, "name")?.unwrap_or_default(),

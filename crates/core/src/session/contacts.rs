@@ -19,7 +19,7 @@ use crate::store::DirectoryRow;
 
 /// Every value typed for one field (the addresses checked against the
 /// suppression list).
-fn values_of(changes: &[(String, FieldInput)], name: &str) -> Vec<String> {
+pub(super) fn values_of(changes: &[(String, FieldInput)], name: &str) -> Vec<String> {
     changes
         .iter()
         .filter(|(f, _)| f == name)
@@ -63,7 +63,7 @@ impl Session {
         self.edit(id, &inputs)
     }
 
-    fn person_ops(
+    pub(super) fn person_ops(
         &mut self,
         input: &PersonInput,
         companies: &mut HashMap<String, Uuid>,

@@ -85,7 +85,7 @@ const NEEDED_FOR_KEPT: &[&str] = &[
 ];
 
 /// Record kinds that belong to a person and go with them.
-const SUBJECT_KINDS: &[RecordKind] = &[
+pub(super) const SUBJECT_KINDS: &[RecordKind] = &[
     // A sole trader's company: the person's data (`model/companies.rs`).
     RecordKind::Company,
     RecordKind::Affiliation,

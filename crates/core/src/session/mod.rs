@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod erasure;
 pub mod export;
 pub mod followups;
+pub mod import;
 pub mod mail;
 pub mod mailing;
 pub mod open;

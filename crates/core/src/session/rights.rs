@@ -83,6 +83,20 @@ pub(crate) fn strings(value: &FieldValue) -> Vec<String> {
     }
 }
 
+/// Suppressed addresses as keyed hashes, with the key to compare by.
+pub(crate) struct SuppressedSet {
+    key: Key32,
+    hashes: std::collections::HashSet<String>,
+}
+
+impl SuppressedSet {
+    /// Whether an email or a phone number is suppressed.
+    pub(crate) fn holds(&self, kind: &str, value: &str) -> bool {
+        self.hashes
+            .contains(&Session::address_hash(&self.key, kind, value))
+    }
+}
+
 impl Session {
     /// The random key suppression hashes are made with (created once).
     fn suppression_key(&mut self) -> Result<Key32> {
@@ -109,6 +123,29 @@ impl Session {
         self.store.apply(&ops, &[])?;
         self.persist_clock()?;
         Ok(key)
+    }
+
+    /// The suppressed addresses, loaded once for many checks (an
+    /// import): none when nothing is suppressed.
+    pub(crate) fn suppressed_set(&mut self) -> Result<Option<SuppressedSet>> {
+        let list = self.suppressions()?;
+        let allowed: std::collections::HashSet<&str> = list
+            .iter()
+            .filter(|s| s.override_reason.is_some())
+            .map(|s| s.hash.as_str())
+            .collect();
+        let hashes: std::collections::HashSet<String> = list
+            .iter()
+            .filter(|s| s.override_reason.is_none() && !allowed.contains(s.hash.as_str()))
+            .map(|s| s.hash.clone())
+            .collect();
+        if hashes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(SuppressedSet {
+            key: self.suppression_key()?,
+            hashes,
+        }))
     }
 
     fn address_hash(key: &Key32, kind: &str, value: &str) -> String {

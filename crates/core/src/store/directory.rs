@@ -13,7 +13,7 @@ use super::handle::Store;
 use super::rows::record_in;
 use crate::error::Result;
 use crate::model::categories::RecordKind;
-use crate::model::directory::{ListOrder, ListSort, city_of, last_contact_day};
+use crate::model::directory::{ListOrder, ListSort, city_of, fold, last_contact_day};
 
 /// The columns a directory row is read from, in `row_to_directory`'s order.
 const COLUMNS: &str = "d.id, d.kind, d.display, d.company, d.email, d.phone, d.sort_key, \
@@ -329,25 +329,6 @@ fn all<'a>(fields: &'a [(String, Vec<String>)], name: &'a str) -> impl Iterator<
         .flat_map(|(_, v)| v.iter())
 }
 
-/// Lower-case, umlauts and accents folded, for sorting.
-pub(crate) fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ä' | 'á' | 'à' | 'â' | 'å' | 'ã' => out.push('a'),
-            'ö' | 'ó' | 'ò' | 'ô' | 'ø' | 'õ' => out.push('o'),
-            'ü' | 'ú' | 'ù' | 'û' => out.push('u'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'í' | 'ì' | 'î' | 'ï' => out.push('i'),
-            'ç' => out.push('c'),
-            'ñ' => out.push('n'),
-            'ß' => out.push_str("ss"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Digits of a phone number, plus the national form of a `+CC` number
 /// (`+49 171 …` is also found as `0171…`).
 fn phone_terms(s: &str) -> String {
@@ -437,6 +418,7 @@ pub(super) fn reindex(tx: &Connection, id: Uuid) -> Result<()> {
             subject.map_or(Ok(()), |p| index_person(tx, p))
         }
         RecordKind::Purpose
+        | RecordKind::ImportBatch
         | RecordKind::Consent
         | RecordKind::Setting
         | RecordKind::Disclosure

@@ -27,7 +27,6 @@ mod records;
 mod rows;
 
 pub use directory::DirectoryRow;
-pub(crate) use directory::fold;
 pub use followups::{FollowUpQuery, FollowUpRow};
 pub use handle::Store;
 pub use open::PageFindings;

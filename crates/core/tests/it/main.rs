@@ -7,6 +7,7 @@ mod clocked;
 mod consent;
 mod erasure_files;
 mod followups;
+mod import;
 mod op_order;
 mod report_snapshots;
 mod retention;

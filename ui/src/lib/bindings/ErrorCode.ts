@@ -6,4 +6,4 @@
  * scripts match on (never the message). Serialised as the snake_case
  * name, e.g. `wrong_passphrase`; a code never changes once shipped.
  */
-export type ErrorCode = "wrong_passphrase" | "kdf_below_floor" | "kdf_above_ceiling" | "keyring_damaged" | "role_not_signed" | "database_damaged" | "vault_exists" | "vault_not_found" | "forbidden" | "compartment_locked" | "not_found" | "invalid" | "user_exists" | "last_admin" | "io" | "mail" | "suppressed" | "restricted" | "sync_not_set_up" | "sync_folder" | "store";
+export type ErrorCode = "wrong_passphrase" | "kdf_below_floor" | "kdf_above_ceiling" | "keyring_damaged" | "role_not_signed" | "database_damaged" | "vault_exists" | "vault_not_found" | "forbidden" | "compartment_locked" | "not_found" | "invalid" | "user_exists" | "last_admin" | "io" | "mail" | "suppressed" | "restricted" | "sync_not_set_up" | "sync_folder" | "store" | "cancelled";

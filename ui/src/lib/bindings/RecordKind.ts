@@ -3,4 +3,4 @@
 /**
  * The kinds of record the vault holds.
  */
-export type RecordKind = "person" | "company" | "affiliation" | "interaction" | "purpose" | "consent" | "setting" | "disclosure" | "register_version" | "request" | "restriction" | "suppression" | "package_release" | "hold" | "pending_erasure" | "retention_rule" | "deletion_log" | "rectification" | "follow_up";
+export type RecordKind = "person" | "company" | "affiliation" | "interaction" | "purpose" | "consent" | "setting" | "disclosure" | "register_version" | "request" | "restriction" | "suppression" | "package_release" | "hold" | "pending_erasure" | "retention_rule" | "deletion_log" | "rectification" | "follow_up" | "import_batch";

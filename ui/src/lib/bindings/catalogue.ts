@@ -35,6 +35,7 @@ export const PERSON_FIELDS: readonly CatalogueField[] = [
   { name: "phones", category: "contact_details", shape: 'list', choices: [], label_de: "Telefon", label_en: "Phone" },
   { name: "addresses", category: "contact_details", shape: 'addresses', choices: [], label_de: "Anschrift", label_en: "Postal address" },
   { name: "tags", category: "segmentation", shape: 'list', choices: [], label_de: "Schlagwörter", label_en: "Tags" },
+  { name: "source", category: "identity", shape: 'text', choices: [], label_de: "Herkunft der Daten", label_en: "Source of the data" },
   { name: "note", category: "notes", shape: 'long', choices: [], label_de: "Notiz", label_en: "Note" },
   { name: "special", category: "special", shape: 'long', choices: [], label_de: "Besondere Kategorien (Art. 9)", label_en: "Special categories (Art. 9)" },
   { name: "deal_stage", category: "deal", shape: 'text', choices: [], label_de: "Verkaufsphase", label_en: "Deal stage" },

@@ -1,0 +1,158 @@
+//! `tresor import …`: files in, the report out (per file what was read,
+//! imported, merged, left out, refused, and every bad row by its line),
+//! the batch id to undo it by; `import list` and `import undo`.
+
+use serde_json::json;
+use tresor_core::model::import::columns::Mapping;
+use tresor_core::model::import::{ImportOptions, ImportReport};
+
+use crate::args::{Cli, ImportArgs, ImportCmd};
+use crate::print::{Out, errln, outln};
+use crate::{Failure, Res, open};
+
+fn delimiter(d: &str) -> Res<u8> {
+    match d {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        d if d.len() == 1 && d.is_ascii() => Ok(d.as_bytes()[0]),
+        d => Err(Failure::Usage(format!(
+            "'{d}' is not a delimiter: give one character (; , |) or `tab`"
+        ))),
+    }
+}
+
+fn print(out: &Out, r: &ImportReport) {
+    if out.json {
+        outln!("{}", json!(r));
+        return;
+    }
+    for f in &r.files {
+        if let Some(why) = &f.refused {
+            outln!("{}: not imported: {why}", f.file);
+            continue;
+        }
+        let looks = f
+            .reading
+            .looks_like
+            .as_deref()
+            .map(|l| format!(", looks like {l}"))
+            .unwrap_or_default();
+        outln!(
+            "{}: CSV, {}, delimiter '{}'{looks}",
+            f.file,
+            f.reading.encoding,
+            f.reading.delimiter.as_deref().unwrap_or(",")
+        );
+        let left_out: Vec<&str> = f
+            .reading
+            .columns
+            .iter()
+            .filter(|(_, t)| t.is_none())
+            .map(|(h, _)| h.as_str())
+            .collect();
+        if !left_out.is_empty() {
+            outln!("  columns not imported: {}", left_out.join(", "));
+        }
+        outln!(
+            "  read {}, imported {}, merged {}, duplicates left out {}, refused as suppressed {}, bad rows {}",
+            f.read,
+            f.imported,
+            f.merged,
+            f.duplicates,
+            f.suppressed,
+            f.problems.len() - f.suppressed as usize
+        );
+        for p in &f.problems {
+            outln!("  line {}: {}", p.line, p.reason);
+        }
+        for n in &f.notes {
+            outln!("  note, line {}: {}", n.line, n.reason);
+        }
+    }
+    match r.batch {
+        Some(b) => outln!("Batch {b}: take it back with `tresor import undo {b}`."),
+        None => outln!("Dry run: nothing was written."),
+    }
+}
+
+/// `tresor import …`
+pub fn import(cli: &Cli, out: &Out, args: &ImportArgs) -> Res<()> {
+    match &args.cmd {
+        Some(ImportCmd::List) => return list(cli, out),
+        Some(ImportCmd::Undo { batch }) => {
+            let mut s = open(cli)?;
+            let r = s.undo_import(*batch)?;
+            if out.json {
+                outln!("{}", json!(r));
+            } else {
+                outln!(
+                    "Import {batch} undone: {} people erased, {} set back.",
+                    r.erased,
+                    r.reverted
+                );
+            }
+            return Ok(());
+        }
+        None => {}
+    }
+    let mapping = match &args.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+            Some(Mapping::from_json(&text)?)
+        }
+        None => None,
+    };
+    let options = ImportOptions {
+        encoding: args.encoding.clone(),
+        delimiter: args.delimiter.as_deref().map(delimiter).transpose()?,
+        mapping,
+        purpose: args.purpose.clone(),
+        source: args.source.clone(),
+        on_duplicate: args.on_duplicate,
+        dry_run: args.dry_run,
+    };
+    let mut s = open(cli)?;
+    let files: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
+    let report = s.import_files(&files, &options, &mut |p| {
+        if !out.json && p.total >= 10_000 && (p.done.is_multiple_of(10_000) || p.done == p.total) {
+            errln!(
+                "  file {} of {}: {} / {}",
+                p.file + 1,
+                p.files,
+                p.done,
+                p.total
+            );
+        }
+        true
+    })?;
+    print(out, &report);
+    Ok(())
+}
+
+fn list(cli: &Cli, out: &Out) -> Res<()> {
+    let s = open(cli)?;
+    let batches = s.import_batches()?;
+    if out.json {
+        outln!("{}", json!(batches));
+        return Ok(());
+    }
+    if batches.is_empty() {
+        outln!("No imports yet.");
+    }
+    for b in batches {
+        let undone = b
+            .undone
+            .map(|(at, by)| format!("  (undone {} by {by})", at.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default();
+        outln!(
+            "{}  {}  {}  {}: {} created, {} merged{undone}",
+            b.id,
+            b.at.format("%Y-%m-%d %H:%M"),
+            b.by,
+            b.files.join(", "),
+            b.created.len(),
+            b.merged.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,560 @@
+//! CSV files to rows of people, with the `csv` crate: the delimiter found
+//! from the first rows (or Excel's `sep=` line), each header's meaning from
+//! `columns`, Google's ` ::: ` between several values with `* ` marking the
+//! primary one, Outlook's split addresses put together, and every row that
+//! cannot be a person reported with its line, never the file dropped.
+
+use chrono::NaiveDate;
+
+use super::columns::{self, Mapping, Part, Slot, Target};
+use super::{FileReading, Row, RowProblem};
+use crate::error::{Error, Result};
+use crate::model::contacts::{FieldInput, PersonInput, validate_email, validate_phone};
+
+/// The delimiters tried, most likely first for German files.
+const CANDIDATES: &[u8] = b";,\t|";
+
+/// How many rows the delimiter is judged on.
+const SAMPLE_ROWS: usize = 50;
+
+/// The most columns a row may have; a wider file is refused.
+pub const MAX_COLUMNS: usize = 2000;
+
+/// Excel's first line `sep=;`, naming the delimiter.
+fn excel_sep(text: &str) -> Option<(u8, usize)> {
+    let first = text.lines().next()?;
+    let rest = first.trim_end().strip_prefix("sep=")?;
+    let [d] = rest.as_bytes() else { return None };
+    let len = text.find('\n').map_or(text.len(), |n| n + 1);
+    Some((*d, len))
+}
+
+/// The delimiter that splits the first rows into the same number (more
+/// than one) of columns most often; ties go to the wider split, then to
+/// the order tried (`;` first, as German Excel writes).
+pub fn detect_delimiter(text: &str) -> u8 {
+    let mut best = (0usize, 0usize, b',');
+    for &d in CANDIDATES {
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let widths: Vec<usize> = reader
+            .records()
+            .take(SAMPLE_ROWS)
+            .filter_map(|r| r.ok())
+            .map(|r| r.len())
+            .collect();
+        let Some(&first) = widths.first() else {
+            continue;
+        };
+        if first < 2 {
+            continue;
+        }
+        let same = widths.iter().filter(|w| **w == first).count();
+        if (same, first) > (best.0, best.1) {
+            best = (same, first, d);
+        }
+    }
+    best.2
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        d => (d as char).to_string(),
+    }
+}
+
+/// Reads a CSV text; calls `each` with every row or its problem, in order.
+/// Errors only for a file that has no header row at all or is too wide.
+pub fn read(
+    text: &str,
+    encoding: &str,
+    delimiter: Option<u8>,
+    mapping: Option<&Mapping>,
+    each: &mut dyn FnMut(std::result::Result<Row, RowProblem>) -> Result<()>,
+) -> Result<FileReading> {
+    let (sep, skip) = match (delimiter, excel_sep(text)) {
+        (Some(d), Some((_, n))) => (d, n),
+        (Some(d), None) => (d, 0),
+        (None, Some((d, n))) => (d, n),
+        (None, None) => (detect_delimiter(text), 0),
+    };
+    let body = &text[skip..];
+    let line_offset = u64::from(skip > 0);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::invalid("file", format!("has no header row: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if headers.len() > MAX_COLUMNS {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "has {} columns; Tresor reads at most {MAX_COLUMNS}",
+                headers.len()
+            ),
+        ));
+    }
+    let targets = columns::targets(&headers, mapping);
+    if !targets
+        .iter()
+        .flatten()
+        .any(|t| matches!(t, Target::GivenName | Target::FamilyName | Target::FullName))
+    {
+        return Err(Error::invalid(
+            "columns",
+            "none of the columns is a name (Vorname, Nachname, Name, First Name, …): give a mapping",
+        ));
+    }
+    let reading = FileReading {
+        format: "csv".into(),
+        encoding: encoding.into(),
+        delimiter: Some(delimiter_name(sep)),
+        looks_like: if mapping.is_some() {
+            None
+        } else {
+            columns::looks_like(&headers).map(str::to_owned)
+        },
+        columns: headers
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| (h.clone(), t.map(|t| t.name().to_owned())))
+            .collect(),
+    };
+    // The line a record starts on, counted from its byte offset: the
+    // reader's own line count is one short after a CRLF.
+    let bytes = body.as_bytes();
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |byte: u64| {
+        let mut b = usize::try_from(byte)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        if bytes.get(b) == Some(&b'\n') {
+            b += 1;
+        }
+        let b = b.max(counted.0);
+        let more = bytes[counted.0..b].iter().filter(|c| **c == b'\n').count();
+        counted = (b, counted.1 + more as u64);
+        counted.1 + line_offset
+    };
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = line_at(record.position().map_or(start, |p| p.byte()));
+                if record.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                each(row_of(line, &record, &targets))?;
+            }
+            Err(e) => each(Err(RowProblem {
+                line: line_at(start),
+                reason: format!("cannot be read as CSV: {e}"),
+            }))?,
+        }
+    }
+    Ok(reading)
+}
+
+/// A cell's values: Google's ` ::: ` splits several, and `* ` marks the
+/// primary one, which goes first.
+fn values(cell: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in cell.split(" ::: ") {
+        let v = v.trim();
+        let (primary, v) = match v.strip_prefix("* ") {
+            Some(rest) => (true, rest.trim()),
+            None => (false, v),
+        };
+        if v.is_empty() {
+            continue;
+        }
+        if primary {
+            out.insert(0, v.to_owned());
+        } else {
+            out.push(v.to_owned());
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct AddressParts {
+    street: Vec<String>,
+    postcode: String,
+    city: String,
+    region: String,
+    country: String,
+    whole: String,
+}
+
+impl AddressParts {
+    /// One address as the vault keeps it: the street lines, then
+    /// `postcode city` (with region and a foreign country after commas).
+    fn compose(&self) -> Option<String> {
+        if !self.whole.is_empty() {
+            return Some(self.whole.clone());
+        }
+        let mut last = [self.postcode.as_str(), self.city.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let home = ["germany", "deutschland", "de", "d"];
+        for extra in [&self.region, &self.country] {
+            if !extra.is_empty() && !home.contains(&extra.to_lowercase().as_str()) {
+                if !last.is_empty() {
+                    last.push_str(", ");
+                }
+                last.push_str(extra);
+            }
+        }
+        let mut lines = self.street.clone();
+        if !last.is_empty() {
+            lines.push(last);
+        }
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+}
+
+/// A salutation as typed, and the title words after it (`Herr Dr.`).
+fn salutation(s: &str) -> (Option<&'static str>, String) {
+    let mut words = s.split_whitespace();
+    let first = words.next().unwrap_or_default().trim_end_matches('.');
+    let rest = words.collect::<Vec<_>>().join(" ");
+    let code = match first.to_lowercase().as_str() {
+        "herr" | "herrn" | "mr" | "mister" => Some("mr"),
+        "frau" | "ms" | "mrs" | "miss" => Some("ms"),
+        "divers" | "mx" => Some("mx"),
+        _ => None,
+    };
+    (code, rest)
+}
+
+/// A birthday as exported: ISO, German `1.2.1980`, Outlook's US
+/// `12/31/1980`; Outlook's empty `0.0.00`. `Err` says why it is not kept.
+pub fn birthday(s: &str) -> std::result::Result<Option<String>, String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().all(|c| matches!(c, '0' | '.' | '/' | '-')) {
+        return Ok(None);
+    }
+    if s.starts_with("--") || s.split(['.', '-', '/']).filter(|p| !p.is_empty()).count() == 2 {
+        return Err(format!("the birthday '{s}' has no year and is not kept"));
+    }
+    let date = s.split([' ', 'T']).next().unwrap_or(s);
+    ["%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%Y%m%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(date, f).ok())
+        .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+        .ok_or_else(|| format!("'{s}' is not a date and is left out"))
+}
+
+fn language(s: &str) -> Option<&'static str> {
+    match s.trim().to_lowercase().as_str() {
+        "de" | "deutsch" | "german" | "de-de" => Some("de"),
+        "en" | "englisch" | "english" | "en-gb" | "en-us" => Some("en"),
+        _ => None,
+    }
+}
+
+/// One record to a person, or why it is not one.
+fn row_of(
+    line: u64,
+    record: &::csv::StringRecord,
+    targets: &[Option<Target>],
+) -> std::result::Result<Row, RowProblem> {
+    let mut one: Vec<(Target, String)> = Vec::new();
+    let mut emails: Vec<String> = Vec::new();
+    let mut phones: Vec<String> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
+    let mut notes_text: Vec<String> = Vec::new();
+    let mut addresses: Vec<(Slot, AddressParts)> = Vec::new();
+    let mut notes = Vec::new();
+    for (cell, target) in record.iter().zip(targets) {
+        let Some(target) = *target else { continue };
+        let cell = cell.trim();
+        if cell.is_empty() {
+            continue;
+        }
+        match target {
+            Target::Email => emails.extend(values(cell)),
+            Target::Phone => phones.extend(values(cell)),
+            Target::Tags => tags.extend(
+                cell.split([';', ','])
+                    .flat_map(values)
+                    .filter(|t| !matches!(t.to_lowercase().as_str(), "mycontacts" | "starred")),
+            ),
+            Target::Note => notes_text.push(cell.to_owned()),
+            Target::Address(slot, part) => {
+                let at = match addresses.iter().position(|(s, _)| *s == slot) {
+                    Some(i) => i,
+                    None => {
+                        addresses.push((slot, AddressParts::default()));
+                        addresses.len() - 1
+                    }
+                };
+                let a = &mut addresses[at].1;
+                let v = values(cell).into_iter().next().unwrap_or_default();
+                match part {
+                    Part::Street => a.street.push(v),
+                    Part::Postcode => a.postcode = v,
+                    Part::City => a.city = v,
+                    Part::Region => a.region = v,
+                    Part::Country => a.country = v,
+                    Part::Whole => a.whole = v,
+                }
+            }
+            t => {
+                if !one.iter().any(|(o, _)| *o == t) {
+                    one.push((t, values(cell).into_iter().next().unwrap_or_default()));
+                }
+            }
+        }
+    }
+    let get = |t: Target| {
+        one.iter()
+            .find(|(o, _)| *o == t)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut input = PersonInput::default();
+    let mut given = get(Target::GivenName);
+    let middle = get(Target::MiddleName);
+    if !middle.is_empty() {
+        given = [given, middle].join(" ").trim().to_owned();
+    }
+    let family = get(Target::FamilyName);
+    if given.is_empty() && family.is_empty() {
+        let full = get(Target::FullName);
+        if full.is_empty() {
+            return Err(RowProblem {
+                line,
+                reason: "has no name (a given or a family name); a company alone is not a person"
+                    .into(),
+            });
+        }
+        input = input.with_name(&full);
+    } else {
+        if !given.is_empty() {
+            input = input.with("given_name", FieldInput::Text(given));
+        }
+        if !family.is_empty() {
+            input = input.with("family_name", FieldInput::Text(family));
+        }
+    }
+    let mut title = get(Target::Title);
+    let s = get(Target::Salutation);
+    if !s.is_empty() {
+        let (code, rest) = salutation(&s);
+        match code {
+            Some(code) => input = input.with("salutation", FieldInput::Text(code.into())),
+            None => notes.push(format!("the salutation '{s}' is not one Tresor knows")),
+        }
+        if title.is_empty() {
+            title = rest;
+        }
+    }
+    if !title.is_empty() {
+        input = input.with("title", FieldInput::Text(title));
+    }
+    match birthday(&get(Target::Birthday)) {
+        Ok(Some(d)) => input = input.with("birthday", FieldInput::Text(d)),
+        Ok(None) => {}
+        Err(why) => notes.push(why),
+    }
+    let lang = get(Target::Language);
+    if !lang.is_empty() {
+        match language(&lang) {
+            Some(l) => input = input.with("language", FieldInput::Text(l.into())),
+            None => notes.push(format!("the language '{lang}' is not one Tresor knows")),
+        }
+    }
+    let keep = |items: Vec<String>,
+                check: fn(&str) -> Result<()>,
+                notes: &mut Vec<String>|
+     -> Vec<String> {
+        let mut kept: Vec<String> = Vec::new();
+        for item in items {
+            if kept.iter().any(|k| k.eq_ignore_ascii_case(&item)) {
+                continue;
+            }
+            match check(&item) {
+                Ok(()) => kept.push(item),
+                Err(e) => notes.push(format!("{e}; it is left out")),
+            }
+        }
+        kept
+    };
+    let emails = keep(emails, validate_email, &mut notes);
+    if !emails.is_empty() {
+        input = input.with("emails", FieldInput::List(emails));
+    }
+    let phones = keep(phones, validate_phone, &mut notes);
+    if !phones.is_empty() {
+        input = input.with("phones", FieldInput::List(phones));
+    }
+    addresses.sort_by_key(|(s, _)| *s);
+    let addresses: Vec<String> = addresses.iter().filter_map(|(_, a)| a.compose()).collect();
+    if !addresses.is_empty() {
+        input = input.with("addresses", FieldInput::List(addresses));
+    }
+    tags.dedup();
+    if !tags.is_empty() {
+        input = input.with("tags", FieldInput::List(tags));
+    }
+    if !notes_text.is_empty() {
+        input = input.with("note", FieldInput::Text(notes_text.join("\n")));
+    }
+    let company = get(Target::Company);
+    if !company.is_empty() {
+        input.company = Some(company);
+        let role = get(Target::JobTitle);
+        input.company_role = (!role.is_empty()).then_some(role);
+    }
+    Ok(Row { line, input, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> (FileReading, Vec<std::result::Result<Row, RowProblem>>) {
+        let mut out = Vec::new();
+        let reading = read(text, "UTF-8", None, None, &mut |r| {
+            out.push(r);
+            Ok(())
+        })
+        .expect("ok");
+        (reading, out)
+    }
+
+    fn field(row: &Row, name: &str) -> Option<FieldInput> {
+        row.input
+            .fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn text(s: &str) -> Option<FieldInput> {
+        Some(FieldInput::Text(s.into()))
+    }
+
+    fn list(items: &[&str]) -> Option<FieldInput> {
+        Some(FieldInput::List(
+            items.iter().map(|s| s.to_string()).collect(),
+        ))
+    }
+
+    #[test]
+    fn a_german_excel_list_with_semicolons_and_line_breaks_in_quotes() {
+        let file = "Anrede;Vorname;Nachname;Firma;Straße;PLZ;Ort;Telefon;E-Mail;Bemerkung\r\n\
+            Herr Dr.;Jürgen;Weiß;Bäckerei Weiß;Hauptstr. 1;10115;Berlin;030 1234567;jw@example.de;\"Kunde seit 2019;\r\nmag Brezeln\"\r\n\
+            Frau;Özlem;Yılmaz;;Am Ring 2;50667;Köln;0221 998877;;\r\n\
+            ;;;Nur Firma GmbH;;;;;;\r\n";
+        let (reading, rows) = rows(file);
+        assert_eq!(reading.delimiter.as_deref(), Some(";"));
+        assert_eq!(rows.len(), 3);
+        let jw = rows[0].as_ref().expect("ok");
+        assert_eq!(jw.line, 2);
+        assert_eq!(field(jw, "salutation"), text("mr"));
+        assert_eq!(field(jw, "title"), text("Dr."));
+        assert_eq!(field(jw, "given_name"), text("Jürgen"));
+        assert_eq!(field(jw, "addresses"), list(&["Hauptstr. 1\n10115 Berlin"]));
+        assert_eq!(field(jw, "note"), text("Kunde seit 2019;\r\nmag Brezeln"));
+        assert_eq!(jw.input.company.as_deref(), Some("Bäckerei Weiß"));
+        let oy = rows[1].as_ref().expect("ok");
+        assert_eq!(oy.line, 4, "the quoted line break counts");
+        assert_eq!(field(oy, "phones"), list(&["0221 998877"]));
+        let problem = rows[2].as_ref().expect_err("refused");
+        assert_eq!(problem.line, 5);
+        assert!(problem.reason.contains("no name"), "{}", problem.reason);
+    }
+
+    #[test]
+    fn google_values_with_the_primary_first_and_labels_as_tags() {
+        let file = "Name,Given Name,Family Name,Birthday,Group Membership,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Value,Address 1 - Formatted\n\
+            Anna Berg,Anna,Berg,--03-14,* myContacts ::: Kunden,* Work,a@work.de ::: * anna@home.de,+49 171 555,\"Weg 3\n12345 Dorf\"\n\
+            Carl Dorn,,,1980-02-29,Lieferanten,,not-an-email,,\n";
+        let (reading, rows) = rows(file);
+        assert_eq!(reading.looks_like.as_deref(), Some("Google Contacts"));
+        let anna = rows[0].as_ref().expect("ok");
+        assert_eq!(field(anna, "emails"), list(&["anna@home.de", "a@work.de"]));
+        assert_eq!(field(anna, "tags"), list(&["Kunden"]));
+        assert_eq!(field(anna, "addresses"), list(&["Weg 3\n12345 Dorf"]));
+        assert_eq!(field(anna, "birthday"), None);
+        assert!(anna.notes[0].contains("no year"), "{:?}", anna.notes);
+        let carl = rows[1].as_ref().expect("ok");
+        assert_eq!(
+            field(carl, "given_name"),
+            text("Carl"),
+            "the full name when no parts"
+        );
+        assert_eq!(field(carl, "family_name"), text("Dorn"));
+        assert_eq!(field(carl, "birthday"), text("1980-02-29"));
+        assert_eq!(field(carl, "emails"), None);
+        assert!(
+            carl.notes.iter().any(|n| n.contains("not-an-email")),
+            "{:?}",
+            carl.notes
+        );
+    }
+
+    #[test]
+    fn outlook_addresses_are_put_together_and_foreign_countries_kept() {
+        let file = "First Name,Last Name,Business Street,Business City,Business Postal Code,Business Country/Region,Home Street,Home City,Home Postal Code,Home Country/Region,Birthday\n\
+            Eva,Maier,Ring 1,Wien,1010,Österreich,Gasse 2,Berlin,10115,Deutschland,12/31/1975\n";
+        let (reading, rows) = rows(file);
+        assert_eq!(reading.looks_like.as_deref(), Some("Outlook (English)"));
+        let eva = rows[0].as_ref().expect("ok");
+        assert_eq!(
+            field(eva, "addresses"),
+            list(&["Ring 1\n1010 Wien, Österreich", "Gasse 2\n10115 Berlin"])
+        );
+        assert_eq!(field(eva, "birthday"), text("1975-12-31"));
+    }
+
+    #[test]
+    fn the_delimiter_is_found_and_excel_may_name_it() {
+        assert_eq!(detect_delimiter("a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(detect_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        let (reading, rows) = rows("sep=,\nVorname,Nachname\nA;B,C\n");
+        assert_eq!(reading.delimiter.as_deref(), Some(","));
+        let row = rows[0].as_ref().expect("ok");
+        assert_eq!(row.line, 3);
+        assert_eq!(field(row, "given_name"), text("A;B"));
+    }
+
+    #[test]
+    fn a_file_without_a_name_column_asks_for_a_mapping() {
+        let err =
+            read("Kunde;Ort\nX;Y\n", "UTF-8", None, None, &mut |_| Ok(())).expect_err("refused");
+        assert!(err.to_string().contains("give a mapping"), "{err}");
+        let m = Mapping::from_json(r#"{"columns": {"Kunde": "name"}}"#).expect("ok");
+        let mut n = 0;
+        read(
+            "Kunde;Ort\nMax Muster;Y\n",
+            "UTF-8",
+            None,
+            Some(&m),
+            &mut |r| {
+                assert!(r.is_ok());
+                n += 1;
+                Ok(())
+            },
+        )
+        .expect("ok");
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,172 @@
+//! Bringing people in from the files they live in today: the encoding
+//! (`decode`), the columns of CSV exports and what each means (`columns`,
+//! `csv`), the keys two records of one person share (`matching`), and
+//! the report an import gives back. Pure: the session reads the files and
+//! writes the people.
+
+pub mod columns;
+pub mod csv;
+pub mod decode;
+pub mod matching;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::contacts::{PersonInput, RecordId, Timestamp};
+
+/// The largest file an import reads (256 MiB): a bigger one is refused
+/// before it is read, never loaded into memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What to do with a row that matches a person already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum OnDuplicate {
+    /// Leave the person as they are; the row is counted as a duplicate.
+    #[default]
+    Skip,
+    /// Fill what is empty and add new emails and phones to the person.
+    Merge,
+    /// Add the row as a new person anyway.
+    Add,
+}
+
+/// One person read from a file, with the line they start on.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// Line of the file (1 is the first) where the row or card begins.
+    pub line: u64,
+    /// The person as the front doors would type them.
+    pub input: PersonInput,
+    /// What was read but not kept, said to the user (a birthday without
+    /// a year, a salutation Tresor does not know).
+    pub notes: Vec<String>,
+}
+
+/// A row or card that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowProblem {
+    /// Line of the file where it begins.
+    pub line: u64,
+    /// Why, in words; never a suppressed value.
+    pub reason: String,
+}
+
+/// How one file was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FileReading {
+    /// `csv` (or `vcard` once cards are read).
+    pub format: String,
+    /// The encoding read (`UTF-8`, `windows-1252`, …).
+    pub encoding: String,
+    /// The delimiter of a CSV file.
+    pub delimiter: Option<String>,
+    /// The export it looks like (`Outlook (Deutsch)`, `Google Contacts`,
+    /// `Thunderbird`, `Excel`), or none when the columns were mapped.
+    pub looks_like: Option<String>,
+    /// Each header and the field it went to (`None`: not imported).
+    pub columns: Vec<(String, Option<String>)>,
+}
+
+/// Per file: what was read and what became of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FileReport {
+    /// The file's name (without its folder).
+    pub file: String,
+    /// Why the file was not imported at all (it could not be read).
+    pub refused: Option<String>,
+    /// How it was read.
+    pub reading: FileReading,
+    /// Rows or cards read.
+    pub read: u32,
+    /// People created.
+    pub imported: u32,
+    /// Rows merged into a person already there.
+    pub merged: u32,
+    /// Rows left out as duplicates.
+    pub duplicates: u32,
+    /// Rows refused because an address of theirs is suppressed.
+    pub suppressed: u32,
+    /// Rows not imported for a reason of their own, with their line.
+    pub problems: Vec<RowProblem>,
+    /// What was read but not kept, with their line.
+    pub notes: Vec<RowProblem>,
+    /// The people created.
+    pub created: Vec<RecordId>,
+    /// The people merged into.
+    pub merged_into: Vec<RecordId>,
+}
+
+/// What an import did, for the CLI's `--json` and the app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportReport {
+    /// The batch to undo it by; none for a dry run.
+    pub batch: Option<Uuid>,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// One per file, in the order given.
+    pub files: Vec<FileReport>,
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The encoding, when detection should not decide.
+    pub encoding: Option<String>,
+    /// The CSV delimiter, when detection should not decide.
+    pub delimiter: Option<u8>,
+    /// Header → field, for a file whose columns are not known.
+    pub mapping: Option<columns::Mapping>,
+    /// The purpose the people are kept for (a purpose that needs no
+    /// consent: a consent is recorded with its own evidence).
+    pub purpose: Option<String>,
+    /// Where the data came from, in words, when not the file's name
+    /// ("Messe Köln 2026").
+    pub source: Option<String>,
+    /// Duplicates.
+    pub on_duplicate: OnDuplicate,
+    /// Read and match, write nothing.
+    pub dry_run: bool,
+}
+
+/// An import batch as recorded: who brought which files in when, under
+/// which purpose, and what was created and merged (ids only: no value of
+/// a person is kept outside their own sealed fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportBatch {
+    /// The batch id.
+    pub id: Uuid,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub by: String,
+    /// The files' names.
+    pub files: Vec<String>,
+    /// The purpose chosen.
+    pub purpose: Option<String>,
+    /// People created.
+    pub created: Vec<RecordId>,
+    /// People merged into, with the fields the merge changed.
+    pub merged: Vec<(RecordId, Vec<String>)>,
+    /// The clock before its first change and after its last, in decimal
+    /// (a JSON number would lose digits): an undo finds what changed
+    /// since, and the values before.
+    pub from: String,
+    /// See `from`.
+    pub upto: String,
+    /// Undone: when and by whom.
+    pub undone: Option<(Timestamp, String)>,
+}
+
+/// The source a person's record names (Art. 14(2)(f)): the file or the
+/// source typed, the day and who imported it.
+pub fn source_text(source: &str, day: &str, by: &str) -> String {
+    format!("Import: {source} ({day}, {by})")
+}

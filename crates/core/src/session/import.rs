@@ -1,0 +1,584 @@
+//! Imports on the session: every file read first (`model::import`), then
+//! each row matched against the people already there and the rows before
+//! it, a row with a suppressed address refused, the rest created or merged
+//! in one transaction, and the batch recorded so it can be undone.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Session;
+use super::consent::{doc, open_json};
+use super::contacts::values_of;
+use crate::error::{Error, Result};
+use crate::model::categories::{self, RecordKind};
+use crate::model::contacts::{FieldInput, FieldValue, RecordId};
+use crate::model::import::matching::{self, Key};
+use crate::model::import::{
+    FileReading, FileReport, ImportBatch, ImportOptions, ImportReport, MAX_FILE_BYTES, OnDuplicate,
+    Row, RowProblem, csv, decode, source_text,
+};
+use crate::model::roles::Action;
+use crate::ops::{Hlc, Op, OpValue};
+
+/// Where a long import is, for a progress bar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportProgress {
+    /// The file being written (0 is the first).
+    pub file: usize,
+    /// How many files.
+    pub files: usize,
+    /// Rows of that file done.
+    pub done: u64,
+    /// Rows of that file.
+    pub total: u64,
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UndoReport {
+    /// The batch.
+    pub batch: Uuid,
+    /// People the import created, now erased.
+    pub erased: u32,
+    /// People it merged into, their fields set back.
+    pub reverted: u32,
+}
+
+/// Rows between two progress reports (and chances to cancel).
+const PROGRESS_EVERY: u64 = 250;
+
+/// A file read into rows, or why it could not be.
+struct ReadFile {
+    name: String,
+    read: std::result::Result<(FileReading, Vec<std::result::Result<Row, RowProblem>>), Error>,
+}
+
+fn read_file(path: &Path, options: &ImportOptions) -> ReadFile {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let read = (|| {
+        let size = std::fs::metadata(path).map_err(Error::io(path))?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "is {} MB; Tresor imports files of up to {} MB (split it)",
+                    size / 1_000_000,
+                    MAX_FILE_BYTES / 1_000_000
+                ),
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(Error::io(path))?;
+        let text = decode::decode(&bytes, options.encoding.as_deref())?;
+        drop(bytes);
+        let mut rows = Vec::new();
+        let reading = csv::read(
+            &text.text,
+            text.encoding,
+            options.delimiter,
+            options.mapping.as_ref(),
+            &mut |r| {
+                rows.push(r);
+                Ok(())
+            },
+        )?;
+        Ok((reading, rows))
+    })();
+    ReadFile { name, read }
+}
+
+/// The first text value of a field typed for a row.
+fn first_text(fields: &[(String, FieldInput)], name: &str) -> String {
+    values_of(fields, name)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+fn row_keys(row: &Row) -> Vec<Key> {
+    let f = &row.input.fields;
+    matching::keys(
+        &first_text(f, "given_name"),
+        &first_text(f, "family_name"),
+        &values_of(f, "emails"),
+        &values_of(f, "phones"),
+        &values_of(f, "addresses"),
+    )
+}
+
+/// Two spellings of one postal address: the same text, or the same
+/// postcode where the new one adds no street of its own or names the
+/// same first line.
+fn same_address(have: &str, new: &str) -> bool {
+    use crate::model::directory::fold;
+    let first = |s: &str| fold(s.lines().next().unwrap_or_default().trim());
+    fold(have.trim()) == fold(new.trim())
+        || matching::postcode_of(have).is_some_and(|p| {
+            Some(&p) == matching::postcode_of(new).as_ref()
+                && (new.trim().lines().count() == 1 || first(have) == first(new))
+        })
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Session {
+    /// The match keys of every person in the vault the role can read.
+    fn match_index(&self) -> Result<HashMap<Key, RecordId>> {
+        let mut index = HashMap::new();
+        for id in self.store.all_of_kind(RecordKind::Person)? {
+            let stored: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
+            let read = |name: &str| -> Vec<String> {
+                let (Some(def), Some(v)) = (
+                    categories::field(RecordKind::Person, name),
+                    stored.get(name),
+                ) else {
+                    return Vec::new();
+                };
+                if !self.role.can_read(def.category) {
+                    return Vec::new();
+                }
+                match self.decode_value(id, name, def.category, v) {
+                    FieldValue::Value {
+                        value: serde_json::Value::String(s),
+                    } => vec![s],
+                    FieldValue::Value {
+                        value: serde_json::Value::Array(items),
+                    } => items
+                        .into_iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            };
+            let one = |name: &str| read(name).into_iter().next().unwrap_or_default();
+            for key in matching::keys(
+                &one("given_name"),
+                &one("family_name"),
+                &read("emails"),
+                &read("phones"),
+                &read("addresses"),
+            ) {
+                index.entry(key).or_insert(id);
+            }
+        }
+        Ok(index)
+    }
+
+    /// Imports people from files (CSV today). Every file is read before
+    /// anything is written; the rows of all files go in one transaction,
+    /// so a cancel (`progress` returning false) or a crash leaves nothing
+    /// half-imported. A bad row is reported with its line and skipped; a
+    /// file that cannot be read is reported and the others imported.
+    pub fn import_files(
+        &mut self,
+        files: &[&Path],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(&ImportProgress) -> bool,
+    ) -> Result<ImportReport> {
+        self.require(Action::WriteContacts)?;
+        if files.is_empty() {
+            return Err(Error::invalid("files", "name at least one file"));
+        }
+        if let Some(key) = options.purpose.as_deref() {
+            let purpose = self.purpose(key)?;
+            if purpose.consent_required {
+                return Err(Error::invalid(
+                    "purpose",
+                    format!(
+                        "'{key}' rests on consent, which is recorded for each person with its evidence, never assumed by an import; import under a purpose of its own basis (a contract, a legitimate interest) and record the consents afterwards"
+                    ),
+                ));
+            }
+        }
+        let read: Vec<ReadFile> = files.iter().map(|p| read_file(p, options)).collect();
+        let mut index = self.match_index()?;
+        let suppressed = self.suppressed_set()?;
+        let day = self.now().format("%Y-%m-%d").to_string();
+        let batch_id = Uuid::now_v7();
+        let from = self.tick();
+        let mut work = |s: &mut Session| -> Result<ImportReport> {
+            let mut report = ImportReport {
+                batch: (!options.dry_run).then_some(batch_id),
+                dry_run: options.dry_run,
+                files: Vec::new(),
+            };
+            let mut merged_fields: Vec<(RecordId, Vec<String>)> = Vec::new();
+            let mut companies = HashMap::new();
+            let files_n = read.len();
+            for (at, file) in read.iter().enumerate() {
+                let mut fr = FileReport {
+                    file: file.name.clone(),
+                    ..FileReport::default()
+                };
+                let (reading, rows) = match &file.read {
+                    Ok(r) => r,
+                    Err(e) => {
+                        fr.refused = Some(e.to_string());
+                        report.files.push(fr);
+                        continue;
+                    }
+                };
+                fr.reading = reading.clone();
+                fr.read = count(rows.len());
+                let source = source_text(
+                    options.source.as_deref().unwrap_or(&file.name),
+                    &day,
+                    s.user(),
+                );
+                let total = rows.len() as u64;
+                for (n, row) in rows.iter().enumerate() {
+                    let n = n as u64;
+                    if n.is_multiple_of(PROGRESS_EVERY)
+                        && !progress(&ImportProgress {
+                            file: at,
+                            files: files_n,
+                            done: n,
+                            total,
+                        })
+                    {
+                        return Err(Error::Cancelled);
+                    }
+                    let row = match row {
+                        Ok(row) => row,
+                        Err(problem) => {
+                            fr.problems.push(problem.clone());
+                            continue;
+                        }
+                    };
+                    let line = row.line;
+                    fr.notes.extend(row.notes.iter().map(|n| RowProblem {
+                        line,
+                        reason: n.clone(),
+                    }));
+                    let emails = values_of(&row.input.fields, "emails");
+                    let phones = values_of(&row.input.fields, "phones");
+                    if suppressed.as_ref().is_some_and(|set| {
+                        emails.iter().any(|e| set.holds("email", e))
+                            || phones.iter().any(|p| set.holds("phone", p))
+                    }) {
+                        fr.suppressed += 1;
+                        fr.problems.push(RowProblem {
+                            line,
+                            reason: "an email address or phone number of this row is suppressed (the person objected or was erased and asked not to be contacted again): not imported".into(),
+                        });
+                        continue;
+                    }
+                    let keys = row_keys(row);
+                    let hit = keys
+                        .iter()
+                        .find_map(|k| index.get(k).map(|id| (k.clone(), *id)));
+                    match (hit, options.on_duplicate) {
+                        (Some((key, _)), OnDuplicate::Skip) => {
+                            fr.duplicates += 1;
+                            fr.notes.push(RowProblem {
+                                line,
+                                reason: format!(
+                                    "has {} as a person already there: left out",
+                                    key.describe()
+                                ),
+                            });
+                        }
+                        (Some((_, id)), OnDuplicate::Merge) => {
+                            let created_here = fr.created.contains(&id)
+                                || report.files.iter().any(|f| f.created.contains(&id));
+                            if created_here && options.dry_run {
+                                fr.merged += 1;
+                                continue;
+                            }
+                            match s.merge_row(id, row) {
+                                Ok(fields) if fields.is_empty() => {
+                                    fr.duplicates += 1;
+                                    fr.notes.push(RowProblem {
+                                        line,
+                                        reason:
+                                            "matches a person already there and adds nothing new"
+                                                .into(),
+                                    });
+                                }
+                                Ok(fields) => {
+                                    fr.merged += 1;
+                                    if !fr.merged_into.contains(&id) {
+                                        fr.merged_into.push(id);
+                                    }
+                                    if !created_here {
+                                        merged_fields.push((id, fields));
+                                    }
+                                }
+                                Err(e) => fr.problems.push(RowProblem {
+                                    line,
+                                    reason: e.to_string(),
+                                }),
+                            }
+                        }
+                        _ => {
+                            let mut input = row.input.clone();
+                            input
+                                .fields
+                                .push(("source".into(), FieldInput::Text(source.clone())));
+                            match s.person_ops(&input, &mut companies) {
+                                Ok((id, ops)) => {
+                                    if !options.dry_run {
+                                        let key = s.subject_key(id);
+                                        s.store.apply(&ops, &[(id, key)])?;
+                                    }
+                                    for k in keys {
+                                        index.entry(k).or_insert(id);
+                                    }
+                                    fr.imported += 1;
+                                    fr.created.push(id);
+                                }
+                                Err(e) => fr.problems.push(RowProblem {
+                                    line,
+                                    reason: e.to_string(),
+                                }),
+                            }
+                        }
+                    }
+                }
+                progress(&ImportProgress {
+                    file: at,
+                    files: files_n,
+                    done: total,
+                    total,
+                });
+                report.files.push(fr);
+            }
+            if !options.dry_run {
+                let created: Vec<RecordId> = report
+                    .files
+                    .iter()
+                    .flat_map(|f| f.created.clone())
+                    .collect();
+                let upto = s.tick();
+                let batch = ImportBatch {
+                    id: batch_id,
+                    at: s.now(),
+                    by: s.user().to_owned(),
+                    files: report.files.iter().map(|f| f.file.clone()).collect(),
+                    purpose: options.purpose.clone(),
+                    created,
+                    merged: merged_fields,
+                    from: from.0.to_string(),
+                    upto: upto.0.to_string(),
+                    undone: None,
+                };
+                let ops = vec![
+                    s.create_op(batch_id, RecordKind::ImportBatch, None),
+                    s.op(
+                        batch_id,
+                        RecordKind::ImportBatch,
+                        "batch",
+                        open_json(&batch),
+                    ),
+                ];
+                s.store.apply(&ops, &[])?;
+                s.persist_clock()?;
+            }
+            Ok(report)
+        };
+        if options.dry_run {
+            work(self)
+        } else {
+            self.in_batch(work)
+        }
+    }
+
+    /// Merges a row into a person: fills what is empty, adds emails,
+    /// phones, addresses and tags not there yet, links the company when
+    /// the person has none. Returns the fields it changed.
+    fn merge_row(&mut self, id: RecordId, row: &Row) -> Result<Vec<String>> {
+        self.refuse_if_restricted(id)?;
+        let view = self.contact(id)?;
+        let mut changes: Vec<(String, FieldInput)> = Vec::new();
+        for (name, input) in &row.input.fields {
+            let Some(current) = view.field(name) else {
+                continue;
+            };
+            if matches!(current.value, FieldValue::Locked { .. }) {
+                continue;
+            }
+            let have: Vec<String> = match &current.value {
+                FieldValue::Value {
+                    value: serde_json::Value::Array(items),
+                } => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                FieldValue::Value {
+                    value: serde_json::Value::String(s),
+                } => vec![s.clone()],
+                _ => Vec::new(),
+            };
+            match input {
+                FieldInput::List(new) => {
+                    let same = |a: &str, b: &str| match name.as_str() {
+                        "emails" => matching::email_key(a) == matching::email_key(b),
+                        "phones" => {
+                            matching::e164(a).is_some() && matching::e164(a) == matching::e164(b)
+                        }
+                        "addresses" => same_address(a, b),
+                        _ => a.trim() == b.trim(),
+                    };
+                    let added: Vec<String> = new
+                        .iter()
+                        .filter(|n| !have.iter().any(|h| same(h, n)))
+                        .cloned()
+                        .collect();
+                    if !added.is_empty() {
+                        let mut all = have.clone();
+                        all.extend(added);
+                        changes.push((name.clone(), FieldInput::List(all)));
+                    }
+                }
+                FieldInput::Text(t) if have.is_empty() && !t.trim().is_empty() => {
+                    changes.push((name.clone(), input.clone()));
+                }
+                _ => {}
+            }
+        }
+        if changes.is_empty() && (row.input.company.is_none() || !view.companies.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let new_emails: Vec<String> = values_of(&changes, "emails");
+        let new_phones: Vec<String> = values_of(&changes, "phones");
+        self.check_suppressed_for(id, &new_emails, &new_phones)?;
+        let mut ops = self.field_ops(id, RecordKind::Person, &changes)?;
+        let mut fields: Vec<String> = changes.into_iter().map(|(f, _)| f).collect();
+        if let (Some(company), true) = (row.input.company.as_deref(), view.companies.is_empty()) {
+            ops.extend(self.link_ops(
+                id,
+                company,
+                row.input.company_role.as_deref(),
+                &mut HashMap::new(),
+            )?);
+            fields.push("company".into());
+        }
+        if !ops.is_empty() {
+            self.store.apply(&ops, &[])?;
+        }
+        Ok(fields)
+    }
+
+    /// Every import, newest first.
+    pub fn import_batches(&self) -> Result<Vec<ImportBatch>> {
+        self.require(Action::ReadContacts)?;
+        let mut out: Vec<ImportBatch> = self
+            .store
+            .records_with_field(RecordKind::ImportBatch, "batch")?
+            .into_iter()
+            .filter_map(|(_, _, v)| doc(&v))
+            .collect();
+        out.sort_by_key(|b| std::cmp::Reverse(b.at));
+        Ok(out)
+    }
+
+    /// Undoes an import: the people it created are erased (not hidden),
+    /// the fields it merged into others are set back. Refused as a whole,
+    /// naming how many, when any of those people was changed since.
+    pub fn undo_import(&mut self, batch: Uuid) -> Result<UndoReport> {
+        self.require(Action::WriteContacts)?;
+        let found = self
+            .import_batches()?
+            .into_iter()
+            .find(|b| b.id == batch)
+            .ok_or_else(|| Error::NotFound {
+                what: "import",
+                id: batch.to_string(),
+            })?;
+        if let Some((at, by)) = &found.undone {
+            return Err(Error::invalid(
+                "import",
+                format!("was undone already ({}, {by})", at.format("%Y-%m-%d %H:%M")),
+            ));
+        }
+        let alive: Vec<RecordId> = found
+            .created
+            .iter()
+            .copied()
+            .filter(|id| matches!(self.store.record(*id), Ok(Some((RecordKind::Person, _)))))
+            .collect();
+        if !alive.is_empty() {
+            self.require(Action::Erase)?;
+        }
+        let clock = |s: &str| s.parse().map(Hlc).unwrap_or(Hlc(0));
+        let (from, upto) = (clock(&found.from), clock(&found.upto));
+        let mut changed = 0usize;
+        for id in &alive {
+            let mut records = vec![*id];
+            for kind in super::erasure::SUBJECT_KINDS {
+                records.extend(self.store.records_of_subject(*id, *kind)?);
+            }
+            if self.store.history(&records)?.iter().any(|op| op.hlc > upto) {
+                changed += 1;
+            }
+        }
+        let mut reverts: Vec<(RecordId, String, OpValue)> = Vec::new();
+        for (id, fields) in &found.merged {
+            if !matches!(self.store.record(*id)?, Some((RecordKind::Person, _))) {
+                continue;
+            }
+            let history = self.store.history(&[*id])?;
+            let mut touched = false;
+            for field in fields.iter().filter(|f| *f != "company") {
+                let ops: Vec<&Op> = history.iter().filter(|op| &op.field == field).collect();
+                if ops.last().is_some_and(|op| op.hlc > upto) {
+                    touched = true;
+                }
+                let before = ops
+                    .iter()
+                    .rev()
+                    .find(|op| op.hlc < from)
+                    .map_or(OpValue::Cleared, |op| op.value.clone());
+                reverts.push((*id, field.clone(), before));
+            }
+            if touched {
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            return Err(Error::invalid(
+                "import",
+                format!(
+                    "{changed} of the people it created or merged into were changed since; the undo is refused so their later changes are not lost: edit or erase them one by one"
+                ),
+            ));
+        }
+        let reference = format!("import {batch} undone");
+        let reverted = count(
+            found
+                .merged
+                .iter()
+                .filter(|(id, _)| reverts.iter().any(|(r, _, _)| r == id))
+                .count(),
+        );
+        self.in_batch(|s| {
+            for id in &alive {
+                s.erase_subject(*id, &reference)?;
+            }
+            let mut ops = Vec::new();
+            for (id, field, value) in reverts {
+                ops.push(s.op(id, RecordKind::Person, &field, value));
+            }
+            let mut done = found.clone();
+            done.undone = Some((s.now(), s.user().to_owned()));
+            ops.push(s.op(batch, RecordKind::ImportBatch, "batch", open_json(&done)));
+            s.store.apply(&ops, &[])?;
+            s.persist_clock()
+        })?;
+        self.store.compact()?;
+        Ok(UndoReport {
+            batch,
+            erased: count(alive.len()),
+            reverted,
+        })
+    }
+}
