@@ -63,3 +63,26 @@ pub fn install_save_dialog(app: &AppHandle) {
             dialog.blocking_save_file()?.into_path().ok()
         }));
 }
+
+/// Lets the window ask for files to import in the native open dialog
+/// (several at once), over the main window.
+pub fn install_files_dialog(app: &AppHandle) {
+    let handle = app.clone();
+    app.state::<AppState>()
+        .set_files_picker(Box::new(move |title: &str| {
+            let mut dialog = handle
+                .dialog()
+                .file()
+                .set_title(title)
+                .add_filter("CSV", &["csv", "txt", "CSV"]);
+            if let Some(window) = handle.get_webview_window("main") {
+                dialog = dialog.set_parent(&window);
+            }
+            dialog
+                .blocking_pick_files()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|f| f.into_path().ok())
+                .collect()
+        }));
+}

@@ -18,6 +18,7 @@ fn main() {
         .setup(|app| {
             ipc::install_save_dialog(app.handle());
             ipc::install_folder_dialog(app.handle());
+            ipc::install_files_dialog(app.handle());
             spawn_every(app.handle(), tresor_shell::retention::DAILY_CHECK, |s| {
                 tresor_shell::retention::daily_sweep(s);
             });

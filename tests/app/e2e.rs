@@ -1029,3 +1029,60 @@ fn a_company_is_shown_with_its_people_merged_and_deleted_in_the_window() {
     assert_eq!(s.count_companies().expect("count"), 0);
     assert_eq!(s.count().expect("people"), 2, "the people stay");
 }
+
+/// A German Excel list ("CSV (Trennzeichen-getrennt)": Windows-1252,
+/// semicolons, CRLF) chosen in the native open dialog, checked, imported.
+#[test]
+fn a_german_excel_list_is_imported_through_the_native_dialog_in_the_window() {
+    let (tmp, vault, _) = vault_with(&[], None);
+    let file = tmp.path().join("Kunden.csv");
+    std::fs::write(
+        &file,
+        b"Vorname;Nachname;E-Mail;Ort\r\nJ\xfcrgen;Wei\xdf;jw@example.de;K\xf6ln\r\n\xd6zlem;Kaya;ok@example.de;Bonn\r\n",
+    )
+    .expect("file");
+    let app = App::launch("import", &vault);
+    app.unlock("ada", "admin passphrase");
+    app.click("[data-testid=nav-import]");
+    app.click("[data-testid=import-choose]");
+    app.answer_open_dialog("Zu importierende Dateien", &file);
+    app.wait_until("the file chosen", |a| {
+        a.try_find("[data-testid=import-files]").is_some()
+            && a.text("[data-testid=import-files]").contains("Kunden.csv")
+    });
+    app.click("[data-testid=import-check]");
+    app.wait_until("the preview", |a| {
+        a.count("[data-testid=import-preview]") == 1
+    });
+    assert!(
+        app.text("[data-testid=import-reading]")
+            .contains("windows-1252"),
+        "{}",
+        app.text("[data-testid=import-reading]")
+    );
+    assert!(app.text("[data-testid=import-columns]").contains("Jürgen"));
+    app.screenshot("30-import-preview");
+    app.click("[data-testid=import-run]");
+    app.wait_until("the result", |a| {
+        a.count("[data-testid=import-result]") == 1
+    });
+    assert_eq!(
+        app.attr(
+            "[data-testid=import-result] [data-testid=import-counts]",
+            "data-imported"
+        )
+        .as_deref(),
+        Some("2")
+    );
+    app.click("[data-testid=nav-contacts]");
+    app.wait_until("two people", |a| a.count("[data-testid=contact-row]") == 2);
+    let name = |n: u32| {
+        app.text(&format!(
+            "[data-testid=contact-row][aria-posinset='{n}'] .name"
+        ))
+    };
+    assert_eq!(
+        (name(1), name(2)),
+        ("Özlem Kaya".into(), "Jürgen Weiß".into())
+    );
+}

@@ -70,6 +70,10 @@ pub type SavePicker = Box<dyn Fn(&SaveAsk) -> Option<PathBuf> + Send + Sync>;
 /// when the person cancelled.
 pub type FolderPicker = Box<dyn Fn(&str) -> Option<PathBuf> + Send + Sync>;
 
+/// Asks for files to open (an import), under a title in the language of
+/// the window; none when the person cancelled.
+pub type FilesPicker = Box<dyn Fn(&str) -> Vec<PathBuf> + Send + Sync>;
+
 /// Where a state keeps its vaults and exports, and how it keeps time.
 pub struct StateConfig {
     /// The app's own vault directory.
@@ -95,6 +99,11 @@ pub struct AppState {
     sync_failures: crate::sync::SyncFailures,
     save_picker: std::sync::OnceLock<SavePicker>,
     folder_picker: std::sync::OnceLock<FolderPicker>,
+    pub(crate) files_picker: std::sync::OnceLock<FilesPicker>,
+    /// How far the running import is (read without the session's lock).
+    pub(crate) import_progress: Mutex<Option<tresor_core::session::import::ImportProgress>>,
+    /// Set to stop the running import.
+    pub(crate) import_cancel: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -116,6 +125,9 @@ impl AppState {
             sync_failures: crate::sync::SyncFailures::default(),
             save_picker: std::sync::OnceLock::new(),
             folder_picker: std::sync::OnceLock::new(),
+            files_picker: std::sync::OnceLock::new(),
+            import_progress: Mutex::new(None),
+            import_cancel: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -168,6 +180,12 @@ impl AppState {
     /// once. Without one, [`pick_folder`] answers "cancelled".
     pub fn set_folder_picker(&self, picker: FolderPicker) {
         let _ = self.folder_picker.set(picker);
+    }
+
+    /// Sets how the window asks for files to import (the app's native
+    /// dialog); once. Without one, the window takes typed paths only.
+    pub fn set_files_picker(&self, picker: FilesPicker) {
+        let _ = self.files_picker.set(picker);
     }
 
     /// Asks where to save a file: the picker set, else the export folder.

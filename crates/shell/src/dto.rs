@@ -232,6 +232,11 @@ mod bindings {
         tresor_core::model::directory::ListOrder::export_all(&cfg).expect("ListOrder");
         tresor_core::model::bulk::BulkAction::export_all(&cfg).expect("BulkAction");
         tresor_core::model::bulk::BulkReport::export_all(&cfg).expect("BulkReport");
+        crate::imports::ImportSettings::export_all(&cfg).expect("ImportSettings");
+        tresor_core::model::import::ImportReport::export_all(&cfg).expect("ImportReport");
+        tresor_core::model::import::ImportBatch::export_all(&cfg).expect("ImportBatch");
+        tresor_core::session::import::ImportProgress::export_all(&cfg).expect("ImportProgress");
+        tresor_core::session::import::UndoReport::export_all(&cfg).expect("UndoReport");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");
         super::IpcError::export_all(&cfg).expect("IpcError");
         tresor_core::ErrorCode::export_all(&cfg).expect("ErrorCode");

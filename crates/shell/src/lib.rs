@@ -14,6 +14,7 @@ pub mod companies;
 pub mod consent;
 pub mod dto;
 pub mod followups;
+pub mod imports;
 pub mod retention;
 pub mod rights;
 #[cfg(feature = "serve")]
@@ -21,7 +22,7 @@ pub mod serve;
 pub mod sync;
 mod table;
 
-pub use commands::{AppState, FolderPicker, Res, SaveAsk, SavePicker, StateConfig};
+pub use commands::{AppState, FilesPicker, FolderPicker, Res, SaveAsk, SavePicker, StateConfig};
 pub use dto::{IpcCode, IpcError};
 pub use table::{COMMANDS, dispatch};
 
@@ -29,6 +30,7 @@ pub use table::{COMMANDS, dispatch};
 pub mod types {
     pub use crate::commands::{AppState, Res};
     pub use crate::dto::*;
+    pub use crate::imports::ImportSettings;
     pub use tresor_core::model::bulk::{BulkAction, BulkReport};
     pub use tresor_core::model::categories::Lang;
     pub use tresor_core::model::companies::{CompanyDeletion, CompanyMerge, CompanyView};
@@ -38,6 +40,7 @@ pub mod types {
     pub use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, RecordId};
     pub use tresor_core::model::directory::{ListOrder, ListSort};
     pub use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput};
+    pub use tresor_core::model::import::{ImportBatch, ImportReport};
     pub use tresor_core::model::mail::SmtpSettings;
     pub use tresor_core::model::register::{Register, RegisterVersionInfo};
     pub use tresor_core::model::requests::{DsRequest, NewRequest, RequestRow};
@@ -50,6 +53,7 @@ pub mod types {
     pub use tresor_core::render::ExportFormat;
     pub use tresor_core::session::doctor::Check;
     pub use tresor_core::session::erasure::{ErasureReport, FieldErasureReport, VerifyReport};
+    pub use tresor_core::session::import::{ImportProgress, UndoReport};
     pub use tresor_core::session::{SessionInfo, UserInfo};
     pub use tresor_core::store::DirectoryRow;
     pub use tresor_core::sync::{DeviceInfo, SyncReport};

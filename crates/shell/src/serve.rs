@@ -16,8 +16,9 @@
 //! otherwise answers the suggested name in the export folder); `POST
 //! /dev/folder-dialog` (`{"path": "/some/folder"}` or `{"path": null}`)
 //! sets what the folder dialog answers next (a folder, or cancelled, as
-//! after a fresh vault). A request without the token gets 401 and nothing
-//! else.
+//! after a fresh vault); `POST /dev/files-dialog` (`{"paths": [...]}`)
+//! sets what the dialog for files to import answers next (none:
+//! cancelled). A request without the token gets 401 and nothing else.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ pub struct DevServer {
     cancel_save: Arc<AtomicBool>,
     /// What the folder dialog answers (none: cancelled).
     folder: Arc<Mutex<Option<PathBuf>>>,
+    /// What the dialog for files to import answers (none: cancelled).
+    files: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl DevServer {
@@ -74,6 +77,11 @@ impl DevServer {
         state.set_folder_picker(Box::new(move |_title| {
             answer.lock().map_or(None, |a| a.clone())
         }));
+        let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(Vec::new()));
+        let chosen = files.clone();
+        state.set_files_picker(Box::new(move |_title| {
+            chosen.lock().map_or_else(|_| Vec::new(), |a| a.clone())
+        }));
         Ok(DevServer {
             server,
             token: hex::encode(secret),
@@ -82,6 +90,7 @@ impl DevServer {
             data: data.into(),
             cancel_save,
             folder,
+            files,
         })
     }
 
@@ -110,6 +119,7 @@ impl DevServer {
             data,
             cancel_save,
             folder,
+            files,
         } = self;
         let token: Arc<str> = token.into();
         let fresh = Arc::new(AtomicU32::new(0));
@@ -121,6 +131,7 @@ impl DevServer {
                 fresh: fresh.clone(),
                 cancel_save: cancel_save.clone(),
                 folder: folder.clone(),
+                files: files.clone(),
             };
             let token = token.clone();
             std::thread::spawn(move || answer(request, &ctx, &token));
@@ -144,6 +155,7 @@ struct Ctx {
     fresh: Arc<AtomicU32>,
     cancel_save: Arc<AtomicBool>,
     folder: Arc<Mutex<Option<PathBuf>>>,
+    files: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 /// The folders under `data` the state starts in, or the `n`th fresh ones.
@@ -199,6 +211,9 @@ fn route(path: &str, args: serde_json::Value, ctx: &Ctx) -> Result<serde_json::V
             state.move_home(&folders(&ctx.data, n, state.clock(), None));
             ctx.cancel_save.store(false, Ordering::SeqCst);
             set_folder(ctx, None);
+            if let Ok(mut answer) = ctx.files.lock() {
+                answer.clear();
+            }
             Ok(serde_json::Value::Null)
         }
         "/dev/folder-dialog" => {
@@ -208,6 +223,19 @@ fn route(path: &str, args: serde_json::Value, ctx: &Ctx) -> Result<serde_json::V
                 _ => return Err(invalid("path: a folder or null is needed")),
             };
             set_folder(ctx, path);
+            Ok(serde_json::Value::Null)
+        }
+        "/dev/files-dialog" => {
+            let paths = args["paths"]
+                .as_array()
+                .ok_or_else(|| invalid("paths: a list of files is needed"))?
+                .iter()
+                .map(|p| p.as_str().map(PathBuf::from))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid("paths: each one a file name"))?;
+            if let Ok(mut answer) = ctx.files.lock() {
+                *answer = paths;
+            }
             Ok(serde_json::Value::Null)
         }
         "/dev/advance" => {

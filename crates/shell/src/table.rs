@@ -25,6 +25,12 @@ macro_rules! for_each_command {
             commands::list_contacts(offset: u32, limit: u32, order: Option<ListOrder>) -> ContactPage;
             commands::search_contacts(query: String, limit: u32, order: Option<ListOrder>) -> Vec<DirectoryRow>;
             commands::bulk_contacts(ids: Vec<RecordId>, action: BulkAction) -> BulkReport;
+            imports::pick_import_files(title: String) -> Vec<String>;
+            imports::import_contacts(files: Vec<String>, settings: ImportSettings) -> ImportReport;
+            imports::import_status() -> Option<ImportProgress>;
+            imports::cancel_import() -> ();
+            imports::import_batches() -> Vec<ImportBatch>;
+            imports::undo_import(batch: RecordId) -> UndoReport;
             commands::get_contact(id: RecordId) -> ContactView;
             commands::contact_history(id: RecordId) -> Vec<HistoryEntry>;
             commands::add_contact(changes: Vec<FieldChange>) -> RecordId;

@@ -431,6 +431,31 @@ impl App {
         self.xdotool(&["key", "Return"]);
     }
 
+    /// Answers the app's native (GTK) open dialog titled `title` as a
+    /// person who knows the file's path would: opens the dialog's location
+    /// field (Ctrl+L), types the path and presses Enter.
+    pub fn answer_open_dialog(&self, title: &str, path: &Path) {
+        let started = Instant::now();
+        let window = loop {
+            let found = self.xdotool(&["search", "--onlyvisible", "--name", title]);
+            if let Some(w) = found.lines().next().filter(|w| !w.trim().is_empty()) {
+                break w.trim().to_owned();
+            }
+            if started.elapsed() > WAIT {
+                self.screenshot(&format!("{}-no-dialog", self.name));
+                panic!("no open dialog titled {title:?} appeared");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        self.xdotool(&["windowfocus", "--sync", &window]);
+        std::thread::sleep(Duration::from_millis(300));
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["type", "--delay", "5", &path.display().to_string()]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["key", "Return"]);
+    }
+
     /// Runs xdotool; a search that finds nothing prints nothing (and
     /// fails), anything else must succeed.
     fn xdotool(&self, args: &[&str]) -> String {

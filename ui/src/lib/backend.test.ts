@@ -22,6 +22,13 @@ describe('TauriBackend', () => {
     await b.listContacts(200, 200);
     await b.searchContacts('mü', 50, { by: 'city', descending: true });
     await b.bulkContacts(['id1'], { action: 'tag', add: ['VIP'], remove: [] });
+    await b.pickImportFiles('Choose');
+    const settings = { encoding: null, delimiter: ';', mapping: null, purpose: null, source: null, on_duplicate: 'skip' as const, dry_run: true };
+    await b.importContacts(['/tmp/a.csv'], settings);
+    await b.importStatus();
+    await b.cancelImport();
+    await b.importBatches();
+    await b.undoImport('b1');
     await b.getContact('id1');
     await b.contactHistory('id1');
     await b.addContact([{ field: 'given_name', values: ['A'] }]);
@@ -42,6 +49,12 @@ describe('TauriBackend', () => {
       ['list_contacts', { offset: 200, limit: 200, order: null }],
       ['search_contacts', { query: 'mü', limit: 50, order: { by: 'city', descending: true } }],
       ['bulk_contacts', { ids: ['id1'], action: { action: 'tag', add: ['VIP'], remove: [] } }],
+      ['pick_import_files', { title: 'Choose' }],
+      ['import_contacts', { files: ['/tmp/a.csv'], settings }],
+      ['import_status', undefined],
+      ['cancel_import', undefined],
+      ['import_batches', undefined],
+      ['undo_import', { batch: 'b1' }],
       ['get_contact', { id: 'id1' }],
       ['contact_history', { id: 'id1' }],
       ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],

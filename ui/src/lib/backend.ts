@@ -5,6 +5,11 @@ import type {
   AppStatus,
   BulkAction,
   BulkReport,
+  ImportBatch,
+  ImportProgress,
+  ImportReport,
+  ImportSettings,
+  UndoReport,
   ListOrder,
   DeletionLogEntry,
   DeviceInfo,
@@ -81,6 +86,16 @@ export interface Backend {
   listContacts(offset: number, limit: number, order?: ListOrder): Promise<ContactPage>;
   searchContacts(query: string, limit: number, order?: ListOrder): Promise<DirectoryRow[]>;
   bulkContacts(ids: string[], action: BulkAction): Promise<BulkReport>;
+  /** Asks for files to import in the native dialog; none when cancelled. */
+  pickImportFiles(title: string): Promise<string[]>;
+  /** Imports people from files, or (dry run) previews what it would do. */
+  importContacts(files: string[], settings: ImportSettings): Promise<ImportReport>;
+  /** How far the running import is; null when none runs. */
+  importStatus(): Promise<ImportProgress | null>;
+  /** Stops the running import; nothing is written. */
+  cancelImport(): Promise<null>;
+  importBatches(): Promise<ImportBatch[]>;
+  undoImport(batch: string): Promise<UndoReport>;
   getContact(id: string): Promise<ContactView>;
   contactHistory(id: string): Promise<HistoryEntry[]>;
   addContact(changes: FieldChange[]): Promise<string>;
@@ -211,6 +226,12 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   listContacts: false,
   searchContacts: false,
   bulkContacts: true,
+  pickImportFiles: false,
+  importContacts: true,
+  importStatus: false,
+  cancelImport: false,
+  importBatches: false,
+  undoImport: true,
   getContact: false,
   contactHistory: false,
   addContact: true,
@@ -358,6 +379,24 @@ export class CommandBackend implements Backend {
   }
   bulkContacts(ids: string[], action: BulkAction) {
     return this.call<BulkReport>('bulk_contacts', { ids, action });
+  }
+  pickImportFiles(title: string) {
+    return this.call<string[]>('pick_import_files', { title });
+  }
+  importContacts(files: string[], settings: ImportSettings) {
+    return this.call<ImportReport>('import_contacts', { files, settings });
+  }
+  importStatus() {
+    return this.call<ImportProgress | null>('import_status');
+  }
+  cancelImport() {
+    return this.call<null>('cancel_import');
+  }
+  importBatches() {
+    return this.call<ImportBatch[]>('import_batches');
+  }
+  undoImport(batch: string) {
+    return this.call<UndoReport>('undo_import', { batch });
   }
   getContact(id: string) {
     return this.call<ContactView>('get_contact', { id });

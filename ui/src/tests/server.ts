@@ -31,6 +31,10 @@ export interface TestServer {
   cancelSaveDialog(cancel: boolean): Promise<void>;
   /** What the folder dialog answers next: a folder, or null for cancelled (as in each new test). */
   folderDialog(path: string | null): Promise<void>;
+  /** What the dialog for files to import answers next (none: cancelled, as in each new test). */
+  filesDialog(paths: string[]): Promise<void>;
+  /** A folder of this test file's own, for files a test writes. */
+  readonly dataDir: string;
 }
 
 async function post(server: RunningServer, route: string, body: unknown = {}): Promise<unknown> {
@@ -88,6 +92,12 @@ export function useServer(opts: { clock?: string | null } = {}): TestServer {
     },
     folderDialog: async (path) => {
       await post(server!, '/dev/folder-dialog', { path });
+    },
+    filesDialog: async (paths) => {
+      await post(server!, '/dev/files-dialog', { paths });
+    },
+    get dataDir() {
+      return data;
     },
   };
 }

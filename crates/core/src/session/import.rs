@@ -21,7 +21,7 @@ use crate::model::import::{
     Row, RowProblem, csv, decode, source_text,
 };
 use crate::model::roles::Action;
-use crate::ops::{Hlc, Op, OpValue};
+use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
 
 /// Where a long import is, for a progress bar.
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +126,19 @@ fn same_address(have: &str, new: &str) -> bool {
         })
 }
 
+/// An error that is the row's own (a value, a restriction, a
+/// suppression): reported with the row. Any other stops the import.
+fn is_row_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Invalid { .. }
+            | Error::Restricted { .. }
+            | Error::Suppressed { .. }
+            | Error::CompartmentLocked { .. }
+            | Error::NotFound { .. }
+    )
+}
+
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -228,6 +241,9 @@ impl Session {
                     }
                 };
                 fr.reading = reading.clone();
+                if !options.dry_run {
+                    fr.reading.sample.clear();
+                }
                 fr.read = count(rows.len());
                 let source = source_text(
                     options.source.as_deref().unwrap_or(&file.name),
@@ -259,6 +275,13 @@ impl Session {
                         line,
                         reason: n.clone(),
                     }));
+                    let (row, dropped) = s.writable(row);
+                    fr.notes.extend(
+                        dropped
+                            .into_iter()
+                            .map(|reason| RowProblem { line, reason }),
+                    );
+                    let row = &row;
                     let emails = values_of(&row.input.fields, "emails");
                     let phones = values_of(&row.input.fields, "phones");
                     if suppressed.as_ref().is_some_and(|set| {
@@ -294,8 +317,8 @@ impl Session {
                                 fr.merged += 1;
                                 continue;
                             }
-                            match s.merge_row(id, row) {
-                                Ok(fields) if fields.is_empty() => {
+                            match s.merge_ops(id, row, &source) {
+                                Ok((_, fields)) if fields.is_empty() => {
                                     fr.duplicates += 1;
                                     fr.notes.push(RowProblem {
                                         line,
@@ -304,7 +327,10 @@ impl Session {
                                                 .into(),
                                     });
                                 }
-                                Ok(fields) => {
+                                Ok((ops, fields)) => {
+                                    if !options.dry_run {
+                                        s.store.apply(&ops, &[])?;
+                                    }
                                     fr.merged += 1;
                                     if !fr.merged_into.contains(&id) {
                                         fr.merged_into.push(id);
@@ -313,10 +339,11 @@ impl Session {
                                         merged_fields.push((id, fields));
                                     }
                                 }
-                                Err(e) => fr.problems.push(RowProblem {
+                                Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
                                     line,
                                     reason: e.to_string(),
                                 }),
+                                Err(e) => return Err(e),
                             }
                         }
                         _ => {
@@ -336,20 +363,23 @@ impl Session {
                                     fr.imported += 1;
                                     fr.created.push(id);
                                 }
-                                Err(e) => fr.problems.push(RowProblem {
+                                Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
                                     line,
                                     reason: e.to_string(),
                                 }),
+                                Err(e) => return Err(e),
                             }
                         }
                     }
                 }
-                progress(&ImportProgress {
+                if !progress(&ImportProgress {
                     file: at,
                     files: files_n,
                     done: total,
                     total,
-                });
+                }) {
+                    return Err(Error::Cancelled);
+                }
                 report.files.push(fr);
             }
             if !options.dry_run {
@@ -392,10 +422,39 @@ impl Session {
         }
     }
 
-    /// Merges a row into a person: fills what is empty, adds emails,
-    /// phones, addresses and tags not there yet, links the company when
-    /// the person has none. Returns the fields it changed.
-    fn merge_row(&mut self, id: RecordId, row: &Row) -> Result<Vec<String>> {
+    /// The row without the fields of a compartment this role holds no key
+    /// for (notes, Art. 9 data, deals), and a note for each left out.
+    fn writable(&self, row: &Row) -> (Row, Vec<String>) {
+        let mut kept = row.clone();
+        let mut dropped = Vec::new();
+        kept.input.fields.retain(|(name, _)| {
+            let Some(def) = categories::field(RecordKind::Person, name) else {
+                return true;
+            };
+            match def.category.compartment() {
+                Some(c) if !self.holds(c) => {
+                    dropped.push(format!(
+                        "the {} is not imported: your role holds no key for it",
+                        def.label_en.to_lowercase()
+                    ));
+                    false
+                }
+                _ => true,
+            }
+        });
+        (kept, dropped)
+    }
+
+    /// The ops merging a row into a person, nothing applied: fills what is
+    /// empty (the source among it), adds emails, phones, addresses and tags
+    /// not there yet, links the company when the person has none. Returns
+    /// them with the fields they change (none: nothing new).
+    fn merge_ops(
+        &mut self,
+        id: RecordId,
+        row: &Row,
+        source: &str,
+    ) -> Result<(Vec<Op>, Vec<String>)> {
         self.refuse_if_restricted(id)?;
         let view = self.contact(id)?;
         let mut changes: Vec<(String, FieldInput)> = Vec::new();
@@ -446,7 +505,13 @@ impl Session {
             }
         }
         if changes.is_empty() && (row.input.company.is_none() || !view.companies.is_empty()) {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if view
+            .field("source")
+            .is_some_and(|f| matches!(f.value, FieldValue::Empty))
+        {
+            changes.push(("source".into(), FieldInput::Text(source.to_owned())));
         }
         let new_emails: Vec<String> = values_of(&changes, "emails");
         let new_phones: Vec<String> = values_of(&changes, "phones");
@@ -462,21 +527,50 @@ impl Session {
             )?);
             fields.push("company".into());
         }
-        if !ops.is_empty() {
-            self.store.apply(&ops, &[])?;
-        }
-        Ok(fields)
+        Ok((ops, fields))
+    }
+
+    /// A batch as its author wrote it: the record's creator, time and
+    /// device from its create op, its content from the first version that
+    /// creator wrote, and from later versions only that it was undone. A
+    /// batch rewritten by someone else (a patched program adding people
+    /// to its list) is read as first written; one with no version of its
+    /// creator's is no batch.
+    fn batch_record(&self, id: Uuid) -> Result<Option<(ImportBatch, Op)>> {
+        let history = self.store.history(&[id])?;
+        let Some(create) = history.iter().find(|op| op.field == CREATE_FIELD).cloned() else {
+            return Ok(None);
+        };
+        let by_creator = |op: &&Op| {
+            op.field == "batch" && op.author == create.author && op.device == create.device
+        };
+        let Some(mut batch) = history
+            .iter()
+            .find(by_creator)
+            .and_then(|op| doc::<ImportBatch>(&op.value))
+        else {
+            return Ok(None);
+        };
+        batch.id = id;
+        batch.by = create.author.clone();
+        batch.at = create.hlc.to_datetime();
+        batch.undone = history
+            .iter()
+            .filter(|op| op.field == "batch")
+            .filter_map(|op| doc::<ImportBatch>(&op.value))
+            .find_map(|b| b.undone);
+        Ok(Some((batch, create)))
     }
 
     /// Every import, newest first.
     pub fn import_batches(&self) -> Result<Vec<ImportBatch>> {
         self.require(Action::ReadContacts)?;
-        let mut out: Vec<ImportBatch> = self
-            .store
-            .records_with_field(RecordKind::ImportBatch, "batch")?
-            .into_iter()
-            .filter_map(|(_, _, v)| doc(&v))
-            .collect();
+        let mut out = Vec::new();
+        for id in self.store.all_of_kind(RecordKind::ImportBatch)? {
+            if let Some((batch, _)) = self.batch_record(id)? {
+                out.push(batch);
+            }
+        }
         out.sort_by_key(|b| std::cmp::Reverse(b.at));
         Ok(out)
     }
@@ -486,31 +580,63 @@ impl Session {
     /// naming how many, when any of those people was changed since.
     pub fn undo_import(&mut self, batch: Uuid) -> Result<UndoReport> {
         self.require(Action::WriteContacts)?;
-        let found = self
-            .import_batches()?
-            .into_iter()
-            .find(|b| b.id == batch)
-            .ok_or_else(|| Error::NotFound {
-                what: "import",
-                id: batch.to_string(),
-            })?;
+        let (found, made) = self.batch_record(batch)?.ok_or_else(|| Error::NotFound {
+            what: "import",
+            id: batch.to_string(),
+        })?;
         if let Some((at, by)) = &found.undone {
             return Err(Error::invalid(
                 "import",
                 format!("was undone already ({}, {by})", at.format("%Y-%m-%d %H:%M")),
             ));
         }
-        let alive: Vec<RecordId> = found
-            .created
-            .iter()
-            .copied()
-            .filter(|id| matches!(self.store.record(*id), Ok(Some((RecordKind::Person, _)))))
-            .collect();
+        let clock = |s: &str| s.parse().map(Hlc).unwrap_or(Hlc(0));
+        let (from, upto) = (clock(&found.from), clock(&found.upto));
+        if from > upto || upto >= made.hlc {
+            return Err(Error::invalid(
+                "import",
+                "is not a batch this program wrote",
+            ));
+        }
+        // Only people this batch's author created on that laptop within
+        // the batch's time are its own: a list naming anyone else is not
+        // trusted to erase them.
+        let mut alive: Vec<RecordId> = Vec::new();
+        for id in &found.created {
+            if !matches!(self.store.record(*id)?, Some((RecordKind::Person, _))) {
+                continue;
+            }
+            let created = self
+                .store
+                .history(&[*id])?
+                .into_iter()
+                .find(|op| op.field == CREATE_FIELD);
+            let own = created.is_some_and(|op| {
+                op.author == made.author
+                    && op.device == made.device
+                    && op.hlc > from
+                    && op.hlc < upto
+            });
+            if !own {
+                return Err(Error::invalid(
+                    "import",
+                    "names people it did not create; the undo is refused",
+                ));
+            }
+            alive.push(*id);
+        }
         if !alive.is_empty() {
             self.require(Action::Erase)?;
         }
-        let clock = |s: &str| s.parse().map(Hlc).unwrap_or(Hlc(0));
-        let (from, upto) = (clock(&found.from), clock(&found.upto));
+        for (id, _) in &found.merged {
+            if matches!(self.store.record(*id)?, Some((RecordKind::Person, _))) {
+                self.refuse_if_restricted(*id)?;
+                self.refuse_if_held(*id)?;
+            }
+        }
+        for id in &alive {
+            self.refuse_if_held(*id)?;
+        }
         let mut changed = 0usize;
         for id in &alive {
             let mut records = vec![*id];
@@ -528,8 +654,30 @@ impl Session {
             }
             let history = self.store.history(&[*id])?;
             let mut touched = false;
+            // The company link a merge made stays (the undo sets back fields).
             for field in fields.iter().filter(|f| *f != "company") {
-                let ops: Vec<&Op> = history.iter().filter(|op| &op.field == field).collect();
+                let Some(def) = categories::field(RecordKind::Person, field) else {
+                    continue;
+                };
+                if let Some(c) = def.category.compartment()
+                    && !self.holds(c)
+                {
+                    return Err(Error::CompartmentLocked {
+                        field: field.clone(),
+                        category: def.category.as_str().into(),
+                        role: self.role.as_str().into(),
+                    });
+                }
+                let ops: Vec<&Op> = history
+                    .iter()
+                    .filter(|op| &op.field == field && op.author == made.author)
+                    .collect();
+                let ops: Vec<&Op> = if ops.iter().any(|op| op.hlc > from && op.hlc < upto) {
+                    history.iter().filter(|op| &op.field == field).collect()
+                } else {
+                    // The batch never wrote this field: nothing to set back.
+                    continue;
+                };
                 if ops.last().is_some_and(|op| op.hlc > upto) {
                     touched = true;
                 }

@@ -139,7 +139,9 @@ impl Session {
             .filter(|s| s.override_reason.is_none() && !allowed.contains(s.hash.as_str()))
             .map(|s| s.hash.clone())
             .collect();
-        if hashes.is_empty() {
+        // Without its key no stored hash can match: never made here, so a
+        // dry run writes nothing.
+        if hashes.is_empty() || self.setting::<String>("suppression-key")?.is_none() {
             return Ok(None);
         }
         Ok(Some(SuppressedSet {

@@ -136,6 +136,23 @@ fn duplicates_are_skipped_or_merged_and_an_undo_sets_the_merge_back() {
     );
     assert_eq!(s.count().expect("count"), 4);
 
+    let dry = import(
+        &mut s,
+        &[&again],
+        &ImportOptions {
+            on_duplicate: OnDuplicate::Merge,
+            dry_run: true,
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(dry.files[0].merged, 2, "{dry:?}");
+    let jw = find(&s, "Jürgen");
+    assert_eq!(
+        text(&s, jw, "phones").as_deref(),
+        Some("030 1234567"),
+        "a dry run merges nothing"
+    );
+
     let merge = import(
         &mut s,
         &[&again],
@@ -315,4 +332,28 @@ fn imported_people_and_their_source_reach_the_other_laptop() {
         v.field("emails").expect("emails").value,
         FieldValue::Value { .. }
     ));
+}
+
+#[test]
+fn a_batch_rewritten_by_a_patched_laptop_cannot_make_an_undo_erase_others() {
+    let (tmp, clock, mut a) = vault_at(at(2026, 12, 4));
+    let victim = a
+        .add_person(&tresor_core::model::contacts::PersonInput::default().with_name("Vera Opfer"))
+        .expect("victim");
+    let mut b = second_laptop(tmp.path(), &mut a, clock, "eve", Role::Sales);
+    let file = excel_file(tmp.path(), "Kunden.csv", EXCEL);
+    let r = import(&mut b, &[&file], &ImportOptions::default());
+    let mut batch = b.import_batches().expect("batches").remove(0);
+    // Eve's patched program adds Vera to the batch before it is sent.
+    batch.created.push(victim);
+    batch.from = "0".into();
+    b.patch_outbox_value("batch", &serde_json::to_string(&batch).expect("json"))
+        .expect("patch");
+    b.sync().expect("sync b");
+    a.sync().expect("sync a");
+
+    let refused = a.undo_import(r.batch.expect("batch")).expect_err("refused");
+    assert!(refused.to_string().contains("did not create"), "{refused}");
+    assert!(a.contact(victim).is_ok(), "Vera is still there");
+    assert_eq!(a.count().expect("count"), 4);
 }

@@ -114,7 +114,7 @@ pub fn read(
             "none of the columns is a name (Vorname, Nachname, Name, First Name, …): give a mapping",
         ));
     }
-    let reading = FileReading {
+    let mut reading = FileReading {
         format: "csv".into(),
         encoding: encoding.into(),
         delimiter: Some(delimiter_name(sep)),
@@ -128,6 +128,7 @@ pub fn read(
             .zip(&targets)
             .map(|(h, t)| (h.clone(), t.map(|t| t.name().to_owned())))
             .collect(),
+        sample: Vec::new(),
     };
     // The line a record starts on, counted from its byte offset: the
     // reader's own line count is one short after a CRLF.
@@ -141,7 +142,14 @@ pub fn read(
             b += 1;
         }
         let b = b.max(counted.0);
-        let more = bytes[counted.0..b].iter().filter(|c| **c == b'\n').count();
+        // A line ends at LF, at CRLF, or at a CR alone (old Mac files).
+        let more = bytes[counted.0..b]
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                **c == b'\n' || (**c == b'\r' && bytes.get(counted.0 + i + 1) != Some(&b'\n'))
+            })
+            .count();
         counted = (b, counted.1 + more as u64);
         counted.1 + line_offset
     };
@@ -155,6 +163,11 @@ pub fn read(
                 if record.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
+                if reading.sample.len() < super::SAMPLE_ROWS {
+                    reading
+                        .sample
+                        .push(record.iter().map(str::to_owned).collect());
+                }
                 each(row_of(line, &record, &targets))?;
             }
             Err(e) => each(Err(RowProblem {
@@ -166,11 +179,15 @@ pub fn read(
     Ok(reading)
 }
 
+/// The most values one cell or row gives a field (a hostile cell of a
+/// million addresses is cut, not compared with itself).
+const MAX_VALUES: usize = 50;
+
 /// A cell's values: Google's ` ::: ` splits several, and `* ` marks the
 /// primary one, which goes first.
 fn values(cell: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for v in cell.split(" ::: ") {
+    for v in cell.split(" ::: ").take(MAX_VALUES) {
         let v = v.trim();
         let (primary, v) = match v.strip_prefix("* ") {
             Some(rest) => (true, rest.trim()),
@@ -291,6 +308,7 @@ fn row_of(
             Target::Phone => phones.extend(values(cell)),
             Target::Tags => tags.extend(
                 cell.split([';', ','])
+                    .take(MAX_VALUES)
                     .flat_map(values)
                     .filter(|t| !matches!(t.to_lowercase().as_str(), "mycontacts" | "starred")),
             ),
@@ -384,8 +402,9 @@ fn row_of(
                 notes: &mut Vec<String>|
      -> Vec<String> {
         let mut kept: Vec<String> = Vec::new();
-        for item in items {
-            if kept.iter().any(|k| k.eq_ignore_ascii_case(&item)) {
+        let mut seen = std::collections::HashSet::new();
+        for item in items.into_iter().take(MAX_VALUES) {
+            if !seen.insert(item.to_lowercase()) {
                 continue;
             }
             match check(&item) {
@@ -408,7 +427,9 @@ fn row_of(
     if !addresses.is_empty() {
         input = input.with("addresses", FieldInput::List(addresses));
     }
-    tags.dedup();
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(t.to_lowercase()));
+    tags.truncate(MAX_VALUES);
     if !tags.is_empty() {
         input = input.with("tags", FieldInput::List(tags));
     }

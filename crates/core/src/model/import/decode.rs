@@ -54,11 +54,12 @@ pub fn detect(bytes: &[u8], named: Option<&str>) -> Result<(&'static Encoding, u
     if let Some((enc, n)) = Encoding::for_bom(bytes) {
         return Ok((enc, n));
     }
-    if std::str::from_utf8(bytes).is_ok() {
-        return Ok((UTF_8, 0));
-    }
+    // UTF-16 of ASCII text is valid UTF-8 too (full of NULs): look first.
     if let Some(enc) = utf16_without_bom(bytes) {
         return Ok((enc, 0));
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok((UTF_8, 0));
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
@@ -72,19 +73,25 @@ pub fn detect(bytes: &[u8], named: Option<&str>) -> Result<(&'static Encoding, u
 pub fn decode(bytes: &[u8], named: Option<&str>) -> Result<Decoded> {
     let (enc, bom) = detect(bytes, named)?;
     let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
-    let binary = text
-        .chars()
-        .take(1 << 20)
-        .filter(|c| matches!(c, '\0'..='\u{8}' | '\u{e}'..='\u{1f}'))
-        .count();
-    if binary > 0 || (had_errors && enc == UTF_8 && named.is_none()) {
+    // A NUL, or more than one control character in a hundred (a stray
+    // ESC or DOS end-of-file byte in a list is not a reason to refuse it).
+    let (mut chars, mut controls, mut nul) = (0usize, 0usize, false);
+    for c in text.chars() {
+        chars += 1;
+        nul |= c == '\0';
+        if matches!(c, '\u{1}'..='\u{8}' | '\u{e}'..='\u{1f}') {
+            controls += 1;
+        }
+    }
+    if nul || controls * 100 > chars || (had_errors && enc == UTF_8 && named.is_none()) {
         return Err(Error::invalid(
             "file",
             "is not a text file (CSV, vCard) in any encoding Tresor reads",
         ));
     }
+    // DOS editors end a file with Ctrl-Z: not a row.
     Ok(Decoded {
-        text: text.into_owned(),
+        text: text.trim_end_matches('\u{1a}').to_owned(),
         encoding: enc.name(),
     })
 }
@@ -137,6 +144,18 @@ mod tests {
         assert_eq!(d.text, "Name\nMüller\n");
         let err = decode(latin1, Some("klingon")).expect_err("refused");
         assert!(err.to_string().contains("not an encoding"), "{err}");
+    }
+
+    #[test]
+    fn ascii_utf16_without_a_mark_and_a_stray_control_byte_are_read() {
+        let text = "Name,Email\r\nAnna,a@example.de\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&le, None).expect("ok").text, text);
+        let with_eof = format!("{}\u{1a}", "Name;Ort\nAnna;Köln\n".repeat(10));
+        assert_eq!(
+            decode(with_eof.as_bytes(), None).expect("ok").text,
+            with_eof.trim_end_matches('\u{1a}')
+        );
     }
 
     #[test]

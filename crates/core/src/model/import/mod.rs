@@ -70,7 +70,13 @@ pub struct FileReading {
     pub looks_like: Option<String>,
     /// Each header and the field it went to (`None`: not imported).
     pub columns: Vec<(String, Option<String>)>,
+    /// The first rows as read, cell by cell, for a preview (a dry run's
+    /// report only: the report of an import keeps no values).
+    pub sample: Vec<Vec<String>>,
 }
+
+/// Rows a preview shows.
+pub const SAMPLE_ROWS: usize = 5;
 
 /// Per file: what was read and what became of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
