@@ -15,7 +15,9 @@
 //! `dsar_package_10k`, =retention only the `retention_sweep_*` lines
 //! (TRESOR_BENCH_RETENTION_N sets their number of records, default 1000000),
 //! =followups only `followups_due_100k` (the due list of one user over
-//! 100,000 people and 50,000 follow-ups, the median of 30 reads).
+//! 100,000 people and 50,000 follow-ups, the median of 30 reads), =import
+//! only `import_csv_100k` (an Outlook export in German of `n` rows,
+//! imported into an empty vault, with the peak memory of the process).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -146,6 +148,10 @@ fn main() {
     // First, before the other benchmarks leave gigabytes of vaults behind
     // (the retention sweep's million records among them) and a heap that
     // served them.
+    // Before anything else, so the process's peak memory is the import's.
+    if runs("import") {
+        import_csv(tmp.path(), n);
+    }
     if runs("sync") {
         sync_apply(tmp.path());
     }
@@ -613,4 +619,82 @@ fn dsar_package(session: &mut Session, out: &Path) -> f64 {
         .collect();
     times.sort_by(f64::total_cmp);
     times[1]
+}
+
+/// The process's peak resident memory in MiB (Linux: VmHWM).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// `import_csv_{k}k`: an Outlook contact export with German headers
+/// (Windows-1252, semicolons, CRLF) of `n` rows, imported into an empty
+/// vault and into an empty plain SQLite file, through the same import.
+fn import_csv(root: &Path, n: usize) {
+    use tresor_core::model::import::ImportOptions;
+    let mut text = String::from(
+        "Anrede;Vorname;Nachname;Firma;Position;Straße geschäftlich;Postleitzahl geschäftlich;Ort geschäftlich;Telefon geschäftlich;Mobiltelefon;E-Mail-Adresse;Geburtstag;Notizen\r\n",
+    );
+    let cities = ["Köln", "München", "Düsseldorf", "Nürnberg", "Lübeck"];
+    for i in 0..n {
+        text.push_str(&format!(
+            "{};Jürgen{i};Weiß{i};Bäckerei {};Inhaber;Hauptstraße {};{:05};{};0221 {:07};0171 {:07};p{i}@beispiel.de;{}.{}.19{:02};\"Kunde seit {};\r\nruft gern an\"\r\n",
+            if i % 2 == 0 { "Herr" } else { "Frau" },
+            i % 997,
+            i % 200 + 1,
+            10_000 + i % 89_999,
+            cities[i % cities.len()],
+            i,
+            i,
+            i % 28 + 1,
+            i % 12 + 1,
+            i % 90 + 10,
+            2000 + i % 25,
+        ));
+    }
+    let file = root.join("outlook.csv");
+    let file_mib = {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        std::fs::write(&file, &bytes).expect("write");
+        bytes.len() as f64 / (1024.0 * 1024.0)
+    };
+    drop(text);
+    let run = |mut s: Session| {
+        let started = Instant::now();
+        let r = s
+            .import_files(&[&file], &ImportOptions::default(), &mut |_| true)
+            .expect("import");
+        let took = started.elapsed();
+        assert_eq!(
+            r.files[0].imported as usize,
+            n,
+            "{:?}",
+            r.files[0].problems.first()
+        );
+        n as f64 / took.as_secs_f64()
+    };
+    let dir = root.join("import-enc");
+    let (s, _) = Session::create(
+        &dir,
+        "bench",
+        b"bench passphrase",
+        KdfParams::FLOOR,
+        clock(),
+    )
+    .expect("create");
+    let enc = run(s);
+    let peak = peak_rss_mib();
+    let plain =
+        run(Session::open_plain_baseline(&root.join("import-plain"), clock()).expect("plain"));
+    println!(
+        "import_csv_{}k rows_per_s={enc:.0} plain_rows_per_s={plain:.0} ratio={:.3} peak_rss_mib={peak:.0} file_mib={file_mib:.1}",
+        n / 1000,
+        plain / enc,
+    );
 }

@@ -3,7 +3,7 @@
 //! it, a row with a suppressed address refused, the rest created or merged
 //! in one transaction, and the batch recorded so it can be undone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -17,8 +17,8 @@ use crate::model::categories::{self, RecordKind};
 use crate::model::contacts::{FieldInput, FieldValue, RecordId};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
-    FileReading, FileReport, ImportBatch, ImportOptions, ImportReport, MAX_FILE_BYTES, OnDuplicate,
-    Row, RowProblem, csv, decode, source_text,
+    FileReport, ImportBatch, ImportOptions, ImportReport, MAX_FILE_BYTES, OnDuplicate, Row,
+    RowProblem, csv, decode, source_text,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -49,13 +49,44 @@ pub struct UndoReport {
     pub reverted: u32,
 }
 
+/// People written to the store at once (one apply: one directory and
+/// due-date refresh per chunk, not per person).
+const APPLY_EVERY: usize = 500;
+
+/// Writes the people made but not yet written.
+fn flush(s: &mut Session, ops: &mut Vec<Op>, keys: &mut Vec<(Uuid, Vec<u8>)>) -> Result<()> {
+    if !keys.is_empty() || !ops.is_empty() {
+        s.store.apply(ops, keys)?;
+        ops.clear();
+        keys.clear();
+    }
+    Ok(())
+}
+
 /// Rows between two progress reports (and chances to cancel).
 const PROGRESS_EVERY: u64 = 250;
 
-/// A file read into rows, or why it could not be.
+/// A file read and decoded, or why it could not be.
 struct ReadFile {
     name: String,
-    read: std::result::Result<(FileReading, Vec<std::result::Result<Row, RowProblem>>), Error>,
+    text: std::result::Result<decode::Decoded, Error>,
+}
+
+/// What the rows of one import share.
+struct RowCtx<'a> {
+    options: &'a ImportOptions,
+    /// Match keys → person, of the vault and of the rows so far.
+    index: HashMap<Key, RecordId>,
+    suppressed: Option<super::rights::SuppressedSet>,
+    /// The source recorded on the people of the current file.
+    source: String,
+    created_set: HashSet<RecordId>,
+    /// People made and not yet written (see [`APPLY_EVERY`]).
+    pending: Vec<Op>,
+    pending_keys: Vec<(Uuid, Vec<u8>)>,
+    companies: HashMap<String, Uuid>,
+    /// People merged into, with the fields changed.
+    merged: Vec<(RecordId, Vec<String>)>,
 }
 
 fn read_file(path: &Path, options: &ImportOptions) -> ReadFile {
@@ -76,22 +107,9 @@ fn read_file(path: &Path, options: &ImportOptions) -> ReadFile {
             ));
         }
         let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        let text = decode::decode(&bytes, options.encoding.as_deref())?;
-        drop(bytes);
-        let mut rows = Vec::new();
-        let reading = csv::read(
-            &text.text,
-            text.encoding,
-            options.delimiter,
-            options.mapping.as_ref(),
-            &mut |r| {
-                rows.push(r);
-                Ok(())
-            },
-        )?;
-        Ok((reading, rows))
+        decode::decode(&bytes, options.encoding.as_deref())
     })();
-    ReadFile { name, read }
+    ReadFile { name, text: read }
 }
 
 /// The first text value of a field typed for a row.
@@ -214,7 +232,7 @@ impl Session {
         }
         let read: Vec<ReadFile> = files.iter().map(|p| read_file(p, options)).collect();
         let mut index = self.match_index()?;
-        let suppressed = self.suppressed_set()?;
+        let mut suppressed = self.suppressed_set()?;
         let day = self.now().format("%Y-%m-%d").to_string();
         let batch_id = Uuid::now_v7();
         let from = self.tick();
@@ -224,154 +242,82 @@ impl Session {
                 dry_run: options.dry_run,
                 files: Vec::new(),
             };
-            let mut merged_fields: Vec<(RecordId, Vec<String>)> = Vec::new();
-            let mut companies = HashMap::new();
+            let mut ctx = RowCtx {
+                options,
+                index: std::mem::take(&mut index),
+                suppressed: suppressed.take(),
+                source: String::new(),
+                created_set: HashSet::new(),
+                pending: Vec::new(),
+                pending_keys: Vec::new(),
+                companies: HashMap::new(),
+                merged: Vec::new(),
+            };
             let files_n = read.len();
             for (at, file) in read.iter().enumerate() {
                 let mut fr = FileReport {
                     file: file.name.clone(),
                     ..FileReport::default()
                 };
-                let (reading, rows) = match &file.read {
-                    Ok(r) => r,
+                let text = match &file.text {
+                    Ok(t) => t,
                     Err(e) => {
                         fr.refused = Some(e.to_string());
                         report.files.push(fr);
                         continue;
                     }
                 };
-                fr.reading = reading.clone();
-                if !options.dry_run {
-                    fr.reading.sample.clear();
-                }
-                fr.read = count(rows.len());
-                let source = source_text(
+                ctx.source = source_text(
                     options.source.as_deref().unwrap_or(&file.name),
                     &day,
                     s.user(),
                 );
-                let total = rows.len() as u64;
-                for (n, row) in rows.iter().enumerate() {
-                    let n = n as u64;
-                    if n.is_multiple_of(PROGRESS_EVERY)
-                        && !progress(&ImportProgress {
-                            file: at,
-                            files: files_n,
-                            done: n,
-                            total,
-                        })
-                    {
-                        return Err(Error::Cancelled);
-                    }
-                    let row = match row {
-                        Ok(row) => row,
-                        Err(problem) => {
-                            fr.problems.push(problem.clone());
-                            continue;
+                // Lines, for the progress bar: rows are read one by one,
+                // never all held at once.
+                let total = text.text.bytes().filter(|b| *b == b'\n').count() as u64 + 1;
+                let mut n = 0u64;
+                let read_rows = csv::read(
+                    &text.text,
+                    text.encoding,
+                    options.delimiter,
+                    options.mapping.as_ref(),
+                    &mut |row| {
+                        if n.is_multiple_of(PROGRESS_EVERY) {
+                            let done = row.as_ref().map_or_else(|p| p.line, |r| r.line);
+                            if !progress(&ImportProgress {
+                                file: at,
+                                files: files_n,
+                                done: done.min(total),
+                                total,
+                            }) {
+                                return Err(Error::Cancelled);
+                            }
                         }
-                    };
-                    let line = row.line;
-                    fr.notes.extend(row.notes.iter().map(|n| RowProblem {
-                        line,
-                        reason: n.clone(),
-                    }));
-                    let (row, dropped) = s.writable(row);
-                    fr.notes.extend(
-                        dropped
-                            .into_iter()
-                            .map(|reason| RowProblem { line, reason }),
-                    );
-                    let row = &row;
-                    let emails = values_of(&row.input.fields, "emails");
-                    let phones = values_of(&row.input.fields, "phones");
-                    if suppressed.as_ref().is_some_and(|set| {
-                        emails.iter().any(|e| set.holds("email", e))
-                            || phones.iter().any(|p| set.holds("phone", p))
-                    }) {
-                        fr.suppressed += 1;
-                        fr.problems.push(RowProblem {
-                            line,
-                            reason: "an email address or phone number of this row is suppressed (the person objected or was erased and asked not to be contacted again): not imported".into(),
-                        });
+                        n += 1;
+                        match row {
+                            Ok(row) => s.import_row(&row, &mut ctx, &mut fr),
+                            Err(problem) => {
+                                fr.problems.push(problem);
+                                Ok(())
+                            }
+                        }
+                    },
+                );
+                let reading = match read_rows {
+                    Ok(reading) => reading,
+                    Err(e) if is_row_error(&e) => {
+                        fr.refused = Some(e.to_string());
+                        report.files.push(fr);
                         continue;
                     }
-                    let keys = row_keys(row);
-                    let hit = keys
-                        .iter()
-                        .find_map(|k| index.get(k).map(|id| (k.clone(), *id)));
-                    match (hit, options.on_duplicate) {
-                        (Some((key, _)), OnDuplicate::Skip) => {
-                            fr.duplicates += 1;
-                            fr.notes.push(RowProblem {
-                                line,
-                                reason: format!(
-                                    "has {} as a person already there: left out",
-                                    key.describe()
-                                ),
-                            });
-                        }
-                        (Some((_, id)), OnDuplicate::Merge) => {
-                            let created_here = fr.created.contains(&id)
-                                || report.files.iter().any(|f| f.created.contains(&id));
-                            if created_here && options.dry_run {
-                                fr.merged += 1;
-                                continue;
-                            }
-                            match s.merge_ops(id, row, &source) {
-                                Ok((_, fields)) if fields.is_empty() => {
-                                    fr.duplicates += 1;
-                                    fr.notes.push(RowProblem {
-                                        line,
-                                        reason:
-                                            "matches a person already there and adds nothing new"
-                                                .into(),
-                                    });
-                                }
-                                Ok((ops, fields)) => {
-                                    if !options.dry_run {
-                                        s.store.apply(&ops, &[])?;
-                                    }
-                                    fr.merged += 1;
-                                    if !fr.merged_into.contains(&id) {
-                                        fr.merged_into.push(id);
-                                    }
-                                    if !created_here {
-                                        merged_fields.push((id, fields));
-                                    }
-                                }
-                                Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
-                                    line,
-                                    reason: e.to_string(),
-                                }),
-                                Err(e) => return Err(e),
-                            }
-                        }
-                        _ => {
-                            let mut input = row.input.clone();
-                            input
-                                .fields
-                                .push(("source".into(), FieldInput::Text(source.clone())));
-                            match s.person_ops(&input, &mut companies) {
-                                Ok((id, ops)) => {
-                                    if !options.dry_run {
-                                        let key = s.subject_key(id);
-                                        s.store.apply(&ops, &[(id, key)])?;
-                                    }
-                                    for k in keys {
-                                        index.entry(k).or_insert(id);
-                                    }
-                                    fr.imported += 1;
-                                    fr.created.push(id);
-                                }
-                                Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
-                                    line,
-                                    reason: e.to_string(),
-                                }),
-                                Err(e) => return Err(e),
-                            }
-                        }
-                    }
+                    Err(e) => return Err(e),
+                };
+                fr.reading = reading;
+                if !options.dry_run {
+                    fr.reading.sample.clear();
                 }
+                fr.read = count(usize::try_from(n).unwrap_or(usize::MAX));
+                flush(s, &mut ctx.pending, &mut ctx.pending_keys)?;
                 if !progress(&ImportProgress {
                     file: at,
                     files: files_n,
@@ -382,6 +328,7 @@ impl Session {
                 }
                 report.files.push(fr);
             }
+            let merged_fields = std::mem::take(&mut ctx.merged);
             if !options.dry_run {
                 let created: Vec<RecordId> = report
                     .files
@@ -420,6 +367,115 @@ impl Session {
         } else {
             self.in_batch(work)
         }
+    }
+
+    /// One row of an import: its notes, the fields the role may write,
+    /// a suppressed address refused, a duplicate skipped or merged, else
+    /// a new person (written with the next chunk).
+    fn import_row(&mut self, row: &Row, ctx: &mut RowCtx<'_>, fr: &mut FileReport) -> Result<()> {
+        let line = row.line;
+        fr.notes.extend(row.notes.iter().map(|n| RowProblem {
+            line,
+            reason: n.clone(),
+        }));
+        let (row, dropped) = self.writable(row);
+        fr.notes.extend(
+            dropped
+                .into_iter()
+                .map(|reason| RowProblem { line, reason }),
+        );
+        let row = &row;
+        let emails = values_of(&row.input.fields, "emails");
+        let phones = values_of(&row.input.fields, "phones");
+        if ctx.suppressed.as_ref().is_some_and(|set| {
+            emails.iter().any(|e| set.holds("email", e))
+                || phones.iter().any(|p| set.holds("phone", p))
+        }) {
+            fr.suppressed += 1;
+            fr.problems.push(RowProblem {
+                line,
+                reason: "an email address or phone number of this row is suppressed (the person objected or was erased and asked not to be contacted again): not imported".into(),
+            });
+            return Ok(());
+        }
+        let keys = row_keys(row);
+        let hit = keys
+            .iter()
+            .find_map(|k| ctx.index.get(k).map(|id| (k.clone(), *id)));
+        match (hit, ctx.options.on_duplicate) {
+            (Some((key, _)), OnDuplicate::Skip) => {
+                fr.duplicates += 1;
+                fr.notes.push(RowProblem {
+                    line,
+                    reason: format!("has {} as a person already there: left out", key.describe()),
+                });
+            }
+            (Some((_, id)), OnDuplicate::Merge) => {
+                let created_here = ctx.created_set.contains(&id);
+                if created_here && ctx.options.dry_run {
+                    fr.merged += 1;
+                    return Ok(());
+                }
+                // The merge reads the person as the store has them.
+                flush(self, &mut ctx.pending, &mut ctx.pending_keys)?;
+                match self.merge_ops(id, row, &ctx.source) {
+                    Ok((_, fields)) if fields.is_empty() => {
+                        fr.duplicates += 1;
+                        fr.notes.push(RowProblem {
+                            line,
+                            reason: "matches a person already there and adds nothing new".into(),
+                        });
+                    }
+                    Ok((ops, fields)) => {
+                        if !ctx.options.dry_run {
+                            self.store.apply(&ops, &[])?;
+                        }
+                        fr.merged += 1;
+                        if !fr.merged_into.contains(&id) {
+                            fr.merged_into.push(id);
+                        }
+                        if !created_here {
+                            ctx.merged.push((id, fields));
+                        }
+                    }
+                    Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
+                        line,
+                        reason: e.to_string(),
+                    }),
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => {
+                let mut input = row.input.clone();
+                input
+                    .fields
+                    .push(("source".into(), FieldInput::Text(ctx.source.clone())));
+                match self.person_ops(&input, &mut ctx.companies) {
+                    Ok((id, ops)) => {
+                        if !ctx.options.dry_run {
+                            let key = self.subject_key(id);
+                            ctx.pending.extend(ops);
+                            ctx.pending_keys.push((id, key));
+                            if ctx.pending_keys.len() >= APPLY_EVERY {
+                                flush(self, &mut ctx.pending, &mut ctx.pending_keys)?;
+                            }
+                        }
+                        ctx.created_set.insert(id);
+                        for k in keys {
+                            ctx.index.entry(k).or_insert(id);
+                        }
+                        fr.imported += 1;
+                        fr.created.push(id);
+                    }
+                    Err(e) if is_row_error(&e) => fr.problems.push(RowProblem {
+                        line,
+                        reason: e.to_string(),
+                    }),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The row without the fields of a compartment this role holds no key
