@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "cancel_import",
     "import_batches",
     "undo_import",
+    "find_duplicates",
     "get_contact",
     "contact_history",
     "add_contact",

@@ -154,6 +154,9 @@ pub enum Command {
     /// Bring people in from CSV files (Excel, Outlook, Google, Thunderbird);
     /// `import list` shows the imports, `import undo BATCH` takes one back.
     Import(ImportArgs),
+    /// People in the vault that look like one person twice (the same email,
+    /// phone number, or name and postcode).
+    Duplicates,
     /// Proof of erasure.
     #[command(subcommand)]
     Erasure(ErasureCmd),

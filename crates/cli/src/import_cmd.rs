@@ -1,6 +1,7 @@
 //! `tresor import …`: files in, the report out (per file what was read,
 //! imported, merged, left out, refused, and every bad row by its line),
-//! the batch id to undo it by; `import list` and `import undo`.
+//! the batch id to undo it by; `import list` and `import undo`; and
+//! `duplicates`, the people already in the vault that look like one.
 
 use serde_json::json;
 use tresor_core::model::import::columns::Mapping;
@@ -153,6 +154,26 @@ fn list(cli: &Cli, out: &Out) -> Res<()> {
             b.created.len(),
             b.merged.len()
         );
+    }
+    Ok(())
+}
+
+/// `tresor duplicates`
+pub fn duplicates(cli: &Cli, out: &Out) -> Res<()> {
+    let s = open(cli)?;
+    let groups = s.duplicates()?;
+    if out.json {
+        outln!("{}", json!(groups));
+        return Ok(());
+    }
+    if groups.is_empty() {
+        outln!("No duplicates found.");
+    }
+    for g in &groups {
+        outln!("{}:", g.why.join(", "));
+        for p in &g.people {
+            outln!("  {}  {}", p.id, p.display);
+        }
     }
     Ok(())
 }

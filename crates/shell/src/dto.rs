@@ -235,6 +235,7 @@ mod bindings {
         crate::imports::ImportSettings::export_all(&cfg).expect("ImportSettings");
         tresor_core::model::import::ImportReport::export_all(&cfg).expect("ImportReport");
         tresor_core::model::import::ImportBatch::export_all(&cfg).expect("ImportBatch");
+        tresor_core::model::import::DuplicateGroup::export_all(&cfg).expect("DuplicateGroup");
         tresor_core::session::import::ImportProgress::export_all(&cfg).expect("ImportProgress");
         tresor_core::session::import::UndoReport::export_all(&cfg).expect("UndoReport");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");

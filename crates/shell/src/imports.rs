@@ -9,7 +9,9 @@ use std::sync::atomic::Ordering;
 use serde::Deserialize;
 use tresor_core::model::contacts::RecordId;
 use tresor_core::model::import::columns::Mapping;
-use tresor_core::model::import::{ImportBatch, ImportOptions, ImportReport, OnDuplicate};
+use tresor_core::model::import::{
+    DuplicateGroup, ImportBatch, ImportOptions, ImportReport, OnDuplicate,
+};
 use tresor_core::session::import::{ImportProgress, UndoReport};
 use ts_rs::TS;
 
@@ -128,4 +130,9 @@ pub fn import_batches(state: &AppState) -> Res<Vec<ImportBatch>> {
 /// Takes an import back (refused when its people changed since).
 pub fn undo_import(state: &AppState, batch: RecordId) -> Res<UndoReport> {
     with_session(state, |s| s.undo_import(batch))
+}
+
+/// People of the vault that look like one person twice.
+pub fn find_duplicates(state: &AppState) -> Res<Vec<DuplicateGroup>> {
+    with_session(state, |s| s.duplicates())
 }

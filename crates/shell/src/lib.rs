@@ -40,7 +40,7 @@ pub mod types {
     pub use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, RecordId};
     pub use tresor_core::model::directory::{ListOrder, ListSort};
     pub use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput};
-    pub use tresor_core::model::import::{ImportBatch, ImportReport};
+    pub use tresor_core::model::import::{DuplicateGroup, ImportBatch, ImportReport};
     pub use tresor_core::model::mail::SmtpSettings;
     pub use tresor_core::model::register::{Register, RegisterVersionInfo};
     pub use tresor_core::model::requests::{DsRequest, NewRequest, RequestRow};

@@ -31,6 +31,7 @@ macro_rules! for_each_command {
             imports::cancel_import() -> ();
             imports::import_batches() -> Vec<ImportBatch>;
             imports::undo_import(batch: RecordId) -> UndoReport;
+            imports::find_duplicates() -> Vec<DuplicateGroup>;
             commands::get_contact(id: RecordId) -> ContactView;
             commands::contact_history(id: RecordId) -> Vec<HistoryEntry>;
             commands::add_contact(changes: Vec<FieldChange>) -> RecordId;

@@ -29,6 +29,7 @@ describe('TauriBackend', () => {
     await b.cancelImport();
     await b.importBatches();
     await b.undoImport('b1');
+    await b.findDuplicates();
     await b.getContact('id1');
     await b.contactHistory('id1');
     await b.addContact([{ field: 'given_name', values: ['A'] }]);
@@ -55,6 +56,7 @@ describe('TauriBackend', () => {
       ['cancel_import', undefined],
       ['import_batches', undefined],
       ['undo_import', { batch: 'b1' }],
+      ['find_duplicates', undefined],
       ['get_contact', { id: 'id1' }],
       ['contact_history', { id: 'id1' }],
       ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],

@@ -5,6 +5,7 @@ import type {
   AppStatus,
   BulkAction,
   BulkReport,
+  DuplicateGroup,
   ImportBatch,
   ImportProgress,
   ImportReport,
@@ -96,6 +97,8 @@ export interface Backend {
   cancelImport(): Promise<null>;
   importBatches(): Promise<ImportBatch[]>;
   undoImport(batch: string): Promise<UndoReport>;
+  /** People of the vault that look like one person twice. */
+  findDuplicates(): Promise<DuplicateGroup[]>;
   getContact(id: string): Promise<ContactView>;
   contactHistory(id: string): Promise<HistoryEntry[]>;
   addContact(changes: FieldChange[]): Promise<string>;
@@ -232,6 +235,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   cancelImport: false,
   importBatches: false,
   undoImport: true,
+  findDuplicates: false,
   getContact: false,
   contactHistory: false,
   addContact: true,
@@ -397,6 +401,9 @@ export class CommandBackend implements Backend {
   }
   undoImport(batch: string) {
     return this.call<UndoReport>('undo_import', { batch });
+  }
+  findDuplicates() {
+    return this.call<DuplicateGroup[]>('find_duplicates');
   }
   getContact(id: string) {
     return this.call<ContactView>('get_contact', { id });

@@ -4,6 +4,7 @@ export type { AppStatus } from './bindings/AppStatus';
 export type { Bilingual } from './bindings/Bilingual';
 export type { BulkAction } from './bindings/BulkAction';
 export type { BulkReport } from './bindings/BulkReport';
+export type { DuplicateGroup } from './bindings/DuplicateGroup';
 export type { FileReport } from './bindings/FileReport';
 export type { ImportBatch } from './bindings/ImportBatch';
 export type { ImportProgress } from './bindings/ImportProgress';

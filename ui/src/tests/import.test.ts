@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { renderSignedIn } from './helpers';
-import { useServer } from './server';
+import { addPerson, useServer } from './server';
 
 const server = useServer();
 
@@ -73,6 +73,25 @@ describe('the import view against the core', () => {
     expect(await mock.searchContacts('Weiß', 5)).toHaveLength(0);
     await waitFor(() => expect(screen.getByTestId('import-batch').dataset.undone).toBe('true'));
     expect(screen.queryByTestId('import-undo')).toBeNull();
+  });
+
+  it('finds people already in the vault twice and opens one', async () => {
+    const mock = await server.vault([['anna', 'admin']]);
+    await addPerson(mock, 'anna', { given_name: 'Jürgen', family_name: 'Weiß', emails: 'jw@example.de' });
+    await addPerson(mock, 'anna', { given_name: 'J.', family_name: 'Weiss', emails: 'JW@example.de' });
+    await addPerson(mock, 'anna', { given_name: 'Özlem', family_name: 'Kaya', emails: 'ok@example.de' });
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('nav-import'));
+    await fireEvent.click(screen.getByTestId('import-find-duplicates'));
+    const groups = await screen.findAllByTestId('import-duplicate-group');
+    expect(groups).toHaveLength(1);
+    expect(groups[0].textContent).toContain('the same email address');
+    expect(groups[0].textContent).toContain('Jürgen Weiß');
+    expect(groups[0].textContent).toContain('J. Weiss');
+    expect(groups[0].textContent).not.toContain('Kaya');
+    await fireEvent.click(within(groups[0]).getByText('J. Weiss'));
+    const detail = await screen.findByTestId('contact-detail');
+    await waitFor(() => expect(detail.textContent).toContain('J. Weiss'));
   });
 
   it('a typed path that is no list is reported, and the import button stays off', async () => {

@@ -66,6 +66,23 @@ fn an_excel_list_is_imported_reported_found_again_and_undone() {
     assert_eq!(again["files"][0]["duplicates"], 2, "{again}");
     assert_eq!(again["files"][0]["imported"], 0);
 
+    assert_eq!(v.admin(&["duplicates"]).trim(), "No duplicates found.");
+    v.admin(&[
+        "contact",
+        "add",
+        "--name",
+        "J. Weiss",
+        "--email",
+        "jw@example.de",
+    ]);
+    let dups = json(&v.admin(&["--json", "duplicates"]));
+    assert_eq!(
+        dups[0]["people"].as_array().map(Vec::len),
+        Some(2),
+        "{dups}"
+    );
+    assert_eq!(dups[0]["why"][0], "the same email address");
+
     let list = v.admin(&["import", "list"]);
     assert!(
         list.contains(&batch) && list.contains("2 created"),
@@ -81,6 +98,7 @@ fn an_excel_list_is_imported_reported_found_again_and_undone() {
 
     let undone = v.admin(&["import", "undo", &batch]);
     assert!(undone.contains("2 people erased"), "{undone}");
+    assert_eq!(v.admin(&["duplicates"]).trim(), "No duplicates found.");
     assert!(!v.admin(&["contact", "list"]).contains("Weiß"));
     let twice = v.run_as("admin.pw", &["import", "undo", &batch]);
     assert!(String::from_utf8_lossy(&twice.stderr).contains("undone already"));

@@ -17,8 +17,8 @@ use crate::model::categories::{self, RecordKind};
 use crate::model::contacts::{FieldInput, FieldValue, RecordId};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
-    FileReport, ImportBatch, ImportOptions, ImportReport, MAX_FILE_BYTES, OnDuplicate, Row,
-    RowProblem, csv, decode, source_text,
+    DuplicateGroup, DuplicatePerson, FileReport, ImportBatch, ImportOptions, ImportReport,
+    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, source_text,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -165,6 +165,75 @@ impl Session {
     /// The match keys of every person in the vault the role can read.
     fn match_index(&self) -> Result<HashMap<Key, RecordId>> {
         let mut index = HashMap::new();
+        for (id, keys) in self.person_keys()? {
+            for key in keys {
+                index.entry(key).or_insert(id);
+            }
+        }
+        Ok(index)
+    }
+
+    /// People of the vault that look like one person twice: groups sharing
+    /// an email address, a phone number (E.164) or name and postcode, each
+    /// person in one group, the groups in the order of their first person.
+    pub fn duplicates(&self) -> Result<Vec<DuplicateGroup>> {
+        self.require(Action::ReadContacts)?;
+        let people = self.person_keys()?;
+        // Union-find over the people, joined by every key they share.
+        let mut parent: Vec<usize> = (0..people.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut first: HashMap<&Key, usize> = HashMap::new();
+        let mut shared: HashMap<usize, std::collections::BTreeSet<&'static str>> = HashMap::new();
+        for (i, (_, keys)) in people.iter().enumerate() {
+            for key in keys {
+                match first.get(key) {
+                    Some(&j) => {
+                        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                        parent[a.max(b)] = a.min(b);
+                        shared.entry(i).or_default().insert(key.describe());
+                        shared.entry(j).or_default().insert(key.describe());
+                    }
+                    None => {
+                        first.insert(key, i);
+                    }
+                }
+            }
+        }
+        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+        for i in 0..people.len() {
+            let r = root(&mut parent, i);
+            match groups.iter_mut().find(|(g, _)| *g == r) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((r, vec![i])),
+            }
+        }
+        let mut out = Vec::new();
+        for (_, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+            let mut why: std::collections::BTreeSet<&'static str> = Default::default();
+            let mut group = DuplicateGroup::default();
+            for i in members {
+                why.extend(shared.get(&i).into_iter().flatten().copied());
+                let id = people[i].0;
+                group.people.push(DuplicatePerson {
+                    id,
+                    display: self.store.display_name(id)?.unwrap_or_default(),
+                });
+            }
+            group.why = why.into_iter().map(str::to_owned).collect();
+            out.push(group);
+        }
+        Ok(out)
+    }
+
+    /// Every person with the keys they could be matched by.
+    fn person_keys(&self) -> Result<Vec<(RecordId, Vec<Key>)>> {
+        let mut out = Vec::new();
         for id in self.store.all_of_kind(RecordKind::Person)? {
             let stored: HashMap<String, OpValue> = self.store.fields(id)?.into_iter().collect();
             let read = |name: &str| -> Vec<String> {
@@ -191,17 +260,18 @@ impl Session {
                 }
             };
             let one = |name: &str| read(name).into_iter().next().unwrap_or_default();
-            for key in matching::keys(
-                &one("given_name"),
-                &one("family_name"),
-                &read("emails"),
-                &read("phones"),
-                &read("addresses"),
-            ) {
-                index.entry(key).or_insert(id);
-            }
+            out.push((
+                id,
+                matching::keys(
+                    &one("given_name"),
+                    &one("family_name"),
+                    &read("emails"),
+                    &read("phones"),
+                    &read("addresses"),
+                ),
+            ));
         }
-        Ok(index)
+        Ok(out)
     }
 
     /// Imports people from files (CSV today). Every file is read before

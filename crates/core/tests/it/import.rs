@@ -357,3 +357,37 @@ fn a_batch_rewritten_by_a_patched_laptop_cannot_make_an_undo_erase_others() {
     assert!(a.contact(victim).is_ok(), "Vera is still there");
     assert_eq!(a.count().expect("count"), 4);
 }
+
+#[test]
+fn duplicates_already_in_the_vault_are_found_in_groups() {
+    let (tmp, _clock, mut s) = vault_at(at(2026, 12, 4));
+    let file = excel_file(tmp.path(), "Kunden.csv", EXCEL);
+    import(&mut s, &[&file], &ImportOptions::default());
+    // Typed by hand later: the same Jürgen by email, Özlem by her phone.
+    let jw2 = s
+        .add_person(
+            &tresor_core::model::contacts::PersonInput::default()
+                .with_name("J. Weiss")
+                .with("emails", FieldInput::List(vec!["JW@example.de".into()])),
+        )
+        .expect("jw2");
+    let oy2 = s
+        .add_person(
+            &tresor_core::model::contacts::PersonInput::default()
+                .with_name("Özlem Yilmaz-Kaya")
+                .with("phones", FieldInput::List(vec!["+49 221 998877".into()])),
+        )
+        .expect("oy2");
+    let groups = s.duplicates().expect("duplicates");
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    let with = |id: RecordId| {
+        groups
+            .iter()
+            .find(|g| g.people.iter().any(|p| p.id == id))
+            .expect("group")
+    };
+    assert_eq!(with(jw2).people.len(), 2);
+    assert_eq!(with(jw2).why, vec!["the same email address"]);
+    assert_eq!(with(oy2).why, vec!["the same phone number"]);
+    assert!(with(oy2).people.iter().any(|p| p.display == "Özlem Yilmaz"));
+}

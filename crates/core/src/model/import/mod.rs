@@ -176,3 +176,23 @@ pub struct ImportBatch {
 pub fn source_text(source: &str, day: &str, by: &str) -> String {
     format!("Import: {source} ({day}, {by})")
 }
+
+/// People of the vault that look like one person twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DuplicateGroup {
+    /// The people, in the order of the vault.
+    pub people: Vec<DuplicatePerson>,
+    /// What they share, in words (never the value).
+    pub why: Vec<String>,
+}
+
+/// One person of a [`DuplicateGroup`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DuplicatePerson {
+    /// The person.
+    pub id: RecordId,
+    /// Their name as the list shows it.
+    pub display: String,
+}
