@@ -56,3 +56,17 @@ pub fn seeds() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     out.extend(crate::sync::fuzzing::seeds());
     out
 }
+
+/// An imported file: its encoding found and decoded, then read as CSV into
+/// rows of people (every row to a person or a problem with its line).
+pub fn import_csv(bytes: &[u8]) {
+    use crate::model::import::{csv, decode};
+    let Ok(text) = decode::decode(bytes, None) else {
+        return;
+    };
+    let mut rows = 0usize;
+    let _ = csv::read(&text.text, text.encoding, None, None, &mut |_| {
+        rows += 1;
+        Ok(())
+    });
+}
