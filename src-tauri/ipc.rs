@@ -74,7 +74,7 @@ pub fn install_files_dialog(app: &AppHandle) {
                 .dialog()
                 .file()
                 .set_title(title)
-                .add_filter("CSV", &["csv", "txt", "CSV"]);
+                .add_filter("CSV, XLSX", &["csv", "txt", "xlsx", "CSV", "XLSX"]);
             if let Some(window) = handle.get_webview_window("main") {
                 dialog = dialog.set_parent(&window);
             }

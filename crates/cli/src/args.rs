@@ -151,7 +151,7 @@ pub enum Command {
     /// One action on many people: given by id, or all results of a search.
     #[command(subcommand)]
     Bulk(BulkCmd),
-    /// Bring people in from CSV files (Excel, Outlook, Google, Thunderbird);
+    /// Bring people in from CSV or XLSX files (Excel, Outlook, Google, Thunderbird);
     /// `import list` shows the imports, `import undo BATCH` takes one back.
     Import(ImportArgs),
     /// People in the vault that look like one person twice (the same email,
@@ -1079,7 +1079,7 @@ impl From<&FollowUpArgs> for tresor_core::model::followups::FollowUpInput {
 pub struct ImportArgs {
     #[command(subcommand)]
     pub cmd: Option<ImportCmd>,
-    /// The files (CSV; the encoding and the delimiter are found).
+    /// The files (CSV, the encoding and the delimiter found; or XLSX).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// A mapping for columns Tresor does not know:

@@ -37,12 +37,14 @@ fn print(out: &Out, r: &ImportReport) {
             .as_deref()
             .map(|l| format!(", looks like {l}"))
             .unwrap_or_default();
-        outln!(
-            "{}: CSV, {}, delimiter '{}'{looks}",
-            f.file,
-            f.reading.encoding,
-            f.reading.delimiter.as_deref().unwrap_or(",")
-        );
+        match f.reading.delimiter.as_deref() {
+            Some(d) => outln!(
+                "{}: CSV, {}, delimiter '{d}'{looks}",
+                f.file,
+                f.reading.encoding
+            ),
+            None => outln!("{}: XLSX sheet{looks}", f.file),
+        }
         let left_out: Vec<&str> = f
             .reading
             .columns

@@ -277,8 +277,19 @@ impl App {
         v["value"].as_array().map_or(0, Vec::len)
     }
 
+    /// Clicks an element as a person would: scrolled to the middle of its
+    /// scrolling box first, so a button at the bottom edge of a panel is
+    /// not clicked through the status bar below it.
     pub fn click(&self, css: &str) {
         let e = self.find(css);
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                "args": [{ (ELEMENT): e }],
+            })),
+        );
         self.call("POST", &format!("/element/{e}/click"), None);
     }
 
@@ -406,22 +417,8 @@ impl App {
     /// (Debian package xdotool) on the app's X display, since WebDriver
     /// reaches only the web view.
     pub fn answer_save_dialog(&self, title: &str, path: Option<&Path>) {
-        let started = Instant::now();
-        let window = loop {
-            let found = self.xdotool(&["search", "--onlyvisible", "--name", title]);
-            if let Some(w) = found.lines().next().filter(|w| !w.trim().is_empty()) {
-                break w.trim().to_owned();
-            }
-            if started.elapsed() > WAIT {
-                self.screenshot(&format!("{}-no-dialog", self.name));
-                panic!("no save dialog titled {title:?} appeared");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        // No window manager under Xvfb: give the dialog the keyboard focus
-        // directly, then select the suggested name and type over it.
-        self.xdotool(&["windowfocus", "--sync", &window]);
-        std::thread::sleep(Duration::from_millis(300));
+        // Then select the suggested name and type over it.
+        self.focus_dialog(title);
         let Some(path) = path else {
             self.xdotool(&["key", "Escape"]);
             return;
@@ -435,6 +432,17 @@ impl App {
     /// person who knows the file's path would: opens the dialog's location
     /// field (Ctrl+L), types the path and presses Enter.
     pub fn answer_open_dialog(&self, title: &str, path: &Path) {
+        self.focus_dialog(title);
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["type", "--delay", "5", &path.display().to_string()]);
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["key", "Return"]);
+    }
+
+    /// Waits for the native dialog titled `title` and gives it the
+    /// keyboard focus directly (no window manager runs under Xvfb).
+    fn focus_dialog(&self, title: &str) {
         let started = Instant::now();
         let window = loop {
             let found = self.xdotool(&["search", "--onlyvisible", "--name", title]);
@@ -443,17 +451,12 @@ impl App {
             }
             if started.elapsed() > WAIT {
                 self.screenshot(&format!("{}-no-dialog", self.name));
-                panic!("no open dialog titled {title:?} appeared");
+                panic!("no dialog titled {title:?} appeared");
             }
             std::thread::sleep(Duration::from_millis(100));
         };
         self.xdotool(&["windowfocus", "--sync", &window]);
         std::thread::sleep(Duration::from_millis(300));
-        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
-        std::thread::sleep(Duration::from_millis(200));
-        self.xdotool(&["type", "--delay", "5", &path.display().to_string()]);
-        std::thread::sleep(Duration::from_millis(200));
-        self.xdotool(&["key", "Return"]);
     }
 
     /// Runs xdotool; a search that finds nothing prints nothing (and

@@ -18,7 +18,7 @@ use crate::model::contacts::{FieldInput, FieldValue, RecordId};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
     DuplicateGroup, DuplicatePerson, FileReport, ImportBatch, ImportOptions, ImportReport,
-    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, source_text,
+    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, source_text, xlsx,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -69,7 +69,13 @@ const PROGRESS_EVERY: u64 = 250;
 /// A file read and decoded, or why it could not be.
 struct ReadFile {
     name: String,
-    text: std::result::Result<decode::Decoded, Error>,
+    text: std::result::Result<Source, Error>,
+}
+
+/// What a file holds: text (CSV) or an XLSX sheet.
+enum Source {
+    Text(decode::Decoded),
+    Sheet(Vec<u8>),
 }
 
 /// What the rows of one import share.
@@ -107,7 +113,10 @@ fn read_file(path: &Path, options: &ImportOptions) -> ReadFile {
             ));
         }
         let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        decode::decode(&bytes, options.encoding.as_deref())
+        if xlsx::is_zip(&bytes) {
+            return Ok(Source::Sheet(bytes));
+        }
+        decode::decode(&bytes, options.encoding.as_deref()).map(Source::Text)
     })();
     ReadFile { name, text: read }
 }
@@ -329,7 +338,7 @@ impl Session {
                     file: file.name.clone(),
                     ..FileReport::default()
                 };
-                let text = match &file.text {
+                let source = match &file.text {
                     Ok(t) => t,
                     Err(e) => {
                         fr.refused = Some(e.to_string());
@@ -344,35 +353,44 @@ impl Session {
                 );
                 // Lines, for the progress bar: rows are read one by one,
                 // never all held at once.
-                let total = text.text.bytes().filter(|b| *b == b'\n').count() as u64 + 1;
+                let total = match source {
+                    Source::Text(text) => {
+                        text.text.bytes().filter(|b| *b == b'\n').count() as u64 + 1
+                    }
+                    Source::Sheet(_) => 0,
+                };
                 let mut n = 0u64;
-                let read_rows = csv::read(
-                    &text.text,
-                    text.encoding,
-                    options.delimiter,
-                    options.mapping.as_ref(),
-                    &mut |row| {
-                        if n.is_multiple_of(PROGRESS_EVERY) {
-                            let done = row.as_ref().map_or_else(|p| p.line, |r| r.line);
-                            if !progress(&ImportProgress {
-                                file: at,
-                                files: files_n,
-                                done: done.min(total),
-                                total,
-                            }) {
-                                return Err(Error::Cancelled);
-                            }
+                let mut each = |row: std::result::Result<Row, RowProblem>| {
+                    if n.is_multiple_of(PROGRESS_EVERY) {
+                        let done = row.as_ref().map_or_else(|p| p.line, |r| r.line);
+                        if !progress(&ImportProgress {
+                            file: at,
+                            files: files_n,
+                            done: done.min(total.max(done)),
+                            total: total.max(done),
+                        }) {
+                            return Err(Error::Cancelled);
                         }
-                        n += 1;
-                        match row {
-                            Ok(row) => s.import_row(&row, &mut ctx, &mut fr),
-                            Err(problem) => {
-                                fr.problems.push(problem);
-                                Ok(())
-                            }
+                    }
+                    n += 1;
+                    match row {
+                        Ok(row) => s.import_row(&row, &mut ctx, &mut fr),
+                        Err(problem) => {
+                            fr.problems.push(problem);
+                            Ok(())
                         }
-                    },
-                );
+                    }
+                };
+                let read_rows = match source {
+                    Source::Text(text) => csv::read(
+                        &text.text,
+                        text.encoding,
+                        options.delimiter,
+                        options.mapping.as_ref(),
+                        &mut each,
+                    ),
+                    Source::Sheet(bytes) => xlsx::read(bytes, options.mapping.as_ref(), &mut each),
+                };
                 let reading = match read_rows {
                     Ok(reading) => reading,
                     Err(e) if is_row_error(&e) => {

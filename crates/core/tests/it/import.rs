@@ -391,3 +391,45 @@ fn duplicates_already_in_the_vault_are_found_in_groups() {
     assert_eq!(with(oy2).why, vec!["the same phone number"]);
     assert!(with(oy2).people.iter().any(|p| p.display == "Özlem Yilmaz"));
 }
+
+#[test]
+fn an_excel_sheet_is_imported_like_a_list() {
+    let (tmp, _clock, mut s) = vault_at(at(2026, 12, 4));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["First Name", "Last Name", "E-mail Address", "Mobile Phone"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, row) in [
+        ["Jürgen", "Weiß", "jw@example.de", "0171 2223334"],
+        ["Özlem", "Kaya", "", ""],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, *v).expect("cell");
+            }
+        }
+    }
+    let path = tmp.path().join("Kunden.xlsx");
+    std::fs::write(&path, wb.save_to_buffer().expect("xlsx")).expect("write");
+    let r = import(&mut s, &[&path], &ImportOptions::default());
+    let f = &r.files[0];
+    assert_eq!(
+        (f.reading.format.as_str(), f.imported),
+        ("xlsx", 2),
+        "{f:?}"
+    );
+    assert_eq!(f.reading.looks_like.as_deref(), Some("Outlook (English)"));
+    let jw = find(&s, "Jürgen");
+    assert_eq!(text(&s, jw, "phones").as_deref(), Some("0171 2223334"));
+    assert_eq!(
+        text(&s, jw, "source").as_deref(),
+        Some("Import: Kunden.xlsx (2026-12-04, dora)")
+    );
+}

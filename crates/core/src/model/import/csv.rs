@@ -67,6 +67,74 @@ fn delimiter_name(d: u8) -> String {
     }
 }
 
+/// The targets of a table's headers and how it is read, or why it cannot
+/// be imported (too wide, no name column): the same for CSV and XLSX.
+pub(super) fn table_reading(
+    headers: &[String],
+    mapping: Option<&Mapping>,
+    format: &str,
+    encoding: &str,
+    delimiter: Option<String>,
+) -> Result<(Vec<Option<Target>>, FileReading)> {
+    if headers.len() > MAX_COLUMNS {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "has {} columns; Tresor reads at most {MAX_COLUMNS}",
+                headers.len()
+            ),
+        ));
+    }
+    let targets = columns::targets(headers, mapping);
+    if !targets
+        .iter()
+        .flatten()
+        .any(|t| matches!(t, Target::GivenName | Target::FamilyName | Target::FullName))
+    {
+        return Err(Error::invalid(
+            "columns",
+            "none of the columns is a name (Vorname, Nachname, Name, First Name, …): give a mapping",
+        ));
+    }
+    let reading = FileReading {
+        format: format.into(),
+        encoding: encoding.into(),
+        delimiter,
+        looks_like: if mapping.is_some() {
+            None
+        } else {
+            columns::looks_like(headers).map(str::to_owned)
+        },
+        columns: headers
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| (h.clone(), t.map(|t| t.name().to_owned())))
+            .collect(),
+        sample: Vec::new(),
+    };
+    Ok((targets, reading))
+}
+
+/// One record of a table: skipped when blank, kept for the preview while
+/// the sample is short, then made a person or a problem for `each`.
+pub(super) fn record<'a>(
+    line: u64,
+    cells: impl Iterator<Item = &'a str> + Clone,
+    targets: &[Option<Target>],
+    reading: &mut FileReading,
+    each: &mut dyn FnMut(std::result::Result<Row, RowProblem>) -> Result<()>,
+) -> Result<()> {
+    if cells.clone().all(|c| c.trim().is_empty()) {
+        return Ok(());
+    }
+    if reading.sample.len() < super::SAMPLE_ROWS {
+        reading
+            .sample
+            .push(cells.clone().map(str::to_owned).collect());
+    }
+    each(row_of(line, cells, targets))
+}
+
 /// Reads a CSV text; calls `each` with every row or its problem, in order.
 /// Errors only for a file that has no header row at all or is too wide.
 pub fn read(
@@ -94,42 +162,13 @@ pub fn read(
         .iter()
         .map(str::to_owned)
         .collect();
-    if headers.len() > MAX_COLUMNS {
-        return Err(Error::invalid(
-            "file",
-            format!(
-                "has {} columns; Tresor reads at most {MAX_COLUMNS}",
-                headers.len()
-            ),
-        ));
-    }
-    let targets = columns::targets(&headers, mapping);
-    if !targets
-        .iter()
-        .flatten()
-        .any(|t| matches!(t, Target::GivenName | Target::FamilyName | Target::FullName))
-    {
-        return Err(Error::invalid(
-            "columns",
-            "none of the columns is a name (Vorname, Nachname, Name, First Name, …): give a mapping",
-        ));
-    }
-    let mut reading = FileReading {
-        format: "csv".into(),
-        encoding: encoding.into(),
-        delimiter: Some(delimiter_name(sep)),
-        looks_like: if mapping.is_some() {
-            None
-        } else {
-            columns::looks_like(&headers).map(str::to_owned)
-        },
-        columns: headers
-            .iter()
-            .zip(&targets)
-            .map(|(h, t)| (h.clone(), t.map(|t| t.name().to_owned())))
-            .collect(),
-        sample: Vec::new(),
-    };
+    let (targets, mut reading) = table_reading(
+        &headers,
+        mapping,
+        "csv",
+        encoding,
+        Some(delimiter_name(sep)),
+    )?;
     // The line a record starts on, counted from its byte offset: the
     // reader's own line count is one short after a CRLF.
     let bytes = body.as_bytes();
@@ -160,15 +199,7 @@ pub fn read(
             Ok(false) => break,
             Ok(true) => {
                 let line = line_at(record.position().map_or(start, |p| p.byte()));
-                if record.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                if reading.sample.len() < super::SAMPLE_ROWS {
-                    reading
-                        .sample
-                        .push(record.iter().map(str::to_owned).collect());
-                }
-                each(row_of(line, &record, &targets))?;
+                self::record(line, record.iter(), &targets, &mut reading, each)?;
             }
             Err(e) => each(Err(RowProblem {
                 line: line_at(start),
@@ -285,9 +316,9 @@ fn language(s: &str) -> Option<&'static str> {
 }
 
 /// One record to a person, or why it is not one.
-fn row_of(
+fn row_of<'a>(
     line: u64,
-    record: &::csv::StringRecord,
+    cells: impl Iterator<Item = &'a str>,
     targets: &[Option<Target>],
 ) -> std::result::Result<Row, RowProblem> {
     let mut one: Vec<(Target, String)> = Vec::new();
@@ -297,7 +328,7 @@ fn row_of(
     let mut notes_text: Vec<String> = Vec::new();
     let mut addresses: Vec<(Slot, AddressParts)> = Vec::new();
     let mut notes = Vec::new();
-    for (cell, target) in record.iter().zip(targets) {
+    for (cell, target) in cells.zip(targets) {
         let Some(target) = *target else { continue };
         let cell = cell.trim();
         if cell.is_empty() {

@@ -1,6 +1,7 @@
 //! Bringing people in from the files they live in today: the encoding
 //! (`decode`), the columns of CSV exports and what each means (`columns`,
-//! `csv`), the keys two records of one person share (`matching`), and
+//! `csv`; XLSX sheets in `xlsx`), the keys two records of one person
+//! share (`matching`), and
 //! the report an import gives back. Pure: the session reads the files and
 //! writes the people.
 
@@ -8,6 +9,7 @@ pub mod columns;
 pub mod csv;
 pub mod decode;
 pub mod matching;
+pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
