@@ -54,7 +54,39 @@ pub fn retire(bytes: &[u8]) {
 pub fn seeds() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     let mut out = crate::keyring::fuzzing::seeds();
     out.extend(crate::sync::fuzzing::seeds());
+    out.push(("import_csv", import_seeds().0));
+    out.push(("import_xlsx", import_seeds().1));
     out
+}
+
+/// Lists as they come: a German Excel CSV in Windows-1252, a Google export
+/// in UTF-8, the same Outlook list in UTF-16; and a sheet written by the
+/// XLSX writer the exports use.
+fn import_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let excel = "Anrede;Vorname;Nachname;Firma;Straße;PLZ;Ort;E-Mail\r\nHerr;Jürgen;Weiß;Bäckerei;Hauptstr. 1;10115;Berlin;jw@example.de\r\n";
+    let google = "Name,Given Name,Family Name,E-mail 1 - Value,Phone 1 - Value,Group Membership\nAnna Berg,Anna,Berg,* a@example.de ::: b@example.de,+49 171 555,* myContacts ::: Kunden\n";
+    let outlook = "First Name,Last Name,Business Street,Business City,Business Postal Code,Birthday\r\nEva,Maier,Ring 1,Wien,1010,12/31/1975\r\n";
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(excel);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(outlook.encode_utf16().flat_map(u16::to_le_bytes));
+    let csv = vec![cp1252.into_owned(), google.as_bytes().to_vec(), utf16];
+    fn sheet() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["Vorname", "Nachname", "PLZ", "Geburtstag"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, c as u16, *h)?;
+        }
+        ws.write_string(1, 0, "Jürgen")?;
+        ws.write_string(1, 1, "Weiß")?;
+        ws.write_number(1, 2, 10115.0)?;
+        ws.write_string(1, 3, "3.4.1968")?;
+        wb.save_to_buffer()
+    }
+    let sheet = sheet().unwrap_or_default();
+    (csv, vec![sheet])
 }
 
 /// An imported file: its encoding found and decoded, then read as CSV into
