@@ -53,18 +53,27 @@ pub struct ListOrder {
     pub descending: bool,
 }
 
-/// The city of a postal address as typed: its last line (or the part after
-/// its last comma when it is one line), without a leading postcode
+/// A word that is a postcode: 4 or 5 digits, perhaps after a country's
+/// letters and a dash (`10115`, `D-80331`, `A-1010`); the digits.
+pub fn postcode(word: &str) -> Option<&str> {
+    let code = word
+        .split_once('-')
+        .filter(|(c, _)| c.len() <= 2 && c.chars().all(|c| c.is_ascii_alphabetic()))
+        .map_or(word, |(_, n)| n);
+    (matches!(code.len(), 4 | 5) && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
+}
+
+/// The city of a postal address as typed: its last line (or, on that
+/// line, the part that starts with a postcode, else the part after its
+/// last comma), without a leading postcode
 /// (`10115 Berlin`, `D-80331 München`, `A-1010 Wien` give the city). None
 /// when nothing is left.
 pub fn city_of(address: &str) -> Option<String> {
     let line = address.lines().map(str::trim).rfind(|l| !l.is_empty())?;
-    // The part with the postcode; a country after it is not the city.
-    let starts_with_code = |p: &&str| {
-        p.split_whitespace()
-            .next()
-            .is_some_and(|w| w.chars().any(|c| c.is_ascii_digit()))
-    };
+    // The part that starts with a postcode (4 or 5 digits, perhaps after
+    // a country letter: `D-80331`); a country after it is not the city,
+    // and a house number (`12 Main Street, London`) is no postcode.
+    let starts_with_code = |p: &&str| p.split_whitespace().next().and_then(postcode).is_some();
     let part = line
         .rsplit(',')
         .find(starts_with_code)
@@ -133,6 +142,11 @@ mod tests {
         assert_eq!(
             city_of("Ring 1\n1010 Wien, Österreich").as_deref(),
             Some("Wien")
+        );
+        assert_eq!(
+            city_of("12 Main Street, London").as_deref(),
+            Some("London"),
+            "a house number is no postcode"
         );
         assert_eq!(city_of("12345"), None);
         assert_eq!(city_of("  \n "), None);

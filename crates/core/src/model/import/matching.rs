@@ -2,7 +2,7 @@
 //! folded), a phone number in E.164 form (German numbers without a country
 //! code get `+49`), or the name with the postcode of an address.
 
-use crate::model::directory::fold;
+use crate::model::directory::{fold, postcode};
 
 /// Why two records are taken for one person.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,14 +63,10 @@ pub fn name_postcode_key(given: &str, family: &str, postcode: &str) -> Option<St
 /// The first postcode an address names: a group of 4 or 5 digits starting
 /// a word (`10115 Berlin`, `D-80331`, `A-1010`).
 pub fn postcode_of(address: &str) -> Option<String> {
-    address.split([' ', '\n', ',']).find_map(|w| {
-        let w = w.trim();
-        let w = w
-            .split_once('-')
-            .filter(|(c, _)| c.len() <= 2 && c.chars().all(|c| c.is_ascii_alphabetic()))
-            .map_or(w, |(_, n)| n);
-        (matches!(w.len(), 4 | 5) && w.chars().all(|c| c.is_ascii_digit())).then(|| w.to_owned())
-    })
+    address
+        .split([' ', '\n', ','])
+        .find_map(|w| postcode(w.trim()))
+        .map(str::to_owned)
 }
 
 /// Every key of a person.
