@@ -5,21 +5,11 @@
 
 use serde_json::json;
 use tresor_core::model::import::columns::Mapping;
-use tresor_core::model::import::{ImportOptions, ImportReport};
+use tresor_core::model::import::{ImportOptions, ImportReport, parse_delimiter};
 
 use crate::args::{Cli, ImportArgs, ImportCmd};
 use crate::print::{Out, errln, outln};
 use crate::{Failure, Res, open};
-
-fn delimiter(d: &str) -> Res<u8> {
-    match d {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        d if d.len() == 1 && d.is_ascii() => Ok(d.as_bytes()[0]),
-        d => Err(Failure::Usage(format!(
-            "'{d}' is not a delimiter: give one character (; , |) or `tab`"
-        ))),
-    }
-}
 
 fn print(out: &Out, r: &ImportReport) {
     if out.json {
@@ -107,7 +97,7 @@ pub fn import(cli: &Cli, out: &Out, args: &ImportArgs) -> Res<()> {
     };
     let options = ImportOptions {
         encoding: args.encoding.clone(),
-        delimiter: args.delimiter.as_deref().map(delimiter).transpose()?,
+        delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
         mapping,
         purpose: args.purpose.clone(),
         source: args.source.clone(),

@@ -10,13 +10,12 @@ use serde::Deserialize;
 use tresor_core::model::contacts::RecordId;
 use tresor_core::model::import::columns::Mapping;
 use tresor_core::model::import::{
-    DuplicateGroup, ImportBatch, ImportOptions, ImportReport, OnDuplicate,
+    DuplicateGroup, ImportBatch, ImportOptions, ImportReport, OnDuplicate, parse_delimiter,
 };
 use tresor_core::session::import::{ImportProgress, UndoReport};
 use ts_rs::TS;
 
 use crate::commands::{AppState, Res, with_session};
-use crate::dto::IpcError;
 
 /// How the window asks to import: what `tresor import` takes as options.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -36,17 +35,6 @@ pub struct ImportSettings {
     pub on_duplicate: OnDuplicate,
     /// Read and match only: the preview.
     pub dry_run: bool,
-}
-
-fn delimiter(d: &str) -> Res<u8> {
-    match d {
-        "tab" | "\t" => Ok(b'\t'),
-        d if d.len() == 1 && d.is_ascii() => Ok(d.as_bytes()[0]),
-        d => Err(IpcError::from(tresor_core::Error::Invalid {
-            field: "delimiter".into(),
-            message: format!("'{d}' is not a delimiter: one character (; , |) or tab"),
-        })),
-    }
 }
 
 /// Asks for the files to import in the native dialog (CSV); none when
@@ -77,7 +65,7 @@ pub fn import_contacts(
             .delimiter
             .as_deref()
             .filter(|d| !d.is_empty())
-            .map(delimiter)
+            .map(parse_delimiter)
             .transpose()?,
         mapping: settings.mapping.map(|columns| Mapping { columns }),
         purpose: settings.purpose.filter(|p| !p.trim().is_empty()),
@@ -86,8 +74,7 @@ pub fn import_contacts(
         dry_run: settings.dry_run,
     };
     if let Some(m) = &options.mapping {
-        // The same check a mapping file gets from the CLI.
-        Mapping::from_json(&serde_json::to_string(m).unwrap_or_default())?;
+        m.check()?;
     }
     let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(f.trim())).collect();
     let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();

@@ -171,7 +171,13 @@ impl Mapping {
                 format!("is not a mapping ({{\"columns\": {{\"Header\": \"given_name\"}}}}): {e}"),
             )
         })?;
-        for field in mapping.columns.values().flatten() {
+        mapping.check()?;
+        Ok(mapping)
+    }
+
+    /// Refuses a field name that is not one, with the list of those that are.
+    pub fn check(&self) -> Result<()> {
+        for field in self.columns.values().flatten() {
             if Target::parse(field).is_none() {
                 return Err(Error::invalid(
                     "mapping",
@@ -182,7 +188,7 @@ impl Mapping {
                 ));
             }
         }
-        Ok(mapping)
+        Ok(())
     }
 }
 

@@ -173,6 +173,18 @@ pub struct ImportBatch {
     pub undone: Option<(Timestamp, String)>,
 }
 
+/// A delimiter as typed (`;`, `,`, `|`, `tab`): the byte, or why not.
+pub fn parse_delimiter(d: &str) -> crate::error::Result<u8> {
+    match d {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        d if d.len() == 1 && d.is_ascii() => Ok(d.as_bytes()[0]),
+        d => Err(crate::error::Error::invalid(
+            "delimiter",
+            format!("'{d}' is not a delimiter: give one character (; , |) or `tab`"),
+        )),
+    }
+}
+
 /// The source a person's record names (Art. 14(2)(f)): the file or the
 /// source typed, the day and who imported it.
 pub fn source_text(source: &str, day: &str, by: &str) -> String {
@@ -197,4 +209,17 @@ pub struct DuplicatePerson {
     pub id: RecordId,
     /// Their name as the list shows it.
     pub display: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delimiter_is_one_character_or_tab() {
+        assert_eq!(parse_delimiter(";").expect("ok"), b';');
+        assert_eq!(parse_delimiter("tab").expect("ok"), b'\t');
+        let err = parse_delimiter(";;").expect_err("refused");
+        assert!(err.to_string().contains("not a delimiter"), "{err}");
+    }
 }
