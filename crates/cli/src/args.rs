@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use tresor_core::model::categories::{KeepClass, Lang};
 use tresor_core::model::consent::Channel;
 use tresor_core::model::directory::{ListOrder, ListSort};
+use tresor_core::model::export::ContactFormat;
 use tresor_core::model::requests::RequestKind;
 use tresor_core::model::retention::RuleKey;
 use tresor_core::model::roles::Role;
@@ -157,6 +158,9 @@ pub enum Command {
     /// People in the vault that look like one person twice (the same email,
     /// phone number, or name and postcode).
     Duplicates,
+    /// Many contacts to one file: vCard, CSV or XLSX (a disclosure, recorded).
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Proof of erasure.
     #[command(subcommand)]
     Erasure(ErasureCmd),
@@ -543,6 +547,37 @@ pub enum MailingCmd {
         #[arg(long)]
         channel: Channel,
         /// The CSV file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Write people to a file: everyone, or those with a tag, a search's
+    /// matches, or the ones named. Restricted people and what your role may
+    /// not read are left out; special categories and deals never go out.
+    Contacts {
+        /// vcard (4.0), vcard3 (for Outlook), csv (Outlook's headers, for a
+        /// mail merge) or xlsx.
+        #[arg(long)]
+        format: ContactFormat,
+        /// Only people with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only people this search finds.
+        #[arg(long)]
+        search: Option<String>,
+        /// Only these people (repeat the flag).
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<Id>,
+        /// The purpose the file is for (recorded with the disclosure).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// The language of a table's headers.
+        #[arg(long, default_value = "de")]
+        lang: Lang,
+        /// The file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },

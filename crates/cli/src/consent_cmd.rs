@@ -175,12 +175,12 @@ fn print_view(out: &Out, v: &LegalBasisView) {
     }
     for d in &v.disclosures {
         outln!(
-            "Disclosed: {} {} by {} on {} (a list of {})",
-            d.purpose,
-            d.channel.as_str(),
+            "Disclosed: {} by {} on {} (a file of {}: {})",
+            d.what(Lang::En),
             d.by,
             d.at.format("%Y-%m-%d"),
-            d.count
+            d.count,
+            d.file
         );
     }
 }

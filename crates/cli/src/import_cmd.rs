@@ -1,13 +1,15 @@
 //! `tresor import …`: files in, the report out (per file what was read,
 //! imported, merged, left out, refused, and every bad row by its line),
 //! the batch id to undo it by; `import list` and `import undo`; and
-//! `duplicates`, the people already in the vault that look like one.
+//! `duplicates`, the people already in the vault that look like one; and
+//! `export contacts`, people out to one file.
 
 use serde_json::json;
+use tresor_core::model::export::ContactSelection;
 use tresor_core::model::import::columns::Mapping;
 use tresor_core::model::import::{ImportOptions, ImportReport, parse_delimiter};
 
-use crate::args::{Cli, ImportArgs, ImportCmd};
+use crate::args::{Cli, ExportCmd, ImportArgs, ImportCmd};
 use crate::print::{Out, errln, outln};
 use crate::{Failure, Res, open};
 
@@ -166,6 +168,55 @@ pub fn duplicates(cli: &Cli, out: &Out) -> Res<()> {
         for p in &g.people {
             outln!("  {}  {}", p.id, p.display);
         }
+    }
+    Ok(())
+}
+
+/// `tresor export contacts`
+pub fn export(cli: &Cli, out: &Out, cmd: &ExportCmd) -> Res<()> {
+    let ExportCmd::Contacts {
+        format,
+        tag,
+        search,
+        ids,
+        purpose,
+        lang,
+        out: path,
+    } = cmd;
+    let selection = ContactSelection {
+        ids: (!ids.is_empty()).then(|| ids.clone()),
+        tag: tag.clone(),
+        search: search.clone(),
+    };
+    let mut s = open(cli)?;
+    let e = s.export_contacts(&selection, *format, *lang, purpose.as_deref(), path)?;
+    if out.json {
+        outln!("{}", json!(e));
+        return Ok(());
+    }
+    let n = e.count;
+    outln!(
+        "Wrote {n} {} to {}; the export is recorded as a disclosure.",
+        if n == 1 { "person" } else { "people" },
+        path.display()
+    );
+    if e.restricted > 0 {
+        outln!(
+            "Left out {} restricted {} (Art. 18).",
+            e.restricted,
+            if e.restricted == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        );
+    }
+    if !e.left_out.is_empty() {
+        let names: Vec<&str> = e.left_out.iter().map(|c| c.as_str()).collect();
+        outln!(
+            "Left out what your role may not read: {}.",
+            names.join(", ")
+        );
     }
     Ok(())
 }

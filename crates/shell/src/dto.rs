@@ -233,6 +233,8 @@ mod bindings {
         tresor_core::model::bulk::BulkAction::export_all(&cfg).expect("BulkAction");
         tresor_core::model::bulk::BulkReport::export_all(&cfg).expect("BulkReport");
         crate::imports::ImportSettings::export_all(&cfg).expect("ImportSettings");
+        crate::imports::ExportedContacts::export_all(&cfg).expect("ExportedContacts");
+        tresor_core::model::export::ContactSelection::export_all(&cfg).expect("ContactSelection");
         tresor_core::model::import::ImportReport::export_all(&cfg).expect("ImportReport");
         tresor_core::model::import::ImportBatch::export_all(&cfg).expect("ImportBatch");
         tresor_core::model::import::DuplicateGroup::export_all(&cfg).expect("DuplicateGroup");

@@ -1,13 +1,16 @@
 //! Commands for imports: the files chosen in the native dialog, a dry run
 //! for the preview, the import itself with its progress and a cancel, the
-//! list of imports and an undo. Each calls one core operation.
+//! list of imports and an undo; the export of many contacts to the export
+//! folder. Each calls one core operation.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use tresor_core::model::categories::Lang;
 use tresor_core::model::contacts::RecordId;
+use tresor_core::model::export::{ContactExport, ContactFormat, ContactSelection};
 use tresor_core::model::import::columns::Mapping;
 use tresor_core::model::import::{
     DuplicateGroup, ImportBatch, ImportOptions, ImportReport, OnDuplicate, parse_delimiter,
@@ -122,4 +125,32 @@ pub fn undo_import(state: &AppState, batch: RecordId) -> Res<UndoReport> {
 /// People of the vault that look like one person twice.
 pub fn find_duplicates(state: &AppState) -> Res<Vec<DuplicateGroup>> {
     with_session(state, |s| s.duplicates())
+}
+
+/// An export of contacts and where it was written.
+#[derive(Debug, Serialize, TS)]
+pub struct ExportedContacts {
+    /// The file's path.
+    pub path: String,
+    /// What it holds and what was left out.
+    pub export: ContactExport,
+}
+
+/// Writes the people of a selection (everyone, a search, a tag, the
+/// chosen ones) to the export folder and records the disclosure.
+pub fn export_contacts(
+    state: &AppState,
+    selection: ContactSelection,
+    format: ContactFormat,
+    lang: Lang,
+    purpose: Option<String>,
+) -> Res<ExportedContacts> {
+    let dir = state.export_dir();
+    let (path, export) = with_session(state, |s| {
+        s.export_contacts_in(&dir, &selection, format, lang, purpose.as_deref())
+    })?;
+    Ok(ExportedContacts {
+        path: path.display().to_string(),
+        export,
+    })
 }

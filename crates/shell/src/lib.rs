@@ -30,7 +30,7 @@ pub use table::{COMMANDS, dispatch};
 pub mod types {
     pub use crate::commands::{AppState, Res};
     pub use crate::dto::*;
-    pub use crate::imports::ImportSettings;
+    pub use crate::imports::{ExportedContacts, ImportSettings};
     pub use tresor_core::model::bulk::{BulkAction, BulkReport};
     pub use tresor_core::model::categories::Lang;
     pub use tresor_core::model::companies::{CompanyDeletion, CompanyMerge, CompanyView};
@@ -39,6 +39,7 @@ pub mod types {
     };
     pub use tresor_core::model::contacts::{ContactView, FieldChange, HistoryEntry, RecordId};
     pub use tresor_core::model::directory::{ListOrder, ListSort};
+    pub use tresor_core::model::export::{ContactExport, ContactFormat, ContactSelection};
     pub use tresor_core::model::followups::{FollowUp, FollowUpFilter, FollowUpInput};
     pub use tresor_core::model::import::{DuplicateGroup, ImportBatch, ImportReport};
     pub use tresor_core::model::mail::SmtpSettings;

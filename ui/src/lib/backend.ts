@@ -6,6 +6,9 @@ import type {
   BulkAction,
   BulkReport,
   DuplicateGroup,
+  ContactFormat,
+  ContactSelection,
+  ExportedContacts,
   ImportBatch,
   ImportProgress,
   ImportReport,
@@ -128,6 +131,7 @@ export interface Backend {
   exportLegalBasis(id: string, format: 'xlsx' | 'csv', lang: Lang): Promise<ExportedFile>;
   exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang): Promise<ExportedFile>;
   exportMailing(purpose: string, channel: Channel): Promise<ExportedFile>;
+  exportContacts(selection: ContactSelection, format: ContactFormat, lang: Lang, purpose: string | null): Promise<ExportedContacts>;
   smtpSettings(): Promise<SmtpSettings | null>;
   saveSmtp(settings: SmtpSettings, password: string | null): Promise<null>;
   // Data-subject requests (Art. 15–21 GDPR).
@@ -262,6 +266,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   exportLegalBasis: false,
   exportRegister: false,
   exportMailing: true,
+  exportContacts: true,
   smtpSettings: false,
   saveSmtp: true,
   listRequests: false,
@@ -404,6 +409,9 @@ export class CommandBackend implements Backend {
   }
   findDuplicates() {
     return this.call<DuplicateGroup[]>('find_duplicates');
+  }
+  exportContacts(selection: ContactSelection, format: ContactFormat, lang: Lang, purpose: string | null) {
+    return this.call<ExportedContacts>('export_contacts', { selection, format, lang, purpose });
   }
   getContact(id: string) {
     return this.call<ContactView>('get_contact', { id });

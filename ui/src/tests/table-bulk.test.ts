@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { renderSignedIn } from './helpers';
@@ -17,6 +18,14 @@ async function seeded() {
     zorn: await addPerson(mock, 'anna', { given_name: 'Dora', family_name: 'Zorn', addresses: 'Weg 3, 50667 Köln', emails: 'dora@muster.example' }),
   };
   return { mock, ids };
+}
+
+/** Restricts a person (Art. 18) as Anna, on the core. */
+async function restrict(mock: Awaited<ReturnType<typeof seeded>>['mock'], id: string) {
+  await as(mock, 'anna', async (b) => {
+    const req = await b.openRequest({ kind: 'restriction', person: id, received: '2026-03-01', identity_check: null });
+    await b.restrictContact(id, req.reference);
+  });
 }
 
 const rows = () => screen.queryAllByTestId('contact-row');
@@ -61,10 +70,7 @@ describe('the table view and bulk actions against the core', () => {
 
   it('selects with the keyboard, ctrl- and shift-click, tags many at once and says who was left out', async () => {
     const { mock, ids } = await seeded();
-    await as(mock, 'anna', async (b) => {
-      const req = await b.openRequest({ kind: 'restriction', person: ids.yilmaz, received: '2026-03-01', identity_check: null });
-      await b.restrictContact(ids.yilmaz, req.reference);
-    });
+    await restrict(mock, ids.yilmaz);
     await renderSignedIn(mock, 'anna');
     await waitFor(() => expect(names()).toHaveLength(4));
     const list = document.getElementById('contact-listbox')!;
@@ -155,4 +161,57 @@ describe('the table view and bulk actions against the core', () => {
     expect(screen.queryByTestId('bulk-request')).toBeNull();
     await expect(mock.bulkContacts([ids.bauer], { action: 'tag', add: ['x'], remove: [] })).rejects.toMatchObject({ code: 'forbidden' });
   });
+
+  it('exports the selection or a search to a file the core writes, restricted people left out, each disclosed', async () => {
+    const { mock, ids } = await seeded();
+    await restrict(mock, ids.yilmaz);
+    await renderSignedIn(mock, 'anna');
+    await waitFor(() => expect(names()).toHaveLength(4));
+    // Three chosen, one of them restricted.
+    await fireEvent.click(rows()[0], { ctrlKey: true });
+    await fireEvent.click(rows()[1], { ctrlKey: true });
+    await fireEvent.click(rows()[2], { ctrlKey: true });
+    await fireEvent.click(screen.getByTestId('bulk-export'));
+    expect(screen.getByTestId('export-what').textContent).toBe('3 selected');
+    await fireEvent.change(screen.getByTestId('export-format'), { target: { value: 'csv' } });
+    await fireEvent.change(screen.getByTestId('export-lang'), { target: { value: 'en' } });
+    await fireEvent.click(screen.getByTestId('export-run'));
+    await waitFor(() => expect(screen.getByTestId('export-done')).toBeTruthy());
+    const done = screen.getByTestId('export-done');
+    expect([done.dataset.count, done.dataset.restricted]).toEqual(['2', '1']);
+    expect(screen.getByTestId('export-restricted').textContent).toContain('1 restricted');
+    const file = screen.getByTestId('export-path').textContent ?? '';
+    expect(file).toMatch(/contacts-2026-03-02\.csv$/);
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith('\ufeffSalutation,Title,First Name,Last Name')).toBe(true);
+    expect(text).toContain('Anna,Bauer');
+    expect(text).toContain('Ben,Kraus,Kraus KG');
+    expect(text).not.toContain('Yilmaz');
+    const view = await mock.legalBasis(ids.kraus);
+    expect(view.disclosures.map((d) => [d.format, d.count, d.by])).toEqual([['csv', 2, 'anna']]);
+    expect((await mock.legalBasis(ids.yilmaz)).disclosures).toHaveLength(0);
+
+    // Without a selection: the search's results, narrowed by a tag.
+    await fireEvent.click(screen.getByTestId('export-close'));
+    await fireEvent.click(screen.getByTestId('bulk-clear'));
+    await fireEvent.input(document.getElementById('search')!, { target: { value: 'muster' } });
+    await waitFor(() => expect(document.querySelector('.counts')?.textContent).toMatch(/results/));
+    await fireEvent.click(screen.getByTestId('contacts-export'));
+    expect(screen.getByTestId('export-what').textContent).toContain('muster');
+    await fireEvent.input(screen.getByTestId('export-tag'), { target: { value: 'MESSE' } });
+    await fireEvent.click(screen.getByTestId('export-run'));
+    await waitFor(() => expect(screen.getByTestId('export-done').dataset.count).toBe('1'));
+    const vcf = readFileSync(screen.getByTestId('export-path').textContent ?? '', 'utf8');
+    expect(vcf).toContain('FN:Anna Bauer');
+    expect(vcf.match(/BEGIN:VCARD/g)).toHaveLength(1);
+  });
+
+  it('offers no export to a role that may not take contacts out', async () => {
+    const { mock } = await seeded();
+    await renderSignedIn(mock, 'otto');
+    await waitFor(() => expect(names()).toHaveLength(4));
+    expect(screen.queryByTestId('contacts-export')).toBeNull();
+    await expect(mock.exportContacts({ ids: null, tag: null, search: null }, 'csv', 'de', null)).rejects.toMatchObject({ code: 'forbidden' });
+  });
 });
+

@@ -128,3 +128,80 @@ fn a_file_without_known_columns_is_refused_until_mapped() {
     let rows = json(&v.admin(&["--json", "contact", "search", "Muster"]));
     assert_eq!(rows[0]["city"], "Bonn", "{rows}");
 }
+
+#[test]
+fn contacts_go_out_as_vcard_and_as_a_csv_that_comes_back_in() {
+    let v = Vault::new();
+    v.init();
+    let file = v.file("Kunden.csv");
+    std::fs::write(&file, EXCEL).expect("write");
+    v.admin(&["import", file.to_str().expect("path")]);
+    let found = json(&v.admin(&["--json", "contact", "search", "Özlem"]));
+    let oezlem = found[0]["id"].as_str().expect("id").to_owned();
+    v.admin(&["contact", "edit", &oezlem, "--tag", "VIP"]);
+
+    let vcf = v.file("vip.vcf");
+    let said = v.admin(&[
+        "export",
+        "contacts",
+        "--format",
+        "vcard",
+        "--tag",
+        "vip",
+        "--out",
+        vcf.to_str().expect("path"),
+    ]);
+    assert!(said.contains("Wrote 1 person to"), "{said}");
+    let text = std::fs::read_to_string(&vcf).expect("vcf");
+    assert!(text.contains("FN:Özlem Kaya\r\n"), "{text}");
+    assert!(text.contains("ADR:;;Am Ring 2;Köln;;50667;\r\n"), "{text}");
+    assert!(!text.contains("Weiß"));
+
+    let csv = v.file("alle.csv");
+    let e = json(&v.admin(&[
+        "--json",
+        "export",
+        "contacts",
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().expect("path"),
+    ]));
+    assert_eq!(e["count"], 2, "{e}");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(
+        text.starts_with("\u{feff}Anrede,Titel,Vorname,Nachname,Firma"),
+        "{text}"
+    );
+    assert!(text.contains("Herr,,Jürgen,Weiß,Bäckerei Weiß"), "{text}");
+
+    // The person's legal-basis view names the export.
+    let shown = v.admin(&["consent", "show", &oezlem]);
+    assert!(shown.contains("Export of contacts (csv)"), "{shown}");
+
+    // Into a second vault, as the same two people.
+    let w = Vault::new();
+    w.init();
+    let said = w.admin(&["import", csv.to_str().expect("path")]);
+    assert!(said.contains("read 2, imported 2"), "{said}");
+    let again = json(&w.admin(&["--json", "contact", "search", "Jürgen"]));
+    assert_eq!(again.as_array().map(Vec::len), Some(1), "{again}");
+
+    // An agent may not export.
+    v.add_user("ali", "agent", "agent.pw");
+    let refused = v.run_as(
+        "agent.pw",
+        &[
+            "--user",
+            "ali",
+            "export",
+            "contacts",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().expect("path"),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("may not export contacts"));
+}

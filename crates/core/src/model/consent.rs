@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::model::categories::{self, Category, Lang, RecordKind};
 use crate::model::contacts::{RecordId, no_controls};
+use crate::model::export::ContactFormat;
 
 /// Namespace of the deterministic ids of purposes and settings, so two
 /// laptops that create the same default get the same record.
@@ -468,10 +469,13 @@ pub struct Disclosure {
     /// Record id.
     #[serde(default)]
     pub id: Uuid,
-    /// Purpose key.
+    /// Purpose key (empty for an export of contacts that named none).
     pub purpose: String,
-    /// Channel.
-    pub channel: Channel,
+    /// The mailing list's channel; none for an export of contacts.
+    pub channel: Option<Channel>,
+    /// The format of an export of contacts; none for a mailing list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ContactFormat>,
     /// How many people it contained.
     pub count: u32,
     /// When.
@@ -483,6 +487,31 @@ pub struct Disclosure {
     /// The people it contained.
     #[cfg_attr(feature = "ts", ts(skip))]
     pub people: Vec<Uuid>,
+}
+
+impl Disclosure {
+    /// What was disclosed, in words: a mailing list for a purpose by a
+    /// channel, or an export of contacts in a format (for a purpose, if
+    /// one was named).
+    pub fn what(&self, lang: Lang) -> String {
+        let purpose = if self.purpose.is_empty() {
+            String::new()
+        } else {
+            format!(" „{}“", self.purpose)
+        };
+        match (self.channel, self.format) {
+            (Some(channel), _) => format!(
+                "{}{purpose} · {}",
+                lang.pick("Verteilerliste", "Mailing list"),
+                channel.label(lang)
+            ),
+            (None, format) => format!(
+                "{} ({}){purpose}",
+                lang.pick("Export von Kontakten", "Export of contacts"),
+                format.map_or("?", ContactFormat::as_str)
+            ),
+        }
+    }
 }
 
 /// Everything about why the business holds one person's data.

@@ -90,6 +90,27 @@ pub fn city_of(address: &str) -> Option<String> {
     (!city.is_empty()).then_some(city)
 }
 
+/// A postal address in the parts a letter's fields take: the street lines,
+/// and the postcode (as typed, `D-80331` too) and the city of its last
+/// line when that line starts with a postcode. An address whose last line
+/// has none is all street. The import puts these parts back together as
+/// they were (`street\npostcode city`).
+pub fn address_parts(address: &str) -> (String, String, String) {
+    let lines: Vec<&str> = address
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Some((last, streets)) = lines.split_last()
+        && let Some((code, city)) = last.split_once(char::is_whitespace)
+        && postcode(code).is_some()
+        && !city.trim().is_empty()
+    {
+        return (streets.join("\n"), code.to_owned(), city.trim().to_owned());
+    }
+    (lines.join("\n"), String::new(), String::new())
+}
+
 /// The day of a person's last contact: the recorded day or the day of the
 /// latest interaction, whichever is later. What a contact's page shows
 /// and the list sorts by.
@@ -123,6 +144,38 @@ pub fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_splits_into_street_postcode_and_city() {
+        let parts = |a: &str| {
+            let (s, p, c) = address_parts(a);
+            (s, p, c)
+        };
+        assert_eq!(
+            parts("Hauptstr. 1\nHinterhaus\n10115 Berlin"),
+            (
+                "Hauptstr. 1\nHinterhaus".into(),
+                "10115".into(),
+                "Berlin".into()
+            )
+        );
+        assert_eq!(
+            parts("Ring 2\nD-80331 München"),
+            ("Ring 2".into(), "D-80331".into(), "München".into())
+        );
+        assert_eq!(
+            parts("12 Main Street\nLondon"),
+            (
+                "12 Main Street\nLondon".into(),
+                String::new(),
+                String::new()
+            )
+        );
+        assert_eq!(
+            parts("10115"),
+            ("10115".into(), String::new(), String::new())
+        );
+    }
 
     #[test]
     fn the_city_is_the_last_line_without_its_postcode() {

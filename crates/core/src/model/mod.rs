@@ -8,6 +8,7 @@ pub mod consent;
 pub mod contacts;
 pub mod directory;
 pub mod due;
+pub mod export;
 pub mod followups;
 pub mod import;
 pub mod mail;

@@ -65,6 +65,8 @@ pub enum Action {
     ExportMailing,
     /// Export the legal-basis view or the Art. 30 register to a file.
     ExportRecords,
+    /// Export many contacts to a file (vCard, CSV, XLSX; a disclosure, recorded).
+    ExportContacts,
     /// See data-subject requests and their deadlines.
     ViewRequests,
     /// Open, extend and close data-subject requests.
@@ -97,6 +99,7 @@ impl Action {
             Action::ManageSettings => "change vault settings",
             Action::ExportMailing => "export mailing lists",
             Action::ExportRecords => "export the legal-basis view or the register",
+            Action::ExportContacts => "export contacts",
             Action::ViewRequests => "see data-subject requests",
             Action::HandleRequests => "handle data-subject requests",
             Action::Erase => "erase people",
@@ -144,6 +147,7 @@ impl Role {
                     | RecordConsent
                     | RequestConsent
                     | ExportMailing
+                    | ExportContacts
             ),
             Role::Agent => matches!(
                 action,
@@ -212,7 +216,7 @@ pub fn actions_for(kind: RecordKind) -> &'static [Action] {
         RecordKind::Purpose | RecordKind::RegisterVersion => &[ManagePurposes],
         RecordKind::Consent => &[RecordConsent, RequestConsent],
         RecordKind::Setting => &[ManageSettings],
-        RecordKind::Disclosure => &[ExportMailing, ExportRecords, ExportPackage],
+        RecordKind::Disclosure => &[ExportMailing, ExportContacts, ExportRecords, ExportPackage],
         RecordKind::Request => &[HandleRequests],
         // Set by a request, or kept by law after an erasure.
         RecordKind::Restriction | RecordKind::PendingErasure => &[HandleRequests, Erase],

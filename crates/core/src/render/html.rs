@@ -96,10 +96,9 @@ struct RuleLine<'a> {
     law: Option<&'a str>,
 }
 
-/// A mailing list the person was on.
-struct DisclosureLine<'a> {
-    purpose: &'a str,
-    channel: &'a str,
+/// A mailing list or an export of contacts the person was in.
+struct DisclosureLine {
+    what: String,
     date: String,
 }
 
@@ -124,7 +123,7 @@ struct ReportPage<'a> {
     rules: Vec<RuleLine<'a>>,
     withheld: Option<String>,
     recipients: Vec<(&'a str, &'a str)>,
-    disclosures: Vec<DisclosureLine<'a>>,
+    disclosures: Vec<DisclosureLine>,
     sources: Option<String>,
     fields: Vec<(&'a str, String)>,
     companies: Vec<(&'a str, Option<&'a str>)>,
@@ -220,8 +219,7 @@ pub(crate) fn report_html(d: &PackageData, lang: Lang) -> String {
             .disclosures
             .iter()
             .map(|x| DisclosureLine {
-                purpose: &x.purpose,
-                channel: x.channel.label(lang),
+                what: x.what(lang),
                 date: x.at.format("%Y-%m-%d").to_string(),
             })
             .collect(),

@@ -3,10 +3,11 @@
 //! functions of their input; the caller decides where the bytes go. CSV is
 //! written by the `csv` crate, XLSX by `rust_xlsxwriter`.
 
+pub mod contacts;
 mod html;
 pub mod mail;
 pub mod package;
-mod vcard;
+pub mod vcard;
 
 pub use html::register_html;
 
@@ -316,24 +317,15 @@ pub fn legal_basis_xlsx(view: &LegalBasisView, lang: Lang) -> Result<Vec<u8>> {
     let disclosures: Vec<Vec<String>> = view
         .disclosures
         .iter()
-        .map(|d| {
-            vec![
-                date(d.at),
-                d.purpose.clone(),
-                d.channel.label(lang).to_owned(),
-                d.count.to_string(),
-                d.by.clone(),
-            ]
-        })
+        .map(|d| vec![date(d.at), d.what(lang), d.count.to_string(), d.by.clone()])
         .collect();
     sheet(
         wb.add_worksheet(),
         lang.pick("Weitergaben", "Disclosures"),
         &[
             lang.pick("Zeitpunkt", "When"),
-            lang.pick("Zweck", "Purpose"),
-            lang.pick("Kanal", "Channel"),
-            lang.pick("Personen in der Liste", "People in the list"),
+            lang.pick("Was", "What"),
+            lang.pick("Personen in der Datei", "People in the file"),
             lang.pick("Exportiert von", "Exported by"),
         ],
         &disclosures,

@@ -9,10 +9,16 @@ use zip::write::SimpleFileOptions;
 
 pub(crate) use super::html::report_html;
 use crate::error::{Error, Result};
+use crate::model::contacts::ContactView;
+use crate::model::export::Card;
 use crate::model::package::PackageData;
 use crate::render::CsvFile;
-// The vCard writer, by the name the package is built with.
-pub(crate) use crate::render::vcard::write_vcard as vcard;
+use crate::render::vcard::{Version, write_vcard};
+
+/// The person's vCard 4.0, as the package holds it.
+pub(crate) fn vcard(view: &ContactView) -> String {
+    write_vcard(&Card::of(view), Version::V4)
+}
 
 pub(super) fn value_text(v: &serde_json::Value) -> String {
     match v {

@@ -1,7 +1,8 @@
-//! vCard 4.0 (RFC 6350) of one contact, for the access package.
+//! vCards of contacts: 4.0 (RFC 6350) for the access package and the
+//! export, 3.0 (RFC 2426) on request for Outlook and older address books.
 
-use crate::model::contacts::ContactView;
-use crate::model::contacts::FieldValue;
+use crate::model::directory::address_parts;
+use crate::model::export::Card;
 
 /// vCard 4.0 text value escaping (RFC 6350 3.4): backslash, comma and
 /// semicolon are escaped, and every line break — `\r\n`, a bare `\r` or
@@ -29,62 +30,95 @@ fn vc_line(out: &mut String, line: &str) {
     out.push_str("\r\n");
 }
 
-/// The contact as a vCard 4.0 (RFC 6350): name, emails, phones, addresses,
-/// birthday, language, companies and roles, and the vault's id as UID.
-pub(crate) fn write_vcard(view: &ContactView) -> String {
-    let text = |n: &str| {
-        view.field(n)
-            .and_then(|f| f.value.as_text())
-            .unwrap_or_default()
-    };
-    let list = |n: &str| match view.field(n).map(|f| &f.value) {
-        Some(FieldValue::Value {
-            value: serde_json::Value::Array(items),
-        }) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
+/// The vCard version written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// RFC 2426.
+    V3,
+    /// RFC 6350.
+    V4,
+}
+
+/// The contact as a vCard: name, emails, phones, structured addresses,
+/// birthday, language (4.0 only), tags, note, companies and roles, and the
+/// vault's id as UID.
+pub(crate) fn write_vcard(card: &Card, version: Version) -> String {
+    let v4 = version == Version::V4;
     let mut out = String::new();
     vc_line(&mut out, "BEGIN:VCARD");
-    vc_line(&mut out, "VERSION:4.0");
-    vc_line(&mut out, &format!("FN:{}", vc_escape(&view.display)));
+    vc_line(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
+    vc_line(&mut out, &format!("FN:{}", vc_escape(&card.display)));
     vc_line(
         &mut out,
         &format!(
             "N:{};{};;{};",
-            vc_escape(&text("family_name")),
-            vc_escape(&text("given_name")),
-            vc_escape(&text("title"))
+            vc_escape(&card.family_name),
+            vc_escape(&card.given_name),
+            vc_escape(&card.title)
         ),
     );
-    for e in list("emails") {
-        vc_line(&mut out, &format!("EMAIL:{}", vc_escape(&e)));
+    for (i, e) in card.emails.iter().enumerate() {
+        let pref = match (i, v4) {
+            (0, true) => ";PREF=1",
+            (0, false) => ";TYPE=INTERNET,PREF",
+            (_, true) => "",
+            (_, false) => ";TYPE=INTERNET",
+        };
+        vc_line(&mut out, &format!("EMAIL{pref}:{}", vc_escape(e)));
     }
-    for p in list("phones") {
-        vc_line(&mut out, &format!("TEL;VALUE=text:{}", vc_escape(&p)));
+    for (i, p) in card.phones.iter().enumerate() {
+        let pref = match (i, v4) {
+            (0, true) => ";VALUE=text;PREF=1",
+            (_, true) => ";VALUE=text",
+            (0, false) => ";TYPE=PREF",
+            (_, false) => "",
+        };
+        vc_line(&mut out, &format!("TEL{pref}:{}", vc_escape(p)));
     }
-    for a in list("addresses") {
-        vc_line(&mut out, &format!("ADR:;;{};;;;", vc_escape(&a)));
+    for a in &card.addresses {
+        let (street, code, city) = address_parts(a);
+        vc_line(
+            &mut out,
+            &format!(
+                "ADR:;;{};{};;{};",
+                vc_escape(&street),
+                vc_escape(&city),
+                vc_escape(&code)
+            ),
+        );
     }
-    let bday = text("birthday");
-    if !bday.is_empty() {
-        vc_line(&mut out, &format!("BDAY:{}", bday.replace('-', "")));
+    if !card.birthday.is_empty() {
+        let day = if v4 {
+            card.birthday.replace('-', "")
+        } else {
+            card.birthday.clone()
+        };
+        vc_line(&mut out, &format!("BDAY:{day}"));
     }
-    let lang = text("language");
-    if !lang.is_empty() {
-        vc_line(&mut out, &format!("LANG:{}", vc_escape(&lang)));
+    if v4 && !card.language.is_empty() {
+        vc_line(&mut out, &format!("LANG:{}", vc_escape(&card.language)));
     }
-    for c in &view.companies {
-        vc_line(&mut out, &format!("ORG:{}", vc_escape(&c.name)));
-        if let Some(r) = &c.role {
+    if !card.tags.is_empty() {
+        let tags: Vec<String> = card.tags.iter().map(|t| vc_escape(t)).collect();
+        vc_line(&mut out, &format!("CATEGORIES:{}", tags.join(",")));
+    }
+    if !card.note.is_empty() {
+        vc_line(&mut out, &format!("NOTE:{}", vc_escape(&card.note)));
+    }
+    for (company, role) in &card.companies {
+        vc_line(&mut out, &format!("ORG:{}", vc_escape(company)));
+        if let Some(r) = role {
             vc_line(&mut out, &format!("TITLE:{}", vc_escape(r)));
         }
     }
-    vc_line(&mut out, &format!("UID:urn:uuid:{}", view.id));
+    vc_line(&mut out, &format!("UID:urn:uuid:{}", card.id));
     vc_line(&mut out, "END:VCARD");
     out
+}
+
+/// Many cards, one after the other, as one `.vcf` file.
+pub fn vcards(cards: &[Card], version: Version) -> String {
+    cards.iter().map(|c| write_vcard(c, version)).collect()
 }
 
 #[cfg(test)]
@@ -97,6 +131,35 @@ mod tests {
         vc_line(&mut out, &format!("NOTE:{}", "ä".repeat(60)));
         assert!(out.lines().all(|l| l.len() <= 75));
         assert_eq!(vc_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn a_card_is_written_in_either_version() {
+        let card = Card {
+            display: "Dr. Jürgen Weiß".into(),
+            title: "Dr.".into(),
+            given_name: "Jürgen".into(),
+            family_name: "Weiß".into(),
+            emails: vec!["j@weiss.de".into(), "jw@example.org".into()],
+            phones: vec!["+49 30 1234".into()],
+            addresses: vec!["Hauptstr. 1\n10115 Berlin".into()],
+            birthday: "1980-12-31".into(),
+            language: "de".into(),
+            tags: vec!["VIP".into(), "Messe, 2026".into()],
+            ..Card::default()
+        };
+        let v4 = write_vcard(&card, Version::V4);
+        assert!(v4.contains("\r\nVERSION:4.0\r\n"));
+        assert!(v4.contains("\r\nEMAIL;PREF=1:j@weiss.de\r\nEMAIL:jw@example.org\r\n"));
+        assert!(v4.contains("\r\nADR:;;Hauptstr. 1;Berlin;;10115;\r\n"));
+        assert!(v4.contains("\r\nBDAY:19801231\r\nLANG:de\r\n"));
+        assert!(v4.contains("\r\nCATEGORIES:VIP,Messe\\, 2026\r\n"));
+        let v3 = write_vcard(&card, Version::V3);
+        assert!(v3.contains("\r\nVERSION:3.0\r\n"));
+        assert!(v3.contains("\r\nEMAIL;TYPE=INTERNET,PREF:j@weiss.de\r\n"));
+        assert!(v3.contains("\r\nTEL;TYPE=PREF:+49 30 1234\r\n"));
+        assert!(v3.contains("\r\nBDAY:1980-12-31\r\n"));
+        assert!(!v3.contains("LANG:"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Purpose-bound mailing lists and the disclosures they leave: a list is
-//! written first, and its disclosure is recorded only once the file exists.
+//! Purpose-bound mailing lists and the disclosures they and the exports
+//! of contacts leave: a file is written first, and its disclosure is
+//! recorded only once the file exists.
 
 use super::consent::{doc, open_json};
 use super::export::{export_path, slug};
@@ -11,6 +12,7 @@ use crate::model::consent::MailingExport;
 use crate::model::consent::MailingRow;
 use crate::model::consent::valid_now;
 use crate::model::consent::{Channel, Purpose};
+use crate::model::export::ContactFormat;
 use crate::model::roles::Action;
 use crate::ops::OpValue;
 use crate::render;
@@ -41,6 +43,11 @@ impl Session {
             .filter_map(|(id, _, v)| {
                 let mut d = doc::<Disclosure>(&v)?;
                 d.id = id;
+                // Who made the export is who signed the record, whatever
+                // its JSON says.
+                if let Ok(Some(creator)) = self.store.creator(id) {
+                    d.by = creator;
+                }
                 Some(d)
             })
             .collect())
@@ -61,7 +68,9 @@ impl Session {
         let file = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let disclosure = self.record_disclosure(&purpose, channel, &rows, &file)?;
+        let people = rows.iter().map(|r| r.person).collect();
+        let disclosure =
+            self.record_disclosure(&purpose.key, (Some(channel), None), people, &file)?;
         Ok(MailingExport { rows, disclosure })
     }
 
@@ -147,23 +156,26 @@ impl Session {
         Ok((purpose, channel, rows))
     }
 
-    fn record_disclosure(
+    /// Records that a file holding `people` was written: a mailing list
+    /// (a channel) or an export of contacts (a format).
+    pub(super) fn record_disclosure(
         &mut self,
-        purpose: &Purpose,
-        channel: Channel,
-        rows: &[MailingRow],
+        purpose: &str,
+        what: (Option<Channel>, Option<ContactFormat>),
+        people: Vec<Uuid>,
         file: &str,
     ) -> Result<Disclosure> {
         let id = Uuid::now_v7();
         let mut disclosure = Disclosure {
             id,
-            purpose: purpose.key.clone(),
-            channel,
-            count: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            purpose: purpose.to_owned(),
+            channel: what.0,
+            format: what.1,
+            count: u32::try_from(people.len()).unwrap_or(u32::MAX),
             at: self.now(),
             by: self.user().to_owned(),
             file: file.to_owned(),
-            people: rows.iter().map(|r| r.person).collect(),
+            people,
         };
         let ops = vec![
             self.create_op(id, RecordKind::Disclosure, None),

@@ -8,6 +8,7 @@
 pub mod bulk;
 pub mod companies;
 pub mod consent;
+pub mod contact_export;
 pub mod contacts;
 pub mod doctor;
 pub mod erasure;
@@ -87,6 +88,8 @@ pub struct SessionInfo {
     pub may_export_mailing: bool,
     /// May export the legal-basis view and the register.
     pub may_export_records: bool,
+    /// May export many contacts to a file.
+    pub may_export_contacts: bool,
     /// May see data-subject requests.
     pub may_view_requests: bool,
     /// May handle requests: restrict, object, erase, release access packages.
@@ -259,6 +262,7 @@ impl Session {
             may_manage_settings: self.role.may(Action::ManageSettings),
             may_export_mailing: self.role.may(Action::ExportMailing),
             may_export_records: self.role.may(Action::ExportRecords),
+            may_export_contacts: self.role.may(Action::ExportContacts),
             may_view_requests: self.role.may(Action::ViewRequests),
             may_handle_requests: self.role.may(Action::HandleRequests)
                 && self.role.may(Action::Erase)

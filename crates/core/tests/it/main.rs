@@ -6,6 +6,7 @@ mod bulk;
 mod clocked;
 mod consent;
 mod erasure_files;
+mod export;
 mod followups;
 mod import;
 mod op_order;

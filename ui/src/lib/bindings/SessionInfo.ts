@@ -56,6 +56,10 @@ may_export_mailing: boolean,
  */
 may_export_records: boolean, 
 /**
+ * May export many contacts to a file.
+ */
+may_export_contacts: boolean, 
+/**
  * May see data-subject requests.
  */
 may_view_requests: boolean, 

@@ -275,6 +275,16 @@ impl AddressParts {
     }
 }
 
+/// A cell without the apostrophe that a spreadsheet's formula guard put
+/// before `=`, `+`, `-` or `@` (Tresor's exports do, as OWASP advises):
+/// `'+49 30 1234` is the phone number `+49 30 1234`.
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
 /// A salutation as typed, and the title words after it (`Herr Dr.`).
 fn salutation(s: &str) -> (Option<&'static str>, String) {
     let mut words = s.split_whitespace();
@@ -330,7 +340,7 @@ fn row_of<'a>(
     let mut notes = Vec::new();
     for (cell, target) in cells.zip(targets) {
         let Some(target) = *target else { continue };
-        let cell = cell.trim();
+        let cell = unguard(cell.trim());
         if cell.is_empty() {
             continue;
         }
