@@ -70,11 +70,10 @@ pub fn install_files_dialog(app: &AppHandle) {
     let handle = app.clone();
     app.state::<AppState>()
         .set_files_picker(Box::new(move |title: &str| {
-            let mut dialog = handle
-                .dialog()
-                .file()
-                .set_title(title)
-                .add_filter("CSV, XLSX", &["csv", "txt", "xlsx", "CSV", "XLSX"]);
+            let mut dialog = handle.dialog().file().set_title(title).add_filter(
+                "CSV, XLSX, vCard",
+                &["csv", "txt", "xlsx", "vcf", "CSV", "XLSX", "VCF"],
+            );
             if let Some(window) = handle.get_webview_window("main") {
                 dialog = dialog.set_parent(&window);
             }

@@ -152,7 +152,8 @@ pub enum Command {
     /// One action on many people: given by id, or all results of a search.
     #[command(subcommand)]
     Bulk(BulkCmd),
-    /// Bring people in from CSV or XLSX files (Excel, Outlook, Google, Thunderbird);
+    /// Bring people in from CSV, XLSX or vCard files (Excel, Outlook, Google,
+    /// Thunderbird, Apple, phones);
     /// `import list` shows the imports, `import undo BATCH` takes one back.
     Import(ImportArgs),
     /// People in the vault that look like one person twice (the same email,
@@ -1114,7 +1115,7 @@ impl From<&FollowUpArgs> for tresor_core::model::followups::FollowUpInput {
 pub struct ImportArgs {
     #[command(subcommand)]
     pub cmd: Option<ImportCmd>,
-    /// The files (CSV, the encoding and the delimiter found; or XLSX).
+    /// The files (CSV, the encoding and the delimiter found; XLSX; or vCard).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// A mapping for columns Tresor does not know:

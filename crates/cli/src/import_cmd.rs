@@ -30,6 +30,9 @@ fn print(out: &Out, r: &ImportReport) {
             .map(|l| format!(", looks like {l}"))
             .unwrap_or_default();
         match f.reading.delimiter.as_deref() {
+            _ if f.reading.format == "vcard" => {
+                outln!("{}: vCard, {}{looks}", f.file, f.reading.encoding)
+            }
             Some(d) => outln!(
                 "{}: CSV, {}, delimiter '{d}'{looks}",
                 f.file,

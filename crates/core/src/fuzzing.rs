@@ -56,6 +56,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     out.extend(crate::sync::fuzzing::seeds());
     out.push(("import_csv", import_seeds().0));
     out.push(("import_xlsx", import_seeds().1));
+    out.push(("import_vcard", vcard_seeds()));
     out
 }
 
@@ -87,6 +88,32 @@ fn import_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     }
     let sheet = sheet().unwrap_or_default();
     (csv, vec![sheet])
+}
+
+/// Address books as they come: Outlook's vCard 2.1 in quoted-printable
+/// Latin-1, Apple's 3.0 with groups, a 4.0 card folded inside a UTF-8
+/// sequence, and a 3.0 file in UTF-16 with CR CR LF line ends.
+fn vcard_seeds() -> Vec<Vec<u8>> {
+    let outlook = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen;;Herr\r\nTEL;WORK;VOICE:+49 30 1234\r\nADR;WORK;ENCODING=QUOTED-PRINTABLE:;;Hauptstr. 1;K=F6ln;;50667;=\r\nDeutschland\r\nEND:VCARD\r\n".to_vec();
+    let apple = b"BEGIN:VCARD\nVERSION:3.0\nN:Kaya;\xC3\x96zlem;;;\nitem1.EMAIL;type=INTERNET;type=pref:ok@example.de\nitem1.X-ABLabel:_$!<Other>!$_\nBDAY;VALUE=date:--0412\nCATEGORIES:VIP,Messe\nEND:VCARD\n".to_vec();
+    let folded = b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:J\xC3\r\n \xBCrgen Wei\xC3\x9F\r\nEMAIL;PREF=1:jw@example.de\r\nEND:VCARD\r\n".to_vec();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        "BEGIN:VCARD\r\r\nVERSION:3.0\r\r\nFN:Zoë Weiß\r\r\nEND:VCARD\r\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    vec![outlook, apple, folded, utf16]
+}
+
+/// An imported address book: its folds mended, decoded, cut into cards
+/// and each read into a person or a problem with its line.
+pub fn import_vcard(bytes: &[u8]) {
+    use crate::model::import::{file_text, vcard};
+    let Ok(text) = file_text(bytes, None) else {
+        return;
+    };
+    let _ = vcard::read(&text.text, text.encoding, &mut |_| Ok(()));
 }
 
 /// An imported file: its encoding found and decoded, then read as CSV into

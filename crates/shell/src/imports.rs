@@ -40,7 +40,7 @@ pub struct ImportSettings {
     pub dry_run: bool,
 }
 
-/// Asks for the files to import in the native dialog (CSV); none when
+/// Asks for the files to import in the native dialog (CSV, XLSX, vCard); none when
 /// the person cancelled. The window also takes a typed path.
 pub fn pick_import_files(state: &AppState, title: String) -> Res<Vec<String>> {
     let title = title.lines().next().unwrap_or_default().trim();

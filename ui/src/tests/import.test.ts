@@ -107,6 +107,35 @@ describe('the import view against the core', () => {
     expect((screen.getByTestId('import-run') as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it('checks and imports a vCard file of a phone, its properties shown as read', async () => {
+    const mock = await server.vault([['anna', 'admin']]);
+    const file = path.join(server.dataDir, 'Telefon.vcf');
+    writeFileSync(
+      file,
+      'BEGIN:VCARD\r\nVERSION:3.0\r\nN:Kaya;Özlem;;Frau;\r\nFN:Özlem Kaya\r\nTEL;TYPE=CELL:+49 171 5550100\r\n' +
+        'PHOTO;ENCODING=b;TYPE=JPEG:AAAA\r\nEND:VCARD\r\n' +
+        'BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Nur Firma\r\nEND:VCARD\r\n',
+    );
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('nav-import'));
+    await server.filesDialog([file]);
+    await fireEvent.click(screen.getByTestId('import-choose'));
+    await waitFor(() => expect(screen.getByTestId('import-files').textContent).toContain('Telefon.vcf'));
+    await fireEvent.click(screen.getByTestId('import-check'));
+    await waitFor(() => expect(screen.getByTestId('import-preview')).toBeTruthy());
+    expect(screen.getByTestId('import-reading').textContent).toContain('vCard 3.0');
+    const shown = screen.getAllByTestId('import-property').map((p) => [p.dataset.header, p.textContent]);
+    expect(shown).toContainEqual(['TEL', 'Phone']);
+    expect(shown).toContainEqual(['PHOTO', 'not imported']);
+    expect(screen.queryAllByTestId('import-column')).toHaveLength(0);
+    expect(screen.getByTestId('import-problems').textContent).toContain('Line 8');
+    await fireEvent.click(screen.getByTestId('import-run'));
+    await waitFor(() => expect(counts('import-result').dataset.imported).toBe('1'));
+    const rows = await mock.searchContacts('Kaya', 5);
+    const person = await mock.getContact(rows[0].id);
+    expect(person.fields.find((f) => f.name === 'salutation')?.value).toEqual({ state: 'value', value: 'ms' });
+  });
+
   it('an auditor sees no import, and the core refuses it too', async () => {
     const mock = await server.vault([
       ['anna', 'admin'],

@@ -186,6 +186,14 @@ fn contacts_go_out_as_vcard_and_as_a_csv_that_comes_back_in() {
     assert!(said.contains("read 2, imported 2"), "{said}");
     let again = json(&w.admin(&["--json", "contact", "search", "Jürgen"]));
     assert_eq!(again.as_array().map(Vec::len), Some(1), "{again}");
+    // The vCard of the same person is found to be her.
+    let said = w.admin(&["import", vcf.to_str().expect("path")]);
+    assert!(
+        said.contains("vip.vcf: vCard, UTF-8, looks like vCard 4.0"),
+        "{said}"
+    );
+    let dups = json(&w.admin(&["--json", "import", vcf.to_str().expect("path")]));
+    assert_eq!(dups["files"][0]["duplicates"], 1, "{dups}");
 
     // An agent may not export.
     v.add_user("ali", "agent", "agent.pw");

@@ -9,6 +9,7 @@ use zip::write::SimpleFileOptions;
 
 pub(crate) use super::html::report_html;
 use crate::error::{Error, Result};
+use crate::model::categories::Lang;
 use crate::model::contacts::ContactView;
 use crate::model::export::Card;
 use crate::model::package::PackageData;
@@ -16,8 +17,8 @@ use crate::render::CsvFile;
 use crate::render::vcard::{Version, write_vcard};
 
 /// The person's vCard 4.0, as the package holds it.
-pub(crate) fn vcard(view: &ContactView) -> String {
-    write_vcard(&Card::of(view), Version::V4)
+pub(crate) fn vcard(view: &ContactView, lang: Lang) -> String {
+    write_vcard(&Card::of(view), Version::V4, lang)
 }
 
 pub(super) fn value_text(v: &serde_json::Value) -> String {

@@ -1,6 +1,7 @@
 //! vCards of contacts: 4.0 (RFC 6350) for the access package and the
 //! export, 3.0 (RFC 2426) on request for Outlook and older address books.
 
+use crate::model::categories::Lang;
 use crate::model::directory::address_parts;
 use crate::model::export::Card;
 
@@ -39,10 +40,11 @@ pub enum Version {
     V4,
 }
 
-/// The contact as a vCard: name, emails, phones, structured addresses,
-/// birthday, language (4.0 only), tags, note, companies and roles, and the
-/// vault's id as UID.
-pub(crate) fn write_vcard(card: &Card, version: Version) -> String {
+/// The contact as a vCard: name (its prefix the salutation in `lang` and
+/// the title, as Outlook writes it: `Herr Dr.`), emails, phones,
+/// structured addresses, birthday, language (4.0 only), tags, note,
+/// companies and roles, and the vault's id as UID.
+pub(crate) fn write_vcard(card: &Card, version: Version, lang: Lang) -> String {
     let v4 = version == Version::V4;
     let mut out = String::new();
     vc_line(&mut out, "BEGIN:VCARD");
@@ -54,7 +56,11 @@ pub(crate) fn write_vcard(card: &Card, version: Version) -> String {
             "N:{};{};;{};",
             vc_escape(&card.family_name),
             vc_escape(&card.given_name),
-            vc_escape(&card.title)
+            vc_escape(
+                [card.salutation_word(lang), card.title.as_str()]
+                    .join(" ")
+                    .trim()
+            )
         ),
     );
     for (i, e) in card.emails.iter().enumerate() {
@@ -117,8 +123,11 @@ pub(crate) fn write_vcard(card: &Card, version: Version) -> String {
 }
 
 /// Many cards, one after the other, as one `.vcf` file.
-pub fn vcards(cards: &[Card], version: Version) -> String {
-    cards.iter().map(|c| write_vcard(c, version)).collect()
+pub fn vcards(cards: &[Card], version: Version, lang: Lang) -> String {
+    cards
+        .iter()
+        .map(|c| write_vcard(c, version, lang))
+        .collect()
 }
 
 #[cfg(test)]
@@ -137,6 +146,7 @@ mod tests {
     fn a_card_is_written_in_either_version() {
         let card = Card {
             display: "Dr. Jürgen Weiß".into(),
+            salutation: "mr".into(),
             title: "Dr.".into(),
             given_name: "Jürgen".into(),
             family_name: "Weiß".into(),
@@ -148,13 +158,14 @@ mod tests {
             tags: vec!["VIP".into(), "Messe, 2026".into()],
             ..Card::default()
         };
-        let v4 = write_vcard(&card, Version::V4);
+        let v4 = write_vcard(&card, Version::V4, Lang::De);
         assert!(v4.contains("\r\nVERSION:4.0\r\n"));
+        assert!(v4.contains("\r\nN:Weiß;Jürgen;;Herr Dr.;\r\n"));
         assert!(v4.contains("\r\nEMAIL;PREF=1:j@weiss.de\r\nEMAIL:jw@example.org\r\n"));
         assert!(v4.contains("\r\nADR:;;Hauptstr. 1;Berlin;;10115;\r\n"));
         assert!(v4.contains("\r\nBDAY:19801231\r\nLANG:de\r\n"));
         assert!(v4.contains("\r\nCATEGORIES:VIP,Messe\\, 2026\r\n"));
-        let v3 = write_vcard(&card, Version::V3);
+        let v3 = write_vcard(&card, Version::V3, Lang::De);
         assert!(v3.contains("\r\nVERSION:3.0\r\n"));
         assert!(v3.contains("\r\nEMAIL;TYPE=INTERNET,PREF:j@weiss.de\r\n"));
         assert!(v3.contains("\r\nTEL;TYPE=PREF:+49 30 1234\r\n"));

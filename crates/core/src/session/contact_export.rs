@@ -106,8 +106,8 @@ impl Session {
             .filter(|c| !self.role().can_read(*c))
             .collect();
         let bytes = match format {
-            ContactFormat::Vcard => vcards(&cards, Version::V4).into_bytes(),
-            ContactFormat::Vcard3 => vcards(&cards, Version::V3).into_bytes(),
+            ContactFormat::Vcard => vcards(&cards, Version::V4, lang).into_bytes(),
+            ContactFormat::Vcard3 => vcards(&cards, Version::V3, lang).into_bytes(),
             ContactFormat::Csv => contacts_csv(&cards, lang, &left_out).into_bytes(),
             ContactFormat::Xlsx => contacts_xlsx(&cards, lang, &left_out)?,
         };

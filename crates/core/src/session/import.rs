@@ -18,7 +18,7 @@ use crate::model::contacts::{FieldInput, FieldValue, RecordId};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
     DuplicateGroup, DuplicatePerson, FileReport, ImportBatch, ImportOptions, ImportReport,
-    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, source_text, xlsx,
+    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, file_text, source_text, vcard, xlsx,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -116,7 +116,7 @@ fn read_file(path: &Path, options: &ImportOptions) -> ReadFile {
         if xlsx::is_zip(&bytes) {
             return Ok(Source::Sheet(bytes));
         }
-        decode::decode(&bytes, options.encoding.as_deref()).map(Source::Text)
+        file_text(&bytes, options.encoding.as_deref()).map(Source::Text)
     })();
     ReadFile { name, text: read }
 }
@@ -382,6 +382,9 @@ impl Session {
                     }
                 };
                 let read_rows = match source {
+                    Source::Text(text) if vcard::is_vcard(&text.text) => {
+                        vcard::read(&text.text, text.encoding, &mut each)
+                    }
                     Source::Text(text) => csv::read(
                         &text.text,
                         text.encoding,

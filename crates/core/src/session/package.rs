@@ -134,7 +134,7 @@ impl Session {
             ),
             ("data.json".to_owned(), json),
             ("data.csv".to_owned(), data_csv(&data).into_bytes()),
-            ("contact.vcf".to_owned(), vcard(&view).into_bytes()),
+            ("contact.vcf".to_owned(), vcard(&view, lang).into_bytes()),
             (
                 "consents.csv".to_owned(),
                 legal_basis_csv(&data.legal_basis, lang).into_bytes(),

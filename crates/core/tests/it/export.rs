@@ -1,6 +1,6 @@
 //! The export of many contacts on real vaults: what goes out comes back
 //! in through the import as the same people (a property test over CSV in
-//! German and English and over XLSX), restricted people stay out, the
+//! German and English, XLSX, and vCard 4.0 and 3.0), restricted people stay out, the
 //! export is a disclosure the person's legal-basis view names, and a role
 //! without the right is refused.
 
@@ -188,21 +188,30 @@ fn round_trip(people: &[Someone], format: ContactFormat, lang: Lang) -> Result<(
     let f = &report.files[0];
     prop_assert!(f.problems.is_empty(), "{:?}", f.problems);
     prop_assert!(f.notes.is_empty(), "{:?}", f.notes);
-    prop_assert_eq!(cards(&b), cards(&a));
+    let mut sent = cards(&a);
+    if format == ContactFormat::Vcard3 {
+        // vCard 3.0 has no LANG.
+        for c in &mut sent {
+            c.language.clear();
+        }
+    }
+    prop_assert_eq!(cards(&b), sent);
     Ok(())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
     #[test]
-    fn an_exported_csv_or_xlsx_imports_as_the_same_people(
+    fn an_exported_file_imports_as_the_same_people(
         people in proptest::collection::vec(someone(), 1..6),
-        which in 0usize..3,
+        which in 0usize..5,
     ) {
         let (format, lang) = [
             (ContactFormat::Csv, Lang::De),
             (ContactFormat::Csv, Lang::En),
             (ContactFormat::Xlsx, Lang::De),
+            (ContactFormat::Vcard, Lang::De),
+            (ContactFormat::Vcard3, Lang::En),
         ][which];
         round_trip(&people, format, lang)?;
     }

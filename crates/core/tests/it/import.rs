@@ -433,3 +433,48 @@ fn an_excel_sheet_is_imported_like_a_list() {
         Some("Import: Kunden.xlsx (2026-12-04, dora)")
     );
 }
+
+/// An Android phone's export in UTF-16 with a byte-order mark, and an old
+/// Outlook card in raw Latin-1 (8-bit, no quoted-printable): both read,
+/// a card without a name reported by its line.
+#[test]
+fn address_books_in_vcard_come_in_whatever_their_encoding() {
+    let (tmp, _clock, mut s) = vault_at(at(2026, 12, 4));
+    let android = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Yılmaz;Özlem;;;\r\nFN:Özlem Yılmaz\r\n\
+        TEL;TYPE=CELL:+49 171 5550100\r\nEMAIL;TYPE=HOME:oezlem@example.de\r\nEND:VCARD\r\n\
+        BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:+49 30 1\r\nEND:VCARD\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(android.encode_utf16().flat_map(u16::to_le_bytes));
+    let phone = tmp.path().join("Kontakte.vcf");
+    std::fs::write(&phone, &utf16).expect("write");
+    let outlook = tmp.path().join("Weiß.vcf");
+    std::fs::write(
+        &outlook,
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Wei\xdf;J\xfcrgen;;Herr\r\nORG:B\xe4ckerei Wei\xdf\r\n\
+          ADR;WORK:;;Hauptstra\xdfe 1;K\xf6ln;;50667;Deutschland\r\nEND:VCARD\r\n",
+    )
+    .expect("write");
+    let r = import(&mut s, &[&phone, &outlook], &ImportOptions::default());
+    let (a, b) = (&r.files[0], &r.files[1]);
+    assert_eq!(
+        (a.reading.format.as_str(), a.reading.encoding.as_str()),
+        ("vcard", "UTF-16LE")
+    );
+    assert_eq!((a.read, a.imported), (2, 1));
+    assert_eq!(a.problems.len(), 1);
+    assert_eq!(a.problems[0].line, 8);
+    assert_eq!(b.reading.encoding, "windows-1252");
+    assert_eq!(b.imported, 1);
+
+    let oe = find(&s, "Özlem");
+    assert_eq!(text(&s, oe, "family_name").as_deref(), Some("Yılmaz"));
+    assert_eq!(text(&s, oe, "phones").as_deref(), Some("+49 171 5550100"));
+    let jw = find(&s, "Jürgen");
+    assert_eq!(text(&s, jw, "salutation").as_deref(), Some("mr"));
+    assert_eq!(
+        text(&s, jw, "addresses").as_deref(),
+        Some("Hauptstraße 1\n50667 Köln")
+    );
+    let view = s.contact(jw).expect("contact");
+    assert_eq!(view.companies[0].name, "Bäckerei Weiß");
+}

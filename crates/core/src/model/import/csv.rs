@@ -212,7 +212,7 @@ pub fn read(
 
 /// The most values one cell or row gives a field (a hostile cell of a
 /// million addresses is cut, not compared with itself).
-const MAX_VALUES: usize = 50;
+pub(super) const MAX_VALUES: usize = 50;
 
 /// A cell's values: Google's ` ::: ` splits several, and `* ` marks the
 /// primary one, which goes first.
@@ -236,14 +236,21 @@ fn values(cell: &str) -> Vec<String> {
     out
 }
 
+/// The parts of one postal address as a file gives them.
 #[derive(Default)]
-struct AddressParts {
-    street: Vec<String>,
-    postcode: String,
-    city: String,
-    region: String,
-    country: String,
-    whole: String,
+pub(super) struct AddressParts {
+    /// Street lines.
+    pub(super) street: Vec<String>,
+    /// Postcode.
+    pub(super) postcode: String,
+    /// City.
+    pub(super) city: String,
+    /// State or region.
+    pub(super) region: String,
+    /// Country.
+    pub(super) country: String,
+    /// The whole address in one value.
+    pub(super) whole: String,
 }
 
 impl AddressParts {
@@ -317,11 +324,60 @@ pub fn birthday(s: &str) -> std::result::Result<Option<String>, String> {
         .ok_or_else(|| format!("'{s}' is not a date and is left out"))
 }
 
-fn language(s: &str) -> Option<&'static str> {
+pub(super) fn language(s: &str) -> Option<&'static str> {
     match s.trim().to_lowercase().as_str() {
         "de" | "deutsch" | "german" | "de-de" => Some("de"),
         "en" | "englisch" | "english" | "en-gb" | "en-us" => Some("en"),
         _ => None,
+    }
+}
+
+/// What one record or card holds, gathered by field before it becomes a
+/// person: the same rules (names, salutation, checks) for every format.
+#[derive(Default)]
+pub(super) struct Parts {
+    /// Single-valued fields, the first value of each.
+    one: Vec<(Target, String)>,
+    /// Emails, in order.
+    pub(super) emails: Vec<String>,
+    /// Phones, in order.
+    pub(super) phones: Vec<String>,
+    /// Tags, in order.
+    pub(super) tags: Vec<String>,
+    /// Notes, joined by line breaks.
+    pub(super) notes_text: Vec<String>,
+    /// Addresses by slot.
+    addresses: Vec<(Slot, AddressParts)>,
+    /// What was read but not kept.
+    pub(super) notes: Vec<String>,
+}
+
+impl Parts {
+    /// A single-valued field; the first value given wins.
+    pub(super) fn set(&mut self, target: Target, value: &str) {
+        if !value.is_empty() && !self.one.iter().any(|(o, _)| *o == target) {
+            self.one.push((target, value.to_owned()));
+        }
+    }
+
+    /// The address of a slot, made when first named.
+    pub(super) fn address(&mut self, slot: Slot) -> &mut AddressParts {
+        let at = match self.addresses.iter().position(|(s, _)| *s == slot) {
+            Some(i) => i,
+            None => {
+                self.addresses.push((slot, AddressParts::default()));
+                self.addresses.len() - 1
+            }
+        };
+        &mut self.addresses[at].1
+    }
+
+    fn get(&self, t: Target) -> String {
+        self.one
+            .iter()
+            .find(|(o, _)| *o == t)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -331,13 +387,7 @@ fn row_of<'a>(
     cells: impl Iterator<Item = &'a str>,
     targets: &[Option<Target>],
 ) -> std::result::Result<Row, RowProblem> {
-    let mut one: Vec<(Target, String)> = Vec::new();
-    let mut emails: Vec<String> = Vec::new();
-    let mut phones: Vec<String> = Vec::new();
-    let mut tags: Vec<String> = Vec::new();
-    let mut notes_text: Vec<String> = Vec::new();
-    let mut addresses: Vec<(Slot, AddressParts)> = Vec::new();
-    let mut notes = Vec::new();
+    let mut parts = Parts::default();
     for (cell, target) in cells.zip(targets) {
         let Some(target) = *target else { continue };
         let cell = unguard(cell.trim());
@@ -345,25 +395,18 @@ fn row_of<'a>(
             continue;
         }
         match target {
-            Target::Email => emails.extend(values(cell)),
-            Target::Phone => phones.extend(values(cell)),
-            Target::Tags => tags.extend(
+            Target::Email => parts.emails.extend(values(cell)),
+            Target::Phone => parts.phones.extend(values(cell)),
+            Target::Tags => parts.tags.extend(
                 cell.split([';', ','])
                     .take(MAX_VALUES)
                     .flat_map(values)
                     .filter(|t| !matches!(t.to_lowercase().as_str(), "mycontacts" | "starred")),
             ),
-            Target::Note => notes_text.push(cell.to_owned()),
+            Target::Note => parts.notes_text.push(cell.to_owned()),
             Target::Address(slot, part) => {
-                let at = match addresses.iter().position(|(s, _)| *s == slot) {
-                    Some(i) => i,
-                    None => {
-                        addresses.push((slot, AddressParts::default()));
-                        addresses.len() - 1
-                    }
-                };
-                let a = &mut addresses[at].1;
                 let v = values(cell).into_iter().next().unwrap_or_default();
+                let a = parts.address(slot);
                 match part {
                     Part::Street => a.street.push(v),
                     Part::Postcode => a.postcode = v,
@@ -373,19 +416,19 @@ fn row_of<'a>(
                     Part::Whole => a.whole = v,
                 }
             }
-            t => {
-                if !one.iter().any(|(o, _)| *o == t) {
-                    one.push((t, values(cell).into_iter().next().unwrap_or_default()));
-                }
-            }
+            t => parts.set(t, &values(cell).into_iter().next().unwrap_or_default()),
         }
     }
-    let get = |t: Target| {
-        one.iter()
-            .find(|(o, _)| *o == t)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    person_of(line, parts)
+}
+
+/// The person a record or card describes, or why it is not one: a name
+/// is needed (given, family, or a whole name split); a salutation,
+/// birthday or language Tresor does not know, an email or phone that is
+/// not one, is left out with a note.
+pub(super) fn person_of(line: u64, parts: Parts) -> std::result::Result<Row, RowProblem> {
+    let mut notes = parts.notes.clone();
+    let get = |t: Target| parts.get(t);
     let mut input = PersonInput::default();
     let mut given = get(Target::GivenName);
     let middle = get(Target::MiddleName);
@@ -455,27 +498,33 @@ fn row_of<'a>(
         }
         kept
     };
-    let emails = keep(emails, validate_email, &mut notes);
+    let emails = keep(parts.emails.clone(), validate_email, &mut notes);
     if !emails.is_empty() {
         input = input.with("emails", FieldInput::List(emails));
     }
-    let phones = keep(phones, validate_phone, &mut notes);
+    let phones = keep(parts.phones.clone(), validate_phone, &mut notes);
     if !phones.is_empty() {
         input = input.with("phones", FieldInput::List(phones));
     }
+    let mut addresses: Vec<&(Slot, AddressParts)> = parts.addresses.iter().collect();
     addresses.sort_by_key(|(s, _)| *s);
-    let addresses: Vec<String> = addresses.iter().filter_map(|(_, a)| a.compose()).collect();
+    let addresses: Vec<String> = addresses
+        .iter()
+        .filter_map(|(_, a)| a.compose())
+        .take(MAX_VALUES)
+        .collect();
     if !addresses.is_empty() {
         input = input.with("addresses", FieldInput::List(addresses));
     }
+    let mut tags = parts.tags.clone();
     let mut seen = std::collections::HashSet::new();
     tags.retain(|t| seen.insert(t.to_lowercase()));
     tags.truncate(MAX_VALUES);
     if !tags.is_empty() {
         input = input.with("tags", FieldInput::List(tags));
     }
-    if !notes_text.is_empty() {
-        input = input.with("note", FieldInput::Text(notes_text.join("\n")));
+    if !parts.notes_text.is_empty() {
+        input = input.with("note", FieldInput::Text(parts.notes_text.join("\n")));
     }
     let company = get(Target::Company);
     if !company.is_empty() {

@@ -9,6 +9,7 @@ pub mod columns;
 pub mod csv;
 pub mod decode;
 pub mod matching;
+pub mod vcard;
 pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
@@ -61,7 +62,7 @@ pub struct RowProblem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileReading {
-    /// `csv` (or `vcard` once cards are read).
+    /// `csv`, `xlsx` or `vcard`.
     pub format: String,
     /// The encoding read (`UTF-8`, `windows-1252`, …).
     pub encoding: String,
@@ -75,6 +76,17 @@ pub struct FileReading {
     /// The first rows as read, cell by cell, for a preview (a dry run's
     /// report only: the report of an import keeps no values).
     pub sample: Vec<Vec<String>>,
+}
+
+/// The text of an imported file that is not a sheet: a vCard's folds
+/// that split a UTF-8 sequence mended first, then decoded
+/// ([`decode::decode`]).
+pub fn file_text(bytes: &[u8], named: Option<&str>) -> crate::error::Result<decode::Decoded> {
+    if vcard::is_vcard_bytes(bytes) {
+        decode::decode(&vcard::mend_folds(bytes), named)
+    } else {
+        decode::decode(bytes, named)
+    }
 }
 
 /// Rows a preview shows.
