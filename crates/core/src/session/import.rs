@@ -14,7 +14,7 @@ use super::consent::{doc, open_json};
 use super::contacts::values_of;
 use crate::error::{Error, Result};
 use crate::model::categories::{self, RecordKind};
-use crate::model::contacts::{FieldInput, FieldValue, RecordId};
+use crate::model::contacts::{FieldInput, FieldValue, RecordId, normalise};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
     DuplicateGroup, DuplicatePerson, FileReport, ImportBatch, ImportOptions, ImportReport,
@@ -570,11 +570,13 @@ impl Session {
     }
 
     /// The row without the fields of a compartment this role holds no key
-    /// for (notes, Art. 9 data, deals), and a note for each left out.
+    /// for (notes, Art. 9 data, deals) and without values the vault
+    /// refuses, and a note for each left out.
     fn writable(&self, row: &Row) -> (Row, Vec<String>) {
         let mut kept = row.clone();
         let mut dropped = Vec::new();
-        kept.input.fields.retain(|(name, _)| {
+        let now = self.now();
+        kept.input.fields.retain(|(name, input)| {
             let Some(def) = categories::field(RecordKind::Person, name) else {
                 return true;
             };
@@ -584,6 +586,16 @@ impl Session {
                         "the {} is not imported: your role holds no key for it",
                         def.label_en.to_lowercase()
                     ));
+                    return false;
+                }
+                _ => {}
+            }
+            // A value the vault would refuse (a birthday before 1900, an
+            // overlong tag) is left out with a note; the rest of the row
+            // comes in. A name it refuses makes the row a problem.
+            match normalise(def, input, now) {
+                Err(e) if !matches!(name.as_str(), "given_name" | "family_name") => {
+                    dropped.push(format!("{e}; it is left out"));
                     false
                 }
                 _ => true,

@@ -5,6 +5,7 @@ mod attacks;
 mod bulk;
 mod clocked;
 mod consent;
+mod corpus;
 mod erasure_files;
 mod export;
 mod followups;

@@ -66,6 +66,10 @@ pub enum Target {
     JobTitle,
     /// Birthday.
     Birthday,
+    /// The year of a birthday given in three columns (Thunderbird).
+    BirthYear,
+    /// Its month.
+    BirthMonth,
     /// A note.
     Note,
     /// Categories, labels, groups.
@@ -94,7 +98,7 @@ impl Target {
             Target::Address(_, Part::Whole) => "address",
             Target::Company => "company",
             Target::JobTitle => "job_title",
-            Target::Birthday => "birthday",
+            Target::Birthday | Target::BirthYear | Target::BirthMonth => "birthday",
             Target::Note => "note",
             Target::Tags => "tags",
             Target::Language => "language",
@@ -490,6 +494,13 @@ const KNOWN: &[(&str, Target)] = &[
     ("berufsbezeichnung", Target::JobTitle),
     // the rest
     ("birthday", Target::Birthday),
+    // Thunderbird's three columns (its "Geburtstag"/"Birth Day" is the
+    // day of the month then).
+    ("geburtsjahr", Target::BirthYear),
+    ("geburtsmonat", Target::BirthMonth),
+    ("birth year", Target::BirthYear),
+    ("birth month", Target::BirthMonth),
+    ("birth day", Target::Birthday),
     ("geburtstag", Target::Birthday),
     ("geburtsdatum", Target::Birthday),
     ("notes", Target::Note),
@@ -522,7 +533,7 @@ fn google(h: &str) -> Option<Target> {
             Slot::Numbered(n),
             match part {
                 "formatted" => Part::Whole,
-                "street" => Part::Street,
+                "street" | "po box" | "extended address" => Part::Street,
                 "city" => Part::City,
                 "postal code" => Part::Postcode,
                 "region" => Part::Region,
@@ -563,12 +574,17 @@ pub fn looks_like(headers: &[String]) -> Option<&'static str> {
 }
 
 /// Each header's target: the mapping's word first, then the known headers.
+/// In Outlook's German export, "Ort" is the location of a meeting place
+/// (Outlook's "Location"), not a city: its cities are "Ort geschäftlich"
+/// and so on.
 pub fn targets(headers: &[String], mapping: Option<&Mapping>) -> Vec<Option<Target>> {
+    let outlook_de = looks_like(headers) == Some("Outlook (Deutsch)");
     headers
         .iter()
         .map(|h| match mapping.and_then(|m| m.columns.get(h.trim())) {
             Some(Some(field)) => Target::parse(field),
             Some(None) => None,
+            None if outlook_de && fold(h) == "ort" => None,
             None => known(h),
         })
         .collect()

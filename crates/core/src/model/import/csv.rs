@@ -257,7 +257,13 @@ impl AddressParts {
     /// One address as the vault keeps it: the street lines, then
     /// `postcode city` (with region and a foreign country after commas).
     fn compose(&self) -> Option<String> {
-        if !self.whole.is_empty() {
+        // Google gives both: the parts, and the whole as formatted (with
+        // the country code); the parts are what the vault keeps.
+        if !self.whole.is_empty()
+            && self.street.is_empty()
+            && self.city.is_empty()
+            && self.postcode.is_empty()
+        {
             return Some(self.whole.clone());
         }
         let mut last = [self.postcode.as_str(), self.city.as_str()]
@@ -372,7 +378,7 @@ impl Parts {
         &mut self.addresses[at].1
     }
 
-    fn get(&self, t: Target) -> String {
+    pub(super) fn get(&self, t: Target) -> String {
         self.one
             .iter()
             .find(|(o, _)| *o == t)
@@ -401,7 +407,12 @@ fn row_of<'a>(
                 cell.split([';', ','])
                     .take(MAX_VALUES)
                     .flat_map(values)
-                    .filter(|t| !matches!(t.to_lowercase().as_str(), "mycontacts" | "starred")),
+                    .filter(|t| {
+                        !matches!(
+                            t.to_lowercase().replace(' ', "").as_str(),
+                            "mycontacts" | "starred"
+                        )
+                    }),
             ),
             Target::Note => parts.notes_text.push(cell.to_owned()),
             Target::Address(slot, part) => {
@@ -454,22 +465,43 @@ pub(super) fn person_of(line: u64, parts: Parts) -> std::result::Result<Row, Row
             input = input.with("family_name", FieldInput::Text(family));
         }
     }
-    let mut title = get(Target::Title);
-    let s = get(Target::Salutation);
-    if !s.is_empty() {
-        let (code, rest) = salutation(&s);
-        match code {
-            Some(code) => input = input.with("salutation", FieldInput::Text(code.into())),
-            None => notes.push(format!("the salutation '{s}' is not one Tresor knows")),
+    // A salutation and a title, in either column and perhaps in one
+    // (Outlook's "Anrede" and "Title" hold `Herr Dr.`, `Mr.` or `Dr.`): the
+    // first salutation word found is the salutation, the rest the title.
+    let mut code = None;
+    let mut titles: Vec<String> = Vec::new();
+    for text in [get(Target::Salutation), get(Target::Title)] {
+        if text.is_empty() {
+            continue;
         }
-        if title.is_empty() {
-            title = rest;
+        match salutation(&text) {
+            (Some(c), rest) if code.is_none() => {
+                code = Some(c);
+                if !rest.is_empty() {
+                    titles.push(rest);
+                }
+            }
+            _ => titles.push(text),
         }
     }
-    if !title.is_empty() {
-        input = input.with("title", FieldInput::Text(title));
+    titles.dedup();
+    if let Some(code) = code {
+        input = input.with("salutation", FieldInput::Text(code.into()));
     }
-    match birthday(&get(Target::Birthday)) {
+    if !titles.is_empty() {
+        input = input.with("title", FieldInput::Text(titles.join(" ")));
+    }
+    // Thunderbird's year, month and day of the month in three columns.
+    let mut born = get(Target::Birthday);
+    let (year, month) = (get(Target::BirthYear), get(Target::BirthMonth));
+    if !year.is_empty() && !month.is_empty() && born.len() <= 2 {
+        born = if born.is_empty() {
+            format!("{month}.{year}")
+        } else {
+            format!("{born}.{month}.{year}")
+        };
+    }
+    match birthday(&born) {
         Ok(Some(d)) => input = input.with("birthday", FieldInput::Text(d)),
         Ok(None) => {}
         Err(why) => notes.push(why),

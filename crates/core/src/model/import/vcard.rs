@@ -169,6 +169,7 @@ fn text_of(v: &VCardValue) -> String {
         VCardValue::Text(t) => t.trim().to_owned(),
         VCardValue::Component(parts) => parts.join(" ").trim().to_owned(),
         VCardValue::Integer(n) => n.to_string(),
+        VCardValue::Kind(k) => format!("{k:?}").to_lowercase(),
         VCardValue::PartialDateTime(d) => date_text(d).unwrap_or_default(),
         _ => String::new(),
     }
@@ -248,23 +249,9 @@ fn card_of(line: u64, card: &VCard) -> std::result::Result<Row, RowProblem> {
                 parts.set(Target::FamilyName, at(0));
                 parts.set(Target::GivenName, at(1));
                 parts.set(Target::MiddleName, at(2));
-                // The prefix is Outlook's "Anrede" (Herr Dr.): a salutation
-                // and a title, or a title alone.
-                let prefix = at(3);
-                let known = [
-                    "herr", "herrn", "frau", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "divers",
-                    "mx",
-                ];
-                let first_word = prefix
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_lowercase();
-                if known.contains(&first_word.as_str()) {
-                    parts.set(Target::Salutation, prefix);
-                } else {
-                    parts.set(Target::Title, prefix);
-                }
+                // The prefix is Outlook's "Anrede" (`Herr Dr.`): the
+                // person's rule splits a salutation from a title.
+                parts.set(Target::Title, at(3));
             }
             VCardProperty::Fn => parts.set(Target::FullName, &first),
             VCardProperty::Email => {
@@ -313,6 +300,28 @@ fn card_of(line: u64, card: &VCard) -> std::result::Result<Row, RowProblem> {
             VCardProperty::Lang => parts.set(Target::Language, &first),
             _ => {}
         }
+    }
+    // A company's card (Apple's "show as company", 4.0's KIND:org, or
+    // Outlook's card whose only name is the company's) is no person.
+    let company_card = card.entries.iter().any(|e| match &e.name {
+        VCardProperty::Kind => texts(e)
+            .first()
+            .is_some_and(|k| k.eq_ignore_ascii_case("org")),
+        VCardProperty::Other(name) if name.eq_ignore_ascii_case("X-ABShowAs") => texts(e)
+            .first()
+            .is_some_and(|k| k.eq_ignore_ascii_case("company")),
+        _ => false,
+    });
+    let named = |t: Target| !parts.get(t).is_empty();
+    let only_the_company = !named(Target::GivenName)
+        && !named(Target::FamilyName)
+        && named(Target::Company)
+        && parts.get(Target::FullName) == parts.get(Target::Company);
+    if company_card || only_the_company {
+        return Err(RowProblem {
+            line,
+            reason: "is the card of a company, not of a person".into(),
+        });
     }
     emails.sort_by_key(|(p, _)| *p);
     phones.sort_by_key(|(p, _)| *p);
