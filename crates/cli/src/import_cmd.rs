@@ -40,6 +40,11 @@ fn print(out: &Out, r: &ImportReport) {
             ),
             None => outln!("{}: XLSX sheet{looks}", f.file),
         }
+        if f.reading.saved_mapping {
+            outln!(
+                "  columns mapped as for the last file with these columns (give --mapping to change)"
+            );
+        }
         let left_out: Vec<&str> = f
             .reading
             .columns

@@ -124,14 +124,20 @@ pub fn import_csv(bytes: &[u8]) {
         return;
     };
     let mut rows = 0usize;
-    let _ = csv::read(&text.text, text.encoding, None, None, &mut |_| {
-        rows += 1;
-        Ok(())
-    });
+    let _ = csv::read(
+        &text.text,
+        text.encoding,
+        None,
+        Default::default(),
+        &mut |_| {
+            rows += 1;
+            Ok(())
+        },
+    );
 }
 
 /// An imported XLSX sheet: the archive's check, then the sheet read into
 /// rows of people.
 pub fn import_xlsx(bytes: &[u8]) {
-    let _ = crate::model::import::xlsx::read(bytes, None, &mut |_| Ok(()));
+    let _ = crate::model::import::xlsx::read(bytes, Default::default(), &mut |_| Ok(()));
 }

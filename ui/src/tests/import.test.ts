@@ -73,6 +73,20 @@ describe('the import view against the core', () => {
     expect(await mock.searchContacts('Weiß', 5)).toHaveLength(0);
     await waitFor(() => expect(screen.getByTestId('import-batch').dataset.undone).toBe('true'));
     expect(screen.queryByTestId('import-undo')).toBeNull();
+
+    // The next list with these columns is read with the mapping chosen.
+    const next = excelList('Kunden-2.csv');
+    const report = await mock.importContacts([next], {
+      encoding: null,
+      delimiter: null,
+      mapping: null,
+      purpose: null,
+      source: null,
+      on_duplicate: 'skip',
+      dry_run: true,
+    });
+    expect(report.files[0].reading.saved_mapping).toBe(true);
+    expect(report.files[0].reading.columns).toContainEqual(['Kundennr', 'note']);
   });
 
   it('finds people already in the vault twice and opens one', async () => {

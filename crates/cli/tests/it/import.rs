@@ -127,6 +127,24 @@ fn a_file_without_known_columns_is_refused_until_mapped() {
     assert!(said.contains("imported 1"), "{said}");
     let rows = json(&v.admin(&["--json", "contact", "search", "Muster"]));
     assert_eq!(rows[0]["city"], "Bonn", "{rows}");
+
+    // The next file with these columns is read with the same mapping.
+    let next = v.file("liste-2.csv");
+    std::fs::write(
+        &next,
+        "Kunde,Wohnort
+Erika Beispiel,Trier
+",
+    )
+    .expect("write");
+    let said = v.admin(&["import", next.to_str().expect("path")]);
+    assert!(
+        said.contains("columns mapped as for the last file"),
+        "{said}"
+    );
+    assert!(said.contains("imported 1"), "{said}");
+    let rows = json(&v.admin(&["--json", "contact", "search", "Beispiel"]));
+    assert_eq!(rows[0]["city"], "Trier", "{rows}");
 }
 
 #[test]

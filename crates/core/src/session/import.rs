@@ -15,10 +15,12 @@ use super::contacts::values_of;
 use crate::error::{Error, Result};
 use crate::model::categories::{self, RecordKind};
 use crate::model::contacts::{FieldInput, FieldValue, RecordId, normalise};
+use crate::model::import::columns::{self, Mapping};
 use crate::model::import::matching::{self, Key};
 use crate::model::import::{
-    DuplicateGroup, DuplicatePerson, FileReport, ImportBatch, ImportOptions, ImportReport,
-    MAX_FILE_BYTES, OnDuplicate, Row, RowProblem, csv, decode, file_text, source_text, vcard, xlsx,
+    DuplicateGroup, DuplicatePerson, FileReading, FileReport, ImportBatch, ImportOptions,
+    ImportReport, MAX_FILE_BYTES, Mappings, OnDuplicate, Row, RowProblem, csv, decode, file_text,
+    source_text, vcard, xlsx,
 };
 use crate::model::roles::Action;
 use crate::ops::{CREATE_FIELD, Hlc, Op, OpValue};
@@ -62,6 +64,9 @@ fn flush(s: &mut Session, ops: &mut Vec<Op>, keys: &mut Vec<(Uuid, Vec<u8>)>) ->
     }
     Ok(())
 }
+
+/// The meta key before a header key: a saved column mapping.
+const MAPPING_META: &str = "import-mapping:";
 
 /// Rows between two progress reports (and chances to cancel).
 const PROGRESS_EVERY: u64 = 250;
@@ -315,6 +320,11 @@ impl Session {
         let day = self.now().format("%Y-%m-%d").to_string();
         let batch_id = Uuid::now_v7();
         let from = self.tick();
+        let saved = self.saved_mappings()?;
+        let mappings = Mappings {
+            given: options.mapping.as_ref(),
+            saved: Some(&saved),
+        };
         let mut work = |s: &mut Session| -> Result<ImportReport> {
             let mut report = ImportReport {
                 batch: (!options.dry_run).then_some(batch_id),
@@ -389,10 +399,10 @@ impl Session {
                         &text.text,
                         text.encoding,
                         options.delimiter,
-                        options.mapping.as_ref(),
+                        mappings,
                         &mut each,
                     ),
-                    Source::Sheet(bytes) => xlsx::read(bytes, options.mapping.as_ref(), &mut each),
+                    Source::Sheet(bytes) => xlsx::read(bytes, mappings, &mut each),
                 };
                 let reading = match read_rows {
                     Ok(reading) => reading,
@@ -450,6 +460,11 @@ impl Session {
                 ];
                 s.store.apply(&ops, &[])?;
                 s.persist_clock()?;
+                if let Some(mapping) = &options.mapping {
+                    for f in &report.files {
+                        s.save_mapping(&f.reading, mapping)?;
+                    }
+                }
             }
             Ok(report)
         };
@@ -458,6 +473,56 @@ impl Session {
         } else {
             self.in_batch(work)
         }
+    }
+
+    /// The column mappings saved on this laptop, by header key.
+    fn saved_mappings(&self) -> Result<HashMap<String, Mapping>> {
+        Ok(self
+            .store
+            .meta_with_prefix(MAPPING_META)?
+            .into_iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.strip_prefix(MAPPING_META)?.to_owned(),
+                    Mapping::from_json(&v).ok()?,
+                ))
+            })
+            .collect())
+    }
+
+    /// Saves the part of `mapping` that names a header of a file read, for
+    /// the next file with the same header row. Kept on this laptop (the
+    /// vault's encrypted meta table), not synced: a habit of who imports.
+    fn save_mapping(&self, reading: &FileReading, mapping: &Mapping) -> Result<()> {
+        if reading.header_key.is_empty() {
+            return Ok(());
+        }
+        let key = format!("{MAPPING_META}{}", reading.header_key);
+        let mut columns = self
+            .store
+            .meta(&key)?
+            .and_then(|j| Mapping::from_json(&j).ok())
+            .map(|m| m.columns)
+            .unwrap_or_default();
+        let before = columns.clone();
+        columns.extend(
+            mapping
+                .columns
+                .iter()
+                .filter(|(h, _)| {
+                    reading
+                        .columns
+                        .iter()
+                        .any(|(c, _)| columns::fold(c) == columns::fold(h))
+                })
+                .map(|(h, t)| (h.clone(), t.clone())),
+        );
+        if columns == before {
+            return Ok(());
+        }
+        let json =
+            serde_json::to_string(&Mapping { columns }).map_err(|e| Error::Store(e.to_string()))?;
+        self.store.set_meta(&key, &json)
     }
 
     /// One row of an import: its notes, the fields the role may write,

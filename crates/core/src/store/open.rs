@@ -288,6 +288,17 @@ impl Store {
             .map_err(|e| Error::from(e).in_database(&self.path))
     }
 
+    /// Every key of the meta table that starts with `prefix`, and its value.
+    pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1")?;
+        let rows = stmt
+            .query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Sets a value in the meta table.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn.execute(

@@ -478,3 +478,53 @@ fn address_books_in_vcard_come_in_whatever_their_encoding() {
     let view = s.contact(jw).expect("contact");
     assert_eq!(view.companies[0].name, "Bäckerei Weiß");
 }
+
+/// A mapping given for a file is kept on this laptop for the next file
+/// with the same columns; a dry run keeps nothing, and a mapping given
+/// then goes over the saved one column by column.
+#[test]
+fn a_mapping_is_offered_again_for_a_file_with_the_same_columns() {
+    use tresor_core::model::import::columns::Mapping;
+    let (tmp, _clock, mut s) = vault_at(at(2026, 12, 4));
+    let write = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    let first = write("a.csv", "Kunde;Nr;Wohnort\nMax Muster;K-1;Bonn\n");
+    let mapping =
+        Mapping::from_json(r#"{"columns": {"Kunde": "name", "Nr": "note"}}"#).expect("mapping");
+    let with = |dry_run: bool, mapping: Option<Mapping>| ImportOptions {
+        mapping,
+        dry_run,
+        ..ImportOptions::default()
+    };
+    let dry = import(&mut s, &[&first], &with(true, Some(mapping.clone())));
+    assert!(!dry.files[0].reading.saved_mapping);
+    let second = write("b.csv", "kunde;NR;Wohnort\nErika Beispiel;K-2;Trier\n");
+    let refused = import(&mut s, &[&second], &with(true, None));
+    assert!(
+        refused.files[0].refused.is_some(),
+        "a dry run saved nothing"
+    );
+
+    import(&mut s, &[&first], &with(false, Some(mapping)));
+    let r = import(&mut s, &[&second], &with(false, None));
+    let f = &r.files[0];
+    assert!(f.reading.saved_mapping, "{f:?}");
+    assert_eq!(f.imported, 1);
+    let erika = find(&s, "Beispiel");
+    assert_eq!(text(&s, erika, "note").as_deref(), Some("K-2"));
+
+    // Given over the saved one: the number is left out this time.
+    let third = write("c.csv", "Kunde;Nr;Wohnort\nOtto Dritter;K-3;Ulm\n");
+    let over = Mapping::from_json(r#"{"columns": {"Nr": null}}"#).expect("mapping");
+    let r = import(&mut s, &[&third], &with(false, Some(over)));
+    assert!(r.files[0].reading.saved_mapping);
+    let otto = find(&s, "Dritter");
+    assert_eq!(text(&s, otto, "note"), None);
+    assert_eq!(
+        r.files[0].reading.columns[0],
+        ("Kunde".into(), Some("name".into()))
+    );
+}

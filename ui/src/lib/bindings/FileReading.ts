@@ -5,7 +5,7 @@
  */
 export type FileReading = { 
 /**
- * `csv` (or `vcard` once cards are read).
+ * `csv`, `xlsx` or `vcard`.
  */
 format: string, 
 /**
@@ -25,6 +25,15 @@ looks_like: string | null,
  * Each header and the field it went to (`None`: not imported).
  */
 columns: Array<[string, string | null]>, 
+/**
+ * The header row's key: files with the same columns share it, and a
+ * mapping given for one is saved under it and offered to the next.
+ */
+header_key: string, 
+/**
+ * A mapping saved for this header row was used.
+ */
+saved_mapping: boolean, 
 /**
  * The first rows as read, cell by cell, for a preview (a dry run's
  * report only: the report of an import keeps no values).

@@ -179,6 +179,18 @@ impl Mapping {
         Ok(mapping)
     }
 
+    /// The field a header goes to, the header compared as [`fold`] does
+    /// (case, spaces and quotes aside): `Some(None)` leaves it out.
+    pub fn get(&self, header: &str) -> Option<&Option<String>> {
+        self.columns.get(header.trim()).or_else(|| {
+            let h = fold(header);
+            self.columns
+                .iter()
+                .find(|(k, _)| fold(k) == h)
+                .map(|(_, v)| v)
+        })
+    }
+
     /// Refuses a field name that is not one, with the list of those that are.
     pub fn check(&self) -> Result<()> {
         for field in self.columns.values().flatten() {
@@ -581,7 +593,7 @@ pub fn targets(headers: &[String], mapping: Option<&Mapping>) -> Vec<Option<Targ
     let outlook_de = looks_like(headers) == Some("Outlook (Deutsch)");
     headers
         .iter()
-        .map(|h| match mapping.and_then(|m| m.columns.get(h.trim())) {
+        .map(|h| match mapping.and_then(|m| m.get(h)) {
             Some(Some(field)) => Target::parse(field),
             Some(None) => None,
             None if outlook_de && fold(h) == "ort" => None,

@@ -6,8 +6,8 @@
 
 use chrono::NaiveDate;
 
-use super::columns::{self, Mapping, Part, Slot, Target};
-use super::{FileReading, Row, RowProblem};
+use super::columns::{self, Part, Slot, Target};
+use super::{FileReading, Mappings, Row, RowProblem, header_key};
 use crate::error::{Error, Result};
 use crate::model::contacts::{FieldInput, PersonInput, validate_email, validate_phone};
 
@@ -71,11 +71,25 @@ fn delimiter_name(d: u8) -> String {
 /// be imported (too wide, no name column): the same for CSV and XLSX.
 pub(super) fn table_reading(
     headers: &[String],
-    mapping: Option<&Mapping>,
+    mappings: Mappings<'_>,
     format: &str,
     encoding: &str,
     delimiter: Option<String>,
 ) -> Result<(Vec<Option<Target>>, FileReading)> {
+    // The saved mapping of these columns, and what is given over it.
+    let key = header_key(headers);
+    let saved = mappings.saved.and_then(|m| m.get(&key));
+    let merged = match (saved, mappings.given) {
+        (Some(saved), Some(given)) => {
+            let mut m = saved.clone();
+            m.columns
+                .extend(given.columns.iter().map(|(h, t)| (h.clone(), t.clone())));
+            Some(m)
+        }
+        (Some(saved), None) => Some(saved.clone()),
+        (None, given) => given.cloned(),
+    };
+    let mapping = merged.as_ref();
     if headers.len() > MAX_COLUMNS {
         return Err(Error::invalid(
             "file",
@@ -110,6 +124,8 @@ pub(super) fn table_reading(
             .zip(&targets)
             .map(|(h, t)| (h.clone(), t.map(|t| t.name().to_owned())))
             .collect(),
+        header_key: key,
+        saved_mapping: saved.is_some(),
         sample: Vec::new(),
     };
     Ok((targets, reading))
@@ -141,7 +157,7 @@ pub fn read(
     text: &str,
     encoding: &str,
     delimiter: Option<u8>,
-    mapping: Option<&Mapping>,
+    mappings: Mappings<'_>,
     each: &mut dyn FnMut(std::result::Result<Row, RowProblem>) -> Result<()>,
 ) -> Result<FileReading> {
     let (sep, skip) = match (delimiter, excel_sep(text)) {
@@ -164,7 +180,7 @@ pub fn read(
         .collect();
     let (targets, mut reading) = table_reading(
         &headers,
-        mapping,
+        mappings,
         "csv",
         encoding,
         Some(delimiter_name(sep)),
@@ -573,7 +589,7 @@ mod tests {
 
     fn rows(text: &str) -> (FileReading, Vec<std::result::Result<Row, RowProblem>>) {
         let mut out = Vec::new();
-        let reading = read(text, "UTF-8", None, None, &mut |r| {
+        let reading = read(text, "UTF-8", None, Mappings::default(), &mut |r| {
             out.push(r);
             Ok(())
         })
@@ -681,16 +697,25 @@ mod tests {
 
     #[test]
     fn a_file_without_a_name_column_asks_for_a_mapping() {
-        let err =
-            read("Kunde;Ort\nX;Y\n", "UTF-8", None, None, &mut |_| Ok(())).expect_err("refused");
+        let err = read(
+            "Kunde;Ort\nX;Y\n",
+            "UTF-8",
+            None,
+            Mappings::default(),
+            &mut |_| Ok(()),
+        )
+        .expect_err("refused");
         assert!(err.to_string().contains("give a mapping"), "{err}");
-        let m = Mapping::from_json(r#"{"columns": {"Kunde": "name"}}"#).expect("ok");
+        let m = columns::Mapping::from_json(r#"{"columns": {"Kunde": "name"}}"#).expect("ok");
         let mut n = 0;
         read(
             "Kunde;Ort\nMax Muster;Y\n",
             "UTF-8",
             None,
-            Some(&m),
+            Mappings {
+                given: Some(&m),
+                saved: None,
+            },
             &mut |r| {
                 assert!(r.is_ok());
                 n += 1;

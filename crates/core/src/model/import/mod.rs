@@ -73,9 +73,42 @@ pub struct FileReading {
     pub looks_like: Option<String>,
     /// Each header and the field it went to (`None`: not imported).
     pub columns: Vec<(String, Option<String>)>,
+    /// The header row's key: files with the same columns share it, and a
+    /// mapping given for one is saved under it and offered to the next.
+    #[serde(default)]
+    pub header_key: String,
+    /// A mapping saved for this header row was used.
+    #[serde(default)]
+    pub saved_mapping: bool,
     /// The first rows as read, cell by cell, for a preview (a dry run's
     /// report only: the report of an import keeps no values).
     pub sample: Vec<Vec<String>>,
+}
+
+/// The mapping a table is read with: the one saved for files with the
+/// same header row (looked up by [`header_key`]), and the one given over
+/// it, header by header.
+#[derive(Clone, Copy, Default)]
+pub struct Mappings<'a> {
+    /// Given with this import.
+    pub given: Option<&'a columns::Mapping>,
+    /// Saved ones, by header key.
+    pub saved: Option<&'a std::collections::HashMap<String, columns::Mapping>>,
+}
+
+/// The key of a header row: the SHA-256 of its headers as compared
+/// (folded), the first 16 bytes in hex.
+pub fn header_key(headers: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for header in headers {
+        h.update(columns::fold(header).as_bytes());
+        h.update([0x1f]);
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The text of an imported file that is not a sheet: a vCard's folds

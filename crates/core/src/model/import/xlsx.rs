@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::columns::Mapping;
+use super::Mappings;
 use super::csv::{record, table_reading};
 use super::{FileReading, Row, RowProblem};
 use crate::error::{Error, Result};
@@ -73,7 +73,7 @@ fn text(cell: &Data) -> String {
 /// problem, the line being the sheet's row number.
 pub fn read(
     bytes: &[u8],
-    mapping: Option<&Mapping>,
+    mappings: Mappings<'_>,
     each: &mut dyn FnMut(std::result::Result<Row, RowProblem>) -> Result<()>,
 ) -> Result<FileReading> {
     check_archive(bytes, MAX_UNPACKED)?;
@@ -95,7 +95,7 @@ pub fn read(
         .next()
         .map(|r| r.iter().map(|c| text(c).trim().to_owned()).collect())
         .unwrap_or_default();
-    let (targets, mut reading) = table_reading(&headers, mapping, "xlsx", "XLSX", None)?;
+    let (targets, mut reading) = table_reading(&headers, mappings, "xlsx", "XLSX", None)?;
     for (n, row) in rows.enumerate() {
         let cells: Vec<String> = row.iter().map(text).collect();
         // Row numbers as the sheet shows them: 1 is the first.
@@ -163,7 +163,7 @@ mod tests {
         let bytes = sheet();
         assert!(is_zip(&bytes));
         let mut rows = Vec::new();
-        let reading = read(&bytes, None, &mut |r| {
+        let reading = read(&bytes, Mappings::default(), &mut |r| {
             rows.push(r);
             Ok(())
         })
@@ -191,7 +191,10 @@ mod tests {
 
     #[test]
     fn a_zip_that_is_no_sheet_or_unpacks_to_too_much_is_refused() {
-        let err = read(b"PK\x03\x04 not really", None, &mut |_| Ok(())).expect_err("refused");
+        let err = read(b"PK\x03\x04 not really", Mappings::default(), &mut |_| {
+            Ok(())
+        })
+        .expect_err("refused");
         assert!(err.to_string().contains("not an XLSX sheet"), "{err}");
 
         // A bomb, scaled down: a part of zeros that unpacks to 3 MiB,
