@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "import_batches",
     "undo_import",
     "find_duplicates",
+    "merge_people",
     "export_contacts",
     "get_contact",
     "contact_history",

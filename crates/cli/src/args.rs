@@ -157,8 +157,9 @@ pub enum Command {
     /// `import list` shows the imports, `import undo BATCH` takes one back.
     Import(ImportArgs),
     /// People in the vault that look like one person twice (the same email,
-    /// phone number, or name and postcode).
-    Duplicates,
+    /// phone number, or name and postcode); `duplicates merge KEEP OTHER`
+    /// makes them one.
+    Duplicates(DuplicatesArgs),
     /// Many contacts to one file: vCard, CSV or XLSX (a disclosure, recorded).
     #[command(subcommand)]
     Export(ExportCmd),
@@ -550,6 +551,25 @@ pub enum MailingCmd {
         /// The CSV file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    #[command(subcommand)]
+    pub cmd: Option<DuplicatesCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DuplicatesCmd {
+    /// Merge OTHER into KEEP: its fields fill what KEEP lacks, its
+    /// interactions, follow-ups, consents, company links and requests go
+    /// to KEEP, and OTHER is erased (dpo, admin).
+    Merge {
+        /// The person kept.
+        keep: Id,
+        /// The person merged into it and then erased.
+        other: Id,
     },
 }
 

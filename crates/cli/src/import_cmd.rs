@@ -1,7 +1,8 @@
 //! `tresor import …`: files in, the report out (per file what was read,
 //! imported, merged, left out, refused, and every bad row by its line),
 //! the batch id to undo it by; `import list` and `import undo`; and
-//! `duplicates`, the people already in the vault that look like one; and
+//! `duplicates`, the people already in the vault that look like one, and
+//! `duplicates merge`, which makes two of them one; and
 //! `export contacts`, people out to one file.
 
 use serde_json::json;
@@ -9,7 +10,7 @@ use tresor_core::model::export::ContactSelection;
 use tresor_core::model::import::columns::Mapping;
 use tresor_core::model::import::{ImportOptions, ImportReport, parse_delimiter};
 
-use crate::args::{Cli, ExportCmd, ImportArgs, ImportCmd};
+use crate::args::{Cli, DuplicatesArgs, DuplicatesCmd, ExportCmd, ImportArgs, ImportCmd};
 use crate::print::{Out, errln, outln};
 use crate::{Failure, Res, open};
 
@@ -161,7 +162,29 @@ fn list(cli: &Cli, out: &Out) -> Res<()> {
 }
 
 /// `tresor duplicates`
-pub fn duplicates(cli: &Cli, out: &Out) -> Res<()> {
+pub fn duplicates(cli: &Cli, out: &Out, args: &DuplicatesArgs) -> Res<()> {
+    if let Some(DuplicatesCmd::Merge { keep, other }) = &args.cmd {
+        let mut s = open(cli)?;
+        let r = s.merge_people(*keep, *other)?;
+        if out.json {
+            outln!("{}", json!(r));
+        } else {
+            let fields = if r.fields.is_empty() {
+                "no field".to_owned()
+            } else {
+                r.fields.join(", ")
+            };
+            outln!(
+                "Merged {} into {}: {fields} filled or added, {} records and {} requests moved; {} is erased.",
+                r.merged,
+                r.kept,
+                r.records,
+                r.requests,
+                r.merged
+            );
+        }
+        return Ok(());
+    }
     let s = open(cli)?;
     let groups = s.duplicates()?;
     if out.json {

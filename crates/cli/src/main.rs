@@ -195,7 +195,7 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Request(cmd) => request_cmd::request(cli, out, cmd),
         Command::Bulk(cmd) => bulk_cmd::bulk(cli, out, cmd),
         Command::Import(args) => import_cmd::import(cli, out, args),
-        Command::Duplicates => import_cmd::duplicates(cli, out),
+        Command::Duplicates(args) => import_cmd::duplicates(cli, out, args),
         Command::Export(cmd) => import_cmd::export(cli, out, cmd),
         Command::Retention(cmd) => retention_cmd::retention(cli, out, cmd),
         Command::Hold(cmd) => retention_cmd::hold(cli, out, cmd),

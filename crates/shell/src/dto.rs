@@ -240,6 +240,7 @@ mod bindings {
         tresor_core::model::import::DuplicateGroup::export_all(&cfg).expect("DuplicateGroup");
         tresor_core::session::import::ImportProgress::export_all(&cfg).expect("ImportProgress");
         tresor_core::session::import::UndoReport::export_all(&cfg).expect("UndoReport");
+        tresor_core::session::merge::MergeReport::export_all(&cfg).expect("MergeReport");
         super::NewInteraction::export_all(&cfg).expect("NewInteraction");
         super::IpcError::export_all(&cfg).expect("IpcError");
         tresor_core::ErrorCode::export_all(&cfg).expect("ErrorCode");

@@ -16,6 +16,7 @@ use tresor_core::model::import::{
     DuplicateGroup, ImportBatch, ImportOptions, ImportReport, OnDuplicate, parse_delimiter,
 };
 use tresor_core::session::import::{ImportProgress, UndoReport};
+use tresor_core::session::merge::MergeReport;
 use ts_rs::TS;
 
 use crate::commands::{AppState, Res, with_session};
@@ -153,4 +154,9 @@ pub fn export_contacts(
         path: path.display().to_string(),
         export,
     })
+}
+
+/// Merges `other` into `keep` (the other is erased).
+pub fn merge_people(state: &AppState, keep: RecordId, other: RecordId) -> Res<MergeReport> {
+    with_session(state, |s| s.merge_people(keep, other))
 }

@@ -55,6 +55,7 @@ pub mod types {
     pub use tresor_core::session::doctor::Check;
     pub use tresor_core::session::erasure::{ErasureReport, FieldErasureReport, VerifyReport};
     pub use tresor_core::session::import::{ImportProgress, UndoReport};
+    pub use tresor_core::session::merge::MergeReport;
     pub use tresor_core::session::{SessionInfo, UserInfo};
     pub use tresor_core::store::DirectoryRow;
     pub use tresor_core::sync::{DeviceInfo, SyncReport};

@@ -32,6 +32,7 @@ macro_rules! for_each_command {
             imports::import_batches() -> Vec<ImportBatch>;
             imports::undo_import(batch: RecordId) -> UndoReport;
             imports::find_duplicates() -> Vec<DuplicateGroup>;
+            imports::merge_people(keep: RecordId, other: RecordId) -> MergeReport;
             imports::export_contacts(selection: ContactSelection, format: ContactFormat, lang: Lang, purpose: Option<String>) -> ExportedContacts;
             commands::get_contact(id: RecordId) -> ContactView;
             commands::contact_history(id: RecordId) -> Vec<HistoryEntry>;

@@ -31,6 +31,7 @@ describe('TauriBackend', () => {
     await b.undoImport('b1');
     await b.findDuplicates();
     await b.exportContacts({ ids: ['id1'], tag: null, search: null }, 'csv', 'de', null);
+    await b.mergePeople('id1', 'id2');
     await b.getContact('id1');
     await b.contactHistory('id1');
     await b.addContact([{ field: 'given_name', values: ['A'] }]);
@@ -59,6 +60,7 @@ describe('TauriBackend', () => {
       ['undo_import', { batch: 'b1' }],
       ['find_duplicates', undefined],
       ['export_contacts', { selection: { ids: ['id1'], tag: null, search: null }, format: 'csv', lang: 'de', purpose: null }],
+      ['merge_people', { keep: 'id1', other: 'id2' }],
       ['get_contact', { id: 'id1' }],
       ['contact_history', { id: 'id1' }],
       ['add_contact', { changes: [{ field: 'given_name', values: ['A'] }] }],

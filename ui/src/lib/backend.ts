@@ -9,6 +9,7 @@ import type {
   ContactFormat,
   ContactSelection,
   ExportedContacts,
+  MergeReport,
   ImportBatch,
   ImportProgress,
   ImportReport,
@@ -132,6 +133,7 @@ export interface Backend {
   exportRegister(version: number | null, format: 'xlsx' | 'html', lang: Lang): Promise<ExportedFile>;
   exportMailing(purpose: string, channel: Channel): Promise<ExportedFile>;
   exportContacts(selection: ContactSelection, format: ContactFormat, lang: Lang, purpose: string | null): Promise<ExportedContacts>;
+  mergePeople(keep: string, other: string): Promise<MergeReport>;
   smtpSettings(): Promise<SmtpSettings | null>;
   saveSmtp(settings: SmtpSettings, password: string | null): Promise<null>;
   // Data-subject requests (Art. 15–21 GDPR).
@@ -267,6 +269,7 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   exportRegister: false,
   exportMailing: true,
   exportContacts: true,
+  mergePeople: true,
   smtpSettings: false,
   saveSmtp: true,
   listRequests: false,
@@ -409,6 +412,9 @@ export class CommandBackend implements Backend {
   }
   findDuplicates() {
     return this.call<DuplicateGroup[]>('find_duplicates');
+  }
+  mergePeople(keep: string, other: string) {
+    return this.call<MergeReport>('merge_people', { keep, other });
   }
   exportContacts(selection: ContactSelection, format: ContactFormat, lang: Lang, purpose: string | null) {
     return this.call<ExportedContacts>('export_contacts', { selection, format, lang, purpose });

@@ -9,6 +9,7 @@ export type { ContactExport } from './bindings/ContactExport';
 export type { ContactFormat } from './bindings/ContactFormat';
 export type { ContactSelection } from './bindings/ContactSelection';
 export type { ExportedContacts } from './bindings/ExportedContacts';
+export type { MergeReport } from './bindings/MergeReport';
 export type { FileReport } from './bindings/FileReport';
 export type { ImportBatch } from './bindings/ImportBatch';
 export type { ImportProgress } from './bindings/ImportProgress';

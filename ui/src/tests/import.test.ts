@@ -108,6 +108,25 @@ describe('the import view against the core', () => {
     await waitFor(() => expect(detail.textContent).toContain('J. Weiss'));
   });
 
+  it('merges two records of one person into the one kept, after a yes', async () => {
+    const mock = await server.vault([['anna', 'admin']]);
+    const keep = await addPerson(mock, 'anna', { given_name: 'Jürgen', family_name: 'Weiß', emails: 'jw@example.de' });
+    const other = await addPerson(mock, 'anna', { given_name: 'J.', family_name: 'Weiss', emails: 'JW@example.de', phones: '0221 1234567' });
+    await renderSignedIn(mock, 'anna');
+    await fireEvent.click(screen.getByTestId('nav-import'));
+    await fireEvent.click(screen.getByTestId('import-find-duplicates'));
+    await screen.findAllByTestId('import-duplicate-group');
+    const keepButton = screen.getAllByTestId('merge-keep').find((b) => b.dataset.id === keep)!;
+    await fireEvent.click(keepButton);
+    expect(screen.getByTestId('merge-confirm').textContent).toContain('Jürgen Weiß');
+    expect(await mock.getContact(other)).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('merge-yes'));
+    await waitFor(() => expect(screen.getByTestId('import-no-duplicates')).toBeTruthy());
+    await expect(mock.getContact(other)).rejects.toMatchObject({ code: 'not_found' });
+    const kept = await mock.getContact(keep);
+    expect(kept.fields.find((f) => f.name === 'phones')?.value).toEqual({ state: 'value', value: ['0221 1234567'] });
+  });
+
   it('a typed path that is no list is reported, and the import button stays off', async () => {
     const mock = await server.vault([['anna', 'admin']]);
     const bad = path.join(server.dataDir, 'foto.csv');

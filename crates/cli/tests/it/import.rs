@@ -102,6 +102,40 @@ fn an_excel_list_is_imported_reported_found_again_and_undone() {
     assert!(!v.admin(&["contact", "list"]).contains("Weiß"));
     let twice = v.run_as("admin.pw", &["import", "undo", &batch]);
     assert!(String::from_utf8_lossy(&twice.stderr).contains("undone already"));
+
+    // Two records of one person made one.
+    let dups = json(&v.admin(&["--json", "duplicates"]));
+    assert_eq!(dups.as_array().map(Vec::len), Some(0), "{dups}");
+    for name in ["Grete Groß", "G. Groß"] {
+        v.admin(&[
+            "contact",
+            "add",
+            "--name",
+            name,
+            "--email",
+            "grete@example.de",
+        ]);
+    }
+    let dups = json(&v.admin(&["--json", "duplicates"]));
+    let ids: Vec<String> = dups[0]["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_owned())
+        .collect();
+    let merged = v.admin(&["duplicates", "merge", &ids[0], &ids[1]]);
+    assert!(
+        merged.contains(&format!("{} is erased", ids[1])),
+        "{merged}"
+    );
+    assert_eq!(v.admin(&["duplicates"]).trim(), "No duplicates found.");
+    let again = v.run_as("admin.pw", &["duplicates", "merge", &ids[0], &ids[1]]);
+    assert!(!again.status.success(), "the second record is gone");
+    let refused = v.run_as(
+        "sales.pw",
+        &["--user", "sam", "duplicates", "merge", &ids[0], &ids[1]],
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("may not"));
 }
 
 #[test]

@@ -673,7 +673,7 @@ impl Session {
     /// empty (the source among it), adds emails, phones, addresses and tags
     /// not there yet, links the company when the person has none. Returns
     /// them with the fields they change (none: nothing new).
-    fn merge_ops(
+    pub(super) fn merge_ops(
         &mut self,
         id: RecordId,
         row: &Row,

@@ -17,6 +17,7 @@ pub mod followups;
 pub mod import;
 pub mod mail;
 pub mod mailing;
+pub mod merge;
 pub mod open;
 pub mod optin;
 pub mod package;
@@ -90,6 +91,8 @@ pub struct SessionInfo {
     pub may_export_records: bool,
     /// May export many contacts to a file.
     pub may_export_contacts: bool,
+    /// May merge two records of one person (changes contacts and erases).
+    pub may_merge_people: bool,
     /// May see data-subject requests.
     pub may_view_requests: bool,
     /// May handle requests: restrict, object, erase, release access packages.
@@ -263,6 +266,7 @@ impl Session {
             may_export_mailing: self.role.may(Action::ExportMailing),
             may_export_records: self.role.may(Action::ExportRecords),
             may_export_contacts: self.role.may(Action::ExportContacts),
+            may_merge_people: self.role.may(Action::WriteContacts) && self.role.may(Action::Erase),
             may_view_requests: self.role.may(Action::ViewRequests),
             may_handle_requests: self.role.may(Action::HandleRequests)
                 && self.role.may(Action::Erase)

@@ -10,6 +10,7 @@ mod erasure_files;
 mod export;
 mod followups;
 mod import;
+mod merge;
 mod op_order;
 mod report_snapshots;
 mod retention;

@@ -60,6 +60,10 @@ may_export_records: boolean,
  */
 may_export_contacts: boolean, 
 /**
+ * May merge two records of one person (changes contacts and erases).
+ */
+may_merge_people: boolean, 
+/**
  * May see data-subject requests.
  */
 may_view_requests: boolean, 
