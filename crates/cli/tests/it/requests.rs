@@ -921,7 +921,7 @@ fn the_access_package_holds_everything_about_the_person() {
     }
     let vcf = get("contact.vcf");
     assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
-    assert!(vcf.contains("EMAIL:joerg@example.de") && vcf.contains("ORG:Paket GmbH"));
+    assert!(vcf.contains("EMAIL;PREF=1:joerg@example.de") && vcf.contains("ORG:Paket GmbH"));
     assert!(get("consents.csv").contains("Messe-Stand"));
 
     // Encrypted: nothing readable without the passphrase.
