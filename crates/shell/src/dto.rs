@@ -346,7 +346,7 @@ mod bindings {
                     ValueType::LongText => ("long", &[]),
                     ValueType::Emails | ValueType::Phones | ValueType::Tags => ("list", &[]),
                     ValueType::Addresses => ("addresses", &[]),
-                    ValueType::Date | ValueType::Day => ("date", &[]),
+                    ValueType::Date | ValueType::Day | ValueType::Birthday => ("date", &[]),
                     ValueType::Language => ("language", &[]),
                     ValueType::OneOf(allowed) => ("choice", allowed),
                     ValueType::Timestamp | ValueType::Reference(_) | ValueType::Document => {

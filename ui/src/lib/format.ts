@@ -16,6 +16,7 @@ export function valueText(name: string, v: FieldValue): string {
   const list = valueList(v);
   if (name === 'addresses') return list.join('\n\n');
   if (name === 'salutation' && list.length === 1) return salutationLabel(list[0]);
+  if (name === 'birthday' && list.length === 1) return birthdayText(list[0]);
   return list.join(', ');
 }
 
@@ -58,4 +59,13 @@ export function formatDay(day: string): string {
   const d = parseTime(`${day}T00:00:00Z`);
   if (!d) return day;
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}
+
+/** A birthday as stored: a day, or `--MM-DD` without the year ("12. April"). */
+export function birthdayText(value: string): string {
+  const m = /^--(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return value;
+  const d = parseTime(`2000-${m[1]}-${m[2]}T00:00:00Z`);
+  if (!d) return value;
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(d);
 }

@@ -361,6 +361,9 @@ pub enum ValueType {
     Date,
     /// A calendar date, `YYYY-MM-DD`, past or future (a due date).
     Day,
+    /// A birthday: a [`ValueType::Date`], or a day of a month without the
+    /// year (`--MM-DD`, as vCard writes it) when the year is not known.
+    Birthday,
     /// An RFC 3339 timestamp.
     Timestamp,
     /// An ISO 639-1 language code.
@@ -481,7 +484,7 @@ pub const FIELDS: &[FieldDef] = &[
         Person,
         "birthday",
         Identity,
-        ValueType::Date,
+        ValueType::Birthday,
         "Geburtstag",
         "Birthday"
     ),

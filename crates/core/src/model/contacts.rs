@@ -415,7 +415,17 @@ pub fn normalise(def: &FieldDef, input: &FieldInput, now: DateTime<Utc>) -> Resu
             (!items.is_empty())
                 .then(|| Value::Array(items.into_iter().map(Value::String).collect()))
         }
-        ValueType::Date => {
+        ValueType::Birthday if text().trim().starts_with("--") => {
+            let s = text();
+            let day = s.trim().trim_start_matches("--");
+            // Any day of any year: 29 February too.
+            let d =
+                NaiveDate::parse_from_str(&format!("2000-{day}"), "%Y-%m-%d").map_err(|_| {
+                    Error::invalid(field, format!("'{s}' is not a day of a month (--MM-DD)"))
+                })?;
+            Some(Value::String(d.format("--%m-%d").to_string()))
+        }
+        ValueType::Date | ValueType::Birthday => {
             let s = text();
             let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                 .map_err(|_| Error::invalid(field, format!("'{s}' is not a date (YYYY-MM-DD)")))?;
@@ -608,6 +618,26 @@ mod tests {
                 FieldInput::Text("2999-01-01".into())
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_birthday_may_be_known_without_its_year() {
+        let birthday = |s: &str| norm(RecordKind::Person, "birthday", FieldInput::Text(s.into()));
+        assert_eq!(
+            birthday("--02-29").expect("a leap day"),
+            Some(Value::String("--02-29".into()))
+        );
+        assert!(birthday("--02-30").is_err());
+        assert!(birthday("--1231").is_err(), "stored in one form only");
+        assert!(
+            norm(
+                RecordKind::Person,
+                "last_contact",
+                FieldInput::Text("--02-29".into())
+            )
+            .is_err(),
+            "only a birthday goes without its year"
         );
     }
 

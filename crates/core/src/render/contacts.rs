@@ -89,12 +89,19 @@ pub fn row(card: &Card, lang: Lang, notes: bool) -> Vec<String> {
     }
     cells.extend(spread(&card.emails, EMAILS));
     cells.extend(spread(&card.phones, PHONES));
-    let birthday = NaiveDate::parse_from_str(&card.birthday, "%Y-%m-%d")
-        .map(|d| match lang {
-            Lang::De => d.format("%d.%m.%Y").to_string(),
-            Lang::En => d.format("%Y-%m-%d").to_string(),
-        })
-        .unwrap_or_default();
+    let birthday = match card.birthday.strip_prefix("--") {
+        // Without the year: `31.12.` in German, as vCard writes it in English.
+        Some(md) => match (lang, md.split_once('-')) {
+            (Lang::De, Some((m, d))) => format!("{d}.{m}."),
+            _ => card.birthday.clone(),
+        },
+        None => NaiveDate::parse_from_str(&card.birthday, "%Y-%m-%d")
+            .map(|d| match lang {
+                Lang::De => d.format("%d.%m.%Y").to_string(),
+                Lang::En => d.format("%Y-%m-%d").to_string(),
+            })
+            .unwrap_or_default(),
+    };
     cells.push(birthday);
     cells.push(card.tags.join("; "));
     cells.push(card.language.clone());

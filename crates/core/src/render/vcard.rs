@@ -94,10 +94,12 @@ pub(crate) fn write_vcard(card: &Card, version: Version, lang: Lang) -> String {
         );
     }
     if !card.birthday.is_empty() {
-        let day = if v4 {
-            card.birthday.replace('-', "")
-        } else {
-            card.birthday.clone()
+        // Without the year `--MMDD` in either version (Apple writes it so
+        // in 3.0 too).
+        let day = match (v4, card.birthday.strip_prefix("--")) {
+            (_, Some(md)) => format!("--{}", md.replace('-', "")),
+            (true, None) => card.birthday.replace('-', ""),
+            (false, None) => card.birthday.clone(),
         };
         vc_line(&mut out, &format!("BDAY:{day}"));
     }

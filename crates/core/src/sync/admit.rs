@@ -293,8 +293,10 @@ fn field_within_role(c: &Change<'_>, role: Role) -> Result<(), String> {
     // A day or a moment later than the change itself (a day allowed for
     // clocks that differ): a done follow-up or a contact dated in 2099
     // would keep a person from every retention rule.
-    if matches!(def.value, ValueType::Date | ValueType::Timestamp)
-        && let OpValue::Open(json) = value
+    if matches!(
+        def.value,
+        ValueType::Date | ValueType::Birthday | ValueType::Timestamp
+    ) && let OpValue::Open(json) = value
         && let Some(when) = serde_json::from_str::<String>(json)
             .ok()
             .and_then(|s| moment_of(&s))

@@ -133,11 +133,18 @@ fn add(s: &mut Session, i: usize, p: &Someone) -> RecordId {
             input = input.with(field, list(v));
         }
     }
-    if let Some((y, m, d)) = p.birthday {
-        input = input.with(
-            "birthday",
-            FieldInput::Text(format!("{y:04}-{m:02}-{d:02}")),
-        );
+    match p.birthday {
+        // An early year stands for a birthday without its year.
+        Some((y, m, d)) if y < 1950 => {
+            input = input.with("birthday", FieldInput::Text(format!("--{m:02}-{d:02}")));
+        }
+        Some((y, m, d)) => {
+            input = input.with(
+                "birthday",
+                FieldInput::Text(format!("{y:04}-{m:02}-{d:02}")),
+            );
+        }
+        None => {}
     }
     if let Some(note) = p.note {
         input = input.with("note", text(note));

@@ -329,14 +329,29 @@ fn salutation(s: &str) -> (Option<&'static str>, String) {
 }
 
 /// A birthday as exported: ISO, German `1.2.1980`, Outlook's US
-/// `12/31/1980`; Outlook's empty `0.0.00`. `Err` says why it is not kept.
+/// `12/31/1980`; Outlook's empty `0.0.00`; without a year as vCard
+/// (`--12-31`), German (`31.12.`) or US (`12/31`) lists write it, kept as
+/// `--MM-DD`. `Err` says why it is not kept.
 pub fn birthday(s: &str) -> std::result::Result<Option<String>, String> {
     let s = s.trim();
     if s.is_empty() || s.chars().all(|c| matches!(c, '0' | '.' | '/' | '-')) {
         return Ok(None);
     }
-    if s.starts_with("--") || s.split(['.', '-', '/']).filter(|p| !p.is_empty()).count() == 2 {
-        return Err(format!("the birthday '{s}' has no year and is not kept"));
+    let parts: Vec<&str> = s.split(['.', '-', '/']).filter(|p| !p.is_empty()).collect();
+    if s.starts_with("--") || parts.len() == 2 {
+        let (month, day) = match (s.contains('.'), parts.as_slice()) {
+            (true, [d, m]) => ((*m).to_owned(), (*d).to_owned()),
+            (false, [m, d]) => ((*m).to_owned(), (*d).to_owned()),
+            // vCard 4.0's basic form, `--1231`.
+            (false, [md]) if md.len() == 4 && md.is_char_boundary(2) => {
+                (md[..2].to_owned(), md[2..].to_owned())
+            }
+            _ => return Err(format!("'{s}' is not a date and is left out")),
+        };
+        let day = format!("{month:0>2}-{day:0>2}");
+        return NaiveDate::parse_from_str(&format!("2000-{day}"), "%Y-%m-%d")
+            .map(|d| Some(d.format("--%m-%d").to_string()))
+            .map_err(|_| format!("'{s}' is not a date and is left out"));
     }
     let date = s.split([' ', 'T']).next().unwrap_or(s);
     ["%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%Y%m%d"]
@@ -651,8 +666,21 @@ mod tests {
         assert_eq!(field(anna, "emails"), list(&["anna@home.de", "a@work.de"]));
         assert_eq!(field(anna, "tags"), list(&["Kunden"]));
         assert_eq!(field(anna, "addresses"), list(&["Weg 3\n12345 Dorf"]));
-        assert_eq!(field(anna, "birthday"), None);
-        assert!(anna.notes[0].contains("no year"), "{:?}", anna.notes);
+        assert_eq!(
+            field(anna, "birthday"),
+            text("--03-14"),
+            "kept without its year"
+        );
+        assert!(anna.notes.is_empty(), "{:?}", anna.notes);
+        for (typed, kept) in [
+            ("31.12.", Some("--12-31")),
+            ("12/31", Some("--12-31")),
+            ("--1231", Some("--12-31")),
+            ("29.2.", Some("--02-29")),
+            ("31.2.", None),
+        ] {
+            assert_eq!(birthday(typed).ok().flatten().as_deref(), kept, "{typed}");
+        }
         let carl = rows[1].as_ref().expect("ok");
         assert_eq!(
             field(carl, "given_name"),

@@ -149,6 +149,43 @@ fn cards(text: &str) -> Vec<CardText<'_>> {
     out
 }
 
+/// calcard reads a birthday without its year in the basic form
+/// (`--1231`) but takes the extended one (`--12-31`, which 3.0 files
+/// write) for a month alone: the extended form is written basic first.
+fn mend_birthdays(text: &str) -> Cow<'_, str> {
+    let extended = |value: &str| {
+        let b = value.trim_end().as_bytes();
+        b.len() == 7
+            && b.starts_with(b"--")
+            && b[4] == b'-'
+            && [2, 3, 5, 6].iter().all(|i| b[*i].is_ascii_digit())
+    };
+    let is_bday = |line: &str| {
+        let name = line.split([';', ':']).next().unwrap_or_default();
+        let name = name.rsplit('.').next().unwrap_or(name);
+        name.eq_ignore_ascii_case("BDAY")
+    };
+    if !text
+        .lines()
+        .any(|l| is_bday(l) && l.rsplit_once(':').is_some_and(|(_, v)| extended(v)))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.rsplit_once(':') {
+            Some((head, value)) if is_bday(line) && extended(value) => {
+                out.push_str(head);
+                out.push_str(":--");
+                out.push_str(&value[2..4]);
+                out.push_str(&value[5..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Every CR not followed by LF as LF.
 fn bare_cr_to_lf(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -358,6 +395,10 @@ pub fn read(
         } else {
             Cow::Borrowed(card.text)
         };
+        let body = match mend_birthdays(&body) {
+            Cow::Owned(mended) => Cow::Owned(mended),
+            Cow::Borrowed(_) => body,
+        };
         let parsed = match VCard::parse(body.as_ref()) {
             Ok(v) => v,
             Err(_) => {
@@ -502,11 +543,7 @@ mod tests {
             list(&["Am Ring 2\nHinterhaus\n50667 Köln"])
         );
         assert_eq!(field(row, "tags"), list(&["VIP", "Messe"]));
-        assert!(
-            row.notes.iter().any(|n| n.contains("no year")),
-            "{:?}",
-            row.notes
-        );
+        assert_eq!(field(row, "birthday"), text("--04-12"), "without its year");
         let problem = rows[1].as_ref().expect_err("a company alone");
         assert_eq!(problem.line, 14);
         let ada = rows[2].as_ref().expect("person");
@@ -518,6 +555,17 @@ mod tests {
         );
         assert!(reading.columns.contains(&("X-ABLABEL".into(), None)));
         assert_eq!(reading.sample[0].len(), reading.columns.len());
+    }
+
+    #[test]
+    fn a_birthday_without_its_year_in_either_form() {
+        for bday in ["--1231", "--12-31", "--12-31\r"] {
+            let (_, rows) = people(&format!(
+                "BEGIN:VCARD\nVERSION:3.0\nFN:Ada Lovelace\nitem1.BDAY;VALUE=date:{bday}\nEND:VCARD\n"
+            ));
+            let row = rows[0].as_ref().expect("person");
+            assert_eq!(field(row, "birthday"), text("--12-31"), "{bday:?}");
+        }
     }
 
     #[test]
