@@ -50,7 +50,7 @@ describe('contact form', () => {
     await set('emails', 'anna@example.de');
     await set('birthday', '1990-02-30');
     await save();
-    await waitFor(() => expectErrorBeside('birthday', 'Not a date (YYYY-MM-DD).'));
+    await waitFor(() => expectErrorBeside('birthday', 'Not a date (YYYY-MM-DD, or --MM-DD without the year).'));
     // The future as the vault's clock sees it (the tests' clock is fixed).
     await set('birthday', '2026-06-01');
     await save();
