@@ -29,12 +29,13 @@ impl Session {
     /// many restricted people it held (left out).
     fn selected_people(&self, selection: &ContactSelection) -> Result<(Vec<Card>, u32)> {
         let mut ids: Vec<RecordId> = match &selection.ids {
-            Some(ids) => {
-                for id in ids {
-                    self.person_exists(*id)?;
-                }
-                ids.clone()
-            }
+            // A selection may hold a company a search found beside the
+            // people, or someone erased since: only people are exported.
+            Some(ids) => ids
+                .iter()
+                .copied()
+                .filter(|id| self.person_exists(*id).is_ok())
+                .collect(),
             None => self.store.all_of_kind(RecordKind::Person)?,
         };
         if let Some(q) = selection.search.as_deref().filter(|q| !q.trim().is_empty()) {

@@ -311,6 +311,19 @@ fn an_export_leaves_out_the_restricted_and_is_a_disclosure_of_each_person() {
     let text = read(&csv);
     assert!(text.starts_with("\u{feff}Salutation,Title,First Name,Last Name"));
     assert!(text.contains("Bob,Baker") && !text.contains("Ada"));
+    let with_a_company = ContactSelection {
+        ids: Some(vec![
+            ada,
+            a.contact(ada).expect("ada").id,
+            tresor_core::model::contacts::RecordId::nil(),
+        ]),
+        ..ContactSelection::default()
+    };
+    let one = tmp.path().join("one.csv");
+    let e = a
+        .export_contacts(&with_a_company, ContactFormat::Csv, Lang::De, None, &one)
+        .expect("an id that is no person is left out");
+    assert_eq!(e.count, 1);
     let only_cem = ContactSelection {
         ids: Some(vec![cem]),
         ..ContactSelection::default()
