@@ -669,6 +669,16 @@ pub(crate) fn valid_now(e: &ConsentEntry, purpose: &Purpose, now: DateTime<Utc>)
     e.state == ConsentState::Given && expiry(e, Some(purpose)).is_none_or(|end| end > now)
 }
 
+/// Whether `next` takes the place of `current` as the latest entry of a
+/// purpose and channel: it happened no earlier (the later of two entries
+/// recorded at one time wins). By the time it happened, not the order it
+/// was recorded in: an entry recorded late with its own earlier time (a
+/// paper form entered later, a merged record's history) does not undo a
+/// withdrawal made after it.
+pub fn supersedes(current: &ConsentEntry, next: &ConsentEntry) -> bool {
+    next.at >= current.at
+}
+
 pub(crate) fn purpose_status(
     p: &Purpose,
     history: &[ConsentEntry],
@@ -676,7 +686,9 @@ pub(crate) fn purpose_status(
 ) -> PurposeStatus {
     let mut latest: BTreeMap<Channel, &ConsentEntry> = BTreeMap::new();
     for e in history.iter().filter(|e| e.purpose == p.key) {
-        latest.insert(e.channel, e);
+        if latest.get(&e.channel).is_none_or(|cur| supersedes(cur, e)) {
+            latest.insert(e.channel, e);
+        }
     }
     let channels: Vec<ChannelStatus> = latest
         .values()

@@ -101,7 +101,7 @@ pub(crate) fn write_vcard(card: &Card, version: Version, lang: Lang) -> String {
             (true, None) => card.birthday.replace('-', ""),
             (false, None) => card.birthday.clone(),
         };
-        vc_line(&mut out, &format!("BDAY:{day}"));
+        vc_line(&mut out, &format!("BDAY:{}", vc_escape(&day)));
     }
     if v4 && !card.language.is_empty() {
         vc_line(&mut out, &format!("LANG:{}", vc_escape(&card.language)));
@@ -173,6 +173,27 @@ mod tests {
         assert!(v3.contains("\r\nTEL;TYPE=PREF:+49 30 1234\r\n"));
         assert!(v3.contains("\r\nBDAY:1980-12-31\r\n"));
         assert!(!v3.contains("LANG:"));
+    }
+
+    #[test]
+    fn a_value_cannot_end_the_card() {
+        let card = Card {
+            display: "Ada".into(),
+            birthday: "x\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Mallory".into(),
+            note: "y\nEND:VCARD".into(),
+            ..Card::default()
+        };
+        for v in [Version::V3, Version::V4] {
+            let out = write_vcard(&card, v, Lang::De);
+            let lines: Vec<&str> = out.split("\r\n").collect();
+            assert_eq!(
+                lines.iter().filter(|l| **l == "END:VCARD").count(),
+                1,
+                "{out}"
+            );
+            assert!(!lines.iter().any(|l| l.starts_with("FN:Mallory")), "{out}");
+            assert!(!out.replace("\r\n", "").contains(['\r', '\n']), "{out}");
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::model::consent::default_purposes;
 use crate::model::consent::expiry;
 use crate::model::consent::hex;
 use crate::model::consent::purpose_status;
+use crate::model::consent::supersedes;
 use crate::model::contacts::{FieldValue, RecordId, no_controls};
 use crate::model::roles::Action;
 use crate::ops::{Op, OpValue};
@@ -502,8 +503,11 @@ impl Session {
             };
             e.id = id;
             e.person = person;
-            // Records come oldest first, so the last one seen wins.
-            latest.insert((person, e.purpose.clone(), e.channel), e);
+            // Records come oldest first; the one that happened last wins.
+            let key = (person, e.purpose.clone(), e.channel);
+            if latest.get(&key).is_none_or(|cur| supersedes(cur, &e)) {
+                latest.insert(key, e);
+            }
         }
         Ok(latest)
     }

@@ -90,7 +90,20 @@ impl Session {
     ) -> Result<ContactExport> {
         self.require(Action::ExportContacts)?;
         let purpose = match purpose.map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => self.purpose(p)?.key,
+            Some(p) => {
+                let purpose = self.purpose(p)?;
+                // A list for a purpose that needs consent is the mailing
+                // list's, which takes only the people who gave it.
+                if purpose.consent_required {
+                    return Err(Error::invalid(
+                        "purpose",
+                        format!(
+                            "'{p}' rests on consent: export its list with `tresor mailing export`, which takes only the people who gave it"
+                        ),
+                    ));
+                }
+                purpose.key
+            }
             None => String::new(),
         };
         let (cards, restricted) = self.selected_people(selection)?;

@@ -494,7 +494,12 @@ impl Session {
     /// the next file with the same header row. Kept on this laptop (the
     /// vault's encrypted meta table), not synced: a habit of who imports.
     fn save_mapping(&self, reading: &FileReading, mapping: &Mapping) -> Result<()> {
-        if reading.header_key.is_empty() {
+        // A "header" that holds an address or a number is a first row of
+        // data (a file without a header row): a person's data is not kept
+        // as a setting, out of reach of their erasure.
+        let data_like =
+            |h: &str| h.contains('@') || h.chars().filter(char::is_ascii_digit).count() >= 5;
+        if reading.header_key.is_empty() || reading.columns.iter().any(|(h, _)| data_like(h)) {
             return Ok(());
         }
         let key = format!("{MAPPING_META}{}", reading.header_key);
@@ -505,6 +510,12 @@ impl Session {
             .map(|m| m.columns)
             .unwrap_or_default();
         let before = columns.clone();
+        columns.retain(|h, _| {
+            !mapping
+                .columns
+                .keys()
+                .any(|g| columns::fold(g) == columns::fold(h))
+        });
         columns.extend(
             mapping
                 .columns

@@ -156,6 +156,29 @@ impl Session {
         Ok((purpose, channel, rows))
     }
 
+    /// Adds `to` to every disclosure that names `from` (a merge: the
+    /// exports that held one record held the person).
+    pub(super) fn name_in_disclosures(&mut self, from: Uuid, to: Uuid) -> Result<()> {
+        let mut ops = Vec::new();
+        for (id, _, v) in self
+            .store
+            .records_with_field(RecordKind::Disclosure, "disclosure")?
+        {
+            let Some(mut d) = doc::<Disclosure>(&v) else {
+                continue;
+            };
+            if d.people.contains(&from) && !d.people.contains(&to) {
+                d.people.push(to);
+                d.id = id;
+                ops.push(self.op(id, RecordKind::Disclosure, "disclosure", open_json(&d)));
+            }
+        }
+        if !ops.is_empty() {
+            self.store.apply(&ops, &[])?;
+        }
+        Ok(())
+    }
+
     /// Records that a file holding `people` was written: a mailing list
     /// (a channel) or an export of contacts (a format).
     pub(super) fn record_disclosure(

@@ -36,6 +36,9 @@ pub struct MergeReport {
     pub records: u32,
     /// Requests that now name the kept person.
     pub requests: u32,
+    /// Fields where both had a different value and the kept one's stays
+    /// (a note is joined instead).
+    pub kept_over: Vec<String>,
 }
 
 /// The kinds of record that follow the person to the kept record.
@@ -68,6 +71,13 @@ impl Session {
             self.refuse_if_held(p)?;
         }
         let view = self.contact(other)?;
+        if view.companies.iter().any(|c| c.sole_trader) {
+            return Err(Error::invalid(
+                "merge",
+                "the second record is a sole trader with a company of their own: merge the other way round, or keep both",
+            ));
+        }
+        let kept_view = self.contact(keep)?;
         if let Some(f) = view
             .fields
             .iter()
@@ -81,9 +91,39 @@ impl Session {
                 ),
             ));
         }
-        // The other's fields, as an import row would bring them.
+        // The other's fields, as an import row would bring them; a note
+        // of both is joined, a later last contact carried over, any other
+        // value the kept one has stays and is named.
         let mut input = PersonInput::default();
+        let mut joined: Vec<(String, FieldInput)> = Vec::new();
+        let mut kept_over = Vec::new();
         for f in &view.fields {
+            let mine = kept_view.field(f.name).and_then(|k| k.value.as_text());
+            let theirs = f.value.as_text();
+            if let (Some(mine), Some(theirs)) = (&mine, &theirs)
+                && mine != theirs
+            {
+                match categories::field(RecordKind::Person, f.name).map(|d| d.value) {
+                    Some(categories::ValueType::LongText) => {
+                        joined.push((
+                            f.name.to_owned(),
+                            FieldInput::Text(format!("{mine}\n\n{theirs}")),
+                        ));
+                    }
+                    _ if f.name == "last_contact" => {
+                        if theirs > mine {
+                            joined.push((f.name.to_owned(), FieldInput::Text(theirs.clone())));
+                        }
+                    }
+                    Some(
+                        categories::ValueType::Emails
+                        | categories::ValueType::Phones
+                        | categories::ValueType::Addresses
+                        | categories::ValueType::Tags,
+                    ) => {}
+                    _ => kept_over.push(f.name.to_owned()),
+                }
+            }
             let value = match &f.value {
                 FieldValue::Value {
                     value: serde_json::Value::Array(items),
@@ -98,9 +138,7 @@ impl Session {
                 } => FieldInput::Text(s.clone()),
                 _ => continue,
             };
-            if f.name != "last_contact" {
-                input.fields.push((f.name.to_owned(), value));
-            }
+            input.fields.push((f.name.to_owned(), value));
         }
         let row = Row {
             line: 0,
@@ -113,6 +151,10 @@ impl Session {
             .unwrap_or_default();
         let (mut ops, mut fields) = self.merge_ops(keep, &row, &source)?;
         fields.retain(|f| f != "company");
+        if !joined.is_empty() {
+            ops.extend(self.field_ops(keep, RecordKind::Person, &joined)?);
+            fields.extend(joined.iter().map(|(f, _)| f.clone()));
+        }
 
         // The records that follow: a company link only to a company the
         // kept person is not linked to yet.
@@ -171,6 +213,8 @@ impl Session {
                     requests += 1;
                 }
             }
+            // The exports that held the other held the person (Art. 15(1)(c)).
+            s.name_in_disclosures(other, keep)?;
             let mut records = vec![other];
             for kind in SUBJECT_KINDS {
                 records.extend(s.store.records_of_subject(other, *kind)?);
@@ -188,6 +232,7 @@ impl Session {
                 fields: fields.clone(),
                 records: copied,
                 requests,
+                kept_over: kept_over.clone(),
             })
         })?;
         self.store.compact()?;

@@ -344,6 +344,17 @@ fn an_export_leaves_out_the_restricted_and_is_a_disclosure_of_each_person() {
         )
         .expect_err("unknown purpose");
     assert_eq!(err.code(), ErrorCode::NotFound);
+    let err = a
+        .export_contacts(
+            &vip,
+            ContactFormat::Csv,
+            Lang::De,
+            Some("e-marketing"),
+            &none,
+        )
+        .expect_err("a purpose resting on consent is the mailing list's");
+    assert_eq!(err.code(), ErrorCode::Invalid);
+    assert!(!none.exists());
 
     // An agent may read contacts but not take them out in bulk.
     let mut agent = second_laptop(tmp.path(), &mut a, clock, "ali", Role::Agent);

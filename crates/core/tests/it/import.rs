@@ -518,7 +518,7 @@ fn a_mapping_is_offered_again_for_a_file_with_the_same_columns() {
 
     // Given over the saved one: the number is left out this time.
     let third = write("c.csv", "Kunde;Nr;Wohnort\nOtto Dritter;K-3;Ulm\n");
-    let over = Mapping::from_json(r#"{"columns": {"Nr": null}}"#).expect("mapping");
+    let over = Mapping::from_json(r#"{"columns": {"NR": null}}"#).expect("mapping");
     let r = import(&mut s, &[&third], &with(false, Some(over)));
     assert!(r.files[0].reading.saved_mapping);
     let otto = find(&s, "Dritter");

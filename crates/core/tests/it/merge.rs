@@ -165,3 +165,98 @@ fn a_merge_is_refused_to_a_role_that_may_not_erase_and_for_a_restricted_person()
     assert_eq!(err.code(), ErrorCode::Restricted);
     assert!(a.contact(two).is_ok(), "nothing was changed");
 }
+
+/// What the first version of the merge got wrong, each found in review:
+/// a withdrawal on the kept record outlives the other's older consent, the
+/// exports that held the other name the person, a note of both is joined,
+/// a later last contact is carried over; a held person and a sole trader's
+/// record are refused.
+#[test]
+fn a_merge_keeps_the_latest_consent_the_disclosures_and_both_notes() {
+    use tresor_core::model::categories::Lang;
+    use tresor_core::model::consent::ConsentState;
+    use tresor_core::model::export::{ContactFormat, ContactSelection};
+    let (tmp, _clock, mut a) = vault_at(at(2026, 12, 4));
+    let person = |s: &mut Session, name: &str, note: &str, last: &str| {
+        s.add_person(
+            &PersonInput::default()
+                .with_name(name)
+                .with("emails", FieldInput::List(vec!["ada@example.org".into()]))
+                .with("note", FieldInput::Text(note.into()))
+                .with("last_contact", FieldInput::Text(last.into())),
+        )
+        .expect("add")
+    };
+    let keep = person(&mut a, "Ada Lovelace", "mag Tee", "2026-01-10");
+    let other = person(&mut a, "A. Lovelace", "zahlt bar", "2026-11-30");
+    let consent = |at: Option<chrono::DateTime<chrono::Utc>>| ConsentInput {
+        purpose: "e-marketing".into(),
+        channel: Channel::Email,
+        source: "business_card".into(),
+        evidence: Some("card".into()),
+        basis: None,
+        at,
+    };
+    a.give_consent(other, &consent(Some(at(2025, 3, 1))), None)
+        .expect("an old consent on the other record");
+    a.give_consent(keep, &consent(None), None).expect("given");
+    a.withdraw_consent(keep, "e-marketing", Channel::Email, Some("no more mail"))
+        .expect("withdrawn on the kept record");
+    let only_other = ContactSelection {
+        ids: Some(vec![other]),
+        ..ContactSelection::default()
+    };
+    a.export_contacts(
+        &only_other,
+        ContactFormat::Csv,
+        Lang::De,
+        None,
+        &tmp.path().join("x.csv"),
+    )
+    .expect("an export that held the other record");
+
+    let held = person(&mut a, "Hilde Halt", "", "2026-01-01");
+    a.add_hold(held, "Steuerprüfung").expect("hold");
+    let err = a.merge_people(keep, held).expect_err("held");
+    assert!(err.to_string().contains("legal hold"), "{err}");
+    let trader = person(&mut a, "Theo Trader", "", "2026-01-01");
+    a.add_company(
+        &[("name".into(), FieldInput::Text("Theo's Shop".into()))],
+        Some(trader),
+    )
+    .expect("sole trader");
+    let err = a.merge_people(keep, trader).expect_err("sole trader");
+    assert_eq!(err.code(), ErrorCode::Invalid);
+
+    let report = a.merge_people(keep, other).expect("merge");
+    let basis = a.legal_basis(keep).expect("legal basis");
+    let email = basis
+        .purposes
+        .iter()
+        .find(|p| p.purpose.key == "e-marketing")
+        .and_then(|p| p.channels.iter().find(|c| c.channel == Channel::Email))
+        .expect("e-marketing by email");
+    assert_eq!(
+        email.state,
+        ConsentState::Withdrawn,
+        "the withdrawal is the latest"
+    );
+    assert_eq!(
+        basis.history.len(),
+        3,
+        "the other's entry is in the history"
+    );
+    assert_eq!(basis.disclosures.len(), 1, "the export that held the other");
+    assert_eq!(
+        text(&a, keep, "note").as_deref(),
+        Some("mag Tee\n\nzahlt bar")
+    );
+    assert_eq!(
+        text(&a, keep, "last_contact").as_deref(),
+        Some("2026-11-30")
+    );
+    assert!(
+        report.kept_over.contains(&"given_name".to_owned()),
+        "{report:?}"
+    );
+}

@@ -24,4 +24,9 @@ records: number,
 /**
  * Requests that now name the kept person.
  */
-requests: number, };
+requests: number, 
+/**
+ * Fields where both had a different value and the kept one's stays
+ * (a note is joined instead).
+ */
+kept_over: Array<string>, };

@@ -82,6 +82,12 @@ pub(super) fn table_reading(
     let merged = match (saved, mappings.given) {
         (Some(saved), Some(given)) => {
             let mut m = saved.clone();
+            m.columns.retain(|h, _| {
+                !given
+                    .columns
+                    .keys()
+                    .any(|g| columns::fold(g) == columns::fold(h))
+            });
             m.columns
                 .extend(given.columns.iter().map(|(h, t)| (h.clone(), t.clone())));
             Some(m)
