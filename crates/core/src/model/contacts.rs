@@ -174,6 +174,25 @@ fn date_value(d: NaiveDate) -> FieldValue {
 }
 
 impl FieldValue {
+    /// The value as the input that would write it again: a text, or the
+    /// texts of a list; none for an empty or locked field.
+    pub fn to_input(&self) -> Option<FieldInput> {
+        match self {
+            FieldValue::Value {
+                value: Value::String(s),
+            } => Some(FieldInput::Text(s.clone())),
+            FieldValue::Value {
+                value: Value::Array(items),
+            } => Some(FieldInput::List(
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+
     /// The value as one line of text, if readable.
     pub fn as_text(&self) -> Option<String> {
         match self {

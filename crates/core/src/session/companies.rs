@@ -324,19 +324,10 @@ impl Session {
             let Some(def) = categories::field(RecordKind::Company, &name) else {
                 continue;
             };
-            let input = match self.decode_value(id, def.name, def.category, &value) {
-                FieldValue::Value {
-                    value: serde_json::Value::String(s),
-                } => FieldInput::Text(s),
-                FieldValue::Value {
-                    value: serde_json::Value::Array(items),
-                } => FieldInput::List(
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect(),
-                ),
-                FieldValue::Locked { .. } => {
+            let decoded = self.decode_value(id, def.name, def.category, &value);
+            let input = match decoded.to_input() {
+                Some(input) => input,
+                None if matches!(decoded, FieldValue::Locked { .. }) => {
                     return Err(Error::invalid(
                         def.name,
                         "your role holds no key to this value of the company: someone whose role does must do this",

@@ -124,19 +124,8 @@ impl Session {
                     _ => kept_over.push(f.name.to_owned()),
                 }
             }
-            let value = match &f.value {
-                FieldValue::Value {
-                    value: serde_json::Value::Array(items),
-                } => FieldInput::List(
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect(),
-                ),
-                FieldValue::Value {
-                    value: serde_json::Value::String(s),
-                } => FieldInput::Text(s.clone()),
-                _ => continue,
+            let Some(value) = f.value.to_input() else {
+                continue;
             };
             input.fields.push((f.name.to_owned(), value));
         }

@@ -607,6 +607,7 @@ pub(super) fn person_of(line: u64, parts: Parts) -> std::result::Result<Row, Row
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::import::testing::{field, list, text};
 
     fn rows(text: &str) -> (FileReading, Vec<std::result::Result<Row, RowProblem>>) {
         let mut out = Vec::new();
@@ -616,24 +617,6 @@ mod tests {
         })
         .expect("ok");
         (reading, out)
-    }
-
-    fn field(row: &Row, name: &str) -> Option<FieldInput> {
-        row.input
-            .fields
-            .iter()
-            .find(|(f, _)| f == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn text(s: &str) -> Option<FieldInput> {
-        Some(FieldInput::Text(s.into()))
-    }
-
-    fn list(items: &[&str]) -> Option<FieldInput> {
-        Some(FieldInput::List(
-            items.iter().map(|s| s.to_string()).collect(),
-        ))
     }
 
     #[test]

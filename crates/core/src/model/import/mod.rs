@@ -12,6 +12,34 @@ pub mod matching;
 pub mod vcard;
 pub mod xlsx;
 
+/// What the readers' tests ask of a row.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Row;
+    use crate::model::contacts::FieldInput;
+
+    /// A field of a row as read.
+    pub fn field(row: &Row, name: &str) -> Option<FieldInput> {
+        row.input
+            .fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// A text as a field holds it.
+    pub fn text(s: &str) -> Option<FieldInput> {
+        Some(FieldInput::Text(s.into()))
+    }
+
+    /// Texts as a list field holds them.
+    pub fn list(items: &[&str]) -> Option<FieldInput> {
+        Some(FieldInput::List(
+            items.iter().map(|s| (*s).to_owned()).collect(),
+        ))
+    }
+}
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -462,7 +462,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::contacts::FieldInput;
+    use crate::model::import::testing::{field, list, text};
 
     fn people(text: &str) -> (FileReading, Vec<std::result::Result<Row, RowProblem>>) {
         let mut rows = Vec::new();
@@ -472,24 +472,6 @@ mod tests {
         })
         .expect("read");
         (reading, rows)
-    }
-
-    fn field(row: &Row, name: &str) -> Option<FieldInput> {
-        row.input
-            .fields
-            .iter()
-            .find(|(f, _)| f == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn text(s: &str) -> Option<FieldInput> {
-        Some(FieldInput::Text(s.into()))
-    }
-
-    fn list(items: &[&str]) -> Option<FieldInput> {
-        Some(FieldInput::List(
-            items.iter().map(|s| (*s).to_owned()).collect(),
-        ))
     }
 
     #[test]
@@ -587,23 +569,19 @@ mod tests {
         let bytes = b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:J\xC3\r\n \xBCrgen\r\nEND:VCARD\r\n";
         assert!(std::str::from_utf8(&bytes[..]).is_err());
         let mended = mend_folds(bytes);
-        let text = std::str::from_utf8(&mended).expect("UTF-8 now");
+        let decoded = std::str::from_utf8(&mended).expect("UTF-8 now");
         assert_eq!(
-            text.lines().count(),
+            decoded.lines().count(),
             bytes.split(|b| *b == b'\n').count() - 1
         );
-        let (_, rows) = people(text);
+        let (_, rows) = people(decoded);
         let row = rows[0].as_ref().expect("person");
-        assert_eq!(field(row, "family_name"), text_field("Jürgen"));
+        assert_eq!(field(row, "family_name"), text("Jürgen"));
         assert!(is_vcard_bytes(bytes) && is_vcard_bytes(b"\xEF\xBB\xBF\r\nbegin:vcard\r\n"));
         assert!(!is_vcard_bytes(b"Name;Ort\r\n"));
         assert!(matches!(
             mend_folds(b"FN:J\xC3\xBCrgen\r\n x"),
             Cow::Borrowed(_)
         ));
-    }
-
-    fn text_field(s: &str) -> Option<FieldInput> {
-        text(s)
     }
 }

@@ -117,6 +117,7 @@ mod tests {
 
     use super::*;
     use crate::model::contacts::FieldInput;
+    use crate::model::import::testing::field;
 
     fn sheet() -> Vec<u8> {
         let mut wb = Workbook::new();
@@ -148,14 +149,6 @@ mod tests {
         ws.write_string(3, 1, "Kaya").expect("cell");
         ws.write_string(4, 3, "nur ein Ort").expect("cell");
         wb.save_to_buffer().expect("xlsx")
-    }
-
-    fn field(row: &Row, name: &str) -> Option<FieldInput> {
-        row.input
-            .fields
-            .iter()
-            .find(|(f, _)| f == name)
-            .map(|(_, v)| v.clone())
     }
 
     #[test]
