@@ -187,6 +187,57 @@ pub enum Command {
     /// The team's devices (laptops).
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Back up now (prints the file and its size), or `setup`, `list`,
+    /// `verify`, `status`. Backups open only with a passphrase or the
+    /// recovery kit; an erased person is gone from every one at once.
+    Backup(BackupArgs),
+    /// Build the vault (in --vault or the OS data directory) from a backup
+    /// and the key file beside it; a team's vault then catches up through
+    /// the shared folder.
+    Restore {
+        /// The backup file (tresor-….tbk).
+        file: PathBuf,
+        /// Replace a vault already there; it is kept aside, renamed.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub cmd: Option<BackupCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Choose the folder backups go to (a USB stick, a network share,
+    /// another disk; never the vault's own folder) and how many are kept;
+    /// takes the first backup.
+    Setup {
+        /// The backup folder.
+        #[arg(long, value_name = "DIR")]
+        folder: PathBuf,
+        /// Daily backups kept.
+        #[arg(long, value_name = "N", default_value_t = 7)]
+        keep_daily: u32,
+        /// Weekly backups kept.
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        keep_weekly: u32,
+        /// Monthly backups kept.
+        #[arg(long, value_name = "N", default_value_t = 12)]
+        keep_monthly: u32,
+    },
+    /// The backups in the folder, newest first, with dates and sizes.
+    List,
+    /// Open each backup (or one file) as a restore would and check it.
+    Verify {
+        /// One backup file; default: every backup in the folder.
+        file: Option<PathBuf>,
+    },
+    /// The folder, whether it is there, the last backup and its result.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -316,6 +367,10 @@ pub enum ErasureCmd {
         /// repeatable).
         #[arg(long = "dir")]
         dirs: Vec<PathBuf>,
+        /// Also every backup in this backup folder, opened with the key
+        /// file beside it (repeatable).
+        #[arg(long = "backups", value_name = "DIR")]
+        backups: Vec<PathBuf>,
     },
 }
 

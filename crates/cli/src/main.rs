@@ -4,6 +4,7 @@
 //! data. Exit codes: 0 success, 1 refused or failed, 2 usage error.
 
 mod args;
+mod backup_cmd;
 mod bulk_cmd;
 mod company_cmd;
 mod consent_cmd;
@@ -122,6 +123,16 @@ fn open_sweeping(cli: &Cli, sweep: bool) -> Res<Session> {
             Ok(_) => {}
             Err(e) => eprintln!("tresor: the retention sweep at unlock failed: {e}"),
         }
+        // The day's backup, after the sweep (so it holds nothing due);
+        // a failure is shown and kept for `backup status`, never in the way.
+        match session.backup_if_due() {
+            Ok(Some(r)) => eprintln!(
+                "Daily backup written: {} ({} bytes).",
+                r.backup.file, r.backup.size
+            ),
+            Ok(None) => {}
+            Err(e) => eprintln!("tresor: the daily backup failed: {e}"),
+        }
     }
     Ok(session)
 }
@@ -202,6 +213,8 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Sync(args) => sync_cmd::sync(cli, out, args),
         Command::Join { folder } => sync_cmd::join(cli, out, folder),
         Command::Device(cmd) => sync_cmd::device(cli, out, cmd),
+        Command::Backup(args) => backup_cmd::backup(cli, out, args),
+        Command::Restore { file, replace } => backup_cmd::restore(cli, out, file, *replace),
         Command::Dsar(args::DsarCmd::Export {
             contact,
             out: path,
@@ -264,10 +277,15 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
             }
             Ok(())
         }
-        Command::Erasure(args::ErasureCmd::Verify { texts, dirs }) => {
+        Command::Erasure(args::ErasureCmd::Verify {
+            texts,
+            dirs,
+            backups,
+        }) => {
             let s = open(cli)?;
             let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-            let report = s.verify_erasure_in(texts, &dirs)?;
+            let backups: Vec<&Path> = backups.iter().map(PathBuf::as_path).collect();
+            let report = s.verify_erasure_everywhere(texts, &dirs, &backups)?;
             if out.json {
                 outln!(
                     "{}",

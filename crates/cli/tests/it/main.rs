@@ -1,6 +1,7 @@
 //! The integration tests of the `tresor` command, one binary: the real
 //! binary on real vaults.
 
+mod backup;
 mod bulk;
 mod companies;
 mod consent;

@@ -1,6 +1,7 @@
 //! Pure types and rules: no store, no session, no I/O. Each rule here is
 //! tested without a vault on disk; everything above calls it.
 
+pub mod backups;
 pub mod bulk;
 pub mod categories;
 pub mod companies;

@@ -79,6 +79,8 @@ pub enum Action {
     ViewRetention,
     /// Change retention rules, run the sweep, set and lift legal holds.
     ManageRetention,
+    /// Set up backups, take them by hand, and restore.
+    ManageBackups,
 }
 
 impl Action {
@@ -106,6 +108,7 @@ impl Action {
             Action::ExportPackage => "export access packages",
             Action::ViewRetention => "see retention rules and legal holds",
             Action::ManageRetention => "change retention rules or legal holds",
+            Action::ManageBackups => "set up backups and restore them",
         }
     }
 }

@@ -198,7 +198,7 @@ impl Session {
         records.extend(followups);
         if said.sole_trader {
             self.forget(Forget::Records { records })?;
-            self.store.compact()?;
+            self.after_removal()?;
         } else {
             self.forget(Forget::Companies { records })?;
         }

@@ -274,7 +274,7 @@ impl Session {
             self.suppress_person(person, &req.reference)?;
         }
         let (report, _) = self.erase_subject(person, &req.reference)?;
-        self.store.compact()?;
+        self.after_removal()?;
         Ok(report)
     }
 
@@ -599,7 +599,7 @@ impl Session {
             0
         };
         let changes = self.forget(Forget::fields(person, &names))?;
-        self.store.compact()?;
+        self.after_removal()?;
         Ok(FieldErasureReport {
             person,
             request: req.reference,
@@ -621,6 +621,17 @@ impl Session {
     /// `dirs` (an export folder, a USB stick): ZIP files and spreadsheets
     /// entry by entry.
     pub fn verify_erasure_in(&self, texts: &[String], dirs: &[&Path]) -> Result<VerifyReport> {
+        self.verify_erasure_everywhere(texts, dirs, &[])
+    }
+
+    /// As [`Session::verify_erasure_in`], and every backup in `backups`,
+    /// opened with this vault's keys and the key file beside it.
+    pub fn verify_erasure_everywhere(
+        &self,
+        texts: &[String],
+        dirs: &[&Path],
+        backups: &[&Path],
+    ) -> Result<VerifyReport> {
         self.require(Action::Erase)?;
         let needles: Vec<String> = texts.iter().map(|t| t.trim().to_lowercase()).collect();
         if needles.is_empty() || needles.iter().any(|n| n.chars().count() < 3) {
@@ -696,6 +707,18 @@ impl Session {
         }
         for dir in dirs {
             places.extend(scan_dir(dir, &needles)?.into_iter().map(FileScan::place));
+        }
+        for dir in backups {
+            for (place, texts) in self.open_backup_files(dir)? {
+                let mut counts = vec![0; needles.len()];
+                for t in &texts {
+                    add(&mut counts, &count_all(t, &needles));
+                }
+                places.push(PlaceHits {
+                    place: format!("{place} (backup, opened with the key file beside it)"),
+                    counts,
+                });
+            }
         }
         Ok(VerifyReport { places })
     }

@@ -957,7 +957,7 @@ impl Session {
             s.store.apply(&ops, &[])?;
             s.persist_clock()
         })?;
-        self.store.compact()?;
+        self.after_removal()?;
         Ok(UndoReport {
             batch,
             erased: count(alive.len()),

@@ -224,7 +224,7 @@ impl Session {
                 kept_over: kept_over.clone(),
             })
         })?;
-        self.store.compact()?;
+        self.after_removal()?;
         Ok(report)
     }
 

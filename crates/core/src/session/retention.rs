@@ -434,6 +434,7 @@ impl Session {
         let mut entries = Vec::new();
         if !tally.is_empty() {
             self.store.purge()?;
+            self.after_removal()?;
             for (rule, (action, counts)) in tally {
                 let entry = DeletionLogEntry {
                     at: now,

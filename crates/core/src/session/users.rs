@@ -251,6 +251,10 @@ impl Session {
     /// in one transaction, rekey, then promote the keyring. A stop at any
     /// point is finished or rolled back by the next unlock.
     fn rotate(&mut self, ring: &Keyring, next: Keyset, rotation: &Rotation) -> Result<()> {
+        // The state before the change, restorable; a backup that fails
+        // (the folder away) is shown in the status bar, and the keys of a
+        // removed user are changed all the same.
+        let _ = self.backup_before_key_change();
         self.vault.stage_keyring(ring)?;
         let mut cells: Vec<SealedCell> = Vec::new();
         for c in &rotation.compartments {

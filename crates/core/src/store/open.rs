@@ -308,6 +308,23 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a value from the meta table.
+    pub fn delete_meta(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
+    /// Runs `read` in one read transaction: what it reads is one state of
+    /// the database, never half of a write another program (the app and
+    /// the command line) makes meanwhile.
+    pub fn read_consistent<T>(&self, read: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("SAVEPOINT read_consistent")?;
+        let out = read(self);
+        let _ = self.conn.execute_batch("RELEASE read_consistent");
+        out
+    }
+
     /// Flushes the WAL into the main file and truncates it.
     pub fn checkpoint(&self) -> Result<()> {
         self.settle();

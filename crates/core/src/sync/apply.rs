@@ -240,7 +240,7 @@ impl Session {
     /// are opened here with the keys of this vault. Returns (changes
     /// applied, removals applied, any erasure, changes that could not be
     /// read).
-    fn apply_opened(&mut self, body: Opened, gate: Arc<admit::Gate>) -> Result<Applied> {
+    pub(super) fn apply_opened(&mut self, body: Opened, gate: Arc<admit::Gate>) -> Result<Applied> {
         let mut applying = self.begin_body(body.forgets, &body.keys, gate, None)?;
         let spent = self.apply_slots(&mut applying, body.slots)?;
         free_beside(spent);

@@ -37,6 +37,10 @@ pub enum Kind {
     Snapshot = 4,
     /// An admin's retirement of a device.
     Retire = 5,
+    /// A backup of a vault (outside the folder: see `sync::backup`).
+    Backup = 6,
+    /// The subject keys beside the backups.
+    BackupKeys = 7,
 }
 
 impl Kind {
@@ -47,6 +51,8 @@ impl Kind {
             3 => Kind::Ack,
             4 => Kind::Snapshot,
             5 => Kind::Retire,
+            6 => Kind::Backup,
+            7 => Kind::BackupKeys,
             _ => return None,
         })
     }
@@ -58,6 +64,8 @@ impl Kind {
             Kind::Ack => "sync-ack",
             Kind::Snapshot => "sync-snapshot",
             Kind::Retire => "sync-retire",
+            Kind::Backup => "backup",
+            Kind::BackupKeys => "backup-keys",
         }
     }
 }
@@ -230,6 +238,11 @@ impl Layout {
     /// The team keyring.
     pub fn keyring(&self) -> PathBuf {
         self.root.join("team").join("keyring.json")
+    }
+
+    /// The copy of the key file of the backups (see `sync::backup`).
+    pub fn backup_keys(&self) -> PathBuf {
+        self.root.join("team").join("backup-keys.tbk")
     }
 
     /// The directory of device cards and retirements.

@@ -16,6 +16,7 @@
 
 mod admit;
 mod apply;
+mod backup;
 mod compact;
 mod file;
 mod folder;
@@ -30,6 +31,10 @@ mod run;
 mod team;
 mod wire;
 
+pub use backup::{
+    BackupCheck, BackupInfo, BackupReport, BackupStatus, RestoreReport, RestoreRequest,
+    newest_backup, restore, restore_default_user,
+};
 #[cfg(feature = "bench-baseline")]
 pub use join::join_plain_baseline;
 pub use join::{default_user, join};

@@ -433,25 +433,33 @@ impl Session {
                 };
                 if let Some(mut body) = body {
                     tk.rewrap(generation, &mut body.keys);
-                    let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
-                    let mut cache = HashMap::new();
-                    for w in body.ops {
-                        let record = w.record.to_string();
-                        if let Some(op) = self.unwire(w, &keys, &mut cache) {
-                            match &op.value {
-                                OpValue::Open(json) => texts.push(json.clone()),
-                                sealed @ OpValue::Sealed { .. } => {
-                                    texts.extend(self.open_sealed(&record, &op.field, sealed));
-                                }
-                                OpValue::Cleared => {}
-                            }
-                        }
-                    }
+                    texts.extend(self.texts_of_body(body));
                 }
             }
             out.push((path.display().to_string(), texts));
         }
         Ok(out)
+    }
+
+    /// Every value of a body opened as far as its keys and this vault's
+    /// reach, as text: what a holder of those keys could read.
+    pub(super) fn texts_of_body(&self, body: Body) -> Vec<String> {
+        let mut texts = Vec::new();
+        let keys: HashMap<Uuid, Vec<u8>> = body.keys.iter().cloned().collect();
+        let mut cache = HashMap::new();
+        for w in body.ops {
+            let record = w.record.to_string();
+            if let Some(op) = self.unwire(w, &keys, &mut cache) {
+                match &op.value {
+                    OpValue::Open(json) => texts.push(json.clone()),
+                    sealed @ OpValue::Sealed { .. } => {
+                        texts.extend(self.open_sealed(&record, &op.field, sealed));
+                    }
+                    OpValue::Cleared => {}
+                }
+            }
+        }
+        texts
     }
 }
 

@@ -108,7 +108,7 @@ impl Session {
         if erased {
             // At once: should pushing fail below, the erased person's
             // freed pages are still cleared (the next sync would not know).
-            self.store.compact()?;
+            self.after_removal()?;
         }
         if stale {
             // Nothing is sent under keys that were replaced.

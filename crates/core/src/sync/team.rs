@@ -224,6 +224,12 @@ impl Session {
     /// Without a reachable folder it only asks: the other laptops take no
     /// more of that user's changes once they have the new keyring anyway.
     pub(crate) fn after_key_change(&mut self, removed: Option<&str>) -> Result<()> {
+        // The key file beside the backups carries the new keyring: a
+        // restore then knows the removed user, and their old passphrase
+        // opens no key file written from now on.
+        if self.refresh_backup_keys().is_err() {
+            self.store.set_meta("backup_keys_pending", "1")?;
+        }
         if self.store.meta("sync_folder")?.is_none() {
             return Ok(());
         }

@@ -2,6 +2,7 @@
 //! on disk, driven through the public API.
 
 mod attacks;
+mod backup;
 mod bulk;
 mod clocked;
 mod consent;
