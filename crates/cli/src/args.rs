@@ -200,7 +200,25 @@ pub enum Command {
         /// Replace a vault already there; it is kept aside, renamed.
         #[arg(long)]
         replace: bool,
+        /// Open the backup with the recovery kit instead of a passphrase
+        /// (on a machine where no admin's passphrase is known); a new
+        /// passphrase is set for the admin.
+        #[arg(long)]
+        recovery: bool,
+        #[command(flatten)]
+        recovery_files: RecoveryArgs,
     },
+}
+
+/// Where a restore with the recovery kit reads the key and the new passphrase.
+#[derive(Debug, Args)]
+pub struct RecoveryArgs {
+    /// Read the recovery key (or the whole kit) from this file (else TRESOR_RECOVERY_KEY, else a prompt).
+    #[arg(long, value_name = "FILE", requires = "recovery")]
+    pub recovery_key_file: Option<PathBuf>,
+    /// Read the admin's new passphrase from this file.
+    #[arg(long, value_name = "FILE", requires = "recovery")]
+    pub new_passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use serde_json::json;
+use tresor_core::keyring::RecoveryKey;
 use tresor_core::model::backups::Rotation;
 use tresor_core::sync::{BackupReport, BackupStatus, RestoreRequest};
 
-use crate::args::{BackupArgs, BackupCmd, Cli};
+use crate::args::{BackupArgs, BackupCmd, Cli, RecoveryArgs};
 use crate::print::{Out, errln, outln};
 use crate::{Failure, Res, clock, open, secrets, vault_dir};
 
@@ -153,16 +154,32 @@ pub fn backup(cli: &Cli, out: &Out, args: &BackupArgs) -> Res<()> {
 }
 
 /// `tresor restore FILE [--replace]`
-pub fn restore(cli: &Cli, out: &Out, file: &Path, replace: bool) -> Res<()> {
+pub fn restore(
+    cli: &Cli,
+    out: &Out,
+    file: &Path,
+    replace: bool,
+    recovery: Option<&RecoveryArgs>,
+) -> Res<()> {
     let dir = vault_dir(cli)?;
     let user = match &cli.user {
         Some(u) => u.clone(),
         None => tresor_core::sync::restore_default_user(file)?,
     };
-    let passphrase = secrets::passphrase(
-        cli.passphrase_file.as_deref(),
-        &format!("Passphrase for {user}: "),
-    )?;
+    // With the recovery kit, the admin's passphrase is set anew.
+    let key = recovery
+        .map(|r| {
+            secrets::recovery_key(r.recovery_key_file.as_deref())
+                .and_then(|typed| Ok(RecoveryKey::parse(&typed)?))
+        })
+        .transpose()?;
+    let passphrase = match recovery {
+        Some(r) => secrets::new_passphrase(r.new_passphrase_file.as_deref(), &user)?,
+        None => secrets::passphrase(
+            cli.passphrase_file.as_deref(),
+            &format!("Passphrase for {user}: "),
+        )?,
+    };
     let restored = tresor_core::sync::restore(
         RestoreRequest {
             file,
@@ -170,6 +187,7 @@ pub fn restore(cli: &Cli, out: &Out, file: &Path, replace: bool) -> Res<()> {
             user: &user,
             passphrase: &passphrase,
             replace,
+            recovery: key.as_ref(),
         },
         clock(),
     );

@@ -214,7 +214,12 @@ fn run(cli: &Cli, out: &Out) -> Res<()> {
         Command::Join { folder } => sync_cmd::join(cli, out, folder),
         Command::Device(cmd) => sync_cmd::device(cli, out, cmd),
         Command::Backup(args) => backup_cmd::backup(cli, out, args),
-        Command::Restore { file, replace } => backup_cmd::restore(cli, out, file, *replace),
+        Command::Restore {
+            file,
+            replace,
+            recovery,
+            recovery_files,
+        } => backup_cmd::restore(cli, out, file, *replace, recovery.then_some(recovery_files)),
         Command::Dsar(args::DsarCmd::Export {
             contact,
             out: path,

@@ -85,19 +85,7 @@ fn a_backup_restores_without_the_person_erased_since() {
 
     // The first backup onto a new laptop.
     let new = v.file("new-laptop");
-    let restore = |pw: &str, extra: &[&str]| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tresor"));
-        c.arg("--vault")
-            .arg(&new)
-            .arg("--passphrase-file")
-            .arg(v.file(pw))
-            .arg("--json")
-            .args(["restore", &file])
-            .args(extra)
-            .env_remove("TRESOR_PASSPHRASE")
-            .env_remove("TRESOR_VAULT");
-        c.output().expect("run")
-    };
+    let restore = |pw: &str, extra: &[&str]| restore_into(&v, &new, "ada", pw, &file, extra);
     let wrong = restore("bad.pw", &[]);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong_passphrase"));
@@ -110,14 +98,7 @@ fn a_backup_restores_without_the_person_erased_since() {
     );
     let report = json(&String::from_utf8_lossy(&done.stdout));
     assert_eq!(report["forgotten"], 1);
-    let list = std::process::Command::new(env!("CARGO_BIN_EXE_tresor"))
-        .arg("--vault")
-        .arg(&new)
-        .arg("--passphrase-file")
-        .arg(v.file("admin.pw"))
-        .args(["--json", "contact", "list"])
-        .output()
-        .expect("run");
+    let list = list_in(&v, &new, "ada", "admin.pw");
     let rows = json(&String::from_utf8_lossy(&list.stdout));
     let names: Vec<&str> = rows
         .as_array()
@@ -130,4 +111,218 @@ fn a_backup_restores_without_the_person_erased_since() {
     let twice = restore("admin.pw", &[]);
     assert_eq!(twice.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("--replace"));
+}
+
+/// `tresor --json restore FILE` into `dir`, as `user` with the passphrase file `pw`.
+fn restore_into(
+    v: &Vault,
+    dir: &std::path::Path,
+    user: &str,
+    pw: &str,
+    file: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tresor"))
+        .arg("--vault")
+        .arg(dir)
+        .arg("--user")
+        .arg(user)
+        .arg("--passphrase-file")
+        .arg(v.file(pw))
+        .args(["--json", "restore", file])
+        .args(extra)
+        .env_remove("TRESOR_PASSPHRASE")
+        .env_remove("TRESOR_VAULT")
+        .env_remove("TRESOR_RECOVERY_KEY")
+        .output()
+        .expect("run")
+}
+
+fn list_in(v: &Vault, dir: &std::path::Path, user: &str, pw: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tresor"))
+        .arg("--vault")
+        .arg(dir)
+        .arg("--user")
+        .arg(user)
+        .arg("--passphrase-file")
+        .arg(v.file(pw))
+        .args(["--json", "contact", "list"])
+        .env_remove("TRESOR_PASSPHRASE")
+        .env_remove("TRESOR_VAULT")
+        .output()
+        .expect("run")
+}
+
+#[test]
+fn a_user_removed_after_a_backup_cannot_restore_it_nor_open_its_restore() {
+    let v = Vault::new();
+    v.init();
+    v.admin(&["contact", "add", "--name", "Max Muster"]);
+    // Sam may restore (an admin), is backed up, then removed.
+    v.add_user("sam", "admin", "sales.pw");
+    let stick = v.file("stick");
+    let setup = json(&v.admin(&[
+        "--json",
+        "backup",
+        "setup",
+        "--folder",
+        stick.to_str().expect("p"),
+    ]));
+    let file = setup["backup"]["file"].as_str().expect("file").to_owned();
+    v.admin(&["user", "remove", "sam"]);
+
+    // The key file beside the backup carries the keys after the removal.
+    let sam = restore_into(&v, &v.file("sams-laptop"), "sam", "sales.pw", &file, &[]);
+    assert_eq!(
+        sam.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&sam.stdout)
+    );
+    assert!(!v.file("sams-laptop").join("tresor.db").exists());
+    // The admin restores it; Sam cannot open what was restored.
+    let new = v.file("new-laptop");
+    let ada = restore_into(&v, &new, "ada", "admin.pw", &file, &[]);
+    assert!(
+        ada.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ada.stderr)
+    );
+    assert!(list_in(&v, &new, "ada", "admin.pw").status.success());
+    let refused = list_in(&v, &new, "sam", "sales.pw");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty());
+}
+
+#[test]
+fn a_backup_killed_midway_leaves_the_earlier_ones_whole_and_counts_no_partial_file() {
+    let v = Vault::new();
+    v.init();
+    // Enough people that a backup takes a moment, brought in at once.
+    let mut csv = String::from("Vorname;Nachname;E-Mail\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("Person;Nummer{i};p{i}@example.de\n"));
+    }
+    let list = v.file("Liste.csv");
+    std::fs::write(&list, csv).expect("csv");
+    v.admin(&["--no-sweep", "import", list.to_str().expect("p")]);
+    let stick = v.file("stick");
+    v.admin(&["backup", "setup", "--folder", stick.to_str().expect("p")]);
+    let listed = || {
+        json(&v.admin(&["--json", "backup", "list"]))
+            .as_array()
+            .expect("list")
+            .len()
+    };
+    let before = listed();
+    assert_eq!(before, 1);
+    // Killed at several points: before, during and after the write.
+    for delay_ms in [0u64, 30, 80, 150, 300, 600] {
+        let mut child = v
+            .command("admin.pw", &["--no-sweep", "backup"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever the moment: every file listed opens and is whole, and
+        // nothing half-written is counted as a backup.
+        let checks = json(&v.admin(&["--json", "backup", "verify"]));
+        let checks = checks.as_array().expect("checks");
+        assert!(checks.len() >= before, "{checks:?}");
+        assert!(
+            checks.iter().all(|c| c["ok"] == true),
+            "after {delay_ms} ms: {checks:?}"
+        );
+        assert_eq!(checks.len(), listed());
+        let tbk = std::fs::read_dir(&stick)
+            .expect("stick")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("tresor-") && n.ends_with(".tbk") && n != "tresor-keys.tbk")
+            .count();
+        assert_eq!(
+            tbk,
+            checks.len(),
+            "a file named as a backup that is not one"
+        );
+    }
+    // The next backup runs as usual.
+    v.admin(&["--no-sweep", "backup"]);
+    assert!(listed() > before);
+}
+
+#[test]
+fn a_fresh_machine_restores_with_the_recovery_kit_and_sets_a_new_passphrase() {
+    let v = Vault::new();
+    v.init();
+    v.admin(&["contact", "add", "--name", "Max Muster"]);
+    let stick = v.file("stick");
+    let setup = json(&v.admin(&[
+        "--json",
+        "backup",
+        "setup",
+        "--folder",
+        stick.to_str().expect("p"),
+    ]));
+    let file = setup["backup"]["file"].as_str().expect("file").to_owned();
+    // The laptop is gone and nobody remembers the passphrase.
+    std::fs::remove_dir_all(v.dir()).expect("lost");
+    let new = v.file("new-laptop");
+    let kit = v.file("kit.txt");
+    let kit_s = kit.to_str().expect("p");
+    let new_pw = v.file("new.pw");
+    let new_pw_s = new_pw.to_str().expect("p");
+    // A wrong key opens nothing.
+    std::fs::write(
+        v.file("wrong-kit.txt"),
+        "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH-JJJJ-KKKK-LLLL-MMMM-NNNN-PPPP\n",
+    )
+    .expect("kit");
+    let wrong = restore_into(
+        &v,
+        &new,
+        "ada",
+        "bad.pw",
+        &file,
+        &[
+            "--recovery",
+            "--recovery-key-file",
+            v.file("wrong-kit.txt").to_str().expect("p"),
+            "--new-passphrase-file",
+            new_pw_s,
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(!new.join("tresor.db").exists());
+    let done = restore_into(
+        &v,
+        &new,
+        "ada",
+        "bad.pw",
+        &file,
+        &[
+            "--recovery",
+            "--recovery-key-file",
+            kit_s,
+            "--new-passphrase-file",
+            new_pw_s,
+        ],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    // The new passphrase opens it, the old one no longer does.
+    let rows = list_in(&v, &new, "ada", "new.pw");
+    assert!(
+        rows.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rows.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rows.stdout).contains("Max Muster"));
+    assert_eq!(list_in(&v, &new, "ada", "admin.pw").status.code(), Some(1));
 }

@@ -132,6 +132,10 @@ fn measures() -> Vec<Bilingual> {
             "Wiederherstellungsschlüssel auf Papier für den Verlust aller Admin-Passphrasen",
             "Recovery key on paper for the loss of every admin passphrase",
         ),
+        Bilingual::new(
+            "Sicherungen in einen gewählten Ordner, täglich bei Nutzung und vor jedem Schlüsselwechsel, nach dem Schreiben geprüft; aufbewahrt werden die neuesten von 7 Tagen, 4 Wochen und 12 Monaten (ein Jahr, um späte Fehler zu beheben), ältere werden gelöscht; gelöschte Personen sind in allen Sicherungen sofort unlesbar (ihre Schlüssel werden aus der Schlüsseldatei entfernt)",
+            "Backups to a chosen folder, daily when used and before every key change, checked after writing; the newest of 7 days, 4 weeks and 12 months are kept (a year, to undo mistakes noticed late), older ones are deleted; erased people are unreadable in every backup at once (their keys are removed from the key file)",
+        ),
     ]
 }
 

@@ -79,6 +79,25 @@ struct BackupBody {
     forgotten: Vec<(Uuid, String, u64)>,
 }
 
+/// A backup's or key file's sealed body as a reader decodes it, for the
+/// fuzzer: the changes of a backup go on as a segment's would.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_body(kind: Kind, plain: &[u8]) -> Option<Body> {
+    match kind {
+        Kind::Backup => postcard::from_bytes::<BackupBody>(plain).ok().map(|b| {
+            let _ = parts_of(&b.erased, &b.gone, &b.forgotten);
+            b.body
+        }),
+        Kind::BackupKeys => {
+            if let Ok(k) = postcard::from_bytes::<KeyBody>(plain) {
+                let _ = parts_of(&k.erased, &k.gone, &k.forgotten);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
 /// What the key file says of itself.
 #[derive(Serialize, Deserialize)]
 struct KeyHead {
@@ -372,7 +391,12 @@ impl Session {
         let signer = self.signing_key()?;
         let tk = self.team_keys();
         let ring = self.vault().keyring()?;
-        let at = self.now();
+        // Two backups in one millisecond (or on a clock that stands still):
+        // the later one takes the next free millisecond, so none is lost.
+        let mut at = self.now();
+        while folder.join(backups::file_name(at)).exists() {
+            at += chrono::Duration::milliseconds(1);
+        }
         let (body, people) = self
             .store
             .read_consistent(|store| {
@@ -428,12 +452,7 @@ impl Session {
             people,
         };
         let bytes = framed(&head, env);
-        let mut name = backups::file_name(at);
-        if folder.join(&name).exists() {
-            // Two backups in one millisecond: the second waits for the next.
-            name = backups::file_name(at + chrono::Duration::milliseconds(1));
-        }
-        let path = folder.join(&name);
+        let path = folder.join(backups::file_name(at));
         write_atomic(&path, &bytes)?;
         // Read back from the disk and opened as a restore would.
         let check = (|| {
@@ -749,6 +768,10 @@ pub struct RestoreRequest<'a> {
     pub passphrase: &'a [u8],
     /// Whether a vault already in `dir` is replaced (kept aside).
     pub replace: bool,
+    /// The recovery kit's key, on a machine where no admin's passphrase is
+    /// known: it opens the keys, and `passphrase` becomes `user`'s new one
+    /// (an admin), as `tresor recover` does for a vault.
+    pub recovery: Option<&'a crate::keyring::RecoveryKey>,
 }
 
 /// Restores a backup into a new vault in `dir`: the keys and every
@@ -768,8 +791,12 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         .as_ref()
         .map(|f| Layout::new(Path::new(f)).backup_keys());
     let candidates: Vec<PathBuf> = std::iter::once(beside).chain(shared).collect();
-    // Each key file carries its keyring: the newest one this passphrase opens.
+    // Each key file carries its keyring: the one of the newest keys (then
+    // the last written) that this passphrase opens gives the keys; the
+    // removals of every copy that opens are applied, so a copy that lost
+    // or hid one cannot bring a removed person back.
     let mut best: Option<(KeyHead, KeyBody, Keyring, Keyset)> = None;
+    let mut removals = Vec::new();
     let mut first_error = None;
     for path in &candidates {
         let Ok((kh, kenv)) = read_framed::<KeyHead>(path) else {
@@ -781,8 +808,14 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         let Ok(ring) = Keyring::parse(&kh.keyring, path) else {
             continue;
         };
-        let keys = match ring.unlock_personal(req.user, req.passphrase, path) {
-            Ok((k, _)) => k,
+        let opened = match req.recovery {
+            Some(rk) => ring.unlock_recovery(rk, path),
+            None => ring
+                .unlock_personal(req.user, req.passphrase, path)
+                .map(|(k, _)| k),
+        };
+        let keys = match opened {
+            Ok(k) => k,
             Err(e) => {
                 first_error.get_or_insert(e);
                 continue;
@@ -800,20 +833,27 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         else {
             continue;
         };
-        if best
-            .as_ref()
-            .is_none_or(|(b, ..)| kh.written_ms > b.written_ms)
-        {
+        removals.push(parts_of(&body.erased, &body.gone, &body.forgotten));
+        if best.as_ref().is_none_or(|(b, _, r, _)| {
+            (ring.generation, kh.written_ms) > (r.generation, b.written_ms)
+        }) {
             best = Some((kh, body, ring, keys));
         }
     }
-    let (ring, keys, key_body) = match best {
+    let (mut ring, keys, key_body) = match best {
         Some((_, body, ring, keys)) => (ring, keys, Some(body)),
         None => {
             if let Some(e) = first_error {
                 return Err(e);
             }
-            let (keys, _) = own_ring.unlock_personal(req.user, req.passphrase, req.file)?;
+            let keys = match req.recovery {
+                Some(rk) => own_ring.unlock_recovery(rk, req.file)?,
+                None => {
+                    own_ring
+                        .unlock_personal(req.user, req.passphrase, req.file)?
+                        .0
+                }
+            };
             (own_ring, keys, None)
         }
     };
@@ -843,6 +883,22 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
             role: role.as_str().into(),
             action: Action::ManageBackups.describe().into(),
         });
+    }
+    if req.recovery.is_some() {
+        // The recovery key resets an admin's passphrase only, as at unlock.
+        if role != crate::model::roles::Role::Admin {
+            return Err(Error::invalid(
+                "user",
+                "the recovery key can only reset an admin's passphrase",
+            ));
+        }
+        crate::session::validate_new_passphrase(req.passphrase)?;
+        let kdf = ring
+            .user(req.user)
+            .map(|u| u.kdf)
+            .filter(|k| k.in_bounds())
+            .unwrap_or(crate::crypto::KdfParams::FLOOR);
+        ring.set_passphrase(req.user, req.passphrase, kdf, &keys)?;
     }
     let tk = TeamKeys::of(&keys);
     let body = open_backup(req.file, &head, &env, &tk)?;
@@ -884,11 +940,9 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         session
             .store
             .adopt_tombstones(&parts_of(&body.erased, &body.gone, &body.forgotten))?;
-        session.store.adopt_tombstones(&parts_of(
-            &key_body.erased,
-            &key_body.gone,
-            &key_body.forgotten,
-        ))?;
+        for parts in &removals {
+            session.store.adopt_tombstones(parts)?;
+        }
         let mut restored = body.body;
         let in_backup: BTreeSet<Uuid> = restored
             .ops
@@ -898,10 +952,14 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
                 _ => None,
             })
             .collect();
+        let removed: BTreeSet<Uuid> = removals
+            .iter()
+            .flat_map(|p| p.gone.iter().copied().chain(p.erased.iter().map(|e| e.0)))
+            .collect();
         restored.keys = key_body
             .keys
             .into_iter()
-            .filter(|(s, _)| in_backup.contains(s))
+            .filter(|(s, _)| in_backup.contains(s) && !removed.contains(s))
             .collect();
         let forgotten = (in_backup.len() - restored.keys.len()) as u64;
         let has_suppression_key = restored
@@ -950,18 +1008,7 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
     })();
     if built.is_err() {
         // Never half-applied: what was built goes, what was replaced returns.
-        if existed {
-            for name in [
-                "tresor.db",
-                "tresor.db-wal",
-                "tresor.db-shm",
-                "keyring.json",
-            ] {
-                let _ = std::fs::remove_file(dir.join(name));
-            }
-        } else {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        super::join::remove_half_built(dir, existed);
         if let Some(aside) = &replaced_kept {
             let _ = std::fs::remove_dir_all(dir);
             let _ = std::fs::rename(aside, dir);

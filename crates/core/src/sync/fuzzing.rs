@@ -101,6 +101,11 @@ pub(crate) fn envelope(bytes: &[u8]) {
         Kind::Device => card(&plain),
         Kind::Ack => ack(&plain),
         Kind::Retire => retire(&plain),
+        Kind::Backup | Kind::BackupKeys => {
+            if let Some(body) = super::backup::fuzz_body(env.kind, &plain) {
+                open(body);
+            }
+        }
     }
 }
 

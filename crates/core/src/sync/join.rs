@@ -135,19 +135,25 @@ fn join_with(
     })();
     if built.is_err() {
         // A join that failed half-way leaves nothing: the next try starts clean.
-        if existed {
-            for name in [
-                "tresor.db",
-                "tresor.db-wal",
-                "tresor.db-shm",
-                "keyring.json",
-                "sync.lock",
-            ] {
-                let _ = std::fs::remove_file(dir.join(name));
-            }
-        } else {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        remove_half_built(dir, existed);
     }
     built
+}
+
+/// Removes a vault that was being built in `dir` and failed: its files, or
+/// the whole directory if it did not exist before.
+pub(super) fn remove_half_built(dir: &Path, existed: bool) {
+    if existed {
+        for name in [
+            "tresor.db",
+            "tresor.db-wal",
+            "tresor.db-shm",
+            "keyring.json",
+            "sync.lock",
+        ] {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

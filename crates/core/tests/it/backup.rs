@@ -84,6 +84,7 @@ fn restore(
             user: "dora",
             passphrase: pw,
             replace,
+            recovery: None,
         },
         Arc::new(SystemClock),
     )
@@ -268,6 +269,7 @@ fn daily_backups_rotate_and_an_agent_may_not_restore() {
             user: "ida",
             passphrase: b"agent passphrase",
             replace: false,
+            recovery: None,
         },
         clock,
     )
@@ -300,6 +302,8 @@ fn a_restored_team_laptop_rejoins_and_catches_up() {
             .file,
     );
     assert!(shared.join("team").join("backup-keys.tbk").exists());
+    // Someone keeps the key file of today, with Erika's key in it.
+    let stale = std::fs::read(folder.join(KEY_FILE)).expect("key file");
     // Another laptop adds someone and erases Erika after the backup.
     let (mut b, _) =
         sync::join(&shared, &tmp.path().join("b"), "dora", DORA, clock.clone()).expect("join");
@@ -310,6 +314,9 @@ fn a_restored_team_laptop_rejoins_and_catches_up() {
     // Laptop a is lost; its key file is on the stick, a copy in the folder.
     drop(a);
     std::fs::remove_dir_all(tmp.path().join("a")).expect("lost");
+    // ... and puts it back on the stick: the folder's newer copy, and every
+    // removal any copy knows, still keep her out.
+    std::fs::write(folder.join(KEY_FILE), &stale).expect("stale key file");
     let (r, report) = restore(&file, &tmp.path().join("a2"), DORA, false).expect("restore");
     assert!(report.rejoined, "{report:?}");
     assert_eq!(names(&r), vec!["Paula Partner".to_owned()]);
