@@ -21,6 +21,7 @@ fn main() {
             ipc::install_files_dialog(app.handle());
             spawn_every(app.handle(), tresor_shell::retention::DAILY_CHECK, |s| {
                 tresor_shell::retention::daily_sweep(s);
+                tresor_shell::backups::daily_backup(s);
             });
             spawn_every(app.handle(), tresor_shell::sync::EVERY, |s| {
                 tresor_shell::sync::auto_sync(s);

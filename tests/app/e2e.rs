@@ -1086,3 +1086,60 @@ fn a_german_excel_list_is_imported_through_the_native_dialog_in_the_window() {
         ("Özlem Kaya".into(), "Jürgen Weiß".into())
     );
 }
+
+#[test]
+fn backups_are_set_up_in_the_window_and_a_new_laptop_restores_from_the_start_screen() {
+    let (tmp, vault, _) = vault_with(&[PersonInput::default().with_name("Greta Gesichert")], None);
+    let stick = tmp.path().join("USB-STICK");
+    let app = App::launch("backup", &vault);
+    app.unlock("ada", "admin passphrase");
+    app.click("[data-testid=nav-backups]");
+    app.type_in("#backup-folder", &stick.display().to_string());
+    app.click("[data-testid=backup-setup-submit]");
+    app.wait_until("the first backup", |a| {
+        a.count("[data-testid=backup-row]") == 1
+    });
+    assert!(
+        app.text("[data-testid=backup-notice]").contains(".tbk"),
+        "{}",
+        app.text("[data-testid=backup-notice]")
+    );
+    app.screenshot("40-backups");
+    drop(app);
+    let file = tresor_core::sync::newest_backup(&stick).expect("a backup on the stick");
+
+    // Changed after the backup: the restore gives the vault as it was.
+    let mut s =
+        Session::unlock(&vault, "ada", b"admin passphrase", Arc::new(SystemClock)).expect("unlock");
+    s.add_person(&PersonInput::default().with_name("Nach Sicherung"))
+        .expect("person");
+    drop(s);
+
+    // A new laptop: the start screen restores the file.
+    let fresh = tmp.path().join("new-laptop");
+    let app = App::launch("restore", &fresh);
+    app.click("[data-testid=start-restore]");
+    app.type_in("#restore-file", &file.display().to_string());
+    app.type_in("#restore-passphrase", "admin passphrase");
+    app.click("[data-testid=restore-submit]");
+    app.wait_until("the restore", |a| {
+        a.count("[data-testid=restore-done]") == 1
+    });
+    assert!(
+        app.text("[data-testid=restore-summary]")
+            .contains("wiederhergestellt"),
+        "{}",
+        app.text("[data-testid=restore-summary]")
+    );
+    app.screenshot("41-restored");
+    app.click("[data-testid=restore-continue]");
+    assert!(app.text("[data-testid=whoami]").contains("ada"));
+    assert!(
+        fresh.join("keyring.json").exists(),
+        "restored where the app keeps its vault"
+    );
+    app.wait_until("the restored people", |a| {
+        a.count("[data-testid=contact-row]") == 1
+    });
+    assert!(app.text("[data-testid=contact-row]").contains("Greta"));
+}

@@ -390,6 +390,10 @@ pub fn unlock(state: &AppState, user: String, passphrase: String) -> Res<Session
     if let Err(e) = session.sweep_at_unlock() {
         eprintln!("tresor: the retention sweep at unlock failed: {e}");
     }
+    // The day's backup, after the sweep; a failure shows in the status bar.
+    if let Err(e) = session.backup_if_due() {
+        eprintln!("tresor: the daily backup failed: {e}");
+    }
     let info = session.info();
     inner.session = Some(session);
     Ok(info)

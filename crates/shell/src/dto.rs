@@ -213,6 +213,15 @@ pub struct SyncState {
     pub error: Option<IpcError>,
 }
 
+/// A restore from the start screen: who is signed in, and what it did.
+#[derive(Debug, Serialize, TS)]
+pub struct Restored {
+    /// The session of the restored vault.
+    pub session: SessionInfo,
+    /// Changes restored, people left out, the vault kept aside, rejoining.
+    pub report: tresor_core::sync::RestoreReport,
+}
+
 #[cfg(test)]
 mod bindings {
     //! Writes the TypeScript declarations to ui/src/lib/bindings (with
@@ -285,6 +294,10 @@ mod bindings {
         super::SyncState::export_all(&cfg).expect("SyncState");
         tresor_core::sync::SyncReport::export_all(&cfg).expect("SyncReport");
         tresor_core::sync::DeviceInfo::export_all(&cfg).expect("DeviceInfo");
+        super::Restored::export_all(&cfg).expect("Restored");
+        tresor_core::sync::BackupStatus::export_all(&cfg).expect("BackupStatus");
+        tresor_core::sync::BackupReport::export_all(&cfg).expect("BackupReport");
+        tresor_core::sync::BackupCheck::export_all(&cfg).expect("BackupCheck");
         // The core's limits a form may check before it sends: the numbers
         // come from here, so the window never keeps a copy of its own.
         let limits = format!(

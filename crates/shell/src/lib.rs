@@ -9,6 +9,7 @@
 //! (feature `serve`, never part of the app) serves over HTTP so that the
 //! UI can run in a browser and its tests against the real core.
 
+pub mod backups;
 pub mod commands;
 pub mod companies;
 pub mod consent;
@@ -31,6 +32,7 @@ pub mod types {
     pub use crate::commands::{AppState, Res};
     pub use crate::dto::*;
     pub use crate::imports::{ExportedContacts, ImportSettings};
+    pub use tresor_core::model::backups::Rotation;
     pub use tresor_core::model::bulk::{BulkAction, BulkReport};
     pub use tresor_core::model::categories::Lang;
     pub use tresor_core::model::companies::{CompanyDeletion, CompanyMerge, CompanyView};
@@ -58,5 +60,7 @@ pub mod types {
     pub use tresor_core::session::merge::MergeReport;
     pub use tresor_core::session::{SessionInfo, UserInfo};
     pub use tresor_core::store::DirectoryRow;
-    pub use tresor_core::sync::{DeviceInfo, SyncReport};
+    pub use tresor_core::sync::{
+        BackupCheck, BackupInfo, BackupReport, BackupStatus, DeviceInfo, RestoreReport, SyncReport,
+    };
 }

@@ -101,6 +101,13 @@ macro_rules! for_each_command {
             followups::complete_followup(id: RecordId) -> FollowUp;
             followups::reopen_followup(id: RecordId) -> FollowUp;
             followups::snooze_followup(id: RecordId, until: String, time: Option<String>) -> FollowUp;
+            backups::backup_status() -> BackupStatus;
+            backups::backup_setup(folder: String, rotation: Rotation) -> BackupReport;
+            backups::backup_now() -> BackupReport;
+            backups::list_backups() -> Vec<BackupInfo>;
+            backups::verify_backups() -> Vec<BackupCheck>;
+            backups::pick_backup_file(title: String) -> Option<String>;
+            backups::restore_backup(file: String, user: String, passphrase: String, replace: bool, recovery: Option<String>) -> Restored;
             sync::sync_status() -> SyncState;
             sync::sync_now() -> SyncReport;
             sync::sync_devices() -> Vec<DeviceInfo>;

@@ -183,6 +183,26 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  it('calls the backup commands with camelCase argument keys', async () => {
+    const b = new TauriBackend();
+    await b.backupStatus();
+    await b.backupSetup('/media/anna/STICK', { daily: 7, weekly: 4, monthly: 12 });
+    await b.backupNow();
+    await b.listBackups();
+    await b.verifyBackups();
+    await b.pickBackupFile('Backup');
+    await b.restoreBackup('/media/anna/STICK/tresor-20261207-101500-000.tbk', '', 'pass phrase 1', true, null);
+    expect(invoke.mock.calls).toEqual([
+      ['backup_status', undefined],
+      ['backup_setup', { folder: '/media/anna/STICK', rotation: { daily: 7, weekly: 4, monthly: 12 } }],
+      ['backup_now', undefined],
+      ['list_backups', undefined],
+      ['verify_backups', undefined],
+      ['pick_backup_file', { title: 'Backup' }],
+      ['restore_backup', { file: '/media/anna/STICK/tresor-20261207-101500-000.tbk', user: '', passphrase: 'pass phrase 1', replace: true, recovery: null }],
+    ]);
+  });
+
   it('rejects with an IpcError, whatever the bridge rejected with', async () => {
     const b = new TauriBackend();
     invoke.mockRejectedValueOnce({ code: 'wrong_passphrase', message: 'wrong passphrase', field: null });

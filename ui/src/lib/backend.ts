@@ -3,6 +3,12 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  BackupCheck,
+  BackupInfo,
+  BackupReport,
+  BackupStatus,
+  Restored,
+  Rotation,
   BulkAction,
   BulkReport,
   DuplicateGroup,
@@ -216,6 +222,25 @@ export interface Backend {
   retireDevice(id: string): Promise<null>;
   /** Builds a local vault in the app's own vault folder from a team's shared folder, and signs in. */
   joinTeam(folder: string, user: string, passphrase: string): Promise<SessionInfo>;
+  // Backups.
+  /** Folder (and whether it is there), rotation, the last backup, a pending erasure. */
+  backupStatus(): Promise<BackupStatus>;
+  /** Chooses the backup folder and rotation, and takes the first backup. */
+  backupSetup(folder: string, rotation: Rotation): Promise<BackupReport>;
+  backupNow(): Promise<BackupReport>;
+  /** The backups in the folder, newest first. */
+  listBackups(): Promise<BackupInfo[]>;
+  /** Every backup opened and checked. */
+  verifyBackups(): Promise<BackupCheck[]>;
+  /** One file from the system's dialog (null when cancelled). */
+  pickBackupFile(title: string): Promise<string | null>;
+  /**
+   * Restores a backup into the app's own vault folder and signs in (user
+   * "" for the one who took it); a vault there is replaced, and kept
+   * aside, only with `replace`. With the recovery kit's key (`recovery`),
+   * `passphrase` becomes the admin's new one.
+   */
+  restoreBackup(file: string, user: string, passphrase: string, replace: boolean, recovery: string | null): Promise<Restored>;
 }
 
 /**
@@ -317,6 +342,13 @@ export const CHANGES_VAULT: Record<keyof Backend, boolean> = {
   syncSetup: false,
   retireDevice: false,
   joinTeam: false,
+  backupStatus: false,
+  backupSetup: false,
+  backupNow: false,
+  listBackups: false,
+  verifyBackups: false,
+  pickBackupFile: false,
+  restoreBackup: false,
 };
 
 export function isIpcError(e: unknown): e is IpcError {
@@ -638,6 +670,27 @@ export class CommandBackend implements Backend {
   }
   joinTeam(folder: string, user: string, passphrase: string) {
     return this.call<SessionInfo>('join_team', { folder, user, passphrase });
+  }
+  backupStatus() {
+    return this.call<BackupStatus>('backup_status');
+  }
+  backupSetup(folder: string, rotation: Rotation) {
+    return this.call<BackupReport>('backup_setup', { folder, rotation });
+  }
+  backupNow() {
+    return this.call<BackupReport>('backup_now');
+  }
+  listBackups() {
+    return this.call<BackupInfo[]>('list_backups');
+  }
+  verifyBackups() {
+    return this.call<BackupCheck[]>('verify_backups');
+  }
+  pickBackupFile(title: string) {
+    return this.call<string | null>('pick_backup_file', { title });
+  }
+  restoreBackup(file: string, user: string, passphrase: string, replace: boolean, recovery: string | null) {
+    return this.call<Restored>('restore_backup', { file, user, passphrase, replace, recovery });
   }
 }
 

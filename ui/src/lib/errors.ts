@@ -107,6 +107,13 @@ export function invalidText(err: IpcError): string {
       break;
     case 'text':
       return t('err.verify_text');
+    case 'rotation':
+      return t('err.backup_rotation');
+    case 'folder':
+      if (msg.includes("vault's own folder")) return t('err.backup_in_vault');
+      if (msg.includes('contain the vault')) return t('err.backup_holds_vault');
+      if (msg.includes('backup folder must not be the team')) return t('err.backup_in_shared');
+      break;
   }
   return t('err.field_generic', { message: err.message });
 }
