@@ -17,7 +17,11 @@
 //! =followups only `followups_due_100k` (the due list of one user over
 //! 100,000 people and 50,000 follow-ups, the median of 30 reads), =import
 //! only `import_csv_100k` (an Outlook export in German of `n` rows,
-//! imported into an empty vault, with the peak memory of the process).
+//! imported into an empty vault, with the peak memory of the process),
+//! =backup only `backup_100k` (a backup of `n` people with one interaction
+//! each, written, read back and checked, against `VACUUM INTO` of the same
+//! plain SQLite database; the median of three) and `restore_100k` (that
+//! backup into a new vault), with the backup's size against the vault's.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -170,6 +174,109 @@ fn main() {
     if runs("list") {
         list_sorted(tmp.path(), n);
     }
+    if runs("backup") {
+        backup_restore(tmp.path(), n);
+    }
+}
+
+/// The size of a vault's database on disk, its write-ahead log included.
+fn db_bytes(dir: &Path) -> u64 {
+    ["tresor.db", "tresor.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn backup_restore(root: &Path, n: usize) {
+    let k = n / 1000;
+    let data = tresor_core::demo::generate(n, 11);
+    let inputs: Vec<PersonInput> = data.iter().map(|p| p.person.clone()).collect();
+    let fill = |s: &mut Session| {
+        let ids = s.add_people(&inputs, &mut |_, _| {}).expect("people");
+        let items: Vec<_> = ids
+            .iter()
+            .zip(&data)
+            .map(|(id, p)| {
+                let i = p
+                    .interactions
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| InteractionInput {
+                        kind: "note".into(),
+                        summary: "Gespräch".into(),
+                        ..InteractionInput::default()
+                    });
+                (*id, i)
+            })
+            .collect();
+        s.add_interactions(&items).expect("interactions");
+        s.checkpoint().expect("checkpoint");
+    };
+    let enc_dir = root.join("backup-vault");
+    let (mut enc, _) =
+        Session::create(&enc_dir, "bench", PASS, KdfParams::FLOOR, clock()).expect("create");
+    fill(&mut enc);
+    let plain_dir = root.join("backup-plain");
+    let mut plain = Session::open_plain_baseline(&plain_dir, clock()).expect("plain");
+    fill(&mut plain);
+    drop(plain);
+    let folder = root.join("backup-stick");
+    let first = enc
+        .backup_setup(&folder, tresor_core::model::backups::Rotation::default())
+        .expect("setup");
+    let (mut t_enc, mut t_plain) = (Vec::new(), Vec::new());
+    let mut last = first;
+    for run in 0..3 {
+        let _ = std::process::Command::new("sync").status();
+        let copy = root.join(format!("plain-copy-{run}.db"));
+        let started = Instant::now();
+        let c = rusqlite::Connection::open(plain_dir.join("tresor.db")).expect("plain db");
+        c.execute("VACUUM INTO ?1", [copy.to_str().expect("path")])
+            .expect("vacuum into");
+        drop(c);
+        t_plain.push(ms(started.elapsed()));
+        let _ = std::process::Command::new("sync").status();
+        let started = Instant::now();
+        last = enc.backup().expect("backup");
+        t_enc.push(ms(started.elapsed()));
+    }
+    eprintln!("backup runs: tresor {t_enc:.0?} ms, VACUUM INTO {t_plain:.0?} ms");
+    line(
+        &format!("backup_{k}k"),
+        median(&mut t_enc),
+        median(&mut t_plain),
+    );
+    println!(
+        "backup_{k}k_size backup_bytes={} vault_bytes={} ratio={:.3} people={} changes={}",
+        last.backup.size,
+        db_bytes(&enc_dir),
+        last.backup.size as f64 / db_bytes(&enc_dir).max(1) as f64,
+        last.people,
+        last.changes
+    );
+    drop(enc);
+    let target = root.join("restored");
+    let started = Instant::now();
+    let (restored, report) = tresor_core::sync::restore(
+        tresor_core::sync::RestoreRequest {
+            file: Path::new(&last.backup.file),
+            dir: &target,
+            user: "bench",
+            passphrase: PASS,
+            replace: false,
+            recovery: None,
+        },
+        clock(),
+    )
+    .expect("restore");
+    let t_restore = ms(started.elapsed());
+    assert_eq!(report.changes, last.changes, "every change restored");
+    assert!(restored.list(0, 1).expect("list").len() == 1);
+    println!(
+        "restore_{k}k ms={t_restore:.0} target_ms=30000 changes={}",
+        report.changes
+    );
 }
 
 /// `list_sorted_{k}k_{column}`: a page of 200 people of the table view,

@@ -71,6 +71,10 @@ impl Session {
             .unwrap_or_else(|| Self::vault_kdf(&ring));
         let secret = ring.set_passphrase(name, passphrase, kdf, &self.keys)?;
         self.vault.write_keyring(&ring)?;
+        // The key file beside the backups carries the keyring: the old
+        // passphrase must not open it (nor so the backups) any longer. A
+        // folder away keeps it pending, shown in the status bar.
+        let _ = self.refresh_backup_keys();
         if name == self.user {
             // Kept (inside the encrypted database): the team's keyring in a
             // shared folder still seals this user's keys to the old one.

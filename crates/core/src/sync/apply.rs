@@ -288,7 +288,10 @@ impl Session {
     fn apply_forget(&mut self, applying: &mut Applying, f: WireForget) -> Result<()> {
         applying.erased |= matches!(
             f.forget,
-            Forget::Subject { .. } | Forget::Records { .. } | Forget::Companies { .. }
+            Forget::Subject { .. }
+                | Forget::Records { .. }
+                | Forget::Companies { .. }
+                | Forget::Anonymised { .. }
         );
         let stamp = Stamp {
             id: f.id,

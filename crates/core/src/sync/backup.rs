@@ -8,15 +8,23 @@
 //! folder, when there is one), which every erasure and retention removal
 //! rewrites without the removed. From that moment no backup, however old,
 //! holds anything about them that opens. The key file also carries the
-//! newest keyring (so a restore knows the users removed since) and the
-//! tombstones (so it applies every erasure and deletion since).
+//! newest keyring (so a restore knows the users removed since, and a
+//! backup opens only with a passphrase of now) and the tombstones (so it
+//! applies every erasure and deletion since). A backup carries no keyring
+//! of its own: an old passphrase opens nothing.
 //!
 //! ```text
 //! file  = "TRESORBK" | version (1) | postcard(Head) | envelope
 //! ```
 //!
 //! The envelope is the folder's (`file::write`): sealed, bound to its kind,
-//! and signed.
+//! and signed; its `prev` is the SHA-256 of the head, so the head cannot
+//! be changed without the team's keys either.
+//!
+//! Every laptop writes the key file with what it knows merged into what
+//! the file holds: keys of both, less every removal either knows. A laptop
+//! behind on removals cannot put a key back, and a restored old backup
+//! does not take the keys of people added since away from newer backups.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -62,9 +70,6 @@ struct Head {
     generation: u64,
     device: Uuid,
     signer: [u8; 32],
-    /// The keyring as it was: a backup opens with a passphrase of then
-    /// when its key file is newer than it or lost.
-    keyring: Vec<u8>,
     sync_folder: Option<String>,
     changes: u64,
     people: u64,
@@ -206,7 +211,8 @@ fn damaged(path: &Path, detail: &str) -> Error {
     )
 }
 
-/// Splits a file into its head and envelope.
+/// Splits a file into its head and envelope; the envelope must name the
+/// head's hash (which its seal and signature cover).
 fn read_framed<H: for<'de> Deserialize<'de>>(path: &Path) -> Result<(H, file::Envelope)> {
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
     if bytes.len() < 9 || &bytes[..8] != MAGIC {
@@ -217,14 +223,22 @@ fn read_framed<H: for<'de> Deserialize<'de>>(path: &Path) -> Result<(H, file::En
     }
     let (head, rest): (H, &[u8]) =
         postcard::take_from_bytes(&bytes[9..]).map_err(|_| damaged(path, "its head"))?;
+    let head_bytes = &bytes[9..bytes.len() - rest.len()];
     let env = file::parse(rest).ok_or_else(|| damaged(path, "it is cut short or altered"))?;
+    if env.prev != file::hash(head_bytes) {
+        return Err(damaged(path, "its head was altered"));
+    }
     Ok((head, env))
 }
 
-fn framed(head: &impl Serialize, env: Vec<u8>) -> Vec<u8> {
+/// The file: magic, version, head, and the envelope `seal` makes of the
+/// head's hash.
+fn framed(head: &impl Serialize, seal: impl FnOnce([u8; 32]) -> Vec<u8>) -> Vec<u8> {
+    let head = postcard::to_stdvec(head).unwrap_or_default();
+    let env = seal(file::hash(&head));
     let mut out = MAGIC.to_vec();
     out.push(VERSION);
-    out.extend(postcard::to_stdvec(head).unwrap_or_default());
+    out.extend(head);
     out.extend(env);
     out
 }
@@ -258,14 +272,48 @@ fn open_key_file(path: &Path, tk: &TeamKeys) -> Result<Option<(KeyHead, KeyBody)
         return Ok(None);
     }
     let (head, env): (KeyHead, _) = read_framed(path)?;
-    if env.kind != Kind::BackupKeys || !verifying(&head.signer).is_some_and(|k| env.signed_by(&k)) {
-        return Err(damaged(path, "its signature does not match"));
-    }
-    let (plain, _) = tk
-        .open(&env)
-        .ok_or_else(|| damaged(path, "it does not open with this team's keys"))?;
-    let body = postcard::from_bytes(&plain).map_err(|_| damaged(path, "its content"))?;
+    let body = open_key_body(&head, &env, tk).ok_or_else(|| {
+        damaged(
+            path,
+            "it is not signed as it says or does not open with this team's keys",
+        )
+    })?;
     Ok(Some((head, body)))
+}
+
+/// A key file's body, if it is one, signed as its head says and opened
+/// with these team keys.
+fn open_key_body(kh: &KeyHead, kenv: &file::Envelope, tk: &TeamKeys) -> Option<KeyBody> {
+    if kenv.kind != Kind::BackupKeys || !verifying(&kh.signer).is_some_and(|k| kenv.signed_by(&k)) {
+        return None;
+    }
+    tk.open(kenv)
+        .and_then(|(p, _)| postcard::from_bytes::<KeyBody>(&p).ok())
+}
+
+/// The person a request's op is about, if it is a request's value.
+fn request_person(op: &crate::ops::Op) -> Option<Uuid> {
+    if op.kind != crate::model::categories::RecordKind::Request {
+        return None;
+    }
+    let crate::ops::OpValue::Open(json) = &op.value else {
+        return None;
+    };
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    Uuid::parse_str(v.get("person")?.as_str()?).ok()
+}
+
+/// Where a backup's key file may be: beside it, and in the team's folder.
+fn key_files_of(file: &Path, head: &Head) -> Vec<PathBuf> {
+    let beside = file.parent().map_or_else(
+        || PathBuf::from(backups::KEY_FILE),
+        |d| d.join(backups::KEY_FILE),
+    );
+    let shared = head
+        .sync_folder
+        .as_ref()
+        .map(|f| Layout::new(Path::new(f)).backup_keys());
+    std::iter::once(beside).chain(shared).collect()
 }
 
 fn parts_of(
@@ -317,6 +365,14 @@ impl Session {
             backups::folder_refusal(&abs, &canonical(self.vault().dir()), shared.as_deref())
         {
             return Err(Error::invalid("folder", why));
+        }
+        if let Ok((kh, _)) = read_framed::<KeyHead>(&abs.join(backups::KEY_FILE))
+            && kh.vault_id != self.vault().keyring()?.vault_id
+        {
+            return Err(Error::invalid(
+                "folder",
+                "the folder holds the backups of another vault; choose an empty folder or that vault's own",
+            ));
         }
         self.store
             .set_meta(FOLDER_META, &abs.display().to_string())?;
@@ -393,7 +449,8 @@ impl Session {
         let ring = self.vault().keyring()?;
         // Two backups in one millisecond (or on a clock that stands still):
         // the later one takes the next free millisecond, so none is lost.
-        let mut at = self.now();
+        // To the millisecond, as the file's name says it.
+        let mut at = ms_to_time(self.now().timestamp_millis());
         while folder.join(backups::file_name(at)).exists() {
             at += chrono::Duration::milliseconds(1);
         }
@@ -412,8 +469,19 @@ impl Session {
             .map(|(ops, parts, people)| {
                 let mut body = Body::default();
                 let mut cache = HashMap::new();
+                // A request belongs to no subject (it outlives an erasure,
+                // scrubbed), yet its texts may name the person: in a
+                // backup they are sealed under the person's key as well,
+                // so that an erasure reaches them in every backup taken
+                // before.
+                let mut subject_of: HashMap<Uuid, Uuid> = HashMap::new();
                 for (op, subject) in ops {
-                    body.ops.push(self.wire_op(op, subject, &mut cache));
+                    if let Some(s) = subject {
+                        subject_of.insert(op.record, s);
+                    }
+                    let seal_as = subject
+                        .or_else(|| request_person(&op).and_then(|p| subject_of.get(&p).copied()));
+                    body.ops.push(self.wire_op(op, seal_as, &mut cache));
                 }
                 let backup = BackupBody {
                     body,
@@ -431,27 +499,19 @@ impl Session {
         let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&body).unwrap_or_default());
         drop(body);
         let seq = at.timestamp_millis() as u64;
-        let env = file::write(
-            Kind::Backup,
-            me,
-            seq,
-            [0; 32],
-            &plain,
-            tk.current(),
-            &signer,
-        );
         let head = Head {
             vault_id: ring.vault_id.clone(),
             taken_ms: at.timestamp_millis(),
             generation: ring.generation,
             device: me,
             signer: signer.verifying_key().to_bytes(),
-            keyring: ring.to_bytes(),
             sync_folder: self.store.meta("sync_folder")?,
             changes,
             people,
         };
-        let bytes = framed(&head, env);
+        let bytes = framed(&head, |prev| {
+            file::write(Kind::Backup, me, seq, prev, &plain, tk.current(), &signer)
+        });
         let path = folder.join(backups::file_name(at));
         write_atomic(&path, &bytes)?;
         // Read back from the disk and opened as a restore would.
@@ -474,7 +534,7 @@ impl Session {
         };
         self.store
             .set_meta(LAST_META, &serde_json::to_string(&info).unwrap_or_default())?;
-        let removed = self.rotate_backups(folder)?;
+        let removed = self.rotate_backups(folder, at)?;
         Ok(BackupReport {
             backup: info,
             changes,
@@ -484,13 +544,20 @@ impl Session {
     }
 
     /// Removes the backups beyond the rotation; returns their files.
-    fn rotate_backups(&self, folder: &Path) -> Result<Vec<String>> {
-        let list = list_in(folder);
+    /// Counted by the dates in their names, and only files dated up to
+    /// the one just written: files named for a later date (planted, or
+    /// from a clock gone wrong) neither take a place in the rotation nor
+    /// push the real ones out, and the one just written always stays.
+    fn rotate_backups(&self, folder: &Path, written: DateTime<Utc>) -> Result<Vec<String>> {
+        let list: Vec<BackupInfo> = list_in(folder)
+            .into_iter()
+            .filter(|b| b.taken_at <= written)
+            .collect();
         let times: Vec<DateTime<Utc>> = list.iter().map(|b| b.taken_at).collect();
         let keep = self.rotation()?.keep(&times);
         let mut removed = Vec::new();
         for (b, k) in list.iter().zip(keep) {
-            if !k && std::fs::remove_file(&b.file).is_ok() {
+            if !k && b.taken_at != written && std::fs::remove_file(&b.file).is_ok() {
                 removed.push(b.file.clone());
             }
         }
@@ -602,48 +669,89 @@ impl Session {
         Ok(out)
     }
 
-    /// Rewrites the key file with the subject keys of everyone still in
-    /// the vault; when the backup folder is away, remembers to do it the
-    /// moment it is back. Nothing to do without a backup folder.
+    /// Rewrites the key file, beside the backups and in the team's folder,
+    /// with the subject keys of everyone still in the vault merged into
+    /// what each file holds (less every removal this laptop or the file
+    /// knows); when the backup folder is away, remembers to write it there
+    /// the moment it is back. A file of newer keys than this laptop's, or
+    /// of another vault, is left as it is.
     pub(crate) fn refresh_backup_keys(&mut self) -> Result<()> {
-        let Some(folder) = self.backup_folder()? else {
-            return Ok(());
+        let stick = match self.backup_folder()? {
+            Some(f) if f.is_dir() => Some(f.join(backups::KEY_FILE)),
+            Some(_) => {
+                self.store.set_meta(KEYS_PENDING_META, "1")?;
+                None
+            }
+            None => None,
         };
-        if !folder.is_dir() {
-            self.store.set_meta(KEYS_PENDING_META, "1")?;
+        let shared = self.layout().ok().map(|l| l.backup_keys());
+        if stick.is_none() && shared.is_none() {
             return Ok(());
         }
         let me = self.device_uuid()?;
         let signer = self.signing_key()?;
         let tk = self.team_keys();
         let ring = self.vault().keyring()?;
-        let (keys, parts) = self
+        let (local, parts) = self
             .store
             .read_consistent(|store| Ok((store.subject_keys()?, store.snapshot_parts()?)))?;
+        let mut keys: std::collections::BTreeMap<Uuid, Vec<u8>> = local
+            .into_iter()
+            .filter_map(|(s, w)| Some((Uuid::parse_str(&s).ok()?, w)))
+            .collect();
+        let mut erased: std::collections::BTreeMap<Uuid, (i64, String)> = parts
+            .erased
+            .into_iter()
+            .map(|(id, at, r)| (id, (at, r)))
+            .collect();
+        let mut gone: BTreeSet<Uuid> = parts.gone.into_iter().collect();
+        let mut forgotten: std::collections::BTreeMap<(Uuid, String), u64> = parts
+            .forgotten
+            .into_iter()
+            .map(|(r, f, h)| ((r, f), h.0))
+            .collect();
+        // What the files hold: their removals always, their keys when they
+        // are of this laptop's keys (a laptop behind on a removal cannot
+        // put a key back; a restored old backup keeps the keys of newer).
+        let mut targets = Vec::new();
+        for path in stick.iter().chain(shared.iter()) {
+            let Ok((kh, kenv)) = read_framed::<KeyHead>(path) else {
+                // None yet, or damaged: written anew.
+                targets.push(path.clone());
+                continue;
+            };
+            if kh.vault_id != ring.vault_id || kh.generation > ring.generation {
+                continue;
+            }
+            if let Some(body) = open_key_body(&kh, &kenv, &tk) {
+                for (id, at, r) in body.erased {
+                    erased.entry(id).or_insert((at, r));
+                }
+                gone.extend(body.gone);
+                for (r, f, h) in body.forgotten {
+                    let e = forgotten.entry((r, f)).or_insert(h);
+                    *e = (*e).max(h);
+                }
+                if kh.generation == ring.generation {
+                    for (id, w) in body.keys {
+                        keys.entry(id).or_insert(w);
+                    }
+                }
+            }
+            targets.push(path.clone());
+        }
+        keys.retain(|id, _| !gone.contains(id) && !erased.contains_key(id));
         let body = KeyBody {
-            keys: keys
+            keys: keys.into_iter().collect(),
+            erased: erased
                 .into_iter()
-                .filter_map(|(s, w)| Some((Uuid::parse_str(&s).ok()?, w)))
+                .map(|(id, (at, r))| (id, at, r))
                 .collect(),
-            erased: parts.erased,
-            gone: parts.gone,
-            forgotten: parts
-                .forgotten
-                .into_iter()
-                .map(|(r, f, h)| (r, f, h.0))
-                .collect(),
+            gone: gone.into_iter().collect(),
+            forgotten: forgotten.into_iter().map(|((r, f), h)| (r, f, h)).collect(),
         };
         let plain = zeroize::Zeroizing::new(postcard::to_stdvec(&body).unwrap_or_default());
         let at = self.now().timestamp_millis();
-        let env = file::write(
-            Kind::BackupKeys,
-            me,
-            at as u64,
-            [0; 32],
-            &plain,
-            tk.current(),
-            &signer,
-        );
         let head = KeyHead {
             vault_id: ring.vault_id.clone(),
             written_ms: at,
@@ -652,20 +760,31 @@ impl Session {
             signer: signer.verifying_key().to_bytes(),
             keyring: ring.to_bytes(),
         };
-        let bytes = framed(&head, env);
-        match write_atomic(&folder.join(backups::KEY_FILE), &bytes) {
-            Ok(()) => {}
-            Err(e) => {
-                self.store.set_meta(KEYS_PENDING_META, "1")?;
-                return Err(e);
+        let bytes = framed(&head, |prev| {
+            file::write(
+                Kind::BackupKeys,
+                me,
+                at as u64,
+                prev,
+                &plain,
+                tk.current(),
+                &signer,
+            )
+        });
+        for path in &targets {
+            if Some(path) == stick.as_ref() {
+                if let Err(e) = write_atomic(path, &bytes) {
+                    self.store.set_meta(KEYS_PENDING_META, "1")?;
+                    return Err(e);
+                }
+                self.store.delete_meta(KEYS_PENDING_META)?;
+            } else {
+                // The team's copy: one lost stick does not make the
+                // backups on another unreadable. Written again at the
+                // next removal or sync if this fails.
+                let _ = super::folder::write_file(path, &bytes);
             }
         }
-        // A copy in the team's folder: one lost stick does not make the
-        // backups on another unreadable.
-        if let Ok(layout) = self.layout() {
-            let _ = super::folder::write_file(&layout.backup_keys(), &bytes);
-        }
-        self.store.delete_meta(KEYS_PENDING_META)?;
         Ok(())
     }
 
@@ -780,17 +899,6 @@ pub struct RestoreRequest<'a> {
 pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Session, RestoreReport)> {
     crate::keyring::validate_user_name(req.user)?;
     let (head, env): (Head, _) = read_framed(req.file)?;
-    let own_ring = Keyring::parse(&head.keyring, req.file)?;
-    // The key file: beside the backup, or in the team's folder; the newer.
-    let beside = req.file.parent().map_or_else(
-        || PathBuf::from(backups::KEY_FILE),
-        |d| d.join(backups::KEY_FILE),
-    );
-    let shared = head
-        .sync_folder
-        .as_ref()
-        .map(|f| Layout::new(Path::new(f)).backup_keys());
-    let candidates: Vec<PathBuf> = std::iter::once(beside).chain(shared).collect();
     // Each key file carries its keyring: the one of the newest keys (then
     // the last written) that this passphrase opens gives the keys; the
     // removals of every copy that opens are applied, so a copy that lost
@@ -798,20 +906,20 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
     let mut best: Option<(KeyHead, KeyBody, Keyring, Keyset)> = None;
     let mut removals = Vec::new();
     let mut first_error = None;
-    for path in &candidates {
-        let Ok((kh, kenv)) = read_framed::<KeyHead>(path) else {
+    for path in key_files_of(req.file, &head) {
+        let Ok((kh, kenv)) = read_framed::<KeyHead>(&path) else {
             continue;
         };
         if kh.vault_id != head.vault_id {
             continue;
         }
-        let Ok(ring) = Keyring::parse(&kh.keyring, path) else {
+        let Ok(ring) = Keyring::parse(&kh.keyring, &path) else {
             continue;
         };
         let opened = match req.recovery {
-            Some(rk) => ring.unlock_recovery(rk, path),
+            Some(rk) => ring.unlock_recovery(rk, &path),
             None => ring
-                .unlock_personal(req.user, req.passphrase, path)
+                .unlock_personal(req.user, req.passphrase, &path)
                 .map(|(k, _)| k),
         };
         let keys = match opened {
@@ -821,16 +929,7 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
                 continue;
             }
         };
-        let tk = TeamKeys::of(&keys);
-        if kenv.kind != Kind::BackupKeys
-            || !verifying(&kh.signer).is_some_and(|k| kenv.signed_by(&k))
-        {
-            continue;
-        }
-        let Some(body) = tk
-            .open(&kenv)
-            .and_then(|(p, _)| postcard::from_bytes::<KeyBody>(&p).ok())
-        else {
+        let Some(body) = open_key_body(&kh, &kenv, &TeamKeys::of(&keys)) else {
             continue;
         };
         removals.push(parts_of(&body.erased, &body.gone, &body.forgotten));
@@ -840,24 +939,10 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
             best = Some((kh, body, ring, keys));
         }
     }
-    let (mut ring, keys, key_body) = match best {
-        Some((_, body, ring, keys)) => (ring, keys, Some(body)),
-        None => {
-            if let Some(e) = first_error {
-                return Err(e);
-            }
-            let keys = match req.recovery {
-                Some(rk) => own_ring.unlock_recovery(rk, req.file)?,
-                None => {
-                    own_ring
-                        .unlock_personal(req.user, req.passphrase, req.file)?
-                        .0
-                }
-            };
-            (own_ring, keys, None)
+    let Some((_, key_body, mut ring, keys)) = best else {
+        if let Some(e) = first_error {
+            return Err(e);
         }
-    };
-    let Some(key_body) = key_body else {
         return Err(Error::invalid(
             "backup",
             format!(
@@ -918,8 +1003,8 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         replaced_kept = Some(aside);
     }
     let existed = dir.exists();
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let built = (|| {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         let store = Store::create(&vault.db_path(), &keys.db)?;
         store.set_meta("vault_id", &ring.vault_id)?;
         store.set_meta("key_generation", &ring.generation.to_string())?;
@@ -961,7 +1046,7 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
             .into_iter()
             .filter(|(s, _)| in_backup.contains(s) && !removed.contains(s))
             .collect();
-        let forgotten = (in_backup.len() - restored.keys.len()) as u64;
+        let forgotten = in_backup.len().saturating_sub(restored.keys.len()) as u64;
         let has_suppression_key = restored
             .ops
             .iter()
@@ -1021,7 +1106,26 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
 /// user, else its first admin.
 pub fn restore_default_user(file: &Path) -> Result<String> {
     let (head, _): (Head, _) = read_framed(file)?;
-    let ring = Keyring::parse(&head.keyring, file)?;
+    // The users of the newest keyring a key file names (unopened: a name
+    // to ask the passphrase for, nothing more).
+    let ring = key_files_of(file, &head)
+        .into_iter()
+        .filter_map(|p| {
+            let (kh, _) = read_framed::<KeyHead>(&p).ok()?;
+            let ring = Keyring::parse(&kh.keyring, &p).ok()?;
+            (kh.vault_id == head.vault_id).then_some(ring)
+        })
+        .max_by_key(|r| r.generation)
+        .ok_or_else(|| {
+            Error::invalid(
+                "backup",
+                format!(
+                    "the key file {} is not beside the backup (nor in the team's folder)",
+                    backups::KEY_FILE
+                ),
+            )
+        })?;
+
     if let [only] = ring.users.as_slice() {
         return Ok(only.name.clone());
     }

@@ -95,6 +95,15 @@ fn an_erasure_reaches_every_backup_taken_before_and_a_restore_leaves_the_erased_
     let (tmp, clock, mut s) = vault_at(at(2026, 11, 2));
     let erika = person(&mut s, MARKER, "Mustermann");
     person(&mut s, "Max", "Muster");
+    // A request about her whose text names her: requests outlive an
+    // erasure (scrubbed), so their texts must not outlive it in backups.
+    s.open_request(&NewRequest {
+        kind: RequestKind::Access,
+        person: Some(erika),
+        received: clock.now().date_naive(),
+        identity_check: Some(format!("Ausweis von Frau {MARKER} gesehen")),
+    })
+    .expect("request");
     let folder = tmp.path().join("stick");
     let first = s.backup_setup(&folder, Rotation::default()).expect("setup");
     assert_eq!(first.people, 2);
@@ -321,4 +330,130 @@ fn a_restored_team_laptop_rejoins_and_catches_up() {
     assert!(report.rejoined, "{report:?}");
     assert_eq!(names(&r), vec!["Paula Partner".to_owned()]);
     assert!(r.contact(erika).is_err());
+}
+
+#[test]
+fn a_laptop_behind_on_an_erasure_cannot_put_the_key_back_in_the_key_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (mut a, _) = Session::create(
+        &tmp.path().join("a"),
+        "dora",
+        DORA,
+        tresor_core::crypto::KdfParams::FLOOR,
+        clock.clone(),
+    )
+    .expect("create");
+    let shared = tmp.path().join("shared");
+    a.sync_setup(&shared).expect("share");
+    let erika = person(&mut a, MARKER, "Mustermann");
+    person(&mut a, "Max", "Muster");
+    a.sync().expect("sync");
+    let folder = tmp.path().join("stick");
+    a.backup_setup(&folder, Rotation::default()).expect("setup");
+    // Another laptop, with no backup folder of its own, erases Erika: the
+    // team's copy of the key file forgets her at once.
+    let (mut b, _) =
+        sync::join(&shared, &tmp.path().join("b"), "dora", DORA, clock.clone()).expect("join");
+    erase(&mut b, erika, clock.now().date_naive());
+    b.sync().expect("sync");
+    // Laptop a has not synced yet and still holds her key; its next
+    // backup rewrites the key files with what it knows, merged.
+    let file = PathBuf::from(a.backup().expect("backup").backup.file);
+    drop(a);
+    // Only the stick, as a thief of the stick and the team's keys has it.
+    std::fs::remove_dir_all(&shared).expect("no team folder");
+    let (r, report) = restore(&file, &tmp.path().join("restored"), DORA, false).expect("restore");
+    assert_eq!(names(&r), vec!["Max Muster".to_owned()]);
+    assert!(report.forgotten > 0, "{report:?}");
+}
+
+#[test]
+fn restoring_an_old_backup_keeps_newer_backups_whole() {
+    let (tmp, clock, mut s) = vault_at(at(2026, 11, 2));
+    person(&mut s, "Max", "Muster");
+    let folder = tmp.path().join("stick");
+    let old = PathBuf::from(
+        s.backup_setup(&folder, Rotation::default())
+            .expect("setup")
+            .backup
+            .file,
+    );
+    clock.advance_ms(DAY_MS);
+    person(&mut s, "Nora", "Neu");
+    let newer = PathBuf::from(s.backup().expect("newer").backup.file);
+    drop(s);
+    // The older one is restored by mistake, then the newer one.
+    let (first, _) = restore(&old, &tmp.path().join("one"), DORA, false).expect("old");
+    assert_eq!(names(&first), vec!["Max Muster".to_owned()]);
+    drop(first);
+    let (second, report) = restore(&newer, &tmp.path().join("two"), DORA, false).expect("newer");
+    assert_eq!(report.forgotten, 0, "{report:?}");
+    assert_eq!(
+        names(&second),
+        vec!["Max Muster".to_owned(), "Nora Neu".to_owned()]
+    );
+}
+
+#[test]
+fn an_altered_head_an_old_passphrase_or_planted_files_open_or_push_out_nothing() {
+    let (tmp, clock, mut s) = vault_at(at(2026, 11, 2));
+    person(&mut s, MARKER, "Mustermann");
+    let folder = tmp.path().join("stick");
+    let file = PathBuf::from(
+        s.backup_setup(&folder, Rotation::default())
+            .expect("setup")
+            .backup
+            .file,
+    );
+    // The head names the team's folder and the vault: changed, refused.
+    let mut bytes = std::fs::read(&file).expect("read");
+    let altered = tmp.path().join("altered");
+    std::fs::create_dir_all(&altered).expect("dir");
+    bytes[12] ^= 0x01;
+    let copy = altered.join(file.file_name().expect("name"));
+    std::fs::write(&copy, &bytes).expect("write");
+    std::fs::copy(folder.join(KEY_FILE), altered.join(KEY_FILE)).expect("key file");
+    let check = s.backup_verify(Some(&copy)).expect("verify");
+    assert!(!check[0].ok, "{check:?}");
+    assert!(
+        restore(&copy, &tmp.path().join("x"), DORA, false).is_err(),
+        "an altered head is refused"
+    );
+
+    // After a change of passphrase the old one opens no backup.
+    s.change_passphrase("dora", b"dora passphrase two")
+        .expect("change");
+    let old = restore(&file, &tmp.path().join("old-pass"), DORA, false)
+        .map(|_| ())
+        .expect_err("the old passphrase");
+    assert!(matches!(old, Error::WrongPassphrase), "{old}");
+    restore(
+        &file,
+        &tmp.path().join("new-pass"),
+        b"dora passphrase two",
+        false,
+    )
+    .expect("the new passphrase");
+
+    // Files named for later dates do not push the real backups out.
+    for m in 1..=12 {
+        std::fs::write(
+            folder.join(format!("tresor-2099{m:02}01-000000-000.tbk")),
+            b"x",
+        )
+        .expect("plant");
+    }
+    for _ in 0..3 {
+        clock.advance_ms(DAY_MS);
+        s.backup().expect("backup");
+    }
+    assert!(file.exists(), "the first real backup stays");
+    let real = s
+        .backup_list()
+        .expect("list")
+        .into_iter()
+        .filter(|b| !b.file.contains("tresor-2099"))
+        .count();
+    assert_eq!(real, 4);
 }
