@@ -126,20 +126,32 @@ fn restore_into(
     file: &str,
     extra: &[&str],
 ) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tresor"))
-        .arg("--vault")
+    restore_cmd(v, dir, user, pw, file)
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+/// The command of [`restore_into`], to run or to kill.
+fn restore_cmd(
+    v: &Vault,
+    dir: &std::path::Path,
+    user: &str,
+    pw: &str,
+    file: &str,
+) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tresor"));
+    c.arg("--vault")
         .arg(dir)
         .arg("--user")
         .arg(user)
         .arg("--passphrase-file")
         .arg(v.file(pw))
         .args(["--json", "restore", file])
-        .args(extra)
         .env_remove("TRESOR_PASSPHRASE")
         .env_remove("TRESOR_VAULT")
-        .env_remove("TRESOR_RECOVERY_KEY")
-        .output()
-        .expect("run")
+        .env_remove("TRESOR_RECOVERY_KEY");
+    c
 }
 
 fn list_in(v: &Vault, dir: &std::path::Path, user: &str, pw: &str) -> std::process::Output {
@@ -256,8 +268,38 @@ fn a_backup_killed_midway_leaves_the_earlier_ones_whole_and_counts_no_partial_fi
         );
     }
     // The next backup runs as usual.
-    v.admin(&["--no-sweep", "backup"]);
+    let last = json(&v.admin(&["--no-sweep", "--json", "backup"]));
     assert!(listed() > before);
+
+    // A restore killed at any moment leaves either no vault there or the
+    // whole one: never one that opens half-built.
+    let file = last["backup"]["file"].as_str().expect("file").to_owned();
+    for (i, delay_ms) in [0u64, 100, 300, 700, 1500].into_iter().enumerate() {
+        let dir = v.file(&format!("restore-{i}"));
+        let mut child = restore_cmd(&v, &dir, "ada", "admin.pw", &file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        if dir.join("keyring.json").exists() || dir.join("tresor.db").exists() {
+            let rows = list_in(&v, &dir, "ada", "admin.pw");
+            assert!(
+                rows.status.success(),
+                "after {delay_ms} ms: a vault that does not open"
+            );
+            let n = json(&String::from_utf8_lossy(&rows.stdout))
+                .as_array()
+                .expect("rows")
+                .len();
+            assert!(
+                n > 0,
+                "after {delay_ms} ms: a vault restored without its people"
+            );
+        }
+    }
 }
 
 #[test]

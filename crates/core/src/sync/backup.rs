@@ -988,23 +988,23 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
     let tk = TeamKeys::of(&keys);
     let body = open_backup(req.file, &head, &env, &tk)?;
 
+    // Built beside the target and moved into place whole: a restore cut
+    // off half-way (a crash, kill -9) leaves no vault that opens half-built.
     let dir = req.dir;
-    let vault = VaultDir::new(dir);
-    let mut replaced_kept = None;
-    if vault.exists() || vault.db_path().exists() {
-        if !req.replace {
-            return Err(Error::VaultExists {
-                path: dir.to_path_buf(),
-            });
-        }
-        let stamp = clock.now().format("%Y%m%d-%H%M%S");
-        let aside = PathBuf::from(format!("{}.replaced-{stamp}", dir.display()));
-        std::fs::rename(dir, &aside).map_err(Error::io(dir))?;
-        replaced_kept = Some(aside);
+    let target = VaultDir::new(dir);
+    let occupied = target.exists() || target.db_path().exists();
+    if occupied && !req.replace {
+        return Err(Error::VaultExists {
+            path: dir.to_path_buf(),
+        });
     }
-    let existed = dir.exists();
+    let name = dir
+        .file_name()
+        .map_or_else(|| "vault".into(), |n| n.to_string_lossy().into_owned());
+    let building = dir.with_file_name(format!(".{name}.restoring-{}", Uuid::now_v7().simple()));
+    let vault = VaultDir::new(&building);
     let built = (|| {
-        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        std::fs::create_dir_all(&building).map_err(Error::io(&building))?;
         let store = Store::create(&vault.db_path(), &keys.db)?;
         store.set_meta("vault_id", &ring.vault_id)?;
         store.set_meta("key_generation", &ring.generation.to_string())?;
@@ -1019,8 +1019,14 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
             store.set_meta(FOLDER_META, &canonical(backup_dir).display().to_string())?;
         }
         vault.write_keyring(&ring)?;
-        let mut session =
-            Session::unseeded(vault.clone(), store, keys, req.user.into(), role, clock)?;
+        let mut session = Session::unseeded(
+            vault.clone(),
+            store,
+            keys,
+            req.user.into(),
+            role,
+            clock.clone(),
+        )?;
         // Every removal the backup and its key file know, first.
         session
             .store
@@ -1064,7 +1070,7 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
             taken_at: ms_to_time(head.taken_ms),
             changes: applied.changes,
             forgotten,
-            replaced_kept: replaced_kept.as_ref().map(|p| p.display().to_string()),
+            replaced_kept: None,
             rejoined: false,
             problems: Vec::new(),
         };
@@ -1091,15 +1097,45 @@ pub fn restore(req: RestoreRequest<'_>, clock: Arc<dyn Clock>) -> Result<(Sessio
         session.seed_consent_defaults()?;
         Ok((session, report))
     })();
-    if built.is_err() {
-        // Never half-applied: what was built goes, what was replaced returns.
-        super::join::remove_half_built(dir, existed);
-        if let Some(aside) = &replaced_kept {
-            let _ = std::fs::remove_dir_all(dir);
-            let _ = std::fs::rename(aside, dir);
+    let (session, mut report) = match built {
+        Ok(done) => done,
+        Err(e) => {
+            // Never half-applied: what was built goes.
+            let _ = std::fs::remove_dir_all(&building);
+            return Err(e);
+        }
+    };
+    drop(session);
+    // Into place: the vault there is kept aside, and comes back should
+    // the move fail.
+    let into_place = || -> Result<Option<PathBuf>> {
+        let mut aside = None;
+        if occupied {
+            let stamp = clock.now().format("%Y%m%d-%H%M%S");
+            let kept = PathBuf::from(format!("{}.replaced-{stamp}", dir.display()));
+            std::fs::rename(dir, &kept).map_err(Error::io(dir))?;
+            aside = Some(kept);
+        } else if dir.exists() {
+            // An empty folder is taken; one holding other files is not.
+            std::fs::remove_dir(dir).map_err(Error::io(dir))?;
+        }
+        if let Err(e) = std::fs::rename(&building, dir) {
+            if let Some(kept) = &aside {
+                let _ = std::fs::rename(kept, dir);
+            }
+            return Err(Error::io(dir)(e));
+        }
+        Ok(aside)
+    };
+    match into_place() {
+        Ok(aside) => report.replaced_kept = aside.map(|p| p.display().to_string()),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&building);
+            return Err(e);
         }
     }
-    built
+    let session = Session::unlock(dir, req.user, req.passphrase, clock)?;
+    Ok((session, report))
 }
 
 /// The user a restore signs in as when none is named: the backup's only

@@ -287,8 +287,8 @@ fn daily_backups_rotate_and_an_agent_may_not_restore() {
     assert!(matches!(e, Error::Forbidden { .. }), "{e}");
 }
 
-#[test]
-fn a_restored_team_laptop_rejoins_and_catches_up() {
+/// Laptop "a" of a team sharing the folder "shared", on the real clock.
+fn team_laptop() -> (tempfile::TempDir, Arc<dyn Clock>, Session, PathBuf) {
     let tmp = tempfile::tempdir().expect("tmp");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (mut a, _) = Session::create(
@@ -301,6 +301,12 @@ fn a_restored_team_laptop_rejoins_and_catches_up() {
     .expect("create");
     let shared = tmp.path().join("shared");
     a.sync_setup(&shared).expect("share");
+    (tmp, clock, a, shared)
+}
+
+#[test]
+fn a_restored_team_laptop_rejoins_and_catches_up() {
+    let (tmp, clock, mut a, shared) = team_laptop();
     let erika = person(&mut a, MARKER, "Mustermann");
     a.sync().expect("sync");
     let folder = tmp.path().join("stick");
@@ -334,18 +340,7 @@ fn a_restored_team_laptop_rejoins_and_catches_up() {
 
 #[test]
 fn a_laptop_behind_on_an_erasure_cannot_put_the_key_back_in_the_key_file() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let (mut a, _) = Session::create(
-        &tmp.path().join("a"),
-        "dora",
-        DORA,
-        tresor_core::crypto::KdfParams::FLOOR,
-        clock.clone(),
-    )
-    .expect("create");
-    let shared = tmp.path().join("shared");
-    a.sync_setup(&shared).expect("share");
+    let (tmp, clock, mut a, shared) = team_laptop();
     let erika = person(&mut a, MARKER, "Mustermann");
     person(&mut a, "Max", "Muster");
     a.sync().expect("sync");
