@@ -117,6 +117,19 @@ fn a_backup_restores_without_the_person_erased_since() {
     );
 }
 
+/// `tresor backup setup` on a folder "stick" of the test; the first backup's file.
+fn set_up_backups(v: &Vault) -> String {
+    let stick = v.file("stick");
+    let setup = json(&v.admin(&[
+        "--json",
+        "backup",
+        "setup",
+        "--folder",
+        stick.to_str().expect("p"),
+    ]));
+    setup["backup"]["file"].as_str().expect("file").to_owned()
+}
+
 /// `tresor --json restore FILE` into `dir`, as `user` with the passphrase file `pw`.
 fn restore_into(
     v: &Vault,
@@ -178,15 +191,7 @@ fn a_user_removed_after_a_backup_cannot_restore_it_nor_open_its_restore() {
     v.admin(&["contact", "add", "--name", "Max Muster"]);
     // Sam may restore (an admin), is backed up, then removed.
     v.add_user("sam", "admin", "sales.pw");
-    let stick = v.file("stick");
-    let setup = json(&v.admin(&[
-        "--json",
-        "backup",
-        "setup",
-        "--folder",
-        stick.to_str().expect("p"),
-    ]));
-    let file = setup["backup"]["file"].as_str().expect("file").to_owned();
+    let file = set_up_backups(&v);
     v.admin(&["user", "remove", "sam"]);
 
     // The key file beside the backup carries the keys after the removal.
@@ -307,15 +312,7 @@ fn a_fresh_machine_restores_with_the_recovery_kit_and_sets_a_new_passphrase() {
     let v = Vault::new();
     v.init();
     v.admin(&["contact", "add", "--name", "Max Muster"]);
-    let stick = v.file("stick");
-    let setup = json(&v.admin(&[
-        "--json",
-        "backup",
-        "setup",
-        "--folder",
-        stick.to_str().expect("p"),
-    ]));
-    let file = setup["backup"]["file"].as_str().expect("file").to_owned();
+    let file = set_up_backups(&v);
     // The laptop is gone and nobody remembers the passphrase.
     std::fs::remove_dir_all(v.dir()).expect("lost");
     let new = v.file("new-laptop");

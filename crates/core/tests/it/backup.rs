@@ -46,6 +46,17 @@ fn erase(s: &mut Session, p: uuid::Uuid, today: chrono::NaiveDate) {
     s.erase_person(p, &reference, false).expect("erase");
 }
 
+/// Backups set up on a folder "stick" in `tmp`: the folder and the first file.
+fn first_backup(tmp: &tempfile::TempDir, s: &mut Session) -> (PathBuf, PathBuf) {
+    let folder = tmp.path().join("stick");
+    let file = s
+        .backup_setup(&folder, Rotation::default())
+        .expect("setup")
+        .backup
+        .file;
+    (folder, PathBuf::from(file))
+}
+
 /// How often `needle` is found in the backup folder by someone with this
 /// vault's keys and the key file beside the backups.
 fn in_backups(s: &Session, folder: &Path, needle: &str) -> u32 {
@@ -150,13 +161,7 @@ fn an_erasure_reaches_every_backup_taken_before_and_a_restore_leaves_the_erased_
 fn a_wrong_passphrase_a_damaged_file_or_a_missing_key_file_restore_nothing() {
     let (tmp, _clock, mut s) = vault_at(at(2026, 11, 2));
     person(&mut s, "Max", "Muster");
-    let folder = tmp.path().join("stick");
-    let file = PathBuf::from(
-        s.backup_setup(&folder, Rotation::default())
-            .expect("setup")
-            .backup
-            .file,
-    );
+    let (folder, file) = first_backup(&tmp, &mut s);
     let dir = tmp.path().join("restored");
 
     let e = restore(&file, &dir, b"not the passphrase", false)
@@ -367,13 +372,7 @@ fn a_laptop_behind_on_an_erasure_cannot_put_the_key_back_in_the_key_file() {
 fn restoring_an_old_backup_keeps_newer_backups_whole() {
     let (tmp, clock, mut s) = vault_at(at(2026, 11, 2));
     person(&mut s, "Max", "Muster");
-    let folder = tmp.path().join("stick");
-    let old = PathBuf::from(
-        s.backup_setup(&folder, Rotation::default())
-            .expect("setup")
-            .backup
-            .file,
-    );
+    let (_folder, old) = first_backup(&tmp, &mut s);
     clock.advance_ms(DAY_MS);
     person(&mut s, "Nora", "Neu");
     let newer = PathBuf::from(s.backup().expect("newer").backup.file);
@@ -394,13 +393,7 @@ fn restoring_an_old_backup_keeps_newer_backups_whole() {
 fn an_altered_head_an_old_passphrase_or_planted_files_open_or_push_out_nothing() {
     let (tmp, clock, mut s) = vault_at(at(2026, 11, 2));
     person(&mut s, MARKER, "Mustermann");
-    let folder = tmp.path().join("stick");
-    let file = PathBuf::from(
-        s.backup_setup(&folder, Rotation::default())
-            .expect("setup")
-            .backup
-            .file,
-    );
+    let (folder, file) = first_backup(&tmp, &mut s);
     // The head names the team's folder and the vault: changed, refused.
     let mut bytes = std::fs::read(&file).expect("read");
     let altered = tmp.path().join("altered");
